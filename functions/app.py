@@ -1,0 +1,136 @@
+"""Every Lambda entry point of Product Safety Exchange, as thin adapters.
+
+Each handler parses its event, calls domain code in ``chalicelib`` and returns.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.idempotency import idempotent_function
+from chalice import Chalice, ConvertToMiddleware  # type: ignore[attr-defined]
+from chalice.app import SQSEvent
+from pydantic import BaseModel
+
+from chalicelib import idempotency
+from chalicelib.intake.events import S3Notification
+from chalicelib.intake.process import IntakeServices, ingest_file
+from chalicelib.observability import logger, metrics, tracer
+from chalicelib.settings import load_settings
+from chalicelib.stores.intake_bucket import IntakeBucket, NotAnIntakeKey, intake_object
+from chalicelib.stores.notices_table import NoticeStore
+from chalicelib.workflow.lifecycle import LifecycleStarter
+from chalicelib.workflow.received import record_received
+
+app = Chalice(app_name="psx")
+app.register_middleware(ConvertToMiddleware(logger.inject_lambda_context))
+app.register_middleware(ConvertToMiddleware(tracer.capture_lambda_handler))
+app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- HTTPS API ------------------------------------------------------------------------------
+
+
+@app.route("/v1/health", methods=["GET"])
+def health() -> dict[str, str]:
+    """Liveness for load balancers and `psx serve`: the app loaded and is configured."""
+    settings = load_settings()
+    return {"status": "ok", "table": settings.table_name}
+
+
+# -- Notice intake: S3 -> SQS -> here --------------------------------------------------------
+
+
+class IntakeFile(BaseModel):
+    bucket: str
+    key: str
+    etag: str
+    version_id: str | None = None
+
+
+@app.on_sqs_message(queue="psx-intake", batch_size=5, name="intake_notice_files")
+def intake_notice_files(event: SQSEvent) -> dict[str, Any]:
+    """Ingest every notice file named in a batch of S3 notifications; failed records retry."""
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(
+        event=event.to_dict(),
+        record_handler=_ingest_notification,
+        processor=processor,
+        context=event.context,
+    )
+
+
+def _ingest_notification(record: SQSRecord, lambda_context: Any) -> None:
+    notification = S3Notification.model_validate_json(record.body)
+    if notification.event == "s3:TestEvent":
+        return
+    for s3_record in notification.records:
+        s3_object = s3_record.s3.object
+        _ingest_object(s3_record.s3.bucket.name, s3_object.key, s3_object.version_id, lambda_context)
+
+
+def _ingest_object(bucket: str, key: str, version_id: str | None, lambda_context: Any) -> None:
+    try:
+        obj = intake_object(bucket, key, version_id)
+    except NotAnIntakeKey as exc:
+        logger.warning("ignored object outside the intake layout", extra={"reason": str(exc)})
+        return
+    settings = load_settings()
+    services = IntakeServices(
+        bucket=IntakeBucket(),
+        notices=NoticeStore(settings.table_name),
+        lifecycle=LifecycleStarter(settings.lifecycle_state_machine_arn),
+        clock=_now,
+    )
+    stored = services.bucket.describe(obj)
+    if stored is None:
+        logger.warning("object deleted before intake", extra={"key": key})
+        return
+
+    config = idempotency.intake_file_config()
+    config.register_lambda_context(lambda_context)
+
+    @idempotent_function(
+        data_keyword_argument="file",
+        persistence_store=idempotency.persistence_layer(settings.table_name),
+        config=config,
+    )
+    def ingest_once(file: dict[str, Any]) -> dict[str, Any]:
+        report = ingest_file(obj, stored, settings, services)
+        return {"status": report["status"], "counts": report["counts"]}
+
+    outcome = ingest_once(file=IntakeFile(bucket=bucket, key=key, etag=stored.etag).model_dump())
+    counts = outcome["counts"]
+    metrics.add_metric(name="NoticeRowsAccepted", unit=MetricUnit.Count, value=counts["accepted"])
+    metrics.add_metric(name="NoticeRowsRejected", unit=MetricUnit.Count, value=counts["rejected"])
+    logger.info("notice file ingested", extra={"key": key, **outcome})
+
+
+# -- Lifecycle workflow tasks (invoked by Step Functions) ----------------------------------
+
+
+class NoticeVersionRef(BaseModel):
+    notice_id: str
+    version: int
+
+
+@app.lambda_function(name="record_received")
+def record_received_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    ref = NoticeVersionRef.model_validate(event)
+    settings = load_settings()
+    timeline_event = record_received(
+        NoticeStore(settings.table_name), ref.notice_id, ref.version, _now()
+    )
+    return {**event, "received_recorded_at": timeline_event.at.isoformat()}

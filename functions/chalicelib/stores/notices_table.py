@@ -1,0 +1,272 @@
+"""Data access for the single DynamoDB table (design: docs/dynamodb.md).
+
+Items of one notice share the partition ``NOTICE#<id>``:
+- ``META``           the current version, status and content hash (what is live now);
+- ``V#000001``…      each version's full notice, immutable once written;
+- ``EVENT#<key>``    timeline events, written once each (the key makes retries no-ops).
+``GSI1`` lists a regulator's notices by receipt time.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
+from chalicelib.stores import aws_clients
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
+
+_MAX_WRITE_ATTEMPTS = 5
+
+
+class SaveOutcome(StrEnum):
+    CREATED = "created"
+    NEW_VERSION = "new_version"
+    WITHDRAWN = "withdrawn"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class SavedNotice:
+    notice: Notice
+    outcome: SaveOutcome
+    lifecycle_started: bool
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    notice_id: str
+    event_key: str
+    kind: str
+    at: datetime
+    actor: str
+    details: dict[str, Any]
+
+
+class ConcurrentWriteError(RuntimeError):
+    """Another writer kept changing the same notice; the caller's retry will settle it."""
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _n(value: int) -> dict[str, str]:
+    return {"N": str(value)}
+
+
+def _notice_pk(notice_id: str) -> dict[str, str]:
+    return _s(f"NOTICE#{notice_id}")
+
+
+def _version_sk(version: int) -> dict[str, str]:
+    return _s(f"V#{version:06d}")
+
+
+class NoticeStore:
+    def __init__(self, table_name: str) -> None:
+        self._table = table_name
+        self._db = aws_clients.dynamodb()
+
+    # -- notices ---------------------------------------------------------------------------
+
+    def save(
+        self,
+        content: NoticeContent,
+        *,
+        regulator_id: str,
+        source_format: str,
+        source_file: str | None,
+        received_at: datetime,
+    ) -> SavedNotice:
+        """Store ``content`` as the notice's next version, unless it is already current.
+
+        Safe under retries and concurrent deliveries: version items are written once
+        (conditional put) together with a compare-and-set on META in one transaction.
+        """
+        notice_id = notice_id_for(regulator_id, content.source_reference)
+        content_hash = content.content_hash()
+        for _ in range(_MAX_WRITE_ATTEMPTS):
+            meta = self._get_meta(notice_id)
+            if meta is not None and meta["content_hash"]["S"] == content_hash:
+                current = self.get_version(notice_id, int(meta["current_version"]["N"]))
+                assert current is not None, f"META of {notice_id} points at a missing version"
+                started = meta.get("lifecycle_started_version", {}).get("N") == str(
+                    current.version
+                )
+                return SavedNotice(current, SaveOutcome.UNCHANGED, started)
+            previous = int(meta["current_version"]["N"]) if meta else 0
+            notice = Notice(
+                notice_id=notice_id,
+                regulator_id=regulator_id,
+                version=previous + 1,
+                status=_status_for(content, previous),
+                received_at=received_at,
+                source_format=source_format,
+                source_file=source_file,
+                content=content,
+                content_hash=content_hash,
+            )
+            if self._write_version(notice, previous):
+                return SavedNotice(notice, _outcome_for(notice), lifecycle_started=False)
+        raise ConcurrentWriteError(f"notice {notice_id} changed under {_MAX_WRITE_ATTEMPTS} writes")
+
+    def get(self, notice_id: str) -> Notice | None:
+        meta = self._get_meta(notice_id)
+        if meta is None:
+            return None
+        return self.get_version(notice_id, int(meta["current_version"]["N"]))
+
+    def get_version(self, notice_id: str, version: int) -> Notice | None:
+        item = self._db.get_item(
+            TableName=self._table,
+            Key={"PK": _notice_pk(notice_id), "SK": _version_sk(version)},
+            ConsistentRead=True,
+        ).get("Item")
+        return Notice.model_validate_json(item["body"]["S"]) if item else None
+
+    def mark_lifecycle_started(self, notice_id: str, version: int) -> None:
+        self._db.update_item(
+            TableName=self._table,
+            Key={"PK": _notice_pk(notice_id), "SK": _s("META")},
+            UpdateExpression="SET lifecycle_started_version = :v",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeValues={":v": _n(version)},
+        )
+
+    def list_for_regulator(self, regulator_id: str, limit: int = 100) -> list[Notice]:
+        response = self._db.query(
+            TableName=self._table,
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk",
+            ExpressionAttributeValues={":pk": _s(f"REGULATOR#{regulator_id}")},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        notices = [self.get(item["notice_id"]["S"]) for item in response["Items"]]
+        return [notice for notice in notices if notice is not None]
+
+    # -- timeline --------------------------------------------------------------------------
+
+    def append_event(self, event: TimelineEvent) -> bool:
+        """Append an immutable timeline event; False when it was already recorded."""
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={
+                    "PK": _notice_pk(event.notice_id),
+                    "SK": _s(f"EVENT#{event.event_key}"),
+                    "kind": _s(event.kind),
+                    "at": _s(event.at.isoformat()),
+                    "actor": _s(event.actor),
+                    "details": _s(json.dumps(event.details, sort_keys=True)),
+                },
+                ConditionExpression="attribute_not_exists(SK)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def timeline(self, notice_id: str) -> list[TimelineEvent]:
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :event)",
+            "ExpressionAttributeValues": {":pk": _notice_pk(notice_id), ":event": _s("EVENT#")},
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._db.query(**kwargs)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        events = [_event_from_item(notice_id, item) for item in items]
+        return sorted(events, key=lambda event: (event.at, event.event_key))
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _get_meta(self, notice_id: str) -> dict[str, Any] | None:
+        item: dict[str, Any] | None = self._db.get_item(
+            TableName=self._table,
+            Key={"PK": _notice_pk(notice_id), "SK": _s("META")},
+            ConsistentRead=True,
+        ).get("Item")
+        return item
+
+    def _write_version(self, notice: Notice, previous: int) -> bool:
+        """One transaction: the version item (written once) and META (compare-and-set)."""
+        pk = _notice_pk(notice.notice_id)
+        put_version: TransactWriteItemTypeDef = {
+            "Put": {
+                "TableName": self._table,
+                "Item": {
+                    "PK": pk,
+                    "SK": _version_sk(notice.version),
+                    "body": _s(notice.model_dump_json()),
+                },
+                "ConditionExpression": "attribute_not_exists(SK)",
+            }
+        }
+        meta_item = {
+            "PK": pk,
+            "SK": _s("META"),
+            "notice_id": _s(notice.notice_id),
+            "regulator_id": _s(notice.regulator_id),
+            "source_reference": _s(notice.content.source_reference),
+            "current_version": _n(notice.version),
+            "status": _s(notice.status.value),
+            "content_hash": _s(notice.content_hash),
+            "updated_at": _s(notice.received_at.isoformat()),
+            "GSI1PK": _s(f"REGULATOR#{notice.regulator_id}"),
+            "GSI1SK": _s(f"{notice.received_at.isoformat()}#{notice.notice_id}"),
+        }
+        put_meta: TransactWriteItemTypeDef = {
+            "Put": {
+                "TableName": self._table,
+                "Item": meta_item,
+                "ConditionExpression": (
+                    "attribute_not_exists(PK)" if previous == 0 else "current_version = :previous"
+                ),
+                **({"ExpressionAttributeValues": {":previous": _n(previous)}} if previous else {}),
+            }
+        }
+        try:
+            self._db.transact_write_items(TransactItems=[put_version, put_meta])
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "TransactionCanceledException":
+                return False
+            raise
+        return True
+
+
+def _status_for(content: NoticeContent, previous_version: int) -> NoticeStatus:
+    if content.withdrawn:
+        return NoticeStatus.WITHDRAWN
+    return NoticeStatus.AMENDED if previous_version else NoticeStatus.ACTIVE
+
+
+def _outcome_for(notice: Notice) -> SaveOutcome:
+    if notice.status is NoticeStatus.WITHDRAWN:
+        return SaveOutcome.WITHDRAWN
+    return SaveOutcome.NEW_VERSION if notice.version > 1 else SaveOutcome.CREATED
+
+
+def _event_from_item(notice_id: str, item: dict[str, Any]) -> TimelineEvent:
+    return TimelineEvent(
+        notice_id=notice_id,
+        event_key=item["SK"]["S"].removeprefix("EVENT#"),
+        kind=item["kind"]["S"],
+        at=datetime.fromisoformat(item["at"]["S"]).astimezone(UTC),
+        actor=item["actor"]["S"],
+        details=json.loads(item["details"]["S"]),
+    )

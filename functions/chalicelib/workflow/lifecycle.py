@@ -1,0 +1,51 @@
+"""Starting a notice's lifecycle workflow, exactly once per notice version."""
+
+from __future__ import annotations
+
+import json
+
+from botocore.exceptions import ClientError
+
+from chalicelib.notices.model import Notice
+from chalicelib.stores import aws_clients
+
+
+def execution_name(notice: Notice) -> str:
+    """Deterministic, so a retried start finds the execution it already started."""
+    return f"{notice.notice_id}-v{notice.version}"
+
+
+class LifecycleStarter:
+    def __init__(self, state_machine_arn: str) -> None:
+        self._arn = state_machine_arn
+        self._sfn = aws_clients.stepfunctions()
+
+    def start(self, notice: Notice) -> str:
+        """Start the lifecycle for this version and return the execution ARN.
+
+        Standard workflows are idempotent by name for the same input; an execution that
+        already exists under the name is the one we started before, so it is returned.
+        """
+        name = execution_name(notice)
+        payload = json.dumps(
+            {
+                "notice_id": notice.notice_id,
+                "version": notice.version,
+                "regulator_id": notice.regulator_id,
+                "status": notice.status.value,
+            },
+            sort_keys=True,
+        )
+        try:
+            response = self._sfn.start_execution(
+                stateMachineArn=self._arn, name=name, input=payload
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
+                raise
+            return self._existing_execution_arn(name)
+        return response["executionArn"]
+
+    def _existing_execution_arn(self, name: str) -> str:
+        # Execution ARNs are the state machine ARN with the resource type swapped.
+        return self._arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"

@@ -1,0 +1,1 @@
+"""psx: command-line tool and embedded AWS runtime for Product Safety Exchange."""

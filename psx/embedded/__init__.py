@@ -1,0 +1,1 @@
+"""The embedded runtime: the same workflows and handlers on moto, with no AWS account."""

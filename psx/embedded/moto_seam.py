@@ -1,0 +1,171 @@
+"""Everything we do to moto, in one place (each workaround has a canary test).
+
+- Lambda invocations (Step Functions lambda:invoke tasks) go to the in-process handler
+  registered under the function's name; a handler exception becomes a Lambda function
+  error whose ``errorType`` is the exception's class name, as on AWS, so Retry and
+  Catch in the workflow definitions behave the same here.
+- Step Functions executes definitions for real (``execute_state_machine``), Lambda
+  never uses Docker.
+- State machines created through moto's CloudFormation land in the non-executing
+  Step Functions backend; ``publish_stack_state_machines`` re-creates them, same name,
+  definition and role, in the executing one.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto import mock_aws
+from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.stepfunctions.models import stepfunctions_backends
+
+Handler = Callable[[dict[str, Any], Any], Any]
+
+MOTO_CONFIG: dict[str, Any] = {
+    "stepfunctions": {"execute_state_machine": True},
+    "lambda": {"use_docker": False},
+}
+
+# Fixed environment of the embedded world. TZ=UTC because moto's Timestamp waits use
+# local time; fake credentials so boto3 never looks for real ones.
+EMBEDDED_ENVIRONMENT = {
+    "TZ": "UTC",
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECURITY_TOKEN": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "POWERTOOLS_TRACE_DISABLED": "true",
+    "POWERTOOLS_METRICS_DISABLED": "true",
+}
+
+
+@dataclass
+class LambdaContext:
+    """The parts of Lambda's context object that Powertools and Chalice read."""
+
+    function_name: str
+    memory_limit_in_mb: int = 1024
+    timeout_seconds: int = 300
+    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def invoked_function_arn(self) -> str:
+        return f"arn:aws:lambda:us-east-1:123456789012:function:{self.function_name}"
+
+    @property
+    def function_version(self) -> str:
+        return "$LATEST"
+
+    @property
+    def log_group_name(self) -> str:
+        return f"/aws/lambda/{self.function_name}"
+
+    @property
+    def log_stream_name(self) -> str:
+        return "embedded"
+
+    def get_remaining_time_in_millis(self) -> int:
+        elapsed = time.monotonic() - self.started
+        return max(0, int((self.timeout_seconds - elapsed) * 1000))
+
+
+class FunctionRegistry:
+    """Lambda function name -> in-process handler."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, Handler] = {}
+
+    def register(self, function_name: str, handler: Handler) -> None:
+        self._handlers[function_name] = handler
+
+    def invoke(self, function_name: str, event: dict[str, Any]) -> Any:
+        return self._handlers[function_name](event, LambdaContext(function_name))
+
+    def __contains__(self, function_name: str) -> bool:
+        return function_name in self._handlers
+
+
+def _function_name(name_or_arn: str) -> str:
+    # "arn:aws:lambda:region:account:function:NAME[:qualifier]" or just "NAME"
+    if name_or_arn.startswith("arn:"):
+        return name_or_arn.split(":")[6]
+    return name_or_arn
+
+
+def _invoke_in_process(registry: FunctionRegistry) -> Callable[..., bytes]:
+    def invoke(
+        backend: LambdaSimpleBackend,
+        function_name: str,
+        qualifier: str | None,
+        body: Any,
+        headers: Any,
+        response_headers: dict[str, str],
+    ) -> bytes:
+        name = _function_name(function_name)
+        event = json.loads(body) if body else {}
+        try:
+            result = registry.invoke(name, event)
+        except Exception as exc:
+            response_headers["x-amz-function-error"] = "Unhandled"
+            return json.dumps(
+                {
+                    "errorType": type(exc).__name__,
+                    "errorMessage": str(exc),
+                    "stackTrace": traceback.format_exception(exc),
+                }
+            ).encode()
+        return json.dumps(result).encode()
+
+    return invoke
+
+
+@contextmanager
+def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
+    """moto with real Step Functions execution and Lambda routed to ``registry``."""
+    saved_environment = {name: os.environ.get(name) for name in EMBEDDED_ENVIRONMENT}
+    os.environ.update(EMBEDDED_ENVIRONMENT)
+    time.tzset()
+    original_invoke = LambdaSimpleBackend.invoke
+    LambdaSimpleBackend.invoke = _invoke_in_process(registry)  # type: ignore[method-assign]
+    # moto logs a stack trace for every failure path a workflow takes on purpose.
+    logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
+    try:
+        with mock_aws(config=MOTO_CONFIG):
+            yield
+    finally:
+        LambdaSimpleBackend.invoke = original_invoke  # type: ignore[method-assign]
+        for name, value in saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        time.tzset()
+
+
+def publish_stack_state_machines(sfn_client: Any, account_id: str, region: str) -> list[str]:
+    """Make CloudFormation-created state machines executable; returns their ARNs."""
+    published = []
+    existing = {m["stateMachineArn"] for m in sfn_client.list_state_machines()["stateMachines"]}
+    for machine in stepfunctions_backends[account_id][region].state_machines:
+        if machine.arn in existing:
+            continue
+        created = sfn_client.create_state_machine(
+            name=machine.name,
+            definition=machine.definition,
+            roleArn=machine.roleArn,
+            type=machine.type,
+        )
+        published.append(created["stateMachineArn"])
+    return published

@@ -1,0 +1,332 @@
+"""The embedded runtime: the exchange's real handlers and workflows on moto.
+
+Provisions moto from ``infra/stack.py`` (the declarations AWS gets), registers every
+function of ``functions/app.py`` under its deployed name, and plays the part of
+Lambda's event sources (an SQS poller with partial-batch semantics).
+"""
+
+from __future__ import annotations
+
+import copy
+import importlib
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType, TracebackType
+from typing import Any
+
+import boto3
+from chalice.utils import to_cfn_resource_name
+
+from infra import stack
+from psx.embedded.moto_seam import (
+    FunctionRegistry,
+    Handler,
+    embedded_aws,
+    publish_stack_state_machines,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+FUNCTIONS_DIR = ROOT / "functions"
+ACCOUNT_ID = "123456789012"
+
+# moto's CloudFormation cannot create these; they are applied with boto3 below (or,
+# for the queue policy, have no meaning locally: moto does not enforce resource policies).
+_UNSUPPORTED_BY_MOTO = {"AWS::SQS::QueuePolicy"}
+
+
+@dataclass(frozen=True)
+class SqsEventSource:
+    queue_url: str
+    function_name: str
+    batch_size: int
+
+
+class EmbeddedRuntime:
+    """``with EmbeddedRuntime() as aws:`` gives a provisioned, empty exchange."""
+
+    def __init__(self, stage: str = "dev") -> None:
+        self.stage = stage
+        self.stack_name = f"psx-{stage}"
+        self.registry = FunctionRegistry()
+        self.outputs: dict[str, str] = {}
+        self.event_sources: list[SqsEventSource] = []
+        self._exit_stack = ExitStack()
+        self._saved_environment: dict[str, str | None] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def __enter__(self) -> EmbeddedRuntime:
+        self._exit_stack.enter_context(embedded_aws(self.registry))
+        try:
+            self._provision()
+        except BaseException:
+            self._exit_stack.close()
+            raise
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._restore_environment()
+        self._exit_stack.close()
+
+    @property
+    def app(self) -> ModuleType:
+        """``functions/app.py``, imported only once moto is running (design note)."""
+        if str(FUNCTIONS_DIR) not in sys.path:
+            sys.path.insert(0, str(FUNCTIONS_DIR))
+        return importlib.import_module("app")
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service)  # type: ignore[call-overload]
+
+    def function_name(self, handler_name: str) -> str:
+        """The name Chalice deploys a handler under: ``<app>-<stage>-<handler>``."""
+        return f"psx-{self.stage}-{handler_name}"
+
+    # -- provisioning ----------------------------------------------------------------------
+
+    def _provision(self) -> None:
+        # The stage's variables first: Powertools reads its service name at import.
+        self._set_environment(self._chalice_environment())
+        self.app  # noqa: B018 -- imports functions/app.py now that moto is running
+        from chalicelib import idempotency
+        from chalicelib.stores import aws_clients
+
+        aws_clients.reset_clients()
+        idempotency.reset()
+        function_arns = self._register_functions()
+        template = local_template(function_arns)
+        cloudformation = self.client("cloudformation")
+        cloudformation.create_stack(StackName=self.stack_name, TemplateBody=json.dumps(template))
+        described = cloudformation.describe_stacks(StackName=self.stack_name)["Stacks"][0]
+        self.outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
+        publish_stack_state_machines(
+            self.client("stepfunctions"), ACCOUNT_ID, os.environ["AWS_DEFAULT_REGION"]
+        )
+        self._set_environment(
+            {name: self.outputs[stack.output_name(name)] for name in stack.FUNCTION_ENVIRONMENT}
+        )
+        self._apply_bucket_notifications()
+        self._connect_event_sources()
+
+    def _chalice_environment(self) -> dict[str, str]:
+        config = json.loads((ROOT / "chalice.json").read_text(encoding="utf-8"))
+        stage_config = config["stages"][self.stage]
+        return {
+            **config.get("environment_variables", {}),
+            **stage_config.get("environment_variables", {}),
+        }
+
+    def _register_functions(self) -> dict[str, str]:
+        """Create each handler as a moto Lambda function; returns logical id -> ARN."""
+        iam = self.client("iam")
+        role_arn = iam.create_role(
+            RoleName="psx-embedded-lambda",
+            AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
+        )["Role"]["Arn"]
+        lambda_client = self.client("lambda")
+        arns: dict[str, str] = {}
+        for handler_name, handler in self._handlers().items():
+            function_name = self.function_name(handler_name)
+            self.registry.register(function_name, handler)
+            arns[to_cfn_resource_name(handler_name)] = lambda_client.create_function(
+                FunctionName=function_name,
+                Runtime="python3.11",
+                Role=role_arn,
+                Handler=f"app.{handler_name}",
+                Code={"ZipFile": b"in-process"},
+            )["FunctionArn"]
+        return arns
+
+    def _handlers(self) -> dict[str, Handler]:
+        handlers: dict[str, Handler] = dict(self.app.app.handler_map)
+        handlers.pop("api_handler", None)  # the HTTP API is served by Chalice, not invoked
+        return handlers
+
+    def _physical_id(self, logical_id: str) -> str:
+        resource = self.client("cloudformation").describe_stack_resource(
+            StackName=self.stack_name, LogicalResourceId=logical_id
+        )
+        physical_id: str = resource["StackResourceDetail"]["PhysicalResourceId"]
+        return physical_id
+
+    def _queue_url(self, logical_id: str) -> str:
+        physical = self._physical_id(logical_id)
+        if physical.startswith("http"):
+            return physical
+        url: str = self.client("sqs").get_queue_url(QueueName=physical.rsplit("/", 1)[-1])[
+            "QueueUrl"
+        ]
+        return url
+
+    def _apply_bucket_notifications(self) -> None:
+        """moto's CloudFormation ignores NotificationConfiguration; apply it with S3's API."""
+        s3 = self.client("s3")
+        sqs = self.client("sqs")
+        for logical_id, resource in stack.resources().items():
+            notification = resource.get("Properties", {}).get("NotificationConfiguration")
+            if resource["Type"] != "AWS::S3::Bucket" or notification is None:
+                continue
+            queue_configurations = []
+            for entry in notification.get("QueueConfigurations", []):
+                queue_logical_id = entry["Queue"]["Fn::GetAtt"][0]
+                queue_arn = sqs.get_queue_attributes(
+                    QueueUrl=self._queue_url(queue_logical_id), AttributeNames=["QueueArn"]
+                )["Attributes"]["QueueArn"]
+                queue_configurations.append(
+                    {
+                        "QueueArn": queue_arn,
+                        "Events": [entry["Event"]],
+                        "Filter": {"Key": {"FilterRules": entry["Filter"]["S3Key"]["Rules"]}},
+                    }
+                )
+            s3.put_bucket_notification_configuration(
+                Bucket=self._physical_id(logical_id),
+                NotificationConfiguration={"QueueConfigurations": queue_configurations},
+            )
+
+    def _connect_event_sources(self) -> None:
+        """Each Chalice SQS handler polls the queue infra/stack.py wires it to."""
+        overrides = stack.function_overrides()
+        for source in self.app.app.event_sources:
+            if type(source).__name__ != "SQSEventConfig":
+                continue
+            logical_id = to_cfn_resource_name(source.name)
+            event = overrides[logical_id]["Properties"]["Events"][f"{logical_id}SqsEventSource"]
+            queue_logical_id = event["Properties"]["Queue"]["Fn::GetAtt"][0]
+            self.event_sources.append(
+                SqsEventSource(
+                    queue_url=self._queue_url(queue_logical_id),
+                    function_name=self.function_name(source.name),
+                    batch_size=source.batch_size,
+                )
+            )
+
+    def _set_environment(self, values: dict[str, str]) -> None:
+        for name, value in values.items():
+            self._saved_environment.setdefault(name, os.environ.get(name))
+            os.environ[name] = value
+
+    def _restore_environment(self) -> None:
+        for name, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+    # -- running ---------------------------------------------------------------------------
+
+    def pump(self, max_rounds: int = 1000) -> int:
+        """Deliver queued messages to their handlers until every queue is empty.
+
+        Like Lambda's SQS event source with ReportBatchItemFailures: records the handler
+        reports as failed become visible again (and reach the dead-letter queue after
+        the queue's maxReceiveCount). Returns the number of records delivered.
+        """
+        delivered = 0
+        for _ in range(max_rounds):
+            batch_delivered = sum(self._deliver_batch(source) for source in self.event_sources)
+            if batch_delivered == 0:
+                return delivered
+            delivered += batch_delivered
+        raise RuntimeError(f"queues still busy after {max_rounds} rounds")
+
+    def _deliver_batch(self, source: SqsEventSource) -> int:
+        sqs = self.client("sqs")
+        messages = sqs.receive_message(
+            QueueUrl=source.queue_url,
+            MaxNumberOfMessages=min(source.batch_size, 10),
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return 0
+        queue_arn = sqs.get_queue_attributes(
+            QueueUrl=source.queue_url, AttributeNames=["QueueArn"]
+        )["Attributes"]["QueueArn"]
+        event = {"Records": [_sqs_record(message, queue_arn) for message in messages]}
+        response = self.registry.invoke(source.function_name, event) or {}
+        failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+        for message in messages:
+            if message["MessageId"] in failed:
+                sqs.change_message_visibility(
+                    QueueUrl=source.queue_url,
+                    ReceiptHandle=message["ReceiptHandle"],
+                    VisibilityTimeout=0,
+                )
+            else:
+                sqs.delete_message(QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return len(messages)
+
+    def executions(self, state_machine_output: str = "PsxLifecycleStateMachineArn") -> Iterator[dict[str, Any]]:
+        sfn = self.client("stepfunctions")
+        paginator = sfn.get_paginator("list_executions")
+        for page in paginator.paginate(stateMachineArn=self.outputs[state_machine_output]):
+            yield from page["executions"]
+
+    def wait_for_executions(self, timeout_seconds: float = 60.0) -> list[dict[str, Any]]:
+        """Wait until no lifecycle execution is RUNNING; returns them all."""
+        deadline = time.monotonic() + timeout_seconds
+        while True:
+            executions = list(self.executions())
+            if all(e["status"] != "RUNNING" for e in executions):
+                return executions
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"executions still running after {timeout_seconds}s")
+            time.sleep(0.05)
+
+
+def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
+    return {
+        "messageId": message["MessageId"],
+        "receiptHandle": message["ReceiptHandle"],
+        "body": message["Body"],
+        "attributes": message.get("Attributes", {}),
+        "messageAttributes": message.get("MessageAttributes", {}),
+        "md5OfBody": message["MD5OfBody"],
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": os.environ.get("AWS_REGION", "us-east-1"),
+    }
+
+
+def local_template(function_arns: dict[str, str]) -> dict[str, Any]:
+    """infra/stack.py's resources as moto's CloudFormation can create them.
+
+    Function ARNs (created by Chalice on AWS, by us here) are filled in as literals;
+    what moto cannot create is left for ``_apply_bucket_notifications``.
+    """
+    resources = copy.deepcopy(stack.resources())
+    dropped = {name for name, r in resources.items() if r["Type"] in _UNSUPPORTED_BY_MOTO}
+    for name in dropped:
+        del resources[name]
+    for resource in resources.values():
+        resource.get("Properties", {}).pop("NotificationConfiguration", None)
+        if "DependsOn" in resource:
+            resource["DependsOn"] = [d for d in resource["DependsOn"] if d not in dropped]
+    return {
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Resources": _with_function_arns(resources, function_arns),
+        "Outputs": stack.outputs(),
+    }
+
+
+def _with_function_arns(value: Any, function_arns: dict[str, str]) -> Any:
+    if isinstance(value, dict):
+        get_att = value.get("Fn::GetAtt")
+        if get_att and get_att[0] in function_arns and get_att[1] == "Arn":
+            return function_arns[get_att[0]]
+        return {key: _with_function_arns(item, function_arns) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_with_function_arns(item, function_arns) for item in value]
+    return value
