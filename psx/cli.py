@@ -1,2 +1,143 @@
+"""The `psx` command: run, serve and use the Product Safety Exchange."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from psx import render
+from psx.target import DEFAULT_STACK, Target, TargetError
+
+EXIT_REFUSED = 1
+EXIT_UNREACHABLE = 3
+EXIT_TIMEOUT = 4
+FORMATS = ["csv", "xlsx", "json", "cpsc", "safety-gate"]
+PROGRESS_BAR_MIN_BYTES = 1024 * 1024
+
+
+def _functions_importable() -> None:
+    from psx.embedded.runtime import FUNCTIONS_DIR
+
+    if str(FUNCTIONS_DIR) not in sys.path:
+        sys.path.insert(0, str(FUNCTIONS_DIR))
+
+
+@click.group()
 def main() -> None:
-    raise SystemExit("not yet")
+    """Product Safety Exchange: regulators and marketplaces act on harmful products together."""
+
+
+@main.command()
+def demo() -> None:
+    """Run the whole lifecycle built so far on the sample files, in-process."""
+    from psx.demo import run_demo
+
+    run_demo()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--aws-port", default=4566, show_default=True, help="AWS-compatible endpoint.")
+@click.option("--api-port", default=8000, show_default=True, help="The HTTPS API (/v1).")
+def serve(host: str, aws_port: int, api_port: int) -> None:
+    """Serve the embedded exchange: an AWS endpoint and the API, until Ctrl-C."""
+    from psx.embedded.runtime import EmbeddedRuntime
+    from psx.embedded.serve import Endpoints
+
+    with EmbeddedRuntime() as runtime:
+        endpoints = Endpoints(runtime, host, aws_port, api_port)
+        endpoints.start()
+        click.echo(f"AWS endpoint : {endpoints.aws_url}   (export PSX_ENDPOINT_URL={endpoints.aws_url})")
+        click.echo(f"HTTPS API    : {endpoints.api_url}/v1")
+        click.echo(f"Intake bucket: s3://{runtime.outputs['PsxIntakeBucket']}/incoming/<regulator-id>/")
+        click.echo("Ready. Ctrl-C to stop.", err=True)
+        try:
+            endpoints.wait()
+        except KeyboardInterrupt:
+            endpoints.stop()
+
+
+def _target_options(command: Any) -> Any:
+    command = click.option(
+        "--endpoint-url",
+        envvar="PSX_ENDPOINT_URL",
+        help="AWS endpoint of `psx serve`; omit to use real AWS with the usual credentials.",
+    )(command)
+    return click.option("--stack", default=DEFAULT_STACK, show_default=True)(command)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--regulator", "regulator_id", required=True, help="Your regulator id, e.g. kftc.")
+@click.option("--format", "format_hint", type=click.Choice(FORMATS), help="Skip detection.")
+@click.option("--json", "as_json", is_flag=True, help="Print the full result report as JSON.")
+@click.option("--timeout", default=300.0, show_default=True, help="Seconds to wait for the report.")
+@_target_options
+def upload(
+    file: Path,
+    regulator_id: str,
+    format_hint: str | None,
+    as_json: bool,
+    timeout: float,
+    endpoint_url: str | None,
+    stack: str,
+) -> None:
+    """Upload a notice FILE and print its result report.
+
+    Exits 0 when the file was processed (rows may still be rejected: see the report),
+    1 when it was refused whole, 3 when the exchange is unreachable, 4 on timeout.
+    """
+    _functions_importable()
+    from psx.uploads import ReportTimeout, upload_notice_file, wait_for_report
+
+    target = Target(stack_name=stack, endpoint_url=endpoint_url)
+    try:
+        bucket = target.output("PSX_INTAKE_BUCKET")
+    except TargetError as exc:
+        raise click.ClickException(str(exc)) from exc
+    s3 = target.client("s3")
+    size = file.stat().st_size
+    if size >= PROGRESS_BAR_MIN_BYTES and not as_json:
+        with click.progressbar(length=size, label=f"Uploading {file.name}", file=sys.stderr) as bar:
+            sent = upload_notice_file(s3, bucket, file, regulator_id, format_hint, bar.update)
+    else:
+        sent = upload_notice_file(s3, bucket, file, regulator_id, format_hint)
+    if not as_json:
+        click.echo(f"Uploaded s3://{bucket}/{sent.key}; waiting for the result report…", err=True)
+    try:
+        report = wait_for_report(s3, sent, timeout)
+    except ReportTimeout as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_TIMEOUT)
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+    else:
+        render.echo_report(report)
+    if report["status"] == "refused":
+        sys.exit(EXIT_REFUSED)
+
+
+@main.command()
+@click.argument("notice_id")
+@click.option("--json", "as_json", is_flag=True, help="Print the notice and timeline as JSON.")
+@_target_options
+def status(notice_id: str, as_json: bool, endpoint_url: str | None, stack: str) -> None:
+    """Show a notice's current version and its timeline."""
+    _functions_importable()
+    from psx.notice_status import notice_status
+
+    target = Target(stack_name=stack, endpoint_url=endpoint_url)
+    try:
+        result = notice_status(target, notice_id)
+    except TargetError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if result is None:
+        raise click.ClickException(f"no notice {notice_id}")
+    if as_json:
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+    else:
+        click.echo(render.status_text(result))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import importlib
 import json
+import logging
 import os
 import sys
 import time
@@ -31,6 +32,7 @@ from psx.embedded.moto_seam import (
     publish_stack_state_machines,
 )
 
+logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = ROOT / "functions"
 ACCOUNT_ID = "123456789012"
@@ -255,8 +257,14 @@ class EmbeddedRuntime:
             QueueUrl=source.queue_url, AttributeNames=["QueueArn"]
         )["Attributes"]["QueueArn"]
         event = {"Records": [_sqs_record(message, queue_arn) for message in messages]}
-        response = self.registry.invoke(source.function_name, event) or {}
-        failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+        try:
+            response = self.registry.invoke(source.function_name, event) or {}
+            failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}
+        except Exception:
+            # As on AWS: a crashed invocation fails the whole batch, which is retried
+            # until the queue's maxReceiveCount moves it to the dead-letter queue.
+            logger.exception("event source %s: handler failed", source.function_name)
+            failed = {message["MessageId"] for message in messages}
         for message in messages:
             if message["MessageId"] in failed:
                 sqs.change_message_visibility(

@@ -1,0 +1,97 @@
+"""`psx demo`: the lifecycle built so far, on the sample files, in the embedded runtime.
+
+Every step goes through the real entry points: files are put into the intake bucket,
+S3 notifies SQS, the intake Lambda handler ingests them, the lifecycle state machine
+runs for each stored notice version.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from psx import render
+from psx.embedded.runtime import ROOT, EmbeddedRuntime
+from psx.notice_status import notice_status
+from psx.target import Target
+from psx.uploads import Upload, upload_notice_file, wait_for_report
+
+SAMPLES = ROOT / "samples"
+
+
+@dataclass(frozen=True)
+class DemoUpload:
+    title: str
+    path: Path
+    regulator_id: str
+
+
+DEMO_UPLOADS = [
+    DemoUpload("Korean regulator, canonical CSV (UTF-8)", SAMPLES / "kftc-notices.csv", "kftc"),
+    DemoUpload("Korean spreadsheet saved as CP949 CSV", SAMPLES / "kftc-notices-cp949.csv", "kca"),
+    DemoUpload("Korean XLSX template", SAMPLES / "kftc-notices.xlsx", "kca"),
+    DemoUpload("Canonical JSON array", SAMPLES / "notices.json", "eu-nl-nvwa"),
+    DemoUpload("Canonical JSON Lines", SAMPLES / "notices.jsonl", "eu-de-baua"),
+    DemoUpload("US CPSC Recall API feed", SAMPLES / "cpsc-recalls.json", "cpsc"),
+    DemoUpload("EU Safety Gate weekly report", SAMPLES / "safety-gate-week.xml", "eu-safety-gate"),
+    DemoUpload("Re-issue: one notice amended, one withdrawn", SAMPLES / "kftc-notices-update.csv", "kftc"),
+    DemoUpload("The same file uploaded again (no duplicates)", SAMPLES / "kftc-notices.csv", "kftc"),
+    DemoUpload("Hostile: XML entity bomb", SAMPLES / "hostile" / "entity-bomb.xml", "eu-safety-gate"),
+    DemoUpload("Hostile: truncated XLSX", SAMPLES / "hostile" / "truncated.xlsx", "kca"),
+]
+
+
+def run_demo() -> None:
+    click.echo("Starting the embedded exchange (moto: S3, SQS, DynamoDB, Step Functions)…")
+    with EmbeddedRuntime() as runtime:
+        bucket = runtime.outputs["PsxIntakeBucket"]
+        s3 = runtime.client("s3")
+        reports = []
+        for step, demo_upload in enumerate(DEMO_UPLOADS, start=1):
+            click.secho(f"\n[{step}] {demo_upload.title}", bold=True)
+            sent = upload_notice_file(s3, bucket, demo_upload.path, demo_upload.regulator_id)
+            reports.append(_ingest(runtime, s3, sent))
+        executions = runtime.wait_for_executions()
+        _print_totals(reports, executions)
+        _print_a_timeline(reports)
+
+
+def _ingest(runtime: EmbeddedRuntime, s3: Any, sent: Upload) -> dict[str, Any]:
+    runtime.pump()
+    report = wait_for_report(s3, sent, timeout_seconds=30, poll=runtime.pump)
+    click.echo(render.report_summary(report))
+    return report
+
+
+def _print_totals(reports: list[dict[str, Any]], executions: list[dict[str, Any]]) -> None:
+    totals: Counter[str] = Counter()
+    for report in reports:
+        totals.update(report["counts"])
+    refused = sum(1 for report in reports if report["status"] == "refused")
+    statuses = Counter(execution["status"] for execution in executions)
+    click.secho("\nTotals", bold=True)
+    click.echo(
+        f"  {len(reports)} uploads ({refused} refused whole): {totals['rows']} rows, "
+        f"{totals['accepted']} accepted, {totals['rejected']} rejected, "
+        f"{totals['with_warnings']} with warnings"
+    )
+    click.echo(
+        f"  lifecycle executions: {sum(statuses.values())} "
+        f"({', '.join(f'{n} {status.lower()}' for status, n in sorted(statuses.items()))})"
+    )
+
+
+def _print_a_timeline(reports: list[dict[str, Any]]) -> None:
+    """The notice that was amended and so has the richest story."""
+    for report in reports:
+        for row in report["rows"]:
+            if row.get("outcome") == "new_version":
+                status = notice_status(Target(), row["notice_id"])
+                if status is not None:
+                    click.secho(f"\npsx status {row['notice_id']}", bold=True)
+                    click.echo(render.status_text(status))
+                return

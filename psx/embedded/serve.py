@@ -1,0 +1,63 @@
+"""`psx serve`: the embedded exchange behind real local endpoints.
+
+- an AWS-compatible endpoint (moto's server, sharing the in-process moto state), so
+  boto3 and the aws CLI work with ``--endpoint-url``;
+- the HTTPS API of functions/app.py, served by Chalice's local server;
+- Lambda's event sources: a poller delivering SQS messages to the handlers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from chalice.cli.factory import CLIFactory
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from psx.embedded.runtime import FUNCTIONS_DIR, EmbeddedRuntime
+
+POLL_INTERVAL_SECONDS = 0.2
+
+
+class Endpoints:
+    def __init__(self, runtime: EmbeddedRuntime, host: str, aws_port: int, api_port: int) -> None:
+        self.runtime = runtime
+        self.host = host
+        self.aws_port = aws_port
+        self.api_port = api_port
+        self._stop = threading.Event()
+        self._moto = ThreadedMotoServer(ip_address=host, port=aws_port, verbose=False)
+
+    @property
+    def aws_url(self) -> str:
+        return f"http://{self.host}:{self.aws_port}"
+
+    @property
+    def api_url(self) -> str:
+        return f"http://{self.host}:{self.api_port}"
+
+    def start(self) -> None:
+        self._moto.start()
+        self._start_thread(self._serve_api, "psx-api")
+        self._start_thread(self._poll_event_sources, "psx-event-sources")
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._moto.stop()
+
+    def wait(self) -> None:
+        self._stop.wait()
+
+    def _start_thread(self, target: Callable[[], None], name: str) -> None:
+        threading.Thread(target=target, name=name, daemon=True).start()
+
+    def _serve_api(self) -> None:
+        factory = CLIFactory(project_dir=str(FUNCTIONS_DIR))
+        config = factory.create_config_obj(chalice_stage_name=self.runtime.stage)
+        server = factory.create_local_server(self.runtime.app.app, config, self.host, self.api_port)
+        server.serve_forever()
+
+    def _poll_event_sources(self) -> None:
+        while not self._stop.is_set():
+            if self.runtime.pump() == 0:
+                self._stop.wait(POLL_INTERVAL_SECONDS)

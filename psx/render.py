@@ -1,0 +1,65 @@
+"""Human-readable summaries of result reports and timelines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+MAX_PROBLEM_LINES = 20
+
+
+def report_summary(report: dict[str, Any]) -> str:
+    file = report["file"]
+    lines = [f"{file['key']}  ({report.get('format') or 'unknown format'}, {file['size_bytes']} bytes)"]
+    if report["status"] == "refused":
+        reason = report["reason"]
+        lines.append(f"  REFUSED: {reason['message']} [{reason['code']}]")
+        return "\n".join(lines)
+    counts = report["counts"]
+    lines.append(
+        "  {rows} rows: {accepted} accepted ({created} new, {new_version} new versions, "
+        "{withdrawn} withdrawn, {unchanged} unchanged), {rejected} rejected, "
+        "{with_warnings} with warnings; {executions_started} workflows started".format(**counts)
+    )
+    lines.extend(f"  file warning: {w['message']}" for w in report["file_warnings"])
+    lines.extend(_problem_lines(report["rows"]))
+    return "\n".join(lines)
+
+
+def _problem_lines(rows: list[dict[str, Any]]) -> list[str]:
+    lines = []
+    for row in rows:
+        for error in row.get("errors", []):
+            lines.append(f"  {row['locator']}: rejected: {error['field']}: {error['message']}")
+        for warning in row["warnings"]:
+            lines.append(f"  {row['locator']}: warning: {warning['field']}: {warning['message']}")
+    if len(lines) > MAX_PROBLEM_LINES:
+        hidden = len(lines) - MAX_PROBLEM_LINES
+        lines = [*lines[:MAX_PROBLEM_LINES], f"  … {hidden} more (see the report, or use --json)"]
+    return lines
+
+
+def echo_report(report: dict[str, Any]) -> None:
+    refused = report["status"] == "refused"
+    click.echo(report_summary(report), err=refused)
+
+
+def status_text(status: dict[str, Any]) -> str:
+    notice = status["notice"]
+    content = notice["content"]
+    product = content["product"]
+    lines = [
+        f"{notice['notice_id']}  v{notice['version']}  {notice['status']}",
+        f"  {notice['regulator_id']} {content['source_reference']} ({content['kind']}, "
+        f"{content['jurisdiction']}, issued {content['issued_on'] or 'date unknown'})",
+        f"  product: {product['name'] or '-'}  brand: {product['brand'] or '-'}  "
+        f"models: {', '.join(product['models']) or '-'}",
+        f"  barcodes: {', '.join(product['barcodes']) or '-'}"
+        + (f"  (suspect: {', '.join(product['suspect_barcodes'])})" if product["suspect_barcodes"] else ""),
+        "  timeline:",
+    ]
+    lines.extend(
+        f"    {event['at']}  {event['kind']:<12} {event['actor']}" for event in status["timeline"]
+    )
+    return "\n".join(lines)

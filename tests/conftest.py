@@ -1,0 +1,33 @@
+"""Shared fixtures: one embedded exchange per test session (and per xdist worker).
+
+Tests that share it keep to their own regulator ids and keys, so they never see each
+other's notices.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from psx.embedded.runtime import EmbeddedRuntime
+
+SAMPLES = Path(__file__).resolve().parent.parent / "samples"
+
+
+@pytest.fixture(scope="session")
+def runtime() -> Iterator[EmbeddedRuntime]:
+    with EmbeddedRuntime() as embedded:
+        yield embedded
+
+
+_regulator_numbers = itertools.count()
+
+
+@pytest.fixture
+def regulator_id() -> str:
+    """A regulator id no other test uses."""
+    return f"reg-{next(_regulator_numbers)}-{uuid.uuid4().hex[:6]}"

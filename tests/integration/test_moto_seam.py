@@ -1,0 +1,172 @@
+"""Canaries for each moto workaround in psx/embedded/moto_seam.py.
+
+If moto changes behaviour, one of these fails and names the workaround to revisit.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Iterator
+
+import boto3
+import pytest
+
+from psx.embedded.moto_seam import (
+    FunctionRegistry,
+    embedded_aws,
+    publish_stack_state_machines,
+)
+
+ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": []})
+
+
+class ListingNotFound(Exception):
+    """A domain error whose class name must reach Step Functions as the error type."""
+
+
+def _echo(event: dict[str, object], context: object) -> dict[str, object]:
+    return {"echo": event}
+
+
+def _fail(event: dict[str, object], context: object) -> dict[str, object]:
+    raise ListingNotFound("no listing 42")
+
+
+@pytest.fixture
+def world() -> Iterator[FunctionRegistry]:
+    registry = FunctionRegistry()
+    registry.register("echo", _echo)
+    registry.register("fail", _fail)
+    with embedded_aws(registry):
+        yield registry
+
+
+def _function(name: str) -> str:
+    iam = boto3.client("iam")
+    role = iam.create_role(RoleName=f"role-{name}", AssumeRolePolicyDocument=ROLE_POLICY)
+    return str(
+        boto3.client("lambda").create_function(
+            FunctionName=name,
+            Runtime="python3.11",
+            Role=role["Role"]["Arn"],
+            Handler="x.y",
+            Code={"ZipFile": b"x"},
+        )["FunctionArn"]
+    )
+
+
+def _run(definition: dict[str, object], name: str) -> dict[str, object]:
+    sfn = boto3.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name=f"machine-{name}",
+        definition=json.dumps(definition),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )
+    execution = sfn.start_execution(
+        stateMachineArn=machine["stateMachineArn"], name=name, input=json.dumps({"n": 1})
+    )
+    for _ in range(200):
+        described = sfn.describe_execution(executionArn=execution["executionArn"])
+        if described["status"] != "RUNNING":
+            return dict(described)
+        time.sleep(0.05)
+    raise AssertionError("execution did not finish")
+
+
+def _task(function_arn: str, **extra: object) -> dict[str, object]:
+    return {
+        "StartAt": "Call",
+        "States": {
+            "Call": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke",
+                "Parameters": {"FunctionName": function_arn, "Payload.$": "$"},
+                "OutputPath": "$.Payload",
+                "End": True,
+                **extra,
+            },
+            "Caught": {"Type": "Pass", "End": True},
+        },
+    }
+
+
+def test_lambda_invoke_tasks_reach_the_in_process_handler(world: FunctionRegistry) -> None:
+    result = _run(_task(_function("echo")), "echo-run")
+
+    assert result["status"] == "SUCCEEDED"
+    assert json.loads(str(result["output"])) == {"echo": {"n": 1}}
+
+
+def test_handler_exception_is_a_function_error_named_after_its_class(
+    world: FunctionRegistry,
+) -> None:
+    catch = [{"ErrorEquals": ["ListingNotFound"], "ResultPath": "$.error", "Next": "Caught"}]
+    definition = _task(_function("fail"), Catch=catch)
+    definition["States"]["Call"].pop("End")  # type: ignore[index]
+    definition["States"]["Call"]["Next"] = "Caught"  # type: ignore[index]
+
+    result = _run(definition, "fail-run")
+
+    assert result["status"] == "SUCCEEDED"
+    assert json.loads(str(result["output"]))["error"]["Error"] == "ListingNotFound"
+
+
+def test_cloudformation_state_machines_need_publishing_to_execute(
+    world: FunctionRegistry,
+) -> None:
+    template = {
+        "Resources": {
+            "Machine": {
+                "Type": "AWS::StepFunctions::StateMachine",
+                "Properties": {
+                    "StateMachineName": "from-stack",
+                    "RoleArn": "arn:aws:iam::123456789012:role/sfn",
+                    "DefinitionString": json.dumps(
+                        {"StartAt": "P", "States": {"P": {"Type": "Pass", "End": True}}}
+                    ),
+                },
+            }
+        }
+    }
+    boto3.client("cloudformation").create_stack(StackName="s", TemplateBody=json.dumps(template))
+    sfn = boto3.client("stepfunctions")
+    assert sfn.list_state_machines()["stateMachines"] == []  # the moto gap we work around
+
+    published = publish_stack_state_machines(sfn, "123456789012", "us-east-1")
+
+    assert published == ["arn:aws:states:us-east-1:123456789012:stateMachine:from-stack"]
+    assert publish_stack_state_machines(sfn, "123456789012", "us-east-1") == []
+
+
+def test_s3_notifications_start_with_a_test_event_and_encode_keys(
+    world: FunctionRegistry,
+) -> None:
+    s3 = boto3.client("s3")
+    sqs = boto3.client("sqs")
+    s3.create_bucket(Bucket="canary-bucket")
+    queue_url = sqs.create_queue(QueueName="q")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    s3.put_bucket_notification_configuration(
+        Bucket="canary-bucket",
+        NotificationConfiguration={
+            "QueueConfigurations": [{"QueueArn": queue_arn, "Events": ["s3:ObjectCreated:*"]}]
+        },
+    )
+    s3.put_object(Bucket="canary-bucket", Key="incoming/kftc/two words.csv", Body=b"x")
+
+    bodies = [
+        json.loads(m["Body"])
+        for m in sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    ]
+
+    assert bodies[0]["Event"] == "s3:TestEvent" and "Records" not in bodies[0]
+    assert bodies[1]["Records"][0]["s3"]["object"]["key"] == "incoming%2Fkftc%2Ftwo+words.csv"
+
+
+def test_embedded_world_runs_in_utc(world: FunctionRegistry) -> None:
+    assert os.environ["TZ"] == "UTC"
+    assert time.strftime("%Z") == "UTC"
