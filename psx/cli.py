@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
@@ -24,6 +24,11 @@ def _functions_importable() -> None:
 
     if str(FUNCTIONS_DIR) not in sys.path:
         sys.path.insert(0, str(FUNCTIONS_DIR))
+
+
+def _exit(message: str, code: int) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
 
 
 @click.group()
@@ -98,7 +103,7 @@ def upload(
     try:
         bucket = target.output("PSX_INTAKE_BUCKET")
     except TargetError as exc:
-        raise click.ClickException(str(exc)) from exc
+        _exit(str(exc), EXIT_UNREACHABLE)
     s3 = target.client("s3")
     size = file.stat().st_size
     if size >= PROGRESS_BAR_MIN_BYTES and not as_json:
@@ -134,7 +139,7 @@ def status(notice_id: str, as_json: bool, endpoint_url: str | None, stack: str) 
     try:
         result = notice_status(target, notice_id)
     except TargetError as exc:
-        raise click.ClickException(str(exc)) from exc
+        _exit(str(exc), EXIT_UNREACHABLE)
     if result is None:
         raise click.ClickException(f"no notice {notice_id}")
     if as_json:

@@ -1,0 +1,3 @@
+from psx.cli import main
+
+main()

@@ -1,0 +1,120 @@
+"""`psx serve` over real HTTP, driven by `psx upload` and `psx status` as a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+PSX = [sys.executable, "-m", "psx"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def served() -> Iterator[dict[str, str]]:
+    aws_port, api_port = _free_port(), _free_port()
+    process = subprocess.Popen(
+        [*PSX, "serve", "--aws-port", str(aws_port), "--api-port", str(api_port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + 120
+    lines = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        lines.append(line)
+        if "Ready." in line:
+            break
+        if process.poll() is not None:
+            pytest.fail("psx serve exited:\n" + "".join(lines))
+    yield {
+        "aws": f"http://127.0.0.1:{aws_port}",
+        "api": f"http://127.0.0.1:{api_port}",
+        "banner": "".join(lines),
+    }
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def _psx(served: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PSX_ENDPOINT_URL": served["aws"]}
+    return subprocess.run([*PSX, *args], capture_output=True, text=True, env=env, timeout=180)
+
+
+def test_serve_prints_both_addresses(served: dict[str, str]) -> None:
+    assert served["aws"] in served["banner"]
+    assert f"{served['api']}/v1" in served["banner"]
+
+
+def test_the_api_answers_over_http(served: dict[str, str]) -> None:
+    with urllib.request.urlopen(f"{served['api']}/v1/health", timeout=10) as response:
+        assert json.load(response)["status"] == "ok"
+
+
+def test_upload_then_status_over_http(served: dict[str, str], tmp_path: Path) -> None:
+    notices = tmp_path / "week.csv"
+    notices.write_text(
+        "source_reference,product_name,barcodes,jurisdiction\n"
+        "S-1,Baby walker,4006381333931,KR\n"
+        "S-2,,,KR\n",
+        encoding="utf-8",
+    )
+
+    uploaded = _psx(served, "upload", str(notices), "--regulator", "kftc", "--json")
+
+    assert uploaded.returncode == 0, uploaded.stderr
+    report = json.loads(uploaded.stdout)
+    assert report["counts"]["accepted"] == 1 and report["counts"]["rejected"] == 1
+    notice_id = next(r["notice_id"] for r in report["rows"] if r["status"] == "accepted")
+
+    status = _psx(served, "status", notice_id)
+    for _ in range(50):  # the workflow records "received" asynchronously
+        if "received" in status.stdout:
+            break
+        time.sleep(0.2)
+        status = _psx(served, "status", notice_id)
+    assert status.returncode == 0, status.stderr
+    assert "Baby walker" in status.stdout and "received" in status.stdout
+
+
+def test_a_refused_file_exits_non_zero_with_the_reason(
+    served: dict[str, str], tmp_path: Path
+) -> None:
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"PK\x03\x04 truncated zip")
+
+    uploaded = _psx(served, "upload", str(junk), "--regulator", "kftc")
+
+    assert uploaded.returncode == 1
+    assert "REFUSED" in uploaded.stderr
+
+
+def test_upload_without_a_running_exchange_says_so(tmp_path: Path) -> None:
+    notices = tmp_path / "x.csv"
+    notices.write_text("product_name\nx\n", encoding="utf-8")
+    env = {**os.environ, "PSX_ENDPOINT_URL": f"http://127.0.0.1:{_free_port()}"}
+
+    result = subprocess.run(
+        [*PSX, "upload", str(notices), "--regulator", "kftc"],
+        capture_output=True, text=True, env=env, timeout=120,
+    )
+
+    assert result.returncode == 3
+    assert "psx serve" in result.stderr

@@ -1,0 +1,105 @@
+"""GTIN check digits and KC certificate numbers as regulators write them."""
+
+from __future__ import annotations
+
+import pytest
+
+from chalicelib.intake.identifiers import (
+    gtin_check_digit,
+    gtin_issue,
+    kc_certificate_issue,
+    split_barcodes,
+    split_kc_certificates,
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "digit"),
+    [("400638133393", 1), ("03600029145", 2), ("9638507", 4), ("0001234560001", 2)],
+)
+def test_check_digit_follows_gs1_mod10(body: str, digit: int) -> None:
+    assert gtin_check_digit(body) == digit
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["96385074", "036000291452", "4006381333931", "8801234567893", "00012345600012"],
+    ids=["gtin-8", "upc-a", "ean-13", "korean-ean-13", "gtin-14"],
+)
+def test_valid_gtins_have_no_issue(code: str) -> None:
+    assert gtin_issue(code) is None
+
+
+@pytest.mark.parametrize(
+    ("code", "issue"),
+    [
+        ("4006381333932", "barcode_check_digit"),
+        ("036000291453", "barcode_check_digit"),
+        ("0885909950", "barcode_length"),
+        ("880123456789012", "barcode_length"),
+        ("88012345678AB", "barcode_characters"),
+        ("8.80123E+12", "barcode_characters"),
+        ("0000000000000", "barcode_placeholder"),
+        ("８８０１２３４５６７８９３", "barcode_characters"),  # full-width digits
+    ],
+)
+def test_bad_codes_are_named_by_their_fault(code: str, issue: str) -> None:
+    found = gtin_issue(code)
+    assert found is not None
+    assert found.code == issue
+    assert code in found.message
+
+
+def test_check_digit_message_gives_the_expected_digit() -> None:
+    found = gtin_issue("4006381333932")
+    assert found is not None
+    assert "expected last digit 1" in found.message
+
+
+def test_scientific_notation_message_says_how_to_fix_it() -> None:
+    found = gtin_issue("8.80123E+12")
+    assert found is not None
+    assert "scientific notation" in found.message
+
+
+@pytest.mark.parametrize(
+    ("cell", "codes"),
+    [
+        ("8801234567893", ["8801234567893"]),
+        (" 8801234567893 , 8809876543213\n8805550123450 ", [
+            "8801234567893", "8809876543213", "8805550123450"]),
+        ("8801234567893;036000291452|96385074/4006381333931", [
+            "8801234567893", "036000291452", "96385074", "4006381333931"]),
+        ("880-1234-567893", ["8801234567893"]),
+        ("880 1234 567893", ["8801234567893"]),
+        ("4006381333931 5031000123456", ["4006381333931", "5031000123456"]),
+        ("0885909950", ["0885909950"]),
+        (",, ;\n", []),
+    ],
+)  # fmt: skip
+def test_split_barcodes(cell: str, codes: list[str]) -> None:
+    assert split_barcodes(cell) == codes
+
+
+def test_space_separated_invalid_codes_stay_one_suspect_code() -> None:
+    # Only split on spaces when every part is a valid GTIN: otherwise it is one typo.
+    assert split_barcodes("880123 4567890") == ["8801234567890"]
+
+
+def test_split_kc_certificates_upper_cases_and_keeps_hyphens() -> None:
+    cell = "su071356-12001, CB063R1234-5001\nHU07123 - 18001"
+    assert split_kc_certificates(cell) == ["SU071356-12001", "CB063R1234-5001", "HU07123-18001"]
+
+
+@pytest.mark.parametrize(
+    "number", ["SU071356-12001", "CB063R1234-5001", "HU07123-18001", "YU07312-20002"]
+)
+def test_kc_numbers_in_known_shapes_pass(number: str) -> None:
+    assert kc_certificate_issue(number) is None
+
+
+@pytest.mark.parametrize("number", ["인증없음", "12345-678", "SU071356", "R-R-SEC-AB123"])
+def test_other_kc_numbers_are_flagged(number: str) -> None:
+    found = kc_certificate_issue(number)
+    assert found is not None
+    assert found.code == "kc_certificate_format"
