@@ -1,0 +1,97 @@
+"""Product identifiers as regulators write them: GTIN barcodes and Korean KC certificates.
+
+Nothing here rejects a row. A mistyped identifier is still the best lead a platform
+has to find the harmful listing, so callers keep suspect values and warn.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+GTIN_LENGTHS = (8, 12, 13, 14)  # GTIN-8 (EAN-8), GTIN-12 (UPC-A), GTIN-13 (EAN), GTIN-14
+
+_BARCODE_SEPARATORS = re.compile(r"[\r\n,;/|]+")
+_INSIDE_CODE = re.compile(r"[\s\-]+")
+_SCIENTIFIC = re.compile(r"^\d(?:\.\d+)?E\+?\d+$", re.IGNORECASE)
+
+_KC_SEPARATORS = re.compile(r"[\r\n,;]+")
+_WHITESPACE = re.compile(r"\s+")
+# Letters (certification scheme and body), digits with the odd letter (the number),
+# hyphen, digits (the derivative model): SU071356-12001, CB063R1234-5001, HU07123-18001.
+_KC_PATTERN = re.compile(r"^[A-Z]{2,3}\d{2}[0-9A-Z]{1,12}-\d{3,6}[A-Z]?$")
+
+
+class Issue(NamedTuple):
+    code: str
+    message: str
+
+
+def gtin_check_digit(body: str) -> int:
+    """Check digit for the digits before it (GS1 mod-10, weights 3,1,3... from the right)."""
+    total = sum(int(digit) * (3 if i % 2 == 0 else 1) for i, digit in enumerate(reversed(body)))
+    return (10 - total % 10) % 10
+
+
+def gtin_issue(code: str) -> Issue | None:
+    """Why ``code`` is not a usable GTIN/EAN/UPC, or None when it is."""
+    if not code.isascii() or not code.isdigit():
+        if _SCIENTIFIC.match(code):
+            return Issue(
+                "barcode_characters",
+                f"barcode {code!r} looks like a spreadsheet number in scientific notation; "
+                "format the column as text",
+            )
+        return Issue(
+            "barcode_characters", f"barcode {code!r} contains characters other than digits"
+        )
+    if len(code) not in GTIN_LENGTHS:
+        return Issue(
+            "barcode_length",
+            f"barcode {code!r} has {len(code)} digits; GTIN/EAN/UPC codes have 8, 12, 13 or 14",
+        )
+    if set(code) == {"0"}:
+        return Issue(
+            "barcode_placeholder", f"barcode {code!r} is a placeholder, not a product code"
+        )
+    expected = gtin_check_digit(code[:-1])
+    if int(code[-1]) != expected:
+        return Issue(
+            "barcode_check_digit",
+            f"barcode {code!r} fails the check digit (expected last digit {expected})",
+        )
+    return None
+
+
+def split_barcodes(text: str) -> list[str]:
+    """Codes in one cell: separated by newlines , ; / |, with spaces and hyphens inside
+    a code removed. Codes separated only by spaces are split when each is a valid GTIN
+    and the run-together digits are not."""
+    codes: list[str] = []
+    for piece in _BARCODE_SEPARATORS.split(text):
+        codes.extend(_codes_in_piece(piece))
+    return [code for code in codes if code]
+
+
+def _codes_in_piece(piece: str) -> list[str]:
+    compact = _INSIDE_CODE.sub("", piece)
+    tokens = [_INSIDE_CODE.sub("", token) for token in piece.split()]
+    if len(tokens) > 1 and gtin_issue(compact) and not any(map(gtin_issue, tokens)):
+        return tokens
+    return [compact]
+
+
+def split_kc_certificates(text: str) -> list[str]:
+    """KC numbers in one cell (comma separated as SafetyKorea's certNum), upper-cased."""
+    # Hyphens are part of a KC number, so only whitespace is squeezed out.
+    pieces = (_WHITESPACE.sub("", piece).upper() for piece in _KC_SEPARATORS.split(text))
+    return [piece for piece in pieces if piece]
+
+
+def kc_certificate_issue(number: str) -> Issue | None:
+    if _KC_PATTERN.match(number):
+        return None
+    return Issue(
+        "kc_certificate_format",
+        f"KC certificate number {number!r} does not look like one (e.g. SU071356-12001)",
+    )

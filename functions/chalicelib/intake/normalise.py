@@ -1,0 +1,336 @@
+"""Turn one raw canonical record (from any format) into a validated ``ParsedRow``.
+
+Every rule about values lives here so that a CSV row, a CPSC recall and a Safety Gate
+notification are judged alike. Principles:
+
+* A row is *rejected* (errors) only when the exchange cannot act on it: no way to
+  identify the product, no usable jurisdiction, a cell over the size limit.
+* Everything else that looks wrong is kept and *warned*: a mistyped barcode is still
+  the best lead to the harmful listing.
+* Nothing raises: model validation errors become problems located by field name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from datetime import date, datetime, time
+from typing import Any
+
+from pydantic import ValidationError
+
+from chalicelib.intake.dates import parse_date
+from chalicelib.intake.identifiers import (
+    gtin_issue,
+    kc_certificate_issue,
+    split_barcodes,
+    split_kc_certificates,
+)
+from chalicelib.intake.jurisdictions import default_language, jurisdiction_code
+from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
+from chalicelib.intake.raw import RawRecord, RawValue
+from chalicelib.intake.rows import ParsedRow, Problem
+from chalicelib.notices.model import NoticeContent, NoticeKind
+
+DERIVED_PREFIX = "derived:"
+
+_HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_LIST_SEPARATORS = re.compile(r"[\n,;]+")
+# URLs may contain commas and semicolons: split pictures on whitespace, and on a
+# separator only where the next picture URL starts.
+_PICTURE_SEPARATORS = re.compile(r"\s+|[,;|](?=\s*https?://)")
+_LANGUAGE = re.compile(r"^([a-z]{2})(?:[-_][a-z0-9]{2,8})?$")
+
+_WITHDRAWN_VALUES = frozenset({"withdrawn", "withdrawal", "철회", "true", "yes", "y", "1"})
+_ACTIVE_VALUES = frozenset({"active", "amended", "false", "no", "n", "0"})
+_ORDER_MARKERS = ("명령",)  # 리콜명령, 수거등의 명령
+_NOTICE_MARKERS = ("권고", "자진", "자발")  # 리콜권고, 자진리콜, 자발적 리콜
+
+# Model paths back to the canonical field names the regulator wrote.
+_FIELD_OF_MODEL_PATH = {
+    ("product", "name"): "product_name",
+    ("product", "description"): "product_description",
+    ("product", "suspect_barcodes"): "barcodes",
+    ("hazard", "types"): "hazard_types",
+    ("hazard", "description"): "hazard_description",
+    ("hazard", "risk_level"): "risk_level",
+    ("withdrawn",): "status",
+}
+
+
+def normalise_record(
+    raw: RawRecord, *, limits: IntakeLimits, defaults: RegulatorDefaults
+) -> ParsedRow:
+    """Validate and normalise one record; the row carries content or errors, never both."""
+    parsed = ParsedRow(row=raw.row, locator=raw.locator, errors=list(raw.problems))
+    parsed.errors.extend(_oversized_cells(raw.fields, limits.max_cell_chars))
+    if parsed.errors:
+        return parsed
+    normaliser = _RowNormaliser(raw.fields, defaults)
+    data = normaliser.notice_data()
+    parsed.warnings = normaliser.warnings
+    parsed.errors = normaliser.errors
+    if not parsed.errors:
+        parsed.content, parsed.errors = _validated(data)
+    return parsed
+
+
+def _oversized_cells(fields: dict[str, RawValue], max_chars: int) -> list[Problem]:
+    problems = []
+    for name, value in fields.items():
+        longest = max((len(text) for text in _strings(value)), default=0)
+        if longest > max_chars:
+            problems.append(
+                Problem(
+                    name, "cell_too_long", f"{name} has {longest} characters; limit is {max_chars}"
+                )
+            )
+    return problems
+
+
+def derived_reference(
+    name: str | None, brand: str | None, models: list[str], barcodes: list[str]
+) -> str:
+    """A stable reference for a row that has none: the same product always derives the same."""
+    parts = (name or "", brand or "", "|".join(models), "|".join(barcodes))
+    digest = hashlib.sha256("\x1f".join(parts).casefold().encode("utf-8")).hexdigest()
+    return f"{DERIVED_PREFIX}{digest[:20]}"
+
+
+def clean_text(text: str) -> str | None:
+    """Trim, collapse runs of spaces/tabs (keeping line breaks), None when nothing is left."""
+    unified = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = (_HORIZONTAL_SPACE.sub(" ", line).strip() for line in unified.split("\n"))
+    cleaned = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+    return cleaned or None
+
+
+def _validated(data: dict[str, Any]) -> tuple[NoticeContent | None, list[Problem]]:
+    """The model built from ``data``, or the model's objections located by field."""
+    try:
+        return NoticeContent.model_validate(data), []
+    except ValidationError as invalid:
+        return None, [
+            Problem(_field_of(error["loc"]), "invalid_value", error["msg"])
+            for error in invalid.errors()
+        ]
+
+
+def _field_of(loc: tuple[int | str, ...]) -> str:
+    path = tuple(part for part in loc if isinstance(part, str))
+    return _FIELD_OF_MODEL_PATH.get(path) or (path[-1] if path else "row")
+
+
+def _strings(value: RawValue) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, date):
+        return [_date_text(value)]
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def _date_text(value: date) -> str:
+    if isinstance(value, datetime) and value.time() != time(0, 0):
+        return value.isoformat()
+    return (value.date() if isinstance(value, datetime) else value).isoformat()
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    """Drop repeats (ignoring case), keeping the first spelling and the order."""
+    seen: dict[str, str] = {}
+    for item in items:
+        seen.setdefault(item.casefold(), item)
+    return list(seen.values())
+
+
+class _RowNormaliser:
+    def __init__(self, fields: dict[str, RawValue], defaults: RegulatorDefaults) -> None:
+        self._fields = fields
+        self._defaults = defaults
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+
+    def notice_data(self) -> dict[str, Any]:
+        product = self._product()
+        jurisdiction = self._jurisdiction()
+        return {
+            "source_reference": self._source_reference(product),
+            "kind": self._kind(),
+            "issued_on": self._issued_on(),
+            "jurisdiction": jurisdiction,
+            "language": self._language(jurisdiction),
+            "title": self._text("title"),
+            "product": product,
+            "hazard": {
+                "types": self._items("hazard_types"),
+                "description": self._text("hazard_description"),
+                "risk_level": self._text("risk_level"),
+            },
+            "measures": self._items("measures"),
+            "remedy": self._text("remedy"),
+            "consumer_contact": self._text("consumer_contact"),
+            "target_platforms": [item.lower() for item in self._items("target_platforms")],
+            "source_url": self._text("source_url"),
+            "withdrawn": self._withdrawn(),
+        }
+
+    # -- product ---------------------------------------------------------------
+
+    def _product(self) -> dict[str, Any]:
+        barcodes, suspect = self._barcodes()
+        product = {
+            "name": self._text("product_name"),
+            "description": self._text("product_description"),
+            "brand": self._text("brand"),
+            "manufacturer": self._text("manufacturer"),
+            "models": self._items("models"),
+            "barcodes": barcodes,
+            "suspect_barcodes": suspect,
+            "batch_numbers": self._items("batch_numbers"),
+            "company_recall_code": self._text("company_recall_code"),
+            "production_dates": self._items("production_dates"),
+            "kc_certificates": self._kc_certificates(),
+            "category": self._text("category"),
+            "country_of_origin": self._text("country_of_origin"),
+            "pictures": self._items("pictures", _PICTURE_SEPARATORS),
+        }
+        identifiers = ("name", "models", "barcodes", "suspect_barcodes", "kc_certificates")
+        if not any(product[key] for key in identifiers):
+            self._error(
+                "product_name",
+                "product_unidentified",
+                "the row does not identify a product: give at least a product name, "
+                "model, barcode or KC certificate number",
+            )
+        return product
+
+    def _barcodes(self) -> tuple[list[str], list[str]]:
+        valid: list[str] = []
+        suspect: list[str] = []
+        for code in _unique(self._split("barcodes", split_barcodes)):
+            issue = gtin_issue(code)
+            if issue is None:
+                valid.append(code)
+            else:
+                suspect.append(code)
+                self._warn("barcodes", issue.code, issue.message)
+        return valid, suspect
+
+    def _kc_certificates(self) -> list[str]:
+        numbers = _unique(self._split("kc_certificates", split_kc_certificates))
+        for number in numbers:
+            issue = kc_certificate_issue(number)
+            if issue:
+                self._warn("kc_certificates", issue.code, issue.message)
+        return numbers
+
+    def _source_reference(self, product: dict[str, Any]) -> str | None:
+        reference = self._text("source_reference")
+        if reference or self.errors:
+            return reference
+        derived = derived_reference(
+            product["name"],
+            product["brand"],
+            product["models"],
+            product["barcodes"] + product["suspect_barcodes"],
+        )
+        self._warn(
+            "source_reference",
+            "source_reference_derived",
+            f"no source reference given; derived {derived} from the product identification",
+        )
+        return derived
+
+    # -- notice ----------------------------------------------------------------
+
+    def _jurisdiction(self) -> str | None:
+        written = self._text("jurisdiction")
+        value = written or self._defaults.jurisdiction
+        if value is None:
+            self._error(
+                "jurisdiction",
+                "jurisdiction_missing",
+                "no jurisdiction: add a jurisdiction column or configure the regulator's default",
+            )
+            return None
+        code = jurisdiction_code(value)
+        if code is None:
+            self._error(
+                "jurisdiction",
+                "jurisdiction_invalid",
+                f"{value!r} is not an ISO 3166-1 alpha-2 country code (or EU)",
+            )
+        return code
+
+    def _language(self, jurisdiction: str | None) -> str | None:
+        written = self._text("language")
+        if written:
+            match = _LANGUAGE.match(written.lower())
+            if match:
+                return match.group(1)
+            self._warn(
+                "language", "language_invalid", f"{written!r} is not an ISO 639-1 code; ignored"
+            )
+        if self._defaults.language:
+            return self._defaults.language
+        return default_language(jurisdiction) if jurisdiction else None
+
+    def _issued_on(self) -> date | None:
+        value = self._fields.get("issued_on")
+        if isinstance(value, list):
+            value = "\n".join(value)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        parsed = parse_date(value)
+        if parsed is None:
+            self._warn(
+                "issued_on",
+                "date_unreadable",
+                f"issue date {value!r} is not a date we can read (use YYYY-MM-DD); left empty",
+            )
+        return parsed
+
+    def _kind(self) -> NoticeKind:
+        value = (self._text("kind") or "").casefold()
+        if value in {"", "notice"} or any(marker in value for marker in _NOTICE_MARKERS):
+            return NoticeKind.NOTICE
+        if value == "order" or any(marker in value for marker in _ORDER_MARKERS):
+            return NoticeKind.ORDER
+        self._warn(
+            "kind", "kind_unknown", f"kind {value!r} is neither order nor notice; taken as notice"
+        )
+        return NoticeKind.NOTICE
+
+    def _withdrawn(self) -> bool:
+        value = (self._text("status") or "").casefold()
+        if value in _WITHDRAWN_VALUES or "철회" in value:
+            return True
+        if value and value not in _ACTIVE_VALUES:
+            self._warn(
+                "status",
+                "status_unknown",
+                f"status {value!r} is not active or withdrawn; taken as active",
+            )
+        return False
+
+    # -- value helpers -----------------------------------------------------------
+
+    def _text(self, name: str) -> str | None:
+        return clean_text("\n".join(_strings(self._fields.get(name))))
+
+    def _items(self, name: str, separators: re.Pattern[str] = _LIST_SEPARATORS) -> list[str]:
+        return _unique(self._split(name, separators.split))
+
+    def _split(self, name: str, splitter: Callable[[str], Iterable[str]]) -> list[str]:
+        pieces = (piece for text in _strings(self._fields.get(name)) for piece in splitter(text))
+        return [cleaned for piece in pieces if piece and (cleaned := clean_text(piece))]
+
+    def _warn(self, field: str, code: str, message: str) -> None:
+        self.warnings.append(Problem(field, code, message))
+
+    def _error(self, field: str, code: str, message: str) -> None:
+        self.errors.append(Problem(field, code, message))

@@ -1,0 +1,405 @@
+"""Validation rules shared by every format: one raw record in, one ParsedRow out."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
+from chalicelib.intake.normalise import clean_text, normalise_record
+from chalicelib.intake.raw import RawRecord, RawValue
+from chalicelib.intake.rows import ParsedRow, Problem
+from chalicelib.notices.model import NoticeContent, NoticeKind
+
+KR = RegulatorDefaults(jurisdiction="KR", language="ko")
+NO_DEFAULTS = RegulatorDefaults()
+
+
+def normalise(
+    defaults: RegulatorDefaults = KR, limits: IntakeLimits | None = None, /, **fields: RawValue
+) -> ParsedRow:
+    record = RawRecord(row=7, locator="row 7", fields=fields)
+    return normalise_record(record, limits=limits or IntakeLimits(), defaults=defaults)
+
+
+def accepted(**fields: RawValue) -> NoticeContent:
+    fields.setdefault("source_reference", "KFTC-1")
+    row = normalise(**fields)
+    assert row.errors == []
+    assert row.content is not None
+    return row.content
+
+
+def codes(problems: list[Problem]) -> list[str]:
+    return [problem.code for problem in problems]
+
+
+# -- identification and required fields ---------------------------------------------
+
+
+def test_row_keeps_its_number_and_locator() -> None:
+    row = normalise(source_reference="R1", product_name="보조배터리")
+    assert (row.row, row.locator, row.accepted) == (7, "row 7", True)
+
+
+def test_unidentifiable_product_is_rejected_on_product_name() -> None:
+    row = normalise(source_reference="R1", brand="무명", hazard_description="위험")
+    assert row.content is None
+    assert row.errors == [
+        Problem(
+            "product_name",
+            "product_unidentified",
+            "the row does not identify a product: give at least a product name, model, "
+            "barcode or KC certificate number",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    "identifier",
+    [
+        {"product_name": "어린이 장난감"},
+        {"models": "KB-100"},
+        {"barcodes": "8801234567893"},
+        {"barcodes": "12345"},  # even a suspect barcode identifies
+        {"kc_certificates": "SU071356-12001"},
+    ],
+)
+def test_any_identifier_is_enough(identifier: dict[str, str]) -> None:
+    assert normalise(source_reference="R1", **identifier).accepted
+
+
+def test_missing_reference_is_derived_stably_with_a_warning() -> None:
+    first = normalise(product_name="보조배터리", brand="파워탱크", models="PT-10K")
+    again = normalise(product_name=" 보조배터리 ", brand="파워탱크", models=["PT-10K"])
+    other = normalise(product_name="보조배터리", brand="파워탱크", models="PT-20K")
+    assert first.content is not None and again.content is not None and other.content is not None
+    reference = first.content.source_reference
+    assert reference.startswith("derived:") and len(reference) == len("derived:") + 20
+    assert again.content.source_reference == reference
+    assert other.content.source_reference != reference
+    assert codes(first.warnings) == ["source_reference_derived"]
+    assert reference in first.warnings[0].message
+
+
+def test_no_reference_is_derived_for_a_rejected_row() -> None:
+    row = normalise(brand="무명")
+    assert codes(row.warnings) == []
+    assert codes(row.errors) == ["product_unidentified"]
+
+
+def test_overlong_reference_becomes_a_located_problem_not_an_exception() -> None:
+    row = normalise(source_reference="R" * 201, product_name="x")
+    assert row.content is None
+    assert [(problem.field, problem.code) for problem in row.errors] == [
+        ("source_reference", "invalid_value")
+    ]
+
+
+def test_structural_problems_from_the_reader_reject_the_row() -> None:
+    problem = Problem("row", "not_an_object", "item 3 is a JSON string, not an object")
+    record = RawRecord(row=3, locator="item 3", problems=[problem])
+    row = normalise_record(record, limits=IntakeLimits(), defaults=KR)
+    assert row.errors == [problem]
+    assert row.content is None
+
+
+def test_cell_over_the_limit_rejects_the_row_naming_the_field() -> None:
+    row = normalise(
+        KR,
+        IntakeLimits(max_cell_chars=10),
+        source_reference="R1",
+        product_name="짧은 이름",
+        hazard_description="위" * 11,
+    )
+    assert row.content is None
+    assert row.errors == [
+        Problem(
+            "hazard_description",
+            "cell_too_long",
+            "hazard_description has 11 characters; limit is 10",
+        )
+    ]
+
+
+def test_long_list_item_counts_as_a_long_cell() -> None:
+    row = normalise(
+        KR, IntakeLimits(max_cell_chars=5), source_reference="R1", models=["ok", "too-long"]
+    )
+    assert [(problem.field, problem.code) for problem in row.errors] == [
+        ("models", "cell_too_long")
+    ]
+
+
+# -- jurisdiction and language ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [("kr", "KR"), (" US ", "US"), ("EU", "EU"), ("대한민국", "KR"), ("UK", "GB"), ("de", "DE")],
+)
+def test_jurisdiction_is_upper_cased_iso(written: str, code: str) -> None:
+    assert accepted(product_name="x", jurisdiction=written).jurisdiction == code
+
+
+def test_jurisdiction_defaults_to_the_regulator() -> None:
+    assert accepted(product_name="x").jurisdiction == "KR"
+
+
+@pytest.mark.parametrize("written", ["KOR", "XX", "Korea Rep", "K"])
+def test_invalid_jurisdiction_rejects_the_row(written: str) -> None:
+    row = normalise(source_reference="R1", product_name="x", jurisdiction=written)
+    assert row.content is None
+    assert [(problem.field, problem.code) for problem in row.errors] == [
+        ("jurisdiction", "jurisdiction_invalid")
+    ]
+    assert repr(written) in row.errors[0].message
+
+
+def test_missing_jurisdiction_without_default_rejects_the_row() -> None:
+    row = normalise(NO_DEFAULTS, source_reference="R1", product_name="x")
+    assert codes(row.errors) == ["jurisdiction_missing"]
+
+
+@pytest.mark.parametrize(
+    ("defaults", "fields", "language"),
+    [
+        (KR, {"language": "ko-KR"}, "ko"),
+        (KR, {"language": "EN"}, "en"),
+        (KR, {}, "ko"),
+        (NO_DEFAULTS, {"jurisdiction": "US"}, "en"),
+        (NO_DEFAULTS, {"jurisdiction": "KR"}, "ko"),
+        (NO_DEFAULTS, {"jurisdiction": "EU"}, None),
+    ],
+)
+def test_language_from_row_then_defaults_then_jurisdiction(
+    defaults: RegulatorDefaults, fields: dict[str, str], language: str | None
+) -> None:
+    row = normalise(defaults, source_reference="R1", product_name="x", **fields)
+    assert row.content is not None
+    assert row.content.language == language
+
+
+def test_unreadable_language_warns_and_falls_back() -> None:
+    row = normalise(source_reference="R1", product_name="x", language="Korean")
+    assert row.content is not None and row.content.language == "ko"
+    assert codes(row.warnings) == ["language_invalid"]
+
+
+# -- barcodes and certificates ---------------------------------------------------------
+
+
+def test_barcodes_split_validated_and_deduplicated() -> None:
+    row = normalise(
+        source_reference="R1",
+        product_name="보조배터리",
+        barcodes=" 8809876543213 , 8805550123450\n8801112223331;8809876543213 / 0885909950",
+    )
+    assert row.content is not None
+    assert row.content.product.barcodes == ["8809876543213", "8805550123450"]
+    assert row.content.product.suspect_barcodes == ["8801112223331", "0885909950"]
+    assert [(problem.field, problem.code) for problem in row.warnings] == [
+        ("barcodes", "barcode_check_digit"),
+        ("barcodes", "barcode_length"),
+    ]
+
+
+def test_barcodes_from_a_list_are_split_too() -> None:
+    content = accepted(product_name="x", barcodes=["036000291452", "96385074, 12"])
+    assert content.product.barcodes == ["036000291452", "96385074"]
+    assert content.product.suspect_barcodes == ["12"]
+
+
+def test_kc_certificates_kept_even_when_odd() -> None:
+    row = normalise(
+        source_reference="R1", product_name="x", kc_certificates="SU071356-12001, 인증없음"
+    )
+    assert row.content is not None
+    assert row.content.product.kc_certificates == ["SU071356-12001", "인증없음"]
+    assert [(problem.field, problem.code) for problem in row.warnings] == [
+        ("kc_certificates", "kc_certificate_format")
+    ]
+
+
+# -- dates -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "2024-05-03",
+        "2024-05-03T00:00:00",
+        "2024-05-03T09:30:00Z",
+        "2024-05-03 09:30",
+        "20240503",
+        "2024.05.03",
+        "2024. 5. 3.",
+        "2024/05/03",
+        "03/05/2024",
+        "3.5.2024",
+        "2024년 5월 3일",
+        datetime(2024, 5, 3, 0, 0),
+        date(2024, 5, 3),
+    ],
+)
+def test_issue_dates_in_every_accepted_form(written: str | date) -> None:
+    assert accepted(product_name="x", issued_on=written).issued_on == date(2024, 5, 3)
+
+
+@pytest.mark.parametrize("written", ["작년 여름", "2024-02-30", "05/03/24", "May 3rd"])
+def test_unreadable_date_warns_and_is_left_empty(written: str) -> None:
+    row = normalise(source_reference="R1", product_name="x", issued_on=written)
+    assert row.content is not None and row.content.issued_on is None
+    assert [(problem.field, problem.code) for problem in row.warnings] == [
+        ("issued_on", "date_unreadable")
+    ]
+
+
+@pytest.mark.parametrize("written", [None, "", "   "])
+def test_missing_date_is_silent(written: str | None) -> None:
+    row = normalise(source_reference="R1", product_name="x", issued_on=written)
+    assert row.content is not None and row.content.issued_on is None
+    assert row.warnings == []
+
+
+# -- kind and status ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "kind"),
+    [
+        ("order", NoticeKind.ORDER),
+        ("ORDER", NoticeKind.ORDER),
+        ("notice", NoticeKind.NOTICE),
+        ("리콜명령", NoticeKind.ORDER),
+        ("수거등의 명령", NoticeKind.ORDER),
+        ("리콜권고", NoticeKind.NOTICE),
+        ("자진리콜", NoticeKind.NOTICE),
+        (None, NoticeKind.NOTICE),
+    ],
+)
+def test_kind(written: str | None, kind: NoticeKind) -> None:
+    row = normalise(source_reference="R1", product_name="x", kind=written)
+    assert row.content is not None and row.content.kind is kind
+    assert row.warnings == []
+
+
+def test_unknown_kind_warns_and_means_notice() -> None:
+    row = normalise(source_reference="R1", product_name="x", kind="urgent")
+    assert row.content is not None and row.content.kind is NoticeKind.NOTICE
+    assert codes(row.warnings) == ["kind_unknown"]
+
+
+@pytest.mark.parametrize(
+    ("written", "withdrawn"),
+    [
+        ("withdrawn", True),
+        ("Withdrawal", True),
+        ("철회", True),
+        ("철회됨", True),
+        ("true", True),
+        ("active", False),
+        ("", False),
+        (None, False),
+        ("amended", False),
+    ],
+)
+def test_status(written: str | None, withdrawn: bool) -> None:
+    row = normalise(source_reference="R1", product_name="x", status=written)
+    assert row.content is not None and row.content.withdrawn is withdrawn
+    assert row.warnings == []
+
+
+def test_unknown_status_warns_and_means_active() -> None:
+    row = normalise(source_reference="R1", product_name="x", status="paused")
+    assert row.content is not None and row.content.withdrawn is False
+    assert codes(row.warnings) == ["status_unknown"]
+
+
+# -- lists and text ------------------------------------------------------------------------
+
+
+def test_lists_split_trimmed_and_deduplicated_ignoring_case() -> None:
+    content = accepted(
+        product_name="x",
+        models="KB-100, KB-200;kb-100\n KB-300 ",
+        measures=["sales ban", "recall, sales ban"],
+        hazard_types="Chemical, Injuries",
+        batch_numbers="LOT 1;LOT 2",
+    )
+    assert content.product.models == ["KB-100", "KB-200", "KB-300"]
+    assert content.measures == ["sales ban", "recall"]
+    assert content.hazard.types == ["Chemical", "Injuries"]
+    assert content.product.batch_numbers == ["LOT 1", "LOT 2"]
+
+
+def test_target_platforms_are_lower_cased_ids() -> None:
+    assert accepted(product_name="x", target_platforms="Temu, AliExpress").target_platforms == [
+        "temu",
+        "aliexpress",
+    ]
+
+
+def test_pictures_split_between_urls_not_inside_them() -> None:
+    content = accepted(
+        product_name="x",
+        pictures="https://a.example/p?id=1,2 https://b.example/q.jpg, https://c.example/r.jpg",
+    )
+    assert content.product.pictures == [
+        "https://a.example/p?id=1,2",
+        "https://b.example/q.jpg",
+        "https://c.example/r.jpg",
+    ]
+
+
+def test_excel_dates_in_list_fields_become_iso_text() -> None:
+    content = accepted(product_name="x", production_dates=datetime(2023, 9, 1))
+    assert content.product.production_dates == ["2023-09-01"]
+
+
+def test_text_is_trimmed_and_collapsed_but_keeps_line_breaks() -> None:
+    content = accepted(
+        product_name="  어린이   장난감\t세트 ",
+        hazard_description="첫째 줄  \r\n  둘째\t\t줄\n\n\n\n셋째",
+        brand="   ",
+    )
+    assert content.product.name == "어린이 장난감 세트"
+    assert content.hazard.description == "첫째 줄\n둘째 줄\n\n셋째"
+    assert content.product.brand is None
+
+
+@pytest.mark.parametrize(("text", "cleaned"), [("", None), (" \n\t ", None), (" a  b ", "a b")])
+def test_clean_text(text: str, cleaned: str | None) -> None:
+    assert clean_text(text) == cleaned
+
+
+def test_full_row_maps_every_field() -> None:
+    content = accepted(
+        source_reference="KFTC-2024-0412",
+        kind="order",
+        issued_on="2024-05-03",
+        title="자석 블록 판매 중지",
+        product_name="어린이 자석 블록",
+        product_description="64피스 세트",
+        brand="키즈블록",
+        manufacturer="(주)키즈블록코리아",
+        company_recall_code="KB-RC-1",
+        category="완구",
+        country_of_origin="중국",
+        hazard_description="자석 삼킴 위험",
+        risk_level="Serious risk",
+        remedy="환불",
+        consumer_contact="080-123-4567",
+        source_url="https://example.org/r/1",
+    )
+    assert content.title == "자석 블록 판매 중지"
+    assert content.product.description == "64피스 세트"
+    assert content.product.manufacturer == "(주)키즈블록코리아"
+    assert content.product.company_recall_code == "KB-RC-1"
+    assert content.product.category == "완구"
+    assert content.product.country_of_origin == "중국"
+    assert content.hazard.risk_level == "Serious risk"
+    assert content.remedy == "환불"
+    assert content.consumer_contact == "080-123-4567"
+    assert content.source_url == "https://example.org/r/1"
