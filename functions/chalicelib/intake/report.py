@@ -25,12 +25,12 @@ class RowResult:
             row["status"] = "rejected"
             row["errors"] = [problem.to_dict() for problem in self.parsed.errors]
         else:
-            notice = self.saved.notice
+            current = self.saved.current
             row["status"] = "accepted"
-            row["notice_id"] = notice.notice_id
-            row["version"] = notice.version
+            row["notice_id"] = current.notice_id
+            row["version"] = current.version
             row["outcome"] = self.saved.outcome.value
-            row["source_reference"] = notice.content.source_reference
+            row["source_reference"] = current.source_reference
             row["execution_arn"] = self.execution_arn
         row["warnings"] = [problem.to_dict() for problem in self.parsed.warnings]
         return row
@@ -88,5 +88,7 @@ def _counts(results: list[RowResult]) -> dict[str, int]:
         "new_version": outcomes["new_version"],
         "withdrawn": outcomes["withdrawn"],
         "unchanged": outcomes["unchanged"],
-        "executions_started": sum(1 for r in results if r.execution_arn),
+        # Every new version starts its lifecycle; unchanged rows never start another.
+        "executions_started": len(results) - sum(1 for r in results if r.saved is None)
+        - outcomes["unchanged"],
     }

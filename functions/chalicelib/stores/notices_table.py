@@ -13,17 +13,15 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
 from chalicelib.stores import aws_clients
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb.type_defs import TransactWriteItemTypeDef
-
 _MAX_WRITE_ATTEMPTS = 5
+_BATCH_GET_LIMIT = 100
 
 
 class SaveOutcome(StrEnum):
@@ -34,10 +32,22 @@ class SaveOutcome(StrEnum):
 
 
 @dataclass(frozen=True)
-class SavedNotice:
-    notice: Notice
-    outcome: SaveOutcome
+class CurrentState:
+    """What META says about a notice: enough to decide a save without reading a version."""
+
+    notice_id: str
+    version: int
+    status: NoticeStatus
+    content_hash: str
+    regulator_id: str
+    source_reference: str
     lifecycle_started: bool
+
+
+@dataclass(frozen=True)
+class SavedNotice:
+    current: CurrentState
+    outcome: SaveOutcome
 
 
 @dataclass(frozen=True)
@@ -85,24 +95,22 @@ class NoticeStore:
         source_format: str,
         source_file: str | None,
         received_at: datetime,
+        known: CurrentState | None = None,
     ) -> SavedNotice:
         """Store ``content`` as the notice's next version, unless it is already current.
 
-        Safe under retries and concurrent deliveries: version items are written once
-        (conditional put) together with a compare-and-set on META in one transaction.
+        ``known`` is the notice's state from ``current_states`` (None: not stored yet),
+        which spares one read per row. Safe under retries and concurrent deliveries:
+        version items are written once (conditional put) together with a
+        compare-and-set on META in one transaction; on a lost race we re-read.
         """
         notice_id = notice_id_for(regulator_id, content.source_reference)
         content_hash = content.content_hash()
+        current = known
         for _ in range(_MAX_WRITE_ATTEMPTS):
-            meta = self._get_meta(notice_id)
-            if meta is not None and meta["content_hash"]["S"] == content_hash:
-                current = self.get_version(notice_id, int(meta["current_version"]["N"]))
-                assert current is not None, f"META of {notice_id} points at a missing version"
-                started = meta.get("lifecycle_started_version", {}).get("N") == str(
-                    current.version
-                )
-                return SavedNotice(current, SaveOutcome.UNCHANGED, started)
-            previous = int(meta["current_version"]["N"]) if meta else 0
+            if current is not None and current.content_hash == content_hash:
+                return SavedNotice(current, SaveOutcome.UNCHANGED)
+            previous = current.version if current else 0
             notice = Notice(
                 notice_id=notice_id,
                 regulator_id=regulator_id,
@@ -114,15 +122,42 @@ class NoticeStore:
                 content=content,
                 content_hash=content_hash,
             )
-            if self._write_version(notice, previous):
-                return SavedNotice(notice, _outcome_for(notice), lifecycle_started=False)
+            if self._claim_version(notice):
+                self._point_meta_at(notice)
+                return SavedNotice(_state_of(notice), _outcome_for(notice))
+            # The version number is taken: by a concurrent writer, or by an earlier attempt
+            # of ours that crashed before moving META. Finish that move, then decide again.
+            claimed = self.get_version(notice_id, notice.version)
+            assert claimed is not None, f"{notice_id} v{notice.version} vanished"
+            self._point_meta_at(claimed)
+            current = self.current_state(notice_id)
         raise ConcurrentWriteError(f"notice {notice_id} changed under {_MAX_WRITE_ATTEMPTS} writes")
 
-    def get(self, notice_id: str) -> Notice | None:
+    def current_states(self, notice_ids: list[str]) -> dict[str, CurrentState]:
+        """META of many notices in few reads (BatchGetItem); absent ids are not stored."""
+        states: dict[str, CurrentState] = {}
+        unique = list(dict.fromkeys(notice_ids))
+        for start in range(0, len(unique), _BATCH_GET_LIMIT):
+            keys = [
+                {"PK": _notice_pk(notice_id), "SK": _s("META")}
+                for notice_id in unique[start : start + _BATCH_GET_LIMIT]
+            ]
+            request: Any = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                response = self._db.batch_get_item(RequestItems=request)
+                for item in response["Responses"].get(self._table, []):
+                    state = _state_from_meta(item)
+                    states[state.notice_id] = state
+                request = response.get("UnprocessedKeys") or None
+        return states
+
+    def current_state(self, notice_id: str) -> CurrentState | None:
         meta = self._get_meta(notice_id)
-        if meta is None:
-            return None
-        return self.get_version(notice_id, int(meta["current_version"]["N"]))
+        return _state_from_meta(meta) if meta else None
+
+    def get(self, notice_id: str) -> Notice | None:
+        state = self.current_state(notice_id)
+        return self.get_version(notice_id, state.version) if state else None
 
     def get_version(self, notice_id: str, version: int) -> Notice | None:
         item = self._db.get_item(
@@ -133,13 +168,19 @@ class NoticeStore:
         return Notice.model_validate_json(item["body"]["S"]) if item else None
 
     def mark_lifecycle_started(self, notice_id: str, version: int) -> None:
-        self._db.update_item(
-            TableName=self._table,
-            Key={"PK": _notice_pk(notice_id), "SK": _s("META")},
-            UpdateExpression="SET lifecycle_started_version = :v",
-            ConditionExpression="attribute_exists(PK)",
-            ExpressionAttributeValues={":v": _n(version)},
-        )
+        """Recorded by the workflow itself, so intake knows it need not start it again."""
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key={"PK": _notice_pk(notice_id), "SK": _s("META")},
+                UpdateExpression="SET lifecycle_started_version = :v",
+                # A newer version's META must not be marked by an older execution.
+                ConditionExpression="current_version = :v",
+                ExpressionAttributeValues={":v": _n(version)},
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
     def list_for_regulator(self, regulator_id: str, limit: int = 100) -> list[Notice]:
         response = self._db.query(
@@ -203,22 +244,32 @@ class NoticeStore:
         ).get("Item")
         return item
 
-    def _write_version(self, notice: Notice, previous: int) -> bool:
-        """One transaction: the version item (written once) and META (compare-and-set)."""
-        pk = _notice_pk(notice.notice_id)
-        put_version: TransactWriteItemTypeDef = {
-            "Put": {
-                "TableName": self._table,
-                "Item": {
-                    "PK": pk,
+    def _claim_version(self, notice: Notice) -> bool:
+        """Write the version item once; False when that version number is already taken.
+
+        (No TransactWriteItems: two single-item conditional writes are idempotent on
+        their own, and moto copies the whole table for every transaction.)
+        """
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item={
+                    "PK": _notice_pk(notice.notice_id),
                     "SK": _version_sk(notice.version),
                     "body": _s(notice.model_dump_json()),
                 },
-                "ConditionExpression": "attribute_not_exists(SK)",
-            }
-        }
-        meta_item = {
-            "PK": pk,
+                ConditionExpression="attribute_not_exists(SK)",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def _point_meta_at(self, notice: Notice) -> None:
+        """Make ``notice`` the current version, unless META already moved past it."""
+        item = {
+            "PK": _notice_pk(notice.notice_id),
             "SK": _s("META"),
             "notice_id": _s(notice.notice_id),
             "regulator_id": _s(notice.regulator_id),
@@ -230,29 +281,47 @@ class NoticeStore:
             "GSI1PK": _s(f"REGULATOR#{notice.regulator_id}"),
             "GSI1SK": _s(f"{notice.received_at.isoformat()}#{notice.notice_id}"),
         }
-        put_meta: TransactWriteItemTypeDef = {
-            "Put": {
-                "TableName": self._table,
-                "Item": meta_item,
-                "ConditionExpression": (
-                    "attribute_not_exists(PK)" if previous == 0 else "current_version = :previous"
-                ),
-                **({"ExpressionAttributeValues": {":previous": _n(previous)}} if previous else {}),
-            }
-        }
         try:
-            self._db.transact_write_items(TransactItems=[put_version, put_meta])
+            self._db.put_item(
+                TableName=self._table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(PK) OR current_version < :version",
+                ExpressionAttributeValues={":version": _n(notice.version)},
+            )
         except ClientError as exc:
-            if exc.response["Error"]["Code"] == "TransactionCanceledException":
-                return False
-            raise
-        return True
+            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
 
 def _status_for(content: NoticeContent, previous_version: int) -> NoticeStatus:
     if content.withdrawn:
         return NoticeStatus.WITHDRAWN
     return NoticeStatus.AMENDED if previous_version else NoticeStatus.ACTIVE
+
+
+def _state_of(notice: Notice) -> CurrentState:
+    return CurrentState(
+        notice_id=notice.notice_id,
+        version=notice.version,
+        status=notice.status,
+        content_hash=notice.content_hash,
+        regulator_id=notice.regulator_id,
+        source_reference=notice.content.source_reference,
+        lifecycle_started=False,
+    )
+
+
+def _state_from_meta(item: dict[str, Any]) -> CurrentState:
+    version = int(item["current_version"]["N"])
+    return CurrentState(
+        notice_id=item["notice_id"]["S"],
+        version=version,
+        status=NoticeStatus(item["status"]["S"]),
+        content_hash=item["content_hash"]["S"],
+        regulator_id=item["regulator_id"]["S"],
+        source_reference=item["source_reference"]["S"],
+        lifecycle_started=item.get("lifecycle_started_version", {}).get("N") == str(version),
+    )
 
 
 def _outcome_for(notice: Notice) -> SaveOutcome:

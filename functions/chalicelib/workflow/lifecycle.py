@@ -6,11 +6,11 @@ import json
 
 from botocore.exceptions import ClientError
 
-from chalicelib.notices.model import Notice
+from chalicelib.stores.notices_table import CurrentState
 from chalicelib.stores import aws_clients
 
 
-def execution_name(notice: Notice) -> str:
+def execution_name(notice: CurrentState) -> str:
     """Deterministic, so a retried start finds the execution it already started."""
     return f"{notice.notice_id}-v{notice.version}"
 
@@ -20,7 +20,7 @@ class LifecycleStarter:
         self._arn = state_machine_arn
         self._sfn = aws_clients.stepfunctions()
 
-    def start(self, notice: Notice) -> str:
+    def start(self, notice: CurrentState) -> str:
         """Start the lifecycle for this version and return the execution ARN.
 
         Standard workflows are idempotent by name for the same input; an execution that
@@ -37,15 +37,13 @@ class LifecycleStarter:
             sort_keys=True,
         )
         try:
-            response = self._sfn.start_execution(
-                stateMachineArn=self._arn, name=name, input=payload
-            )
+            self._sfn.start_execution(stateMachineArn=self._arn, name=name, input=payload)
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
                 raise
-            return self._existing_execution_arn(name)
-        return response["executionArn"]
+        return self.execution_arn(notice)
 
-    def _existing_execution_arn(self, name: str) -> str:
+    def execution_arn(self, notice: CurrentState) -> str:
         # Execution ARNs are the state machine ARN with the resource type swapped.
+        name = execution_name(notice)
         return self._arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"

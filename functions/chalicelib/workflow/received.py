@@ -32,4 +32,5 @@ def record_received(
         },
     )
     notices.append_event(event)
+    notices.mark_lifecycle_started(notice_id, version)
     return event

@@ -1,0 +1,88 @@
+"""Intake benchmarks (not tests): rows per second for parse-and-validate alone, and for
+end-to-end intake of one large file in the embedded runtime.
+
+    make bench                      # 10,000 rows
+    .venv/bin/python -m bench.run --rows 2000 --skip-e2e
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+from bench.notice_files import canonical_csv
+from psx.embedded.runtime import FUNCTIONS_DIR, EmbeddedRuntime
+
+RESULTS = Path(__file__).resolve().parent / "results"
+
+
+def bench_parse(data: bytes, rows: int) -> dict[str, Any]:
+    sys.path.insert(0, str(FUNCTIONS_DIR))
+    from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
+    from chalicelib.intake.parse import parse_notice_file
+
+    tracemalloc.start()
+    started = time.perf_counter()
+    parsed = parse_notice_file(
+        data, filename="bench.csv", format_hint=None, limits=IntakeLimits(),
+        defaults=RegulatorDefaults(),
+    )
+    elapsed = time.perf_counter() - started
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    accepted = sum(1 for row in parsed.rows if row.accepted)
+    assert accepted == rows, f"expected {rows} accepted rows, got {accepted}"
+    return {"rows": rows, "seconds": round(elapsed, 3), "rows_per_second": round(rows / elapsed),
+            "peak_memory_mib": round(peak / 2**20, 1)}
+
+
+def bench_end_to_end(data: bytes, rows: int) -> dict[str, Any]:
+    with EmbeddedRuntime() as runtime:
+        s3 = runtime.client("s3")
+        bucket = runtime.outputs["PsxIntakeBucket"]
+        started = time.perf_counter()
+        s3.put_object(Bucket=bucket, Key="incoming/kftc/bench.csv", Body=data)
+        runtime.pump()
+        ingested = time.perf_counter() - started
+        report = json.loads(
+            s3.get_object(Bucket=bucket, Key="results/kftc/bench.csv.result.json")["Body"].read()
+        )
+        executions = runtime.wait_for_executions(timeout_seconds=3600)
+        finished = time.perf_counter() - started
+    assert report["counts"]["created"] == rows, report["counts"]
+    succeeded = sum(1 for e in executions if e["status"] == "SUCCEEDED")
+    return {
+        "rows": rows,
+        "seconds_to_report": round(ingested, 2),
+        "rows_per_second_to_report": round(rows / ingested),
+        "seconds_to_all_workflows_done": round(finished, 2),
+        "workflows_succeeded": succeeded,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--skip-e2e", action="store_true")
+    args = parser.parse_args()
+    data = canonical_csv(args.rows)
+    results: dict[str, Any] = {
+        "machine": f"{platform.machine()}, Python {platform.python_version()}",
+        "file_bytes": len(data),
+        "parse_and_validate": bench_parse(data, args.rows),
+    }
+    if not args.skip_e2e:
+        results["end_to_end"] = bench_end_to_end(data, args.rows)
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
