@@ -1,0 +1,82 @@
+"""Static checks of infra/stack.py and workflows/ (no synthesis, no moto)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from infra import stack
+from tests.infra.cfn import referenced_ids
+
+WORKFLOWS = sorted(p.name.removesuffix(".asl.json") for p in stack.WORKFLOWS_DIR.glob("*.asl.json"))
+PSEUDO_PARAMETERS = {"AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::StackName"}
+
+
+def test_there_are_workflows() -> None:
+    assert "notice-lifecycle" in WORKFLOWS
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS)
+def test_every_placeholder_has_a_substitution(workflow: str) -> None:
+    assert workflow in stack.WORKFLOW_SUBSTITUTIONS, f"no substitutions for {workflow}"
+    assert stack.workflow_placeholders(workflow) == set(stack.WORKFLOW_SUBSTITUTIONS[workflow])
+
+
+def test_every_substituted_workflow_exists() -> None:
+    assert set(stack.WORKFLOW_SUBSTITUTIONS) <= set(WORKFLOWS)
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS)
+def test_function_placeholders_name_their_function(workflow: str) -> None:
+    for placeholder, value in stack.WORKFLOW_SUBSTITUTIONS[workflow].items():
+        if placeholder.endswith("FunctionArn"):
+            function = placeholder.removesuffix("FunctionArn")
+            assert function in stack.CHALICE_FUNCTIONS
+            assert value == {"Fn::GetAtt": [function, "Arn"]}
+
+
+def test_placeholders_skip_escapes_and_pseudo_parameters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "sample.asl.json").write_text(
+        '{"a": "${X}", "b": "${!Literal}", "c": "${AWS::Region}", "d.$": "$.path"}'
+    )
+    monkeypatch.setattr(stack, "WORKFLOWS_DIR", tmp_path)
+    assert stack.workflow_placeholders("sample") == {"X"}
+
+
+# -- the split between both worlds and AWS only ---------------------------------------------
+
+
+def test_resources_hold_only_what_moto_creates() -> None:
+    for logical_id, resource in stack.resources().items():
+        assert resource["Type"] in stack.LOCALLY_CREATABLE_TYPES, logical_id
+
+
+def test_resources_reference_only_each_other_and_function_arns() -> None:
+    declared = stack.resources()
+    allowed = set(declared) | set(stack.CHALICE_FUNCTIONS) | PSEUDO_PARAMETERS
+    for logical_id, resource in declared.items():
+        assert referenced_ids(resource) <= allowed, logical_id
+        assert "DependsOn" not in resource or set(resource["DependsOn"]) <= set(declared)
+    # The local world fills in function ARNs only (psx/embedded/runtime.py).
+    assert referenced_ids(stack.outputs()) <= set(declared) | PSEUDO_PARAMETERS
+
+
+def test_aws_only_resources_do_not_shadow_resources() -> None:
+    assert not set(stack.aws_only_resources()) & set(stack.resources())
+    assert set(stack.AWS_ONLY_DEPENDENCIES) <= set(stack.resources())
+    for depends_on in stack.AWS_ONLY_DEPENDENCIES.values():
+        assert set(depends_on) <= set(stack.aws_only_resources())
+
+
+def test_merge_template_holds_both_worlds() -> None:
+    merged = stack.merge_template()["Resources"]
+    assert set(stack.resources()) | set(stack.aws_only_resources()) <= set(merged)
+    assert merged["IntakeBucket"]["DependsOn"] == ["IntakeQueuePolicy"]
+    assert "DependsOn" not in stack.resources()["IntakeBucket"]
+
+
+def test_api_gateway_stage_comes_from_chalice_config() -> None:
+    assert stack.api_gateway_stage() == "api"

@@ -1,0 +1,111 @@
+"""Each role allows only what its function (or state machine) touches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.infra.cfn import as_list, of_type, policy_statements, referenced_ids
+
+LOGS_AND_TRACES = {
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+}
+
+# Role -> the exact actions it may take, and the resources its statements may name.
+EXPECTED = {
+    "IntakeNoticeFilesRole": (
+        LOGS_AND_TRACES
+        | {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+        | {"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"}
+        | {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"}
+        | {"dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"}
+        | {"states:StartExecution"},
+        {"IntakeQueue", "IntakeBucket", "NoticesTable"},
+    ),
+    "RecordReceivedRole": (
+        LOGS_AND_TRACES | {"dynamodb:GetItem", "dynamodb:PutItem"},
+        {"NoticesTable"},
+    ),
+    "APIHandlerRole": (
+        LOGS_AND_TRACES | {"dynamodb:GetItem", "dynamodb:Query"},
+        {"NoticesTable"},
+    ),
+    "NoticeLifecycleStateMachineRole": (
+        {"lambda:InvokeFunction"}
+        | {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+        | {"xray:GetSamplingRules", "xray:GetSamplingTargets"},
+        {"RecordReceived"},
+    ),
+}
+
+PSEUDO_PARAMETERS = {"AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::StackName"}
+
+
+def test_every_role_is_expected(resources: dict[str, Any]) -> None:
+    assert set(of_type(resources, "AWS::IAM::Role")) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("role_id", sorted(EXPECTED))
+def test_role_allows_only_its_actions(resources: dict[str, Any], role_id: str) -> None:
+    actions = {
+        action for s in policy_statements(resources[role_id]) for action in as_list(s["Action"])
+    }
+    assert actions == EXPECTED[role_id][0]
+
+
+@pytest.mark.parametrize("role_id", sorted(EXPECTED))
+def test_role_names_only_its_resources(resources: dict[str, Any], role_id: str) -> None:
+    named = set()
+    for statement in policy_statements(resources[role_id]):
+        assert statement["Effect"] == "Allow"
+        named |= referenced_ids(statement["Resource"])
+    assert named - PSEUDO_PARAMETERS == EXPECTED[role_id][1]
+
+
+@pytest.mark.parametrize("role_id", sorted(EXPECTED))
+def test_no_wildcards_but_for_logs_and_traces(resources: dict[str, Any], role_id: str) -> None:
+    for statement in policy_statements(resources[role_id]):
+        actions = as_list(statement["Action"])
+        assert all("*" not in action for action in actions), statement
+        if "*" in as_list(statement["Resource"]):
+            assert all(a.split(":")[0] in {"logs", "xray"} for a in actions), statement
+        assert "NotAction" not in statement
+        assert "NotResource" not in statement
+
+
+def test_record_received_cannot_touch_s3_or_queues(resources: dict[str, Any]) -> None:
+    actions = {
+        action
+        for s in policy_statements(resources["RecordReceivedRole"])
+        for action in as_list(s["Action"])
+    }
+    assert not {a for a in actions if a.split(":")[0] in {"s3", "sqs", "states", "sns"}}
+
+
+def test_intake_reads_only_incoming_and_writes_only_results(resources: dict[str, Any]) -> None:
+    by_action = {
+        action: statement["Resource"]
+        for statement in policy_statements(resources["IntakeNoticeFilesRole"])
+        for action in as_list(statement["Action"])
+    }
+    assert by_action["s3:GetObject"] == [{"Fn::Sub": "${IntakeBucket.Arn}/incoming/*"}]
+    assert by_action["s3:PutObject"] == [{"Fn::Sub": "${IntakeBucket.Arn}/results/*"}]
+
+
+def test_functions_cannot_create_log_groups(resources: dict[str, Any]) -> None:
+    # The stack creates each log group with its retention; see infra/stack.py.
+    for role in of_type(resources, "AWS::IAM::Role").values():
+        for statement in policy_statements(role):
+            assert "logs:CreateLogGroup" not in as_list(statement["Action"])
+
+
+def test_roles_trust_only_their_service(resources: dict[str, Any]) -> None:
+    for role_id, role in of_type(resources, "AWS::IAM::Role").items():
+        (trust,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+        service = "states" if role_id.endswith("StateMachineRole") else "lambda"
+        assert trust["Principal"] == {"Service": f"{service}.amazonaws.com"}
+        assert trust["Action"] == "sts:AssumeRole"

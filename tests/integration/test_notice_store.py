@@ -1,0 +1,115 @@
+"""The notice store against moto's DynamoDB: versions, idempotency, crash recovery."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+
+from chalicelib.notices.model import Notice, NoticeContent, Product, notice_id_for
+from chalicelib.stores.notices_table import NoticeStore, SaveOutcome, TimelineEvent
+from psx.embedded.runtime import EmbeddedRuntime
+
+RECEIVED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def notices(runtime: EmbeddedRuntime) -> NoticeStore:
+    return NoticeStore(os.environ["PSX_TABLE_NAME"])
+
+
+def _content(reference: str, name: str = "USB charger", withdrawn: bool = False) -> NoticeContent:
+    return NoticeContent(
+        source_reference=reference,
+        jurisdiction="KR",
+        product=Product(name=name, barcodes=["8801234567893"]),
+        withdrawn=withdrawn,
+    )
+
+
+def _save(store: NoticeStore, regulator_id: str, content: NoticeContent) -> tuple[int, SaveOutcome]:
+    saved = store.save(
+        content, regulator_id=regulator_id, source_format="csv", source_file="f.csv",
+        received_at=RECEIVED,
+    )
+    return saved.current.version, saved.outcome
+
+
+def _version(regulator_id: str, content: NoticeContent, version: int) -> Notice:
+    return Notice(
+        notice_id=notice_id_for(regulator_id, content.source_reference),
+        regulator_id=regulator_id,
+        version=version,
+        status="amended",
+        received_at=RECEIVED,
+        source_format="csv",
+        content=content,
+        content_hash=content.content_hash(),
+    )
+
+
+def test_versions_follow_content(notices: NoticeStore, regulator_id: str) -> None:
+    assert _save(notices, regulator_id, _content("R-1")) == (1, SaveOutcome.CREATED)
+    assert _save(notices, regulator_id, _content("R-1")) == (1, SaveOutcome.UNCHANGED)
+    assert _save(notices, regulator_id, _content("R-1", "USB-C charger")) == (2, SaveOutcome.NEW_VERSION)
+    assert _save(notices, regulator_id, _content("R-1", withdrawn=True)) == (3, SaveOutcome.WITHDRAWN)
+    notice_id = notice_id_for(regulator_id, "R-1")
+    current = notices.get(notice_id)
+    assert current is not None and current.status == "withdrawn"
+    assert notices.get_version(notice_id, 2).content.product.name == "USB-C charger"  # type: ignore[union-attr]
+
+
+def test_a_version_claimed_by_a_crashed_attempt_is_completed_not_duplicated(
+    notices: NoticeStore, regulator_id: str
+) -> None:
+    _save(notices, regulator_id, _content("R-2"))
+    amended = _content("R-2", "Charger v2")
+    assert notices._claim_version(_version(regulator_id, amended, 2))  # crash before META moved
+
+    assert _save(notices, regulator_id, amended) == (2, SaveOutcome.UNCHANGED)
+    assert notices.current_state(notice_id_for(regulator_id, "R-2")).version == 2  # type: ignore[union-attr]
+
+
+def test_a_version_taken_by_another_writer_pushes_ours_to_the_next_number(
+    notices: NoticeStore, regulator_id: str
+) -> None:
+    _save(notices, regulator_id, _content("R-3"))
+    notices._claim_version(_version(regulator_id, _content("R-3", "Other writer"), 2))
+
+    assert _save(notices, regulator_id, _content("R-3", "Ours")) == (3, SaveOutcome.NEW_VERSION)
+    current = notices.get(notice_id_for(regulator_id, "R-3"))
+    assert current is not None and current.content.product.name == "Ours"
+
+
+def test_current_states_reads_many_notices_at_once(notices: NoticeStore, regulator_id: str) -> None:
+    references = [f"B-{n}" for n in range(130)]
+    for reference in references:
+        _save(notices, regulator_id, _content(reference))
+    ids = [notice_id_for(regulator_id, r) for r in references] + ["ntc-not-stored"]
+
+    states = notices.current_states(ids)
+
+    assert len(states) == 130 and "ntc-not-stored" not in states
+
+
+def test_only_the_current_version_can_be_marked_started(
+    notices: NoticeStore, regulator_id: str
+) -> None:
+    _save(notices, regulator_id, _content("R-4"))
+    _save(notices, regulator_id, _content("R-4", "Amended"))
+    notice_id = notice_id_for(regulator_id, "R-4")
+
+    notices.mark_lifecycle_started(notice_id, 1)
+    assert not notices.current_state(notice_id).lifecycle_started  # type: ignore[union-attr]
+    notices.mark_lifecycle_started(notice_id, 2)
+    assert notices.current_state(notice_id).lifecycle_started  # type: ignore[union-attr]
+
+
+def test_timeline_events_are_written_once(notices: NoticeStore, regulator_id: str) -> None:
+    notice_id = notice_id_for(regulator_id, "R-5")
+    event = TimelineEvent(notice_id, "v000001#received", "received", RECEIVED, "regulator:x", {})
+
+    assert notices.append_event(event) is True
+    assert notices.append_event(event) is False
+    assert [e.kind for e in notices.timeline(notice_id)] == ["received"]
