@@ -10,27 +10,28 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import sys
 import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
 from bench.notice_files import canonical_csv
-from psx.embedded.runtime import FUNCTIONS_DIR, EmbeddedRuntime
+from psx.embedded.runtime import EmbeddedRuntime
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def bench_parse(data: bytes, rows: int) -> dict[str, Any]:
-    sys.path.insert(0, str(FUNCTIONS_DIR))
     from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
     from chalicelib.intake.parse import parse_notice_file
 
     tracemalloc.start()
     started = time.perf_counter()
     parsed = parse_notice_file(
-        data, filename="bench.csv", format_hint=None, limits=IntakeLimits(),
+        data,
+        filename="bench.csv",
+        format_hint=None,
+        limits=IntakeLimits(),
         defaults=RegulatorDefaults(),
     )
     elapsed = time.perf_counter() - started
@@ -38,8 +39,12 @@ def bench_parse(data: bytes, rows: int) -> dict[str, Any]:
     tracemalloc.stop()
     accepted = sum(1 for row in parsed.rows if row.accepted)
     assert accepted == rows, f"expected {rows} accepted rows, got {accepted}"
-    return {"rows": rows, "seconds": round(elapsed, 3), "rows_per_second": round(rows / elapsed),
-            "peak_memory_mib": round(peak / 2**20, 1)}
+    return {
+        "rows": rows,
+        "seconds": round(elapsed, 3),
+        "rows_per_second": round(rows / elapsed),
+        "peak_memory_mib": round(peak / 2**20, 1),
+    }
 
 
 def bench_end_to_end(data: bytes, rows: int) -> dict[str, Any]:

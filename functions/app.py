@@ -6,7 +6,7 @@ Each handler parses its event, calls domain code in ``chalicelib`` and returns.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.batch import (
     EventType,
     process_partial_response,
 )
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import idempotent_function
 from chalice import Chalice, ConvertToMiddleware  # type: ignore[attr-defined]
@@ -61,14 +62,14 @@ class IntakeFile(BaseModel):
 
 
 @app.on_sqs_message(queue="psx-intake", batch_size=5, name="intake_notice_files")
-def intake_notice_files(event: SQSEvent) -> dict[str, Any]:
+def intake_notice_files(event: SQSEvent) -> PartialItemFailureResponse:
     """Ingest every notice file named in a batch of S3 notifications; failed records retry."""
     processor = BatchProcessor(event_type=EventType.SQS)
     return process_partial_response(
         event=event.to_dict(),
         record_handler=_ingest_notification,
         processor=processor,
-        context=event.context,
+        context=cast(Any, event.context),  # Chalice passes Lambda's context object here
     )
 
 
@@ -78,7 +79,9 @@ def _ingest_notification(record: SQSRecord, lambda_context: Any) -> None:
         return
     for s3_record in notification.records:
         s3_object = s3_record.s3.object
-        _ingest_object(s3_record.s3.bucket.name, s3_object.key, s3_object.version_id, lambda_context)
+        _ingest_object(
+            s3_record.s3.bucket.name, s3_object.key, s3_object.version_id, lambda_context
+        )
 
 
 def _ingest_object(bucket: str, key: str, version_id: str | None, lambda_context: Any) -> None:
@@ -102,7 +105,7 @@ def _ingest_object(bucket: str, key: str, version_id: str | None, lambda_context
     config = idempotency.intake_file_config()
     config.register_lambda_context(lambda_context)
 
-    @idempotent_function(
+    @idempotent_function(  # type: ignore[untyped-decorator]  # Powertools ships it untyped
         data_keyword_argument="file",
         persistence_store=idempotency.persistence_layer(settings.table_name),
         config=config,

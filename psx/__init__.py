@@ -1,1 +1,12 @@
-"""psx: command-line tool and embedded AWS runtime for Product Safety Exchange."""
+"""psx: command-line tool and embedded AWS runtime for Product Safety Exchange.
+
+The domain code lives in the Chalice project (``functions/chalicelib``, because Chalice
+packages only that directory for Lambda); the local tool imports it from there.
+"""
+
+import sys
+from pathlib import Path
+
+FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
+if str(FUNCTIONS_DIR) not in sys.path:
+    sys.path.insert(0, str(FUNCTIONS_DIR))

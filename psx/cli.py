@@ -19,13 +19,6 @@ FORMATS = ["csv", "xlsx", "json", "cpsc", "safety-gate"]
 PROGRESS_BAR_MIN_BYTES = 1024 * 1024
 
 
-def _functions_importable() -> None:
-    from psx.embedded.runtime import FUNCTIONS_DIR
-
-    if str(FUNCTIONS_DIR) not in sys.path:
-        sys.path.insert(0, str(FUNCTIONS_DIR))
-
-
 def _exit(message: str, code: int) -> NoReturn:
     click.echo(f"Error: {message}", err=True)
     sys.exit(code)
@@ -56,9 +49,13 @@ def serve(host: str, aws_port: int, api_port: int) -> None:
     with EmbeddedRuntime() as runtime:
         endpoints = Endpoints(runtime, host, aws_port, api_port)
         endpoints.start()
-        click.echo(f"AWS endpoint : {endpoints.aws_url}   (export PSX_ENDPOINT_URL={endpoints.aws_url})")
+        click.echo(
+            f"AWS endpoint : {endpoints.aws_url}   (export PSX_ENDPOINT_URL={endpoints.aws_url})"
+        )
         click.echo(f"HTTPS API    : {endpoints.api_url}/v1")
-        click.echo(f"Intake bucket: s3://{runtime.outputs['PsxIntakeBucket']}/incoming/<regulator-id>/")
+        click.echo(
+            f"Intake bucket: s3://{runtime.outputs['PsxIntakeBucket']}/incoming/<regulator-id>/"
+        )
         click.echo("Ready. Ctrl-C to stop.", err=True)
         try:
             endpoints.wait()
@@ -96,7 +93,6 @@ def upload(
     Exits 0 when the file was processed (rows may still be rejected: see the report),
     1 when it was refused whole, 3 when the exchange is unreachable, 4 on timeout.
     """
-    _functions_importable()
     from psx.uploads import ReportTimeout, upload_notice_file, wait_for_report
 
     target = Target(stack_name=stack, endpoint_url=endpoint_url)
@@ -132,7 +128,6 @@ def upload(
 @_target_options
 def status(notice_id: str, as_json: bool, endpoint_url: str | None, stack: str) -> None:
     """Show a notice's current version and its timeline."""
-    _functions_importable()
     from psx.notice_status import notice_status
 
     target = Target(stack_name=stack, endpoint_url=endpoint_url)

@@ -28,19 +28,29 @@ class DemoUpload:
     title: str
     path: Path
     regulator_id: str
+    upload_as: str | None = None
 
 
 DEMO_UPLOADS = [
     DemoUpload("Korean regulator, canonical CSV (UTF-8)", SAMPLES / "kftc-notices.csv", "kftc"),
+    DemoUpload(
+        "The first file sent again under another name: nothing duplicated",
+        SAMPLES / "kftc-notices.csv",
+        "kftc",
+        upload_as="kftc-notices-resent.csv",
+    ),
     DemoUpload("Korean spreadsheet saved as CP949 CSV", SAMPLES / "kftc-notices-cp949.csv", "kca"),
     DemoUpload("Korean XLSX template", SAMPLES / "kftc-notices.xlsx", "kca"),
     DemoUpload("Canonical JSON array", SAMPLES / "notices.json", "eu-nl-nvwa"),
     DemoUpload("Canonical JSON Lines", SAMPLES / "notices.jsonl", "eu-de-baua"),
     DemoUpload("US CPSC Recall API feed", SAMPLES / "cpsc-recalls.json", "cpsc"),
     DemoUpload("EU Safety Gate weekly report", SAMPLES / "safety-gate-week.xml", "eu-safety-gate"),
-    DemoUpload("Re-issue: one notice amended, one withdrawn", SAMPLES / "kftc-notices-update.csv", "kftc"),
-    DemoUpload("The same file uploaded again (no duplicates)", SAMPLES / "kftc-notices.csv", "kftc"),
-    DemoUpload("Hostile: XML entity bomb", SAMPLES / "hostile" / "entity-bomb.xml", "eu-safety-gate"),
+    DemoUpload(
+        "Re-issue: one notice amended, one withdrawn", SAMPLES / "kftc-notices-update.csv", "kftc"
+    ),
+    DemoUpload(
+        "Hostile: XML entity bomb", SAMPLES / "hostile" / "entity-bomb.xml", "eu-safety-gate"
+    ),
     DemoUpload("Hostile: truncated XLSX", SAMPLES / "hostile" / "truncated.xlsx", "kca"),
 ]
 
@@ -53,7 +63,9 @@ def run_demo() -> None:
         reports = []
         for step, demo_upload in enumerate(DEMO_UPLOADS, start=1):
             click.secho(f"\n[{step}] {demo_upload.title}", bold=True)
-            sent = upload_notice_file(s3, bucket, demo_upload.path, demo_upload.regulator_id)
+            sent = upload_notice_file(
+                s3, bucket, demo_upload.path, demo_upload.regulator_id, name=demo_upload.upload_as
+            )
             reports.append(_ingest(runtime, s3, sent))
         executions = runtime.wait_for_executions()
         _print_totals(reports, executions)

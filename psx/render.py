@@ -11,7 +11,9 @@ MAX_PROBLEM_LINES = 20
 
 def report_summary(report: dict[str, Any]) -> str:
     file = report["file"]
-    lines = [f"{file['key']}  ({report.get('format') or 'unknown format'}, {file['size_bytes']} bytes)"]
+    lines = [
+        f"{file['key']}  ({report.get('format') or 'unknown format'}, {file['size_bytes']} bytes)"
+    ]
     if report["status"] == "refused":
         reason = report["reason"]
         lines.append(f"  REFUSED: {reason['message']} [{reason['code']}]")
@@ -56,10 +58,18 @@ def status_text(status: dict[str, Any]) -> str:
         f"  product: {product['name'] or '-'}  brand: {product['brand'] or '-'}  "
         f"models: {', '.join(product['models']) or '-'}",
         f"  barcodes: {', '.join(product['barcodes']) or '-'}"
-        + (f"  (suspect: {', '.join(product['suspect_barcodes'])})" if product["suspect_barcodes"] else ""),
+        + (
+            f"  (suspect: {', '.join(product['suspect_barcodes'])})"
+            if product["suspect_barcodes"]
+            else ""
+        ),
         "  timeline:",
     ]
-    lines.extend(
-        f"    {event['at']}  {event['kind']:<12} {event['actor']}" for event in status["timeline"]
-    )
+    lines.extend(_event_line(event) for event in status["timeline"])
     return "\n".join(lines)
+
+
+def _event_line(event: dict[str, Any]) -> str:
+    version = event["details"].get("version")
+    what = f"{event['kind']} v{version}" if version else event["kind"]
+    return f"    {event['at']}  {what:<16} {event['actor']}"

@@ -53,9 +53,8 @@ class Target:
         try:
             stacks = self.client("cloudformation").describe_stacks(StackName=self.stack_name)
         except ClientError as exc:
-            raise TargetError(
-                f"stack {self.stack_name!r} not found at {where}: {exc.response['Error']['Message']}"
-            ) from exc
+            message = exc.response["Error"]["Message"]
+            raise TargetError(f"stack {self.stack_name!r} not found at {where}: {message}") from exc
         except BotoCoreError as exc:
             raise TargetError(
                 f"cannot reach {where} ({exc}); is `psx serve` running, or are AWS "

@@ -40,13 +40,12 @@ def upload_notice_file(
     regulator_id: str,
     format_hint: str | None = None,
     progress: Progress | None = None,
+    name: str | None = None,
 ) -> Upload:
-    relative_name = path.name
+    relative_name = name or path.name
     key = f"incoming/{regulator_id}/{relative_name}"
     metadata = {FORMAT_METADATA_KEY: format_hint} if format_hint else {}
-    s3.upload_file(
-        str(path), bucket, key, ExtraArgs={"Metadata": metadata}, Callback=progress
-    )
+    s3.upload_file(str(path), bucket, key, ExtraArgs={"Metadata": metadata}, Callback=progress)
     etag = s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
     return Upload(bucket, key, etag, regulator_id, relative_name)
 
@@ -55,7 +54,7 @@ def wait_for_report(
     s3: Any,
     upload: Upload,
     timeout_seconds: float,
-    poll: Callable[[], None] = lambda: time.sleep(0.5),
+    poll: Callable[[], object] = lambda: time.sleep(0.5),
 ) -> dict[str, Any]:
     """The report written for *this* upload (matched by ETag, not just by key)."""
     deadline = time.monotonic() + timeout_seconds

@@ -30,7 +30,7 @@ from moto.stepfunctions.models import stepfunctions_backends
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
-MOTO_CONFIG: dict[str, Any] = {
+MOTO_CONFIG: Any = {
     "stepfunctions": {"execute_state_machine": True},
     "lambda": {"use_docker": False},
 }

@@ -12,12 +12,10 @@ import importlib
 import json
 import logging
 import os
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType, TracebackType
 from typing import Any
 
@@ -25,6 +23,7 @@ import boto3
 from chalice.utils import to_cfn_resource_name
 
 from infra import stack
+from psx import FUNCTIONS_DIR
 from psx.embedded.moto_seam import (
     FunctionRegistry,
     Handler,
@@ -33,8 +32,7 @@ from psx.embedded.moto_seam import (
 )
 
 logger = logging.getLogger(__name__)
-ROOT = Path(__file__).resolve().parents[2]
-FUNCTIONS_DIR = ROOT / "functions"
+ROOT = FUNCTIONS_DIR.parent
 ACCOUNT_ID = "123456789012"
 
 # moto's CloudFormation cannot create these; they are applied with boto3 below (or,
@@ -84,8 +82,6 @@ class EmbeddedRuntime:
     @property
     def app(self) -> ModuleType:
         """``functions/app.py``, imported only once moto is running (design note)."""
-        if str(FUNCTIONS_DIR) not in sys.path:
-            sys.path.insert(0, str(FUNCTIONS_DIR))
         return importlib.import_module("app")
 
     def client(self, service: str) -> Any:
@@ -273,10 +269,14 @@ class EmbeddedRuntime:
                     VisibilityTimeout=0,
                 )
             else:
-                sqs.delete_message(QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"])
+                sqs.delete_message(
+                    QueueUrl=source.queue_url, ReceiptHandle=message["ReceiptHandle"]
+                )
         return len(messages)
 
-    def executions(self, state_machine_output: str = "PsxLifecycleStateMachineArn") -> Iterator[dict[str, Any]]:
+    def executions(
+        self, state_machine_output: str = "PsxLifecycleStateMachineArn"
+    ) -> Iterator[dict[str, Any]]:
         sfn = self.client("stepfunctions")
         paginator = sfn.get_paginator("list_executions")
         for page in paginator.paginate(stateMachineArn=self.outputs[state_machine_output]):

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from chalice.cli.factory import CLIFactory
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from psx.embedded.runtime import FUNCTIONS_DIR, EmbeddedRuntime
+from psx import FUNCTIONS_DIR
+from psx.embedded.runtime import EmbeddedRuntime
 
 POLL_INTERVAL_SECONDS = 0.2
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -33,16 +34,18 @@ def upload_sample(runtime: EmbeddedRuntime, regulator_id: str, path: Path) -> di
 
 
 def read_report(runtime: EmbeddedRuntime, regulator_id: str, name: str) -> dict[str, Any]:
-    body = runtime.client("s3").get_object(
-        Bucket=runtime.outputs["PsxIntakeBucket"], Key=result_key_for(regulator_id, name)
-    )["Body"].read()
+    body = (
+        runtime.client("s3")
+        .get_object(
+            Bucket=runtime.outputs["PsxIntakeBucket"], Key=result_key_for(regulator_id, name)
+        )["Body"]
+        .read()
+    )
     report: dict[str, Any] = json.loads(body)
     return report
 
 
 def store() -> NoticeStore:
-    import os
-
     return NoticeStore(os.environ["PSX_TABLE_NAME"])
 
 

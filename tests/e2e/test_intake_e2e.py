@@ -15,8 +15,12 @@ from tests.e2e.intake_steps import accepted_rows, executions_named, store, uploa
 
 pytestmark = pytest.mark.e2e
 
-HEADER = "source_reference,product_name,brand,models,barcodes,hazard_description,jurisdiction,status\n"
-CHARGER = 'KC-2026-0001,USB 고속 충전기,Voltix,VX-20,"8801234567893, 880123456789",감전 위험,KR,active\n'
+HEADER = (
+    "source_reference,product_name,brand,models,barcodes,hazard_description,jurisdiction,status\n"
+)
+CHARGER = (
+    'KC-2026-0001,USB 고속 충전기,Voltix,VX-20,"8801234567893, 880123456789",감전 위험,KR,active\n'
+)
 TOY = "KC-2026-0002,어린이 블록 장난감,Toyco,TB-1,4006381333931,질식 위험,KR,active\n"
 NO_PRODUCT = "KC-2026-0003,,,,,질식 위험,KR,active\n"
 
@@ -123,9 +127,7 @@ def test_changed_content_under_the_same_reference_is_a_new_version(
     assert names == [f"{notice_id}-v1", f"{notice_id}-v2"]
 
 
-def test_a_withdrawal_row_withdraws_the_notice(
-    runtime: EmbeddedRuntime, regulator_id: str
-) -> None:
+def test_a_withdrawal_row_withdraws_the_notice(runtime: EmbeddedRuntime, regulator_id: str) -> None:
     first = upload(runtime, regulator_id, "issue.csv", _csv(TOY))
     notice_id = _only_notice_id(first, "KC-2026-0002")
 
@@ -141,7 +143,11 @@ def test_a_withdrawal_row_withdraws_the_notice(
     ("name", "body", "code"),
     [
         ("junk.csv", bytes(range(256)) * 40, None),
-        ("bomb.xml", b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><Safety-Gate>&a;</Safety-Gate>', None),
+        (
+            "bomb.xml",
+            b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa">]><Safety-Gate>&a;</Safety-Gate>',
+            None,
+        ),
         ("empty.csv", b"", None),
     ],
 )
@@ -232,7 +238,9 @@ def test_the_workflow_fails_cleanly_for_a_version_that_is_not_stored(
     execution = sfn.start_execution(
         stateMachineArn=runtime.outputs["PsxLifecycleStateMachineArn"],
         name="ntc-missing-v9",
-        input=json.dumps({"notice_id": "ntc-missing", "version": 9, "regulator_id": "x", "status": "active"}),
+        input=json.dumps(
+            {"notice_id": "ntc-missing", "version": 9, "regulator_id": "x", "status": "active"}
+        ),
     )
 
     runtime.wait_for_executions()

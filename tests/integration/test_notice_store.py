@@ -30,7 +30,10 @@ def _content(reference: str, name: str = "USB charger", withdrawn: bool = False)
 
 def _save(store: NoticeStore, regulator_id: str, content: NoticeContent) -> tuple[int, SaveOutcome]:
     saved = store.save(
-        content, regulator_id=regulator_id, source_format="csv", source_file="f.csv",
+        content,
+        regulator_id=regulator_id,
+        source_format="csv",
+        source_file="f.csv",
         received_at=RECEIVED,
     )
     return saved.current.version, saved.outcome
@@ -52,8 +55,14 @@ def _version(regulator_id: str, content: NoticeContent, version: int) -> Notice:
 def test_versions_follow_content(notices: NoticeStore, regulator_id: str) -> None:
     assert _save(notices, regulator_id, _content("R-1")) == (1, SaveOutcome.CREATED)
     assert _save(notices, regulator_id, _content("R-1")) == (1, SaveOutcome.UNCHANGED)
-    assert _save(notices, regulator_id, _content("R-1", "USB-C charger")) == (2, SaveOutcome.NEW_VERSION)
-    assert _save(notices, regulator_id, _content("R-1", withdrawn=True)) == (3, SaveOutcome.WITHDRAWN)
+    assert _save(notices, regulator_id, _content("R-1", "USB-C charger")) == (
+        2,
+        SaveOutcome.NEW_VERSION,
+    )
+    assert _save(notices, regulator_id, _content("R-1", withdrawn=True)) == (
+        3,
+        SaveOutcome.WITHDRAWN,
+    )
     notice_id = notice_id_for(regulator_id, "R-1")
     current = notices.get(notice_id)
     assert current is not None and current.status == "withdrawn"

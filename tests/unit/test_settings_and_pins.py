@@ -10,8 +10,14 @@ import pytest
 from chalicelib.settings import SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
-LAMBDA_PACKAGES = {"aws-lambda-powertools", "pydantic", "defusedxml", "openpyxl", "holidays",
-                   "charset-normalizer"}
+LAMBDA_PACKAGES = {
+    "aws-lambda-powertools",
+    "pydantic",
+    "defusedxml",
+    "openpyxl",
+    "holidays",
+    "charset-normalizer",
+}
 
 
 @pytest.fixture

@@ -98,7 +98,9 @@ def _report_for(
     return processed_report(summary, parsed, ordered)
 
 
-def _accepted_rows_by_notice(regulator_id: str, rows: list[ParsedRow]) -> dict[str, list[ParsedRow]]:
+def _accepted_rows_by_notice(
+    regulator_id: str, rows: list[ParsedRow]
+) -> dict[str, list[ParsedRow]]:
     grouped: dict[str, list[ParsedRow]] = {}
     for row in rows:
         if row.accepted and row.content is not None:
@@ -115,7 +117,9 @@ def _store_rows(
     for index, row in enumerate(rows):
         assert row.content is not None  # grouped rows are accepted rows
         if index == 0:
-            known = batch.known.get(notice_id_for(batch.obj.regulator_id, row.content.source_reference))
+            known = batch.known.get(
+                notice_id_for(batch.obj.regulator_id, row.content.source_reference)
+            )
         saved = services.notices.save(
             row.content,
             regulator_id=batch.obj.regulator_id,

@@ -1,4 +1,4 @@
-"""The per-file result report the uploader reads at ``results/<regulator-id>/<file>.result.json``."""
+"""The per-file result report, at ``results/<regulator-id>/<file>.result.json``."""
 
 from __future__ import annotations
 
@@ -89,6 +89,7 @@ def _counts(results: list[RowResult]) -> dict[str, int]:
         "withdrawn": outcomes["withdrawn"],
         "unchanged": outcomes["unchanged"],
         # Every new version starts its lifecycle; unchanged rows never start another.
-        "executions_started": len(results) - sum(1 for r in results if r.saved is None)
+        "executions_started": len(results)
+        - sum(1 for r in results if r.saved is None)
         - outcomes["unchanged"],
     }

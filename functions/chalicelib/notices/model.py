@@ -80,7 +80,8 @@ class NoticeContent(_Strict):
     remedy: str | None = None
     consumer_contact: str | None = None
     target_platforms: list[str] = Field(
-        default_factory=list, description="Platform ids; empty means every platform serving the jurisdiction."
+        default_factory=list,
+        description="Platform ids; empty means every platform serving the jurisdiction.",
     )
     source_url: str | None = None
     withdrawn: bool = Field(default=False, description="The regulator withdrew this notice.")

@@ -87,5 +87,5 @@ class IntakeBucket:
         )
 
 
-def _version(obj: IntakeObject) -> dict[str, str]:
+def _version(obj: IntakeObject) -> dict[str, Any]:
     return {"VersionId": obj.version_id} if obj.version_id else {}

@@ -6,8 +6,8 @@ import json
 
 from botocore.exceptions import ClientError
 
-from chalicelib.stores.notices_table import CurrentState
 from chalicelib.stores import aws_clients
+from chalicelib.stores.notices_table import CurrentState
 
 
 def execution_name(notice: CurrentState) -> str:

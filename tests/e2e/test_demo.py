@@ -1,0 +1,32 @@
+"""`psx demo` is the shop window: it must run from a fresh checkout and show every format."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+
+def test_demo_ingests_every_sample_and_runs_every_workflow() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "psx", "demo"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    for fmt in ("csv", "xlsx", "json", "cpsc", "safety-gate"):
+        assert f"({fmt}, " in out
+    assert "4 unchanged), 2 rejected" in out  # the re-sent file duplicated nothing
+    assert "1 new versions, 1 withdrawn" in out
+    assert out.count("REFUSED") == 2
+    executions = re.search(r"lifecycle executions: (\d+) \((\d+) succeeded\)", out)
+    assert executions is not None and executions.group(1) == executions.group(2)
+    assert "received v2" in out
