@@ -38,8 +38,13 @@ class Endpoints:
         return f"http://{self.host}:{self.api_port}"
 
     def start(self) -> None:
+        """Returns once both endpoints accept connections."""
         self._moto.start()
-        self._start_thread(self._serve_api, "psx-api")
+        factory = CLIFactory(project_dir=str(FUNCTIONS_DIR))
+        config = factory.create_config_obj(chalice_stage_name=self.runtime.stage)
+        # Creating the server binds its socket, so the API is reachable from here on.
+        api = factory.create_local_server(self.runtime.app.app, config, self.host, self.api_port)
+        self._start_thread(api.serve_forever, "psx-api")
         self._start_thread(self._poll_event_sources, "psx-event-sources")
 
     def stop(self) -> None:
@@ -51,12 +56,6 @@ class Endpoints:
 
     def _start_thread(self, target: Callable[[], None], name: str) -> None:
         threading.Thread(target=target, name=name, daemon=True).start()
-
-    def _serve_api(self) -> None:
-        factory = CLIFactory(project_dir=str(FUNCTIONS_DIR))
-        config = factory.create_config_obj(chalice_stage_name=self.runtime.stage)
-        server = factory.create_local_server(self.runtime.app.app, config, self.host, self.api_port)
-        server.serve_forever()
 
     def _poll_event_sources(self) -> None:
         while not self._stop.is_set():

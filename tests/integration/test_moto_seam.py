@@ -132,12 +132,16 @@ def test_cloudformation_state_machines_need_publishing_to_execute(
     }
     boto3.client("cloudformation").create_stack(StackName="s", TemplateBody=json.dumps(template))
     sfn = boto3.client("stepfunctions")
-    assert sfn.list_state_machines()["stateMachines"] == []  # the moto gap we work around
+    arn = "arn:aws:states:us-east-1:123456789012:stateMachine:from-stack"
 
-    published = publish_stack_state_machines(sfn, "123456789012", "us-east-1")
+    def executable() -> list[str]:
+        return [m["stateMachineArn"] for m in sfn.list_state_machines()["stateMachines"]]
 
-    assert published == ["arn:aws:states:us-east-1:123456789012:stateMachine:from-stack"]
-    assert publish_stack_state_machines(sfn, "123456789012", "us-east-1") == []
+    assert arn not in executable()  # the moto gap we work around
+
+    assert arn in publish_stack_state_machines(sfn, "123456789012", "us-east-1")
+    assert arn in executable()
+    assert arn not in publish_stack_state_machines(sfn, "123456789012", "us-east-1")
 
 
 def test_s3_notifications_start_with_a_test_event_and_encode_keys(
