@@ -4,17 +4,34 @@
 template Chalice generates for ``functions/app.py`` (see ``infra/build.py``); the
 embedded runtime provisions moto from the very same declarations (``psx/embedded``),
 so what the tests run against is what AWS gets.
+
+The split (docs/infrastructure.md):
+
+- ``resources()``: what both worlds create -- the exchange itself (table, queues,
+  buckets, topics, state machines, roles). moto's CloudFormation creates every one of
+  them; they reference only each other, pseudo parameters and the functions' ARNs.
+- ``aws_only_resources()``: what only a real account has -- the S3 -> SQS queue policy,
+  the functions' log groups, the alarms, the topic they notify and its key. These name
+  resources Chalice creates (functions, the REST API), are types moto's CloudFormation
+  cannot create, or have nothing to do locally. The embedded runtime never sees them.
+
+The stage (``dev``/``prod``) is the template parameter ``Stage``; what differs by stage
+sits in the ``StageSettings`` mapping. The stack name (``psx-<stage>``) carries the stage
+into every generated name.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 Template = dict[str, Any]
 
-WORKFLOWS_DIR = Path(__file__).resolve().parent.parent / "workflows"
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS_DIR = ROOT / "workflows"
+CHALICE_CONFIG = ROOT / "chalice.json"
 
 # Logical ids Chalice gives the functions of functions/app.py (CamelCase of their names).
 INTAKE_FUNCTION = "IntakeNoticeFiles"
@@ -23,6 +40,38 @@ API_FUNCTION = "APIHandler"
 CHALICE_FUNCTIONS = (INTAKE_FUNCTION, RECORD_RECEIVED_FUNCTION, API_FUNCTION)
 
 INTAKE_PREFIX = "incoming/"
+
+# At most this many intake invocations at once (the least Lambda allows). Each one starts
+# lifecycles from STORE_WORKERS threads (chalicelib/intake/process.py), ~160 a second;
+# two stay inside Step Functions' StartExecution refill of 300 a second (us-east-1; 150
+# in smaller regions, where the token bucket absorbs bursts and boto3 retries the rest).
+# docs/deploy.md, "Quotas".
+INTAKE_MAX_CONCURRENCY = 2
+
+STAGES = ("dev", "prod")
+
+# What differs between stages. Data (table, buckets) is retained in every stage; see
+# docs/infrastructure.md for why deletion policies do not vary.
+STAGE_SETTINGS: dict[str, dict[str, int]] = {
+    # Valid CloudWatch Logs retention periods only (1, 3, 5, 7, 14, 30, ... 731, ...).
+    "dev": {"LogRetentionDays": 14},
+    "prod": {"LogRetentionDays": 731},
+}
+
+# Alarms look at 5-minute periods; one bad period is enough to notify.
+ALARM_PERIOD_SECONDS = 300
+
+# moto's CloudFormation (5.2.5) creates these types; resources() holds nothing else.
+LOCALLY_CREATABLE_TYPES = frozenset(
+    {
+        "AWS::DynamoDB::Table",
+        "AWS::SQS::Queue",
+        "AWS::S3::Bucket",
+        "AWS::SNS::Topic",
+        "AWS::StepFunctions::StateMachine",
+        "AWS::IAM::Role",
+    }
+)
 
 
 def ref(logical_id: str) -> dict[str, str]:
@@ -35,6 +84,17 @@ def arn_of(logical_id: str) -> dict[str, list[str]]:
 
 def sub(text: str) -> dict[str, str]:
     return {"Fn::Sub": text}
+
+
+# Chalice names the REST API resource "RestAPI". Without a name of its own the API would
+# be named after the Swagger title ("psx") in every stage, and API Gateway's metrics
+# (dimension ApiName) of psx-dev and psx-prod would mix in one account.
+API_RESOURCE = "RestAPI"
+API_NAME = ref("AWS::StackName")
+
+
+def stage_setting(name: str) -> dict[str, list[Any]]:
+    return {"Fn::FindInMap": ["StageSettings", ref("Stage"), name]}
 
 
 # What every function reads from its environment (chalicelib/settings.py), resolved by
@@ -112,7 +172,6 @@ def intake_bucket() -> Template:
         "Type": "AWS::S3::Bucket",
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
-        "DependsOn": ["IntakeQueuePolicy"],
         "Properties": {
             **_private_bucket_properties(),
             "LifecycleConfiguration": {
@@ -162,7 +221,10 @@ def queue(dead_letter_queue: str, visibility_timeout: int) -> Template:
         "Properties": {
             "VisibilityTimeout": visibility_timeout,
             "SqsManagedSseEnabled": True,
-            "RedrivePolicy": {"deadLetterTargetArn": arn_of(dead_letter_queue), "maxReceiveCount": 5},
+            "RedrivePolicy": {
+                "deadLetterTargetArn": arn_of(dead_letter_queue),
+                "maxReceiveCount": 5,
+            },
         },
     }
 
@@ -188,9 +250,7 @@ def intake_queue_policy() -> Template:
                         "Principal": {"Service": "s3.amazonaws.com"},
                         "Action": "sqs:SendMessage",
                         "Resource": arn_of("IntakeQueue"),
-                        "Condition": {
-                            "StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}
-                        },
+                        "Condition": {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}},
                     }
                 ],
             },
@@ -251,8 +311,12 @@ def _table_arns() -> list[Any]:
     return [arn_of("NoticesTable"), sub("${NoticesTable.Arn}/index/*")]
 
 
+# "*" because naming the log group would need the function's name, and the function
+# needs this role first (a cycle). No logs:CreateLogGroup: the stack creates each log
+# group with its retention (function_log_groups); a function creating it first would
+# make the stack fail and leave logs kept forever.
 _LOGS_AND_TRACES = [
-    allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], ["*"]),
+    allow(["logs:CreateLogStream", "logs:PutLogEvents"], ["*"]),
     allow(["xray:PutTraceSegments", "xray:PutTelemetryRecords"], ["*"]),
 ]
 
@@ -269,14 +333,25 @@ def function_roles() -> dict[str, Template]:
                     ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
                     [arn_of("IntakeQueue")],
                 ),
-                allow(["s3:GetObject", "s3:GetObjectVersion"], [sub("${IntakeBucket.Arn}/incoming/*")]),
+                allow(
+                    ["s3:GetObject", "s3:GetObjectVersion"],
+                    [sub(f"${{IntakeBucket.Arn}}/{INTAKE_PREFIX}*")],
+                ),
                 allow(["s3:PutObject"], [sub("${IntakeBucket.Arn}/results/*")]),
                 allow(
-                    ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                     "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"],
+                    [
+                        "dynamodb:GetItem",
+                        "dynamodb:PutItem",
+                        "dynamodb:UpdateItem",
+                        "dynamodb:DeleteItem",
+                        "dynamodb:ConditionCheckItem",
+                    ],
                     _table_arns(),
                 ),
-                allow(["states:StartExecution"], [FUNCTION_ENVIRONMENT["PSX_LIFECYCLE_STATE_MACHINE_ARN"]]),
+                allow(
+                    ["states:StartExecution"],
+                    [FUNCTION_ENVIRONMENT["PSX_LIFECYCLE_STATE_MACHINE_ARN"]],
+                ),
             ],
         ),
         f"{RECORD_RECEIVED_FUNCTION}Role": role(
@@ -295,13 +370,22 @@ def function_roles() -> dict[str, Template]:
             [
                 allow(["lambda:InvokeFunction"], [arn_of(RECORD_RECEIVED_FUNCTION)]),
                 allow(
-                    ["xray:PutTraceSegments", "xray:PutTelemetryRecords",
-                     "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+                    [
+                        "xray:PutTraceSegments",
+                        "xray:PutTelemetryRecords",
+                        "xray:GetSamplingRules",
+                        "xray:GetSamplingTargets",
+                    ],
                     ["*"],
                 ),
             ],
         ),
     }
+
+
+def escalation_topic() -> Template:
+    """Escalations of overdue notices; encrypted with the AWS managed key for SNS."""
+    return {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": "alias/aws/sns"}}
 
 
 def resources() -> dict[str, Template]:
@@ -310,14 +394,206 @@ def resources() -> dict[str, Template]:
         "NoticesTable": notices_table(),
         "IntakeQueue": queue("IntakeDeadLetterQueue", visibility_timeout=6 * 300),
         "IntakeDeadLetterQueue": dead_letter_queue(),
-        "IntakeQueuePolicy": intake_queue_policy(),
         "IntakeBucket": intake_bucket(),
         "EvidenceBucket": evidence_bucket(),
+        "EscalationTopic": escalation_topic(),
         "NoticeLifecycleStateMachine": state_machine(
             "notice-lifecycle", "NoticeLifecycleStateMachineRole"
         ),
         **function_roles(),
     }
+
+
+# -- AWS only ---------------------------------------------------------------------------------
+
+
+def function_log_groups() -> dict[str, Template]:
+    """The log group Lambda writes each function's logs to, with the stage's retention.
+
+    Retained on stack deletion in every stage: the retention period empties them.
+    """
+    return {
+        f"{function}LogGroup": {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": {
+                "LogGroupName": sub(f"/aws/lambda/${{{function}}}"),
+                "RetentionInDays": stage_setting("LogRetentionDays"),
+            },
+        }
+        for function in CHALICE_FUNCTIONS
+    }
+
+
+def alarm_topic_key() -> Template:
+    """A customer managed key for the alarm topic.
+
+    CloudWatch cannot publish to a topic encrypted with the AWS managed key
+    ``alias/aws/sns`` (its key policy cannot be changed to let CloudWatch use it), so the
+    alarm topic needs a key whose policy lets CloudWatch encrypt messages.
+    """
+    return {
+        "Type": "AWS::KMS::Key",
+        "DeletionPolicy": "Delete",
+        "UpdateReplacePolicy": "Delete",
+        "Properties": {
+            "Description": sub("${AWS::StackName}: encrypts the alarm topic"),
+            "EnableKeyRotation": True,
+            "KeyPolicy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "AccountAdministersKey",
+                        "Effect": "Allow",
+                        "Principal": {
+                            "AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+                        },
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    },
+                    {
+                        "Sid": "CloudWatchAlarmsEncryptNotifications",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                        "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                        "Resource": "*",
+                    },
+                ],
+            },
+        },
+    }
+
+
+def alarm_topic() -> Template:
+    return {"Type": "AWS::SNS::Topic", "Properties": {"KmsMasterKeyId": ref("AlarmTopicKey")}}
+
+
+def alarm(
+    description: str,
+    namespace: str,
+    metric: str,
+    dimensions: dict[str, Any],
+    statistic: str = "Sum",
+) -> Template:
+    """Notify the alarm topic when ``metric`` is above zero in any period (and when it recovers)."""
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "AlarmDescription": description,
+            "Namespace": namespace,
+            "MetricName": metric,
+            "Dimensions": [{"Name": name, "Value": value} for name, value in dimensions.items()],
+            "Statistic": statistic,
+            "Period": ALARM_PERIOD_SECONDS,
+            "EvaluationPeriods": 1,
+            "Threshold": 0,
+            "ComparisonOperator": "GreaterThanThreshold",
+            # No data means nothing ran (or nothing waits in the queue): not a problem.
+            "TreatMissingData": "notBreaching",
+            "AlarmActions": [ref("AlarmTopic")],
+            "OKActions": [ref("AlarmTopic")],
+        },
+    }
+
+
+def dead_letter_queues(declared: dict[str, Template]) -> list[str]:
+    """Logical ids of the queues some queue's redrive policy sends messages to."""
+    return sorted(
+        {
+            r["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0]
+            for r in declared.values()
+            if r["Type"] == "AWS::SQS::Queue" and "RedrivePolicy" in r["Properties"]
+        }
+    )
+
+
+def state_machines(declared: dict[str, Template]) -> list[str]:
+    return sorted(k for k, r in declared.items() if r["Type"] == "AWS::StepFunctions::StateMachine")
+
+
+def api_gateway_stage() -> str:
+    """The API Gateway stage Chalice deploys the REST API to (chalice.json)."""
+    config = json.loads(CHALICE_CONFIG.read_text(encoding="utf-8"))
+    stage_names: set[str] = {
+        str(stage.get("api_gateway_stage", config.get("api_gateway_stage", "api")))
+        for stage in config["stages"].values()
+    }
+    if len(stage_names) != 1:
+        # The template is the same for every stage; so must the API Gateway stage be.
+        raise ValueError(f"chalice.json stages use different api_gateway_stage: {stage_names}")
+    return stage_names.pop()
+
+
+def alarms() -> dict[str, Template]:
+    """Every alarm, generated from what the stack declares (one per queue, machine, function)."""
+    declared = resources()
+    generated: dict[str, Template] = {}
+    for queue_id in dead_letter_queues(declared):
+        generated[f"{queue_id}NotEmptyAlarm"] = alarm(
+            f"Messages reached {queue_id}: a notice file or message failed repeatedly.",
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            {"QueueName": {"Fn::GetAtt": [queue_id, "QueueName"]}},
+            statistic="Maximum",
+        )
+    for machine_id in state_machines(declared):
+        generated[f"{machine_id}ExecutionsFailedAlarm"] = alarm(
+            f"An execution of {machine_id} failed.",
+            "AWS/States",
+            "ExecutionsFailed",
+            {"StateMachineArn": ref(machine_id)},
+        )
+    generated[f"{API_RESOURCE}ServerErrorsAlarm"] = alarm(
+        "The HTTPS API answered with 5XX errors.",
+        "AWS/ApiGateway",
+        "5XXError",
+        {"ApiName": API_NAME, "Stage": api_gateway_stage()},
+    )
+    for function in CHALICE_FUNCTIONS:
+        for metric in ("Errors", "Throttles"):
+            generated[f"{function}{metric}Alarm"] = alarm(
+                f"{function}: Lambda {metric.lower()}.",
+                "AWS/Lambda",
+                metric,
+                {"FunctionName": ref(function)},
+            )
+    for logical_id, resource in generated.items():
+        resource["Properties"]["AlarmName"] = sub(f"${{AWS::StackName}}-{logical_id}")
+    return generated
+
+
+def aws_only_resources() -> dict[str, Template]:
+    """What only a real account gets: see the module docstring."""
+    return {
+        "IntakeQueuePolicy": intake_queue_policy(),
+        **function_log_groups(),
+        "AlarmTopicKey": alarm_topic_key(),
+        "AlarmTopic": alarm_topic(),
+        **alarms(),
+    }
+
+
+# Dependencies on AWS-only resources, added to resources() declarations for AWS only:
+# S3 checks that it may send to the queue when the notification is configured.
+AWS_ONLY_DEPENDENCIES: dict[str, list[str]] = {"IntakeBucket": ["IntakeQueuePolicy"]}
+
+
+# -- the template -----------------------------------------------------------------------------
+
+
+def parameters() -> dict[str, Template]:
+    return {
+        "Stage": {
+            "Type": "String",
+            "AllowedValues": list(STAGES),
+            "Description": "The Chalice stage the template was built for: build/<stage>/sam.json.",
+        }
+    }
+
+
+def mappings() -> dict[str, Template]:
+    return {"StageSettings": STAGE_SETTINGS}
 
 
 def output_name(environment_variable: str) -> str:
@@ -326,9 +602,15 @@ def output_name(environment_variable: str) -> str:
 
 
 def outputs() -> dict[str, Template]:
-    return {
-        output_name(name): {"Value": value} for name, value in FUNCTION_ENVIRONMENT.items()
-    } | {"IntakeQueueUrl": {"Value": ref("IntakeQueue")}}
+    """Outputs of resources() (both worlds)."""
+    return {output_name(name): {"Value": value} for name, value in FUNCTION_ENVIRONMENT.items()} | {
+        "IntakeQueueUrl": {"Value": ref("IntakeQueue")},
+        "EscalationTopicArn": {"Value": ref("EscalationTopic")},
+    }
+
+
+def aws_only_outputs() -> dict[str, Template]:
+    return {"AlarmTopicArn": {"Value": ref("AlarmTopic")}}
 
 
 def function_overrides() -> dict[str, Template]:
@@ -341,6 +623,9 @@ def function_overrides() -> dict[str, Template]:
             "Properties": {
                 "Queue": arn_of("IntakeQueue"),
                 "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                # Bursts of files wait in the queue instead of fanning out: see
+                # INTAKE_MAX_CONCURRENCY.
+                "ScalingConfig": {"MaximumConcurrency": INTAKE_MAX_CONCURRENCY},
             }
         }
     }
@@ -349,9 +634,34 @@ def function_overrides() -> dict[str, Template]:
     return overrides
 
 
-def merge_template() -> Template:
+def api_overrides() -> dict[str, Template]:
     return {
-        "Globals": {"Function": {"Environment": {"Variables": FUNCTION_ENVIRONMENT}}},
-        "Resources": {**resources(), **function_overrides()},
-        "Outputs": outputs(),
+        API_RESOURCE: {
+            "Properties": {"Name": API_NAME, "DefinitionBody": {"info": {"title": API_NAME}}}
+        }
     }
+
+
+def merge_template() -> Template:
+    """What infra/build.py merges into Chalice's SAM template."""
+    declared = {**resources(), **aws_only_resources()}
+    for logical_id, depends_on in AWS_ONLY_DEPENDENCIES.items():
+        declared[logical_id] = {**declared[logical_id], "DependsOn": depends_on}
+    return {
+        "Parameters": parameters(),
+        "Mappings": mappings(),
+        "Globals": {"Function": {"Environment": {"Variables": FUNCTION_ENVIRONMENT}}},
+        "Resources": {**declared, **function_overrides(), **api_overrides()},
+        "Outputs": outputs() | aws_only_outputs(),
+    }
+
+
+# -- static checks shared with the tests ----------------------------------------------------
+
+_PLACEHOLDER = re.compile(r"\$\{([^}!][^}]*)\}")
+
+
+def workflow_placeholders(name: str) -> set[str]:
+    """The ``${Placeholder}``s of ``workflows/<name>.asl.json`` (pseudo parameters excluded)."""
+    text = (WORKFLOWS_DIR / f"{name}.asl.json").read_text(encoding="utf-8")
+    return {p for p in _PLACEHOLDER.findall(text) if not p.startswith("AWS::")}

@@ -24,6 +24,7 @@ from chalice.utils import to_cfn_resource_name
 
 from infra import stack
 from psx import FUNCTIONS_DIR
+from psx.embedded.cfn_gaps import apply_dropped_properties
 from psx.embedded.moto_seam import (
     FunctionRegistry,
     Handler,
@@ -34,10 +35,6 @@ from psx.embedded.moto_seam import (
 logger = logging.getLogger(__name__)
 ROOT = FUNCTIONS_DIR.parent
 ACCOUNT_ID = "123456789012"
-
-# moto's CloudFormation cannot create these; they are applied with boto3 below (or,
-# for the queue policy, have no meaning locally: moto does not enforce resource policies).
-_UNSUPPORTED_BY_MOTO = {"AWS::SQS::QueuePolicy"}
 
 
 @dataclass(frozen=True)
@@ -114,6 +111,7 @@ class EmbeddedRuntime:
         self._set_environment(
             {name: self.outputs[stack.output_name(name)] for name in stack.FUNCTION_ENVIRONMENT}
         )
+        apply_dropped_properties(self.client, self._physical_id)
         self._apply_bucket_notifications()
         self._connect_event_sources()
 
@@ -311,17 +309,12 @@ def _sqs_record(message: dict[str, Any], queue_arn: str) -> dict[str, Any]:
 def local_template(function_arns: dict[str, str]) -> dict[str, Any]:
     """infra/stack.py's resources as moto's CloudFormation can create them.
 
-    Function ARNs (created by Chalice on AWS, by us here) are filled in as literals;
-    what moto cannot create is left for ``_apply_bucket_notifications``.
+    Function ARNs (created by Chalice on AWS, by us here) are filled in as literals; the
+    bucket notifications moto would ignore are applied by ``_apply_bucket_notifications``.
     """
     resources = copy.deepcopy(stack.resources())
-    dropped = {name for name, r in resources.items() if r["Type"] in _UNSUPPORTED_BY_MOTO}
-    for name in dropped:
-        del resources[name]
     for resource in resources.values():
         resource.get("Properties", {}).pop("NotificationConfiguration", None)
-        if "DependsOn" in resource:
-            resource["DependsOn"] = [d for d in resource["DependsOn"] if d not in dropped]
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
         "Resources": _with_function_arns(resources, function_arns),

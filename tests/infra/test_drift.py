@@ -36,15 +36,6 @@ def test_outputs_match(runtime: EmbeddedRuntime) -> None:
 TABLES = sorted(of_type(DECLARED, "AWS::DynamoDB::Table"))
 BUCKETS = sorted(of_type(DECLARED, "AWS::S3::Bucket"))
 
-# moto's CloudFormation (5.2.5) creates these resources but drops these properties; the
-# embedded runtime does not apply them yet. strict: once it does, these fail as XPASS
-# and the marker goes.
-IGNORED_BY_MOTO_CLOUDFORMATION = pytest.mark.xfail(
-    strict=True,
-    reason="moto's CloudFormation ignores this property and the embedded runtime does not "
-    "apply it yet (docs/infrastructure.md, 'What moto's CloudFormation drops')",
-)
-
 
 @pytest.mark.parametrize("table_id", TABLES)
 def test_table_keys_and_indexes(
@@ -66,7 +57,6 @@ def test_table_keys_and_indexes(
     assert table["BillingModeSummary"]["BillingMode"] == declared["BillingMode"]
 
 
-@IGNORED_BY_MOTO_CLOUDFORMATION
 @pytest.mark.parametrize("table_id", TABLES)
 def test_table_point_in_time_recovery(
     runtime: EmbeddedRuntime, physical_ids: dict[str, str], table_id: str
@@ -79,7 +69,6 @@ def test_table_point_in_time_recovery(
     assert status == ("ENABLED" if declared["PointInTimeRecoveryEnabled"] else "DISABLED")
 
 
-@IGNORED_BY_MOTO_CLOUDFORMATION
 @pytest.mark.parametrize("table_id", TABLES)
 def test_table_time_to_live(
     runtime: EmbeddedRuntime, physical_ids: dict[str, str], table_id: str
@@ -131,7 +120,6 @@ def test_bucket_encryption(
     ]
 
 
-@IGNORED_BY_MOTO_CLOUDFORMATION
 @pytest.mark.parametrize("bucket_id", BUCKETS)
 def test_bucket_versioning(
     runtime: EmbeddedRuntime, physical_ids: dict[str, str], bucket_id: str
@@ -141,7 +129,6 @@ def test_bucket_versioning(
     assert versioning.get("Status") == declared["Status"]
 
 
-@IGNORED_BY_MOTO_CLOUDFORMATION
 @pytest.mark.parametrize("bucket_id", BUCKETS)
 def test_bucket_public_access_block(
     runtime: EmbeddedRuntime, physical_ids: dict[str, str], bucket_id: str
@@ -151,7 +138,6 @@ def test_bucket_public_access_block(
     assert block["PublicAccessBlockConfiguration"] == declared
 
 
-@IGNORED_BY_MOTO_CLOUDFORMATION
 def test_evidence_bucket_object_lock(
     runtime: EmbeddedRuntime, physical_ids: dict[str, str]
 ) -> None:
@@ -166,7 +152,6 @@ def test_evidence_bucket_object_lock(
     )
 
 
-@IGNORED_BY_MOTO_CLOUDFORMATION
 def test_intake_bucket_lifecycle(runtime: EmbeddedRuntime, physical_ids: dict[str, str]) -> None:
     (declared,) = DECLARED["IntakeBucket"]["Properties"]["LifecycleConfiguration"]["Rules"]
     (rule,) = runtime.client("s3").get_bucket_lifecycle_configuration(

@@ -139,6 +139,9 @@ def test_intake_function_polls_the_intake_queue_with_partial_batches(
     properties = sqs_events[0]["Properties"]
     assert properties["Queue"] == {"Fn::GetAtt": ["IntakeQueue", "Arn"]}
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    # Lambda's floor is 2; more would outrun Step Functions' StartExecution refill.
+    assert properties["ScalingConfig"] == {"MaximumConcurrency": stack.INTAKE_MAX_CONCURRENCY}
+    assert stack.INTAKE_MAX_CONCURRENCY == 2
 
 
 def test_every_sqs_event_source_reports_partial_batches_and_fits_the_queue(

@@ -17,6 +17,7 @@ LAMBDA_PACKAGES = {
     "openpyxl",
     "holidays",
     "charset-normalizer",
+    "standardwebhooks",
 }
 
 
