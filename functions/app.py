@@ -17,11 +17,16 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import idempotent_function
-from chalice import Chalice, ConvertToMiddleware  # type: ignore[attr-defined]
-from chalice.app import SQSEvent
+from chalice import Chalice, ConvertToMiddleware, Rate  # type: ignore[attr-defined]
+from chalice.app import CloudWatchEvent, SQSEvent
 from pydantic import BaseModel
 
 from chalicelib import idempotency
+from chalicelib.dispatch.model import DispatchRef, WaitKind
+from chalicelib.dispatch.plan import plan_dispatch
+from chalicelib.dispatch.push import fall_back_to_inbox, push_webhook
+from chalicelib.dispatch.services import LifecycleServices, lifecycle_services
+from chalicelib.dispatch.waits import enforce_deadlines, escalate, hand_off, open_wait
 from chalicelib.intake.events import S3Notification
 from chalicelib.intake.process import IntakeServices, ingest_file
 from chalicelib.observability import logger, metrics, tracer
@@ -137,3 +142,99 @@ def record_received_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
         NoticeStore(settings.table_name), ref.notice_id, ref.version, _now()
     )
     return {**event, "received_recorded_at": timeline_event.at.isoformat()}
+
+
+class DispatchRefModel(BaseModel):
+    notice_id: str
+    version: int
+    platform_id: str
+
+    def ref(self) -> DispatchRef:
+        return DispatchRef(self.notice_id, self.version, self.platform_id)
+
+
+class PushRequest(DispatchRefModel):
+    event_type: str
+
+
+class FallbackRequest(DispatchRefModel):
+    error: dict[str, Any]
+
+
+class WaitRequest(DispatchRefModel):
+    kind: WaitKind
+    late: bool
+    token: str
+
+
+class EscalationRequest(DispatchRefModel):
+    kind: WaitKind
+
+
+def _lifecycle() -> LifecycleServices:
+    return lifecycle_services(load_settings())
+
+
+@app.lambda_function(name="plan_dispatch")
+def plan_dispatch_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    ref = NoticeVersionRef.model_validate(event)
+    plan = plan_dispatch(ref.notice_id, ref.version, _now(), _lifecycle())
+    # Whole items for the workflow's Map: each iteration gets its dispatch as input.
+    dispatches = [
+        {**ref.model_dump(), "platform_id": platform_id, "event_type": plan.event_type}
+        for platform_id in plan.platform_ids
+    ]
+    return {"dispatches": dispatches}
+
+
+@app.lambda_function(name="push_webhook")
+def push_webhook_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request = PushRequest.model_validate(event)
+    return push_webhook(request.ref(), request.event_type, _now(), _lifecycle())
+
+
+@app.lambda_function(name="fall_back_to_inbox")
+def fall_back_to_inbox_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request = FallbackRequest.model_validate(event)
+    reason = str(request.error.get("Cause") or request.error.get("Error") or "unknown")
+    fall_back_to_inbox(request.ref(), reason, _now(), _lifecycle())
+    return {"fallback": "inbox"}
+
+
+@app.lambda_function(name="open_wait")
+def open_wait_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request = WaitRequest.model_validate(event)
+    open_wait(request.ref(), request.kind, request.token, request.late, _now(), _lifecycle())
+    return {"waiting_for": request.kind.value}
+
+
+@app.lambda_function(name="escalate")
+def escalate_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request = EscalationRequest.model_validate(event)
+    escalate(request.ref(), request.kind, _now(), _lifecycle())
+    return {"escalated": request.kind.value}
+
+
+@app.lambda_function(name="hand_off")
+def hand_off_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request = DispatchRefModel.model_validate(event)
+    hand_off(request.ref(), _now(), _lifecycle())
+    return {"handed_off": True}
+
+
+# -- Schedules ---------------------------------------------------------------------------
+
+
+class ScheduledEvent(BaseModel):
+    """EventBridge's scheduled event; ``time`` is when the schedule fired (injectable)."""
+
+    time: datetime
+
+
+@app.schedule(Rate(15, unit=Rate.MINUTES), name="enforce_deadlines")
+def enforce_deadlines_task(event: CloudWatchEvent) -> dict[str, Any]:
+    """Fail every platform wait whose working-day deadline has passed (DeadlineMissed)."""
+    scheduled = ScheduledEvent.model_validate(event.to_dict())
+    missed = enforce_deadlines(scheduled.time, _lifecycle())
+    metrics.add_metric(name="DeadlinesMissed", unit=MetricUnit.Count, value=len(missed))
+    return {"at": scheduled.time.isoformat(), "missed": [vars(ref) for ref in missed]}

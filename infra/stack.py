@@ -37,7 +37,23 @@ CHALICE_CONFIG = ROOT / "chalice.json"
 INTAKE_FUNCTION = "IntakeNoticeFiles"
 RECORD_RECEIVED_FUNCTION = "RecordReceived"
 API_FUNCTION = "APIHandler"
-CHALICE_FUNCTIONS = (INTAKE_FUNCTION, RECORD_RECEIVED_FUNCTION, API_FUNCTION)
+ENFORCE_DEADLINES_FUNCTION = "EnforceDeadlines"
+# The lifecycle workflow's Lambda tasks, in the order the workflow reaches them.
+LIFECYCLE_TASK_FUNCTIONS = (
+    RECORD_RECEIVED_FUNCTION,
+    "PlanDispatch",
+    "PushWebhook",
+    "FallBackToInbox",
+    "OpenWait",
+    "Escalate",
+    "HandOff",
+)
+CHALICE_FUNCTIONS = (
+    INTAKE_FUNCTION,
+    *LIFECYCLE_TASK_FUNCTIONS,
+    ENFORCE_DEADLINES_FUNCTION,
+    API_FUNCTION,
+)
 
 INTAKE_PREFIX = "incoming/"
 
@@ -109,16 +125,25 @@ FUNCTION_ENVIRONMENT: dict[str, Any] = {
         "arn:${AWS::Partition}:states:${AWS::Region}:${AWS::AccountId}:stateMachine:"
         "${AWS::StackName}-notice-lifecycle"
     ),
+    "PSX_ESCALATION_TOPIC_ARN": ref("EscalationTopic"),
 }
+
+# Where `psx platforms add` keeps each platform's webhook signing secrets.
+SIGNING_SECRETS_ARN = sub(
+    "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:"
+    "psx/${AWS::StackName}/webhook-signing/*"
+)
 
 # The ${Placeholder}s of each workflow definition and what they stand for.
 WORKFLOW_SUBSTITUTIONS: dict[str, dict[str, Any]] = {
-    "notice-lifecycle": {"RecordReceivedFunctionArn": arn_of(RECORD_RECEIVED_FUNCTION)},
+    "notice-lifecycle": {
+        f"{function}FunctionArn": arn_of(function) for function in LIFECYCLE_TASK_FUNCTIONS
+    },
 }
 
 
 def notices_table() -> Template:
-    key_attributes = ["PK", "SK", "GSI1PK", "GSI1SK"]
+    key_attributes = ["PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK"]
     return {
         "Type": "AWS::DynamoDB::Table",
         "DeletionPolicy": "Retain",
@@ -132,15 +157,18 @@ def notices_table() -> Template:
                 {"AttributeName": "PK", "KeyType": "HASH"},
                 {"AttributeName": "SK", "KeyType": "RANGE"},
             ],
+            # GSI1: a regulator's notices, a platform's inbox, the platform list.
+            # GSI2 (sparse): platform waits whose deadline is still open.
             "GlobalSecondaryIndexes": [
                 {
-                    "IndexName": "GSI1",
+                    "IndexName": index,
                     "KeySchema": [
-                        {"AttributeName": "GSI1PK", "KeyType": "HASH"},
-                        {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
+                        {"AttributeName": f"{index}PK", "KeyType": "HASH"},
+                        {"AttributeName": f"{index}SK", "KeyType": "RANGE"},
                     ],
                     "Projection": {"ProjectionType": "KEYS_ONLY"},
                 }
+                for index in ("GSI1", "GSI2")
             ],
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
             # Only idempotency records carry "expiration"; notices never expire.
@@ -321,66 +349,87 @@ _LOGS_AND_TRACES = [
 ]
 
 
+def _dynamodb(*actions: str) -> Template:
+    return allow([f"dynamodb:{action}" for action in actions], _table_arns())
+
+
+# Step Functions' task-token calls cannot be scoped to a resource (the token names the
+# execution), so they are the one "*" outside logs and traces.
+def _task_tokens(*actions: str) -> Template:
+    return allow([f"states:{action}" for action in actions], ["*"])
+
+
+_PUBLISH_ESCALATIONS = allow(["sns:Publish"], [ref("EscalationTopic")])
+
+
+def _function_permissions() -> dict[str, list[Template]]:
+    """What each function touches, beyond writing its logs and traces."""
+    return {
+        INTAKE_FUNCTION: [
+            allow(
+                ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                [arn_of("IntakeQueue")],
+            ),
+            allow(
+                ["s3:GetObject", "s3:GetObjectVersion"],
+                [sub(f"${{IntakeBucket.Arn}}/{INTAKE_PREFIX}*")],
+            ),
+            allow(["s3:PutObject"], [sub("${IntakeBucket.Arn}/results/*")]),
+            _dynamodb("BatchGetItem", "GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+            allow(
+                ["states:StartExecution"],
+                [FUNCTION_ENVIRONMENT["PSX_LIFECYCLE_STATE_MACHINE_ARN"]],
+            ),
+        ],
+        RECORD_RECEIVED_FUNCTION: [_dynamodb("GetItem", "PutItem", "UpdateItem")],
+        "PlanDispatch": [
+            _dynamodb("GetItem", "Query", "PutItem", "UpdateItem"),
+            _task_tokens("SendTaskFailure"),
+        ],
+        "PushWebhook": [
+            _dynamodb("GetItem", "PutItem", "UpdateItem"),
+            allow(["secretsmanager:GetSecretValue"], [SIGNING_SECRETS_ARN]),
+        ],
+        "FallBackToInbox": [_dynamodb("GetItem", "PutItem", "UpdateItem"), _PUBLISH_ESCALATIONS],
+        "OpenWait": [
+            _dynamodb("GetItem", "PutItem", "UpdateItem"),
+            _task_tokens("SendTaskSuccess", "SendTaskFailure"),
+        ],
+        "Escalate": [_dynamodb("GetItem", "PutItem"), _PUBLISH_ESCALATIONS],
+        "HandOff": [_dynamodb("PutItem", "UpdateItem")],
+        ENFORCE_DEADLINES_FUNCTION: [
+            _dynamodb("GetItem", "Query", "UpdateItem"),
+            _task_tokens("SendTaskFailure"),
+        ],
+        API_FUNCTION: [_dynamodb("GetItem", "Query")],
+    }
+
+
 def function_roles() -> dict[str, Template]:
     """One role per function, allowing only what that function touches."""
-    lambda_service = "lambda.amazonaws.com"
-    return {
-        f"{INTAKE_FUNCTION}Role": role(
-            lambda_service,
-            [
-                *_LOGS_AND_TRACES,
-                allow(
-                    ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
-                    [arn_of("IntakeQueue")],
-                ),
-                allow(
-                    ["s3:GetObject", "s3:GetObjectVersion"],
-                    [sub(f"${{IntakeBucket.Arn}}/{INTAKE_PREFIX}*")],
-                ),
-                allow(["s3:PutObject"], [sub("${IntakeBucket.Arn}/results/*")]),
-                allow(
-                    [
-                        "dynamodb:GetItem",
-                        "dynamodb:PutItem",
-                        "dynamodb:UpdateItem",
-                        "dynamodb:DeleteItem",
-                        "dynamodb:ConditionCheckItem",
-                    ],
-                    _table_arns(),
-                ),
-                allow(
-                    ["states:StartExecution"],
-                    [FUNCTION_ENVIRONMENT["PSX_LIFECYCLE_STATE_MACHINE_ARN"]],
-                ),
-            ],
-        ),
-        f"{RECORD_RECEIVED_FUNCTION}Role": role(
-            lambda_service,
-            [
-                *_LOGS_AND_TRACES,
-                allow(["dynamodb:GetItem", "dynamodb:PutItem"], _table_arns()),
-            ],
-        ),
-        f"{API_FUNCTION}Role": role(
-            lambda_service,
-            [*_LOGS_AND_TRACES, allow(["dynamodb:GetItem", "dynamodb:Query"], _table_arns())],
-        ),
-        "NoticeLifecycleStateMachineRole": role(
-            "states.amazonaws.com",
-            [
-                allow(["lambda:InvokeFunction"], [arn_of(RECORD_RECEIVED_FUNCTION)]),
-                allow(
-                    [
-                        "xray:PutTraceSegments",
-                        "xray:PutTelemetryRecords",
-                        "xray:GetSamplingRules",
-                        "xray:GetSamplingTargets",
-                    ],
-                    ["*"],
-                ),
-            ],
-        ),
+    roles = {
+        f"{function}Role": role("lambda.amazonaws.com", [*_LOGS_AND_TRACES, *statements])
+        for function, statements in _function_permissions().items()
     }
+    roles["NoticeLifecycleStateMachineRole"] = role(
+        "states.amazonaws.com",
+        [
+            allow(
+                ["lambda:InvokeFunction"],
+                [arn_of(function) for function in LIFECYCLE_TASK_FUNCTIONS],
+            ),
+            allow(
+                [
+                    "xray:PutTraceSegments",
+                    "xray:PutTelemetryRecords",
+                    "xray:GetSamplingRules",
+                    "xray:GetSamplingTargets",
+                ],
+                ["*"],
+            ),
+        ],
+    )
+    return roles
 
 
 def escalation_topic() -> Template:
@@ -609,8 +658,19 @@ def outputs() -> dict[str, Template]:
     }
 
 
+# Functions the CLI invokes itself (`psx audit` runs the deadline check on demand).
+INVOKED_BY_CLI = (ENFORCE_DEADLINES_FUNCTION,)
+
+
+def function_name_output(logical_id: str) -> str:
+    return f"{logical_id}FunctionName"
+
+
 def aws_only_outputs() -> dict[str, Template]:
-    return {"AlarmTopicArn": {"Value": ref("AlarmTopic")}}
+    """On AWS CloudFormation names the functions; the embedded runtime knows its own."""
+    return {"AlarmTopicArn": {"Value": ref("AlarmTopic")}} | {
+        function_name_output(function): {"Value": ref(function)} for function in INVOKED_BY_CLI
+    }
 
 
 def function_overrides() -> dict[str, Template]:

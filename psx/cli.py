@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NoReturn
 
 import click
 
 from psx import render
-from psx.target import DEFAULT_STACK, Target, TargetError
+from psx.cli_common import EXIT_REFUSED, EXIT_TIMEOUT, EXIT_UNREACHABLE, exit_with, target_options
+from psx.platforms_cli import platforms
+from psx.target import Target, TargetError
 
-EXIT_REFUSED = 1
-EXIT_UNREACHABLE = 3
-EXIT_TIMEOUT = 4
 FORMATS = ["csv", "xlsx", "json", "cpsc", "safety-gate"]
 PROGRESS_BAR_MIN_BYTES = 1024 * 1024
-
-
-def _exit(message: str, code: int) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(code)
 
 
 @click.group()
@@ -41,13 +35,19 @@ def demo() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--aws-port", default=4566, show_default=True, help="AWS-compatible endpoint.")
 @click.option("--api-port", default=8000, show_default=True, help="The HTTPS API (/v1).")
-def serve(host: str, aws_port: int, api_port: int) -> None:
+@click.option(
+    "--schedule-seconds",
+    default=60.0,
+    show_default=True,
+    help="How often the scheduled handlers (deadline check) run.",
+)
+def serve(host: str, aws_port: int, api_port: int, schedule_seconds: float) -> None:
     """Serve the embedded exchange: an AWS endpoint and the API, until Ctrl-C."""
     from psx.embedded.runtime import EmbeddedRuntime
     from psx.embedded.serve import Endpoints
 
     with EmbeddedRuntime() as runtime:
-        endpoints = Endpoints(runtime, host, aws_port, api_port)
+        endpoints = Endpoints(runtime, host, aws_port, api_port, schedule_seconds)
         endpoints.start()
         click.echo(
             f"AWS endpoint : {endpoints.aws_url}   (export PSX_ENDPOINT_URL={endpoints.aws_url})"
@@ -63,22 +63,13 @@ def serve(host: str, aws_port: int, api_port: int) -> None:
             endpoints.stop()
 
 
-def _target_options(command: Any) -> Any:
-    command = click.option(
-        "--endpoint-url",
-        envvar="PSX_ENDPOINT_URL",
-        help="AWS endpoint of `psx serve`; omit to use real AWS with the usual credentials.",
-    )(command)
-    return click.option("--stack", default=DEFAULT_STACK, show_default=True)(command)
-
-
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--regulator", "regulator_id", required=True, help="Your regulator id, e.g. kftc.")
 @click.option("--format", "format_hint", type=click.Choice(FORMATS), help="Skip detection.")
 @click.option("--json", "as_json", is_flag=True, help="Print the full result report as JSON.")
 @click.option("--timeout", default=300.0, show_default=True, help="Seconds to wait for the report.")
-@_target_options
+@target_options
 def upload(
     file: Path,
     regulator_id: str,
@@ -99,7 +90,7 @@ def upload(
     try:
         bucket = target.output("PSX_INTAKE_BUCKET")
     except TargetError as exc:
-        _exit(str(exc), EXIT_UNREACHABLE)
+        exit_with(str(exc), EXIT_UNREACHABLE)
     s3 = target.client("s3")
     size = file.stat().st_size
     if size >= PROGRESS_BAR_MIN_BYTES and not as_json:
@@ -125,7 +116,7 @@ def upload(
 @main.command()
 @click.argument("notice_id")
 @click.option("--json", "as_json", is_flag=True, help="Print the notice and timeline as JSON.")
-@_target_options
+@target_options
 def status(notice_id: str, as_json: bool, endpoint_url: str | None, stack: str) -> None:
     """Show a notice's current version and its timeline."""
     from psx.notice_status import notice_status
@@ -134,10 +125,40 @@ def status(notice_id: str, as_json: bool, endpoint_url: str | None, stack: str) 
     try:
         result = notice_status(target, notice_id)
     except TargetError as exc:
-        _exit(str(exc), EXIT_UNREACHABLE)
+        exit_with(str(exc), EXIT_UNREACHABLE)
     if result is None:
         raise click.ClickException(f"no notice {notice_id}")
     if as_json:
         click.echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
         click.echo(render.status_text(result))
+
+
+@main.command()
+@click.option(
+    "--at",
+    "at",
+    type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M", "%Y-%m-%d"]),
+    help="Run as if it were this UTC time (default: now).",
+)
+@click.option("--json", "as_json", is_flag=True)
+@target_options
+def audit(at: datetime | None, as_json: bool, endpoint_url: str | None, stack: str) -> None:
+    """Enforce deadlines now (or --at a given time): overdue waits fail and escalate."""
+    from psx.audit import run_deadline_check
+
+    target = Target(stack_name=stack, endpoint_url=endpoint_url)
+    moment = (at or datetime.now(UTC)).replace(tzinfo=UTC)
+    try:
+        result = run_deadline_check(target, moment)
+    except TargetError as exc:
+        exit_with(str(exc), EXIT_UNREACHABLE)
+    if as_json:
+        click.echo(json.dumps(result, indent=2))
+        return
+    click.echo(f"Deadline check at {result['at']}: {len(result['missed'])} missed")
+    for missed in result["missed"]:
+        click.echo(f"  {missed['notice_id']} v{missed['version']} {missed['platform_id']}")
+
+
+main.add_command(platforms)

@@ -44,9 +44,14 @@ class Target:
 
     def output(self, environment_variable: str) -> str:
         """The value functions see as ``environment_variable`` (e.g. PSX_INTAKE_BUCKET)."""
+        return self.output_named(output_name(environment_variable))
+
+    def output_named(self, name: str) -> str:
         if not self._outputs:
             self._outputs = self._read_outputs()
-        return self._outputs[output_name(environment_variable)]
+        if name not in self._outputs:
+            raise TargetError(f"stack {self.stack_name!r} has no output {name}: redeploy it")
+        return self._outputs[name]
 
     def _read_outputs(self) -> dict[str, str]:
         where = self.endpoint_url or "AWS"

@@ -1,7 +1,8 @@
-"""Shared fixtures: one embedded exchange per test session (and per xdist worker).
+"""Shared fixtures: one embedded exchange per test module.
 
-Tests that share it keep to their own regulator ids and keys, so they never see each
-other's notices.
+A fresh exchange per module keeps state from leaking between capabilities (a platform
+registered by one module would otherwise receive every later module's notices); tests
+in a module keep to their own regulator and platform ids.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from psx.embedded.runtime import EmbeddedRuntime
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def runtime() -> Iterator[EmbeddedRuntime]:
     with EmbeddedRuntime() as embedded:
         yield embedded

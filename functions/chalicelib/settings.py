@@ -22,8 +22,10 @@ class Settings:
     table_name: str
     intake_bucket: str
     lifecycle_state_machine_arn: str
+    escalation_topic_arn: str
     limits: IntakeLimits
     regulators: dict[str, RegulatorDefaults]
+    agreements_json: str
 
     def regulator_defaults(self, regulator_id: str) -> RegulatorDefaults:
         return self.regulators.get(regulator_id, RegulatorDefaults())
@@ -70,10 +72,13 @@ def load_settings() -> Settings:
         table_name=_required("PSX_TABLE_NAME"),
         intake_bucket=_required("PSX_INTAKE_BUCKET"),
         lifecycle_state_machine_arn=_required("PSX_LIFECYCLE_STATE_MACHINE_ARN"),
+        escalation_topic_arn=_required("PSX_ESCALATION_TOPIC_ARN"),
         limits=IntakeLimits(
             max_file_bytes=_int("PSX_MAX_FILE_BYTES", defaults.max_file_bytes),
             max_rows=_int("PSX_MAX_ROWS", defaults.max_rows),
             max_cell_chars=_int("PSX_MAX_CELL_CHARS", defaults.max_cell_chars),
         ),
         regulators=_regulators(os.environ.get("PSX_REGULATORS", "")),
+        # Per regulator-platform deadline agreements (chalicelib/deadlines/policy.py).
+        agreements_json=os.environ.get("PSX_AGREEMENTS", "").strip() or "{}",
     )

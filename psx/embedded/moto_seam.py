@@ -6,6 +6,9 @@
   Catch in the workflow definitions behave the same here.
 - Step Functions executes definitions for real (``execute_state_machine``), Lambda
   never uses Docker.
+- moto's ``Fn::Sub`` (list form) runs ``string.Template``, which turns ``$$`` into ``$``
+  and so breaks ASL context paths (``$$.Task.Token``); ``substitute_literal_subs`` does
+  the substitution itself wherever the values are already literal strings.
 - State machines created through moto's CloudFormation land in the non-executing
   Step Functions backend; ``publish_stack_state_machines`` re-creates them, same name,
   definition and role, in the executing one.
@@ -169,3 +172,18 @@ def publish_stack_state_machines(sfn_client: Any, account_id: str, region: str) 
         )
         published.append(created["stateMachineArn"])
     return published
+
+
+def substitute_literal_subs(value: Any) -> Any:
+    """Resolve ``{"Fn::Sub": [text, {name: "literal"}]}`` ourselves, recursively."""
+    if isinstance(value, list):
+        return [substitute_literal_subs(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    sub = value.get("Fn::Sub")
+    if isinstance(sub, list) and all(isinstance(v, str) for v in sub[1].values()):
+        text: str = sub[0]
+        for name, literal in sub[1].items():
+            text = text.replace("${" + name + "}", literal)
+        return text
+    return {key: substitute_literal_subs(item) for key, item in value.items()}

@@ -16,6 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import datetime
 from types import ModuleType, TracebackType
 from typing import Any
 
@@ -30,7 +31,9 @@ from psx.embedded.moto_seam import (
     Handler,
     embedded_aws,
     publish_stack_state_machines,
+    substitute_literal_subs,
 )
+from psx.scheduled import scheduled_event
 
 logger = logging.getLogger(__name__)
 ROOT = FUNCTIONS_DIR.parent
@@ -222,6 +225,21 @@ class EmbeddedRuntime:
 
     # -- running ---------------------------------------------------------------------------
 
+    def scheduled_handlers(self) -> list[str]:
+        """Handlers EventBridge schedules on AWS (which never fire in moto)."""
+        return [
+            source.name
+            for source in self.app.app.event_sources
+            if type(source).__name__ == "ScheduledEventConfig"
+        ]
+
+    def run_schedules(self, at: datetime) -> dict[str, Any]:
+        """Run every scheduled handler as EventBridge would at ``at``; returns their results."""
+        return {
+            name: self.registry.invoke(self.function_name(name), scheduled_event(at))
+            for name in self.scheduled_handlers()
+        }
+
     def pump(self, max_rounds: int = 1000) -> int:
         """Deliver queued messages to their handlers until every queue is empty.
 
@@ -280,11 +298,13 @@ class EmbeddedRuntime:
         for page in paginator.paginate(stateMachineArn=self.outputs[state_machine_output]):
             yield from page["executions"]
 
-    def wait_for_executions(self, timeout_seconds: float = 60.0) -> list[dict[str, Any]]:
-        """Wait until no lifecycle execution is RUNNING; returns them all."""
+    def wait_for_executions(
+        self, timeout_seconds: float = 60.0, name_prefix: str = ""
+    ) -> list[dict[str, Any]]:
+        """Wait until no lifecycle execution (named ``name_prefix``…) is RUNNING."""
         deadline = time.monotonic() + timeout_seconds
         while True:
-            executions = list(self.executions())
+            executions = [e for e in self.executions() if e["name"].startswith(name_prefix)]
             if all(e["status"] != "RUNNING" for e in executions):
                 return executions
             if time.monotonic() > deadline:
@@ -315,10 +335,15 @@ def local_template(function_arns: dict[str, str]) -> dict[str, Any]:
     resources = copy.deepcopy(stack.resources())
     for resource in resources.values():
         resource.get("Properties", {}).pop("NotificationConfiguration", None)
+    # What aws_only_outputs() gives the CLI on AWS: the names of the functions it invokes.
+    function_names = {
+        stack.function_name_output(function): {"Value": function_arns[function].split(":")[-1]}
+        for function in stack.INVOKED_BY_CLI
+    }
     return {
         "AWSTemplateFormatVersion": "2010-09-09",
-        "Resources": _with_function_arns(resources, function_arns),
-        "Outputs": stack.outputs(),
+        "Resources": substitute_literal_subs(_with_function_arns(resources, function_arns)),
+        "Outputs": stack.outputs() | function_names,
     }
 
 

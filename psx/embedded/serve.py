@@ -3,13 +3,16 @@
 - an AWS-compatible endpoint (moto's server, sharing the in-process moto state), so
   boto3 and the aws CLI work with ``--endpoint-url``;
 - the HTTPS API of functions/app.py, served by Chalice's local server;
-- Lambda's event sources: a poller delivering SQS messages to the handlers.
+- Lambda's event sources: a poller delivering SQS messages to the handlers;
+- EventBridge's schedules (which never fire in moto): a timer running the scheduled
+  handlers every ``schedule_seconds`` with the current time.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 from chalice.cli.factory import CLIFactory
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
@@ -21,8 +24,16 @@ POLL_INTERVAL_SECONDS = 0.2
 
 
 class Endpoints:
-    def __init__(self, runtime: EmbeddedRuntime, host: str, aws_port: int, api_port: int) -> None:
+    def __init__(
+        self,
+        runtime: EmbeddedRuntime,
+        host: str,
+        aws_port: int,
+        api_port: int,
+        schedule_seconds: float = 60.0,
+    ) -> None:
         self.runtime = runtime
+        self.schedule_seconds = schedule_seconds
         self.host = host
         self.aws_port = aws_port
         self.api_port = api_port
@@ -46,6 +57,7 @@ class Endpoints:
         api = factory.create_local_server(self.runtime.app.app, config, self.host, self.api_port)
         self._start_thread(api.serve_forever, "psx-api")
         self._start_thread(self._poll_event_sources, "psx-event-sources")
+        self._start_thread(self._run_schedules, "psx-schedules")
 
     def stop(self) -> None:
         self._stop.set()
@@ -61,3 +73,7 @@ class Endpoints:
         while not self._stop.is_set():
             if self.runtime.pump() == 0:
                 self._stop.wait(POLL_INTERVAL_SECONDS)
+
+    def _run_schedules(self) -> None:
+        while not self._stop.wait(self.schedule_seconds):
+            self.runtime.run_schedules(datetime.now(UTC))

@@ -54,5 +54,4 @@ def accepted_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def executions_named(runtime: EmbeddedRuntime, prefix: str) -> list[dict[str, Any]]:
-    runtime.wait_for_executions()
-    return [e for e in runtime.executions() if e["name"].startswith(prefix)]
+    return runtime.wait_for_executions(name_prefix=prefix)

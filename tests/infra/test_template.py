@@ -17,12 +17,10 @@ EXPECTED_ALARMS = {
     "IntakeDeadLetterQueueNotEmptyAlarm": ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
     "NoticeLifecycleStateMachineExecutionsFailedAlarm": ("AWS/States", "ExecutionsFailed"),
     "RestAPIServerErrorsAlarm": ("AWS/ApiGateway", "5XXError"),
-    "IntakeNoticeFilesErrorsAlarm": ("AWS/Lambda", "Errors"),
-    "IntakeNoticeFilesThrottlesAlarm": ("AWS/Lambda", "Throttles"),
-    "RecordReceivedErrorsAlarm": ("AWS/Lambda", "Errors"),
-    "RecordReceivedThrottlesAlarm": ("AWS/Lambda", "Throttles"),
-    "APIHandlerErrorsAlarm": ("AWS/Lambda", "Errors"),
-    "APIHandlerThrottlesAlarm": ("AWS/Lambda", "Throttles"),
+} | {
+    f"{function}{metric}sAlarm": ("AWS/Lambda", f"{metric}s")
+    for function in stack.CHALICE_FUNCTIONS
+    for metric in ("Error", "Throttle")
 }
 
 # Valid values of AWS::Logs::LogGroup RetentionInDays.
@@ -170,12 +168,16 @@ def test_state_machine_substitutions_name_the_right_functions(resources: dict[st
         "Fn::Sub"
     ]
     assert substitutions == {
-        "RecordReceivedFunctionArn": {"Fn::GetAtt": [stack.RECORD_RECEIVED_FUNCTION, "Arn"]}
+        f"{function}FunctionArn": {"Fn::GetAtt": [function, "Arn"]}
+        for function in stack.LIFECYCLE_TASK_FUNCTIONS
     }
     definition = json.loads(text)
     assert definition["States"]["RecordReceived"]["Parameters"]["FunctionName"] == (
         "${RecordReceivedFunctionArn}"
     )
+    dispatch = definition["States"]["DispatchToPlatforms"]["ItemProcessor"]["States"]
+    assert dispatch["PushWebhook"]["Parameters"]["FunctionName"] == "${PushWebhookFunctionArn}"
+    assert dispatch["AwaitAcknowledgement"]["Resource"].endswith("lambda:invoke.waitForTaskToken")
 
 
 def test_state_machine_role_invokes_exactly_the_substituted_functions(

@@ -17,6 +17,7 @@ from psx.embedded.moto_seam import (
     FunctionRegistry,
     embedded_aws,
     publish_stack_state_machines,
+    substitute_literal_subs,
 )
 
 ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": []})
@@ -142,6 +143,25 @@ def test_cloudformation_state_machines_need_publishing_to_execute(
     assert arn in publish_stack_state_machines(sfn, "123456789012", "us-east-1")
     assert arn in executable()
     assert arn not in publish_stack_state_machines(sfn, "123456789012", "us-east-1")
+
+
+def test_cloudformation_sub_collapses_double_dollars_so_we_substitute_literals(
+    world: FunctionRegistry,
+) -> None:
+    text = '{"token.$": "$$.Task.Token", "fn": "${Fn}"}'
+    template = {
+        "Resources": {"Queue": {"Type": "AWS::SQS::Queue"}},
+        "Outputs": {"Sub": {"Value": {"Fn::Sub": [text, {"Fn": "arn:fn"}]}}},
+    }
+    cloudformation = boto3.client("cloudformation")
+    cloudformation.create_stack(StackName="subs", TemplateBody=json.dumps(template))
+    (output,) = cloudformation.describe_stacks(StackName="subs")["Stacks"][0]["Outputs"]
+    assert "$.Task.Token" in output["OutputValue"]
+    assert "$$.Task.Token" not in output["OutputValue"]  # the moto gap we work around
+
+    assert substitute_literal_subs(template["Outputs"]) == {
+        "Sub": {"Value": '{"token.$": "$$.Task.Token", "fn": "arn:fn"}'}
+    }
 
 
 def test_s3_notifications_start_with_a_test_event_and_encode_keys(

@@ -15,6 +15,7 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_s3.client import S3Client
+    from mypy_boto3_sns.client import SNSClient
     from mypy_boto3_stepfunctions.client import SFNClient
 
 _CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"})
@@ -37,6 +38,16 @@ def s3() -> S3Client:
 
 def stepfunctions() -> SFNClient:
     client: SFNClient = _client("stepfunctions")
+    return client
+
+
+def secretsmanager() -> Any:
+    # Typed as Any until boto3-stubs[secretsmanager] joins the dev dependencies.
+    return _client("secretsmanager")
+
+
+def sns() -> SNSClient:
+    client: SNSClient = _client("sns")
     return client
 
 

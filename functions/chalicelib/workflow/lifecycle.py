@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -47,3 +49,36 @@ class LifecycleStarter:
         # Execution ARNs are the state machine ARN with the resource type swapped.
         name = execution_name(notice)
         return self._arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
+
+
+# Errors Step Functions answers for a token whose task already ended: a second resume of
+# the same wait is then harmless, which is what makes callbacks safe to repeat.
+_ENDED_TOKEN_ERRORS = {"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"}
+
+
+class TaskTokens:
+    """Resume or fail a workflow wait (``.waitForTaskToken``) by its token."""
+
+    def __init__(self) -> None:
+        self._sfn = aws_clients.stepfunctions()
+
+    def succeed(self, token: str, output: dict[str, Any]) -> bool:
+        """False when the wait had already ended."""
+        return self._call(
+            lambda: self._sfn.send_task_success(taskToken=token, output=json.dumps(output))
+        )
+
+    def fail(self, token: str, error: str, cause: str) -> bool:
+        return self._call(
+            lambda: self._sfn.send_task_failure(taskToken=token, error=error, cause=cause)
+        )
+
+    @staticmethod
+    def _call(send: Callable[[], object]) -> bool:
+        try:
+            send()
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] in _ENDED_TOKEN_ERRORS:
+                return False
+            raise
+        return True

@@ -1,0 +1,1 @@
+"""Dispatch: sending notice versions to platforms and tracking what each owes."""

@@ -1,0 +1,65 @@
+"""A dispatch: one notice version sent to one platform, and what that platform owes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class WaitKind(StrEnum):
+    """What the workflow waits for from a platform, in this order."""
+
+    ACKNOWLEDGEMENT = "acknowledgement"
+    ACTION_REPORT = "action_report"
+
+
+class DispatchState(StrEnum):
+    IN_INBOX = "in_inbox"  # created; the platform can pull it
+    DELIVERED = "delivered"  # the webhook push was accepted
+    INBOX_ONLY = "inbox_only"  # every push failed; the inbox still holds it
+    ACKNOWLEDGED = "acknowledged"
+    ACTION_REPORTED = "action_reported"
+    HANDED_OFF = "handed_off"  # awaiting seller/buyer notification and verification
+    CLOSED = "closed"  # superseded by a newer version, or the notice was withdrawn
+
+
+@dataclass(frozen=True)
+class DispatchRef:
+    notice_id: str
+    version: int
+    platform_id: str
+
+    @property
+    def event_prefix(self) -> str:
+        """Timeline event keys of this dispatch start with this."""
+        return f"v{self.version:06d}#{self.platform_id}"
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    ref: DispatchRef
+    regulator_id: str
+    notice_kind: str
+    jurisdiction: str
+    withdrawal: bool
+    created_at: datetime
+    acknowledgement_deadline: datetime | None
+    action_deadline: datetime | None
+    state: DispatchState
+    webhook_attempts: int
+    open_wait: WaitKind | None
+    task_token: str | None
+    acknowledged_at: datetime | None
+    action_reported_at: datetime | None
+
+    def deadline(self, kind: WaitKind) -> datetime | None:
+        if kind is WaitKind.ACKNOWLEDGEMENT:
+            return self.acknowledgement_deadline
+        return self.action_deadline
+
+    def answered_at(self, kind: WaitKind) -> datetime | None:
+        if kind is WaitKind.ACKNOWLEDGEMENT:
+            # An action report implies the notice was received and read.
+            return self.acknowledged_at or self.action_reported_at
+        return self.action_reported_at

@@ -1,0 +1,152 @@
+"""Planning a notice version's dispatch: which platforms, their inbox entries, deadlines.
+
+A new version also closes what older versions still wait for: an amendment supersedes
+them (platforms answer the newest version), a withdrawal ends them and is itself sent
+to every platform that had the notice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from chalicelib.deadlines.policy import DeadlineKind, deadline_for
+from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState
+from chalicelib.dispatch.services import LifecycleServices
+from chalicelib.notices.model import Notice, NoticeStatus
+from chalicelib.platforms.model import Platform, select_targets
+from chalicelib.workflow.received import UnknownNoticeVersion
+
+NOTICE_PUBLISHED = "notice.published"
+NOTICE_AMENDED = "notice.amended"
+NOTICE_WITHDRAWN = "notice.withdrawn"
+
+# Task failure errors that end an older version's waits (caught in the workflow).
+NOTICE_SUPERSEDED_ERROR = "NoticeSuperseded"
+NOTICE_WITHDRAWN_ERROR = "NoticeWithdrawn"
+
+
+@dataclass(frozen=True)
+class DispatchPlan:
+    event_type: str
+    platform_ids: list[str]
+
+
+def plan_dispatch(
+    notice_id: str, version: int, now: datetime, services: LifecycleServices
+) -> DispatchPlan:
+    notice = services.notices.get_version(notice_id, version)
+    if notice is None:
+        raise UnknownNoticeVersion(f"notice {notice_id} has no version {version}")
+    withdrawn = notice.status is NoticeStatus.WITHDRAWN
+    earlier = [d for d in services.dispatches.for_notice(notice_id) if d.ref.version < version]
+    for dispatch in earlier:
+        close_dispatch(dispatch, withdrawn, now, services)
+    if withdrawn:
+        targets = _platforms_that_had_it(earlier, services)
+        event_type = NOTICE_WITHDRAWN
+    else:
+        targets = _targets(notice, now, services)
+        event_type = NOTICE_AMENDED if version > 1 else NOTICE_PUBLISHED
+    for platform in targets:
+        _create_dispatch(notice, platform, now, services)
+    return DispatchPlan(event_type, [platform.platform_id for platform in targets])
+
+
+def close_dispatch(
+    dispatch: Dispatch, withdrawn: bool, now: datetime, services: LifecycleServices
+) -> None:
+    """End an older version's dispatch and whatever its workflow waits for."""
+    if dispatch.state is DispatchState.CLOSED:
+        return
+    services.dispatches.set_state(dispatch.ref, DispatchState.CLOSED, unless=set())
+    error = NOTICE_WITHDRAWN_ERROR if withdrawn else NOTICE_SUPERSEDED_ERROR
+    if dispatch.task_token and services.dispatches.close_wait(dispatch.ref, dispatch.task_token):
+        services.tokens.fail(dispatch.task_token, error, f"notice {dispatch.ref.notice_id} {error}")
+    services.record(
+        dispatch.ref.notice_id,
+        f"{dispatch.ref.event_prefix}#closed",
+        "closed",
+        now,
+        "psx",
+        platform_id=dispatch.ref.platform_id,
+        reason="withdrawn" if withdrawn else "superseded by a newer version",
+    )
+
+
+def _targets(notice: Notice, now: datetime, services: LifecycleServices) -> list[Platform]:
+    targets, unknown = select_targets(
+        services.platforms.list(), notice.content.jurisdiction, notice.content.target_platforms
+    )
+    if unknown:
+        services.record(
+            notice.notice_id,
+            f"v{notice.version:06d}#unknown_platforms",
+            "unknown_platforms",
+            now,
+            "psx",
+            platform_ids=unknown,
+        )
+    if not targets:
+        services.record(
+            notice.notice_id,
+            f"v{notice.version:06d}#no_platforms",
+            "no_platforms",
+            now,
+            "psx",
+            jurisdiction=notice.content.jurisdiction,
+        )
+    return targets
+
+
+def _platforms_that_had_it(earlier: list[Dispatch], services: LifecycleServices) -> list[Platform]:
+    platform_ids = sorted({dispatch.ref.platform_id for dispatch in earlier})
+    found = [services.platforms.get(platform_id) for platform_id in platform_ids]
+    return [platform for platform in found if platform is not None]
+
+
+def _create_dispatch(
+    notice: Notice, platform: Platform, now: datetime, services: LifecycleServices
+) -> Dispatch:
+    content = notice.content
+    withdrawal = notice.status is NoticeStatus.WITHDRAWN
+    policy = services.policy(notice.regulator_id, platform.platform_id)
+
+    def due(kind: DeadlineKind) -> datetime | None:
+        if withdrawal:
+            return None  # nothing is owed on a withdrawal
+        return deadline_for(now, kind, content.kind.value, content.jurisdiction, policy)
+
+    dispatch = services.dispatches.create(
+        Dispatch(
+            ref=DispatchRef(notice.notice_id, notice.version, platform.platform_id),
+            regulator_id=notice.regulator_id,
+            notice_kind=content.kind.value,
+            jurisdiction=content.jurisdiction,
+            withdrawal=withdrawal,
+            created_at=now,
+            acknowledgement_deadline=due(DeadlineKind.ACKNOWLEDGEMENT),
+            action_deadline=due(DeadlineKind.ACTION_REPORT),
+            state=DispatchState.IN_INBOX,
+            webhook_attempts=0,
+            open_wait=None,
+            task_token=None,
+            acknowledged_at=None,
+            action_reported_at=None,
+        )
+    )
+    services.record(
+        notice.notice_id,
+        f"{dispatch.ref.event_prefix}#dispatched",
+        "withdrawal_dispatched" if withdrawal else "dispatched",
+        now,
+        "psx",
+        platform_id=platform.platform_id,
+        acknowledgement_deadline=_iso(dispatch.acknowledgement_deadline),
+        action_deadline=_iso(dispatch.action_deadline),
+    )
+    return dispatch
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

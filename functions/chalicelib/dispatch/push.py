@@ -1,0 +1,147 @@
+"""Pushing a dispatch to the platform's webhook, signed per Standard Webhooks.
+
+Each attempt is recorded. A failure the platform might recover from raises
+``WebhookDeliveryFailed`` (the workflow retries it with backoff and jitter); an answer a
+retry cannot change raises ``WebhookRejected``. Either way, after the last attempt the
+notice stays in the platform's inbox and an alert goes out (``fall_back_to_inbox``).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState
+from chalicelib.dispatch.services import LifecycleServices
+from chalicelib.dispatch.webhooks import WebhookDeliveryFailed, deliver, message_id_for, sign
+from chalicelib.stores.signing_secrets import signing_keys
+
+# States a successful push must not overwrite (the platform already answered).
+_ANSWERED = {
+    DispatchState.ACKNOWLEDGED,
+    DispatchState.ACTION_REPORTED,
+    DispatchState.HANDED_OFF,
+    DispatchState.CLOSED,
+}
+
+
+class UnknownDispatch(LookupError):
+    """The workflow names a dispatch or platform that is not stored."""
+
+
+class WebhookRejected(Exception):
+    """The platform refused the message in a way retrying cannot change (a 4xx)."""
+
+
+def push_webhook(
+    ref: DispatchRef, event_type: str, now: datetime, services: LifecycleServices
+) -> dict[str, Any]:
+    dispatch = services.dispatches.get(ref)
+    platform = services.platforms.get(ref.platform_id)
+    if dispatch is None or platform is None:
+        raise UnknownDispatch(f"no dispatch of {ref}")
+    if not platform.webhook_url or not platform.signing_secret_ref:
+        services.record(
+            ref.notice_id,
+            f"{ref.event_prefix}#no_webhook",
+            "inbox_only",
+            now,
+            "psx",
+            platform_id=ref.platform_id,
+            reason="the platform has no webhook",
+        )
+        services.dispatches.set_state(ref, DispatchState.INBOX_ONLY, unless=_ANSWERED)
+        return {"delivered": False}
+    attempt = services.dispatches.count_webhook_attempt(ref)
+    payload = _payload(dispatch, event_type, services)
+    headers = sign(
+        payload,
+        message_id_for(ref.notice_id, ref.version, ref.platform_id, event_type),
+        now,
+        signing_keys(platform.signing_secret_ref),
+    )
+    try:
+        result = deliver(platform.webhook_url, payload, headers)
+    except WebhookDeliveryFailed as exc:
+        services.record(
+            ref.notice_id,
+            f"{ref.event_prefix}#webhook#{attempt:03d}",
+            "webhook_failed",
+            now,
+            "psx",
+            platform_id=ref.platform_id,
+            attempt=attempt,
+            reason=exc.reason,
+        )
+        if exc.retryable:
+            raise
+        raise WebhookRejected(exc.reason) from exc
+    services.record(
+        ref.notice_id,
+        f"{ref.event_prefix}#webhook#{attempt:03d}",
+        "webhook_delivered",
+        now,
+        "psx",
+        platform_id=ref.platform_id,
+        attempt=attempt,
+        status_code=result.status_code,
+        elapsed_ms=result.elapsed_ms,
+    )
+    if not dispatch.withdrawal:
+        services.dispatches.set_state(ref, DispatchState.DELIVERED, unless=_ANSWERED)
+    return {"delivered": True, "attempt": attempt}
+
+
+def fall_back_to_inbox(
+    ref: DispatchRef, reason: str, now: datetime, services: LifecycleServices
+) -> None:
+    """Every push failed: the platform can still pull the notice; tell the operators."""
+    dispatch = services.dispatches.get(ref)
+    if dispatch is None:
+        raise UnknownDispatch(f"no dispatch of {ref}")
+    services.dispatches.set_state(ref, DispatchState.INBOX_ONLY, unless=_ANSWERED)
+    services.record(
+        ref.notice_id,
+        f"{ref.event_prefix}#webhook_gave_up",
+        "webhook_gave_up",
+        now,
+        "psx",
+        platform_id=ref.platform_id,
+        reason=reason,
+    )
+    services.escalations.publish(
+        dispatch.regulator_id,
+        "webhook_unreachable",
+        f"Webhook of {ref.platform_id} unreachable for notice {ref.notice_id}",
+        {
+            "notice_id": ref.notice_id,
+            "version": ref.version,
+            "platform_id": ref.platform_id,
+            "reason": reason,
+            "fallback": "the notice is in the platform's inbox",
+        },
+    )
+
+
+def _payload(dispatch: Dispatch, event_type: str, services: LifecycleServices) -> bytes:
+    ref = dispatch.ref
+    notice = services.notices.get_version(ref.notice_id, ref.version)
+    if notice is None:
+        raise UnknownDispatch(f"notice {ref.notice_id} has no version {ref.version}")
+    body = {
+        "type": event_type,
+        "notice_id": ref.notice_id,
+        "version": ref.version,
+        "regulator_id": dispatch.regulator_id,
+        "deadlines": {
+            "acknowledgement": _iso(dispatch.acknowledgement_deadline),
+            "action_report": _iso(dispatch.action_deadline),
+        },
+        "notice": notice.content.model_dump(mode="json"),
+    }
+    return json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None

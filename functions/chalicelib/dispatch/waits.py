@@ -1,0 +1,174 @@
+"""The workflow's waits on a platform: opened with a task token, resumed exactly once by
+the platform's answer, failed with ``DeadlineMissed`` by the deadline check.
+
+Answers may arrive before the workflow opens the wait (a fast platform); opening a wait
+that is already answered resumes it at once. Resuming twice is harmless: the second
+resume finds the token ended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chalicelib.deadlines.working_days import working_days_late
+from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState, WaitKind
+from chalicelib.dispatch.plan import NOTICE_SUPERSEDED_ERROR, NOTICE_WITHDRAWN_ERROR
+from chalicelib.dispatch.push import UnknownDispatch
+from chalicelib.dispatch.services import LifecycleServices
+from chalicelib.notices.model import NoticeStatus
+
+DEADLINE_MISSED_ERROR = "DeadlineMissed"
+
+
+class DispatchClosed(RuntimeError):
+    """The platform answers a version that was superseded or withdrawn."""
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    recorded: bool  # False: a duplicate of an answer already recorded
+    late_working_days: int  # 0 when on time
+
+
+def open_wait(
+    ref: DispatchRef,
+    kind: WaitKind,
+    token: str,
+    late: bool,
+    now: datetime,
+    services: LifecycleServices,
+) -> None:
+    dispatch = _dispatch(ref, services)
+    deadline = None if late else dispatch.deadline(kind)
+    if not services.dispatches.open_wait(ref, kind, token, deadline):
+        services.tokens.fail(token, _closure_error(ref, services), "the dispatch is closed")
+        return
+    services.record(
+        ref.notice_id,
+        f"{ref.event_prefix}#awaiting_{kind.value}{'_late' if late else ''}",
+        f"awaiting_{kind.value}",
+        now,
+        "psx",
+        platform_id=ref.platform_id,
+        deadline=deadline.isoformat() if deadline else None,
+        late=late,
+    )
+    _resume_if_answered(ref, services)
+
+
+def answer(
+    ref: DispatchRef,
+    kind: WaitKind,
+    body: dict[str, Any],
+    at: datetime,
+    services: LifecycleServices,
+) -> AnswerOutcome:
+    """Record a platform's acknowledgement or action report and resume its workflow."""
+    dispatch = _dispatch(ref, services)
+    if dispatch.state is DispatchState.CLOSED:
+        raise DispatchClosed(f"version {ref.version} of {ref.notice_id} is no longer current")
+    deadline = dispatch.deadline(kind)
+    late_days = working_days_late(deadline, at, dispatch.jurisdiction) if deadline else 0
+    recorded = services.dispatches.record_answer(ref, kind, at, body)
+    if recorded:
+        services.record(
+            ref.notice_id,
+            f"{ref.event_prefix}#{kind.value}",
+            f"{kind.value}_received",
+            at,
+            f"platform:{ref.platform_id}",
+            platform_id=ref.platform_id,
+            deadline=deadline.isoformat() if deadline else None,
+            late_working_days=late_days,
+            report=body,
+        )
+    _resume_if_answered(ref, services)
+    return AnswerOutcome(recorded, late_days)
+
+
+def enforce_deadlines(now: datetime, services: LifecycleServices) -> list[DispatchRef]:
+    """Fail every wait whose deadline has passed; returns the dispatches that missed."""
+    missed = []
+    for dispatch in services.dispatches.overdue(now):
+        token = dispatch.task_token
+        if token is None or dispatch.open_wait is None:
+            continue
+        if not services.dispatches.close_wait(dispatch.ref, token):
+            continue  # answered or closed meanwhile
+        deadline = dispatch.deadline(dispatch.open_wait)
+        services.tokens.fail(
+            token,
+            DEADLINE_MISSED_ERROR,
+            f"{dispatch.open_wait.value} was due {deadline.isoformat() if deadline else '?'}",
+        )
+        missed.append(dispatch.ref)
+    return missed
+
+
+def escalate(ref: DispatchRef, kind: WaitKind, now: datetime, services: LifecycleServices) -> None:
+    """Record the breach and tell the regulator; the workflow then waits on, for late answers."""
+    dispatch = _dispatch(ref, services)
+    deadline = dispatch.deadline(kind)
+    services.record(
+        ref.notice_id,
+        f"{ref.event_prefix}#missed_{kind.value}",
+        "deadline_missed",
+        now,
+        "psx",
+        platform_id=ref.platform_id,
+        waiting_for=kind.value,
+        deadline=deadline.isoformat() if deadline else None,
+    )
+    services.escalations.publish(
+        dispatch.regulator_id,
+        "deadline_missed",
+        f"{ref.platform_id} missed the {kind.value} deadline for {ref.notice_id}",
+        {
+            "notice_id": ref.notice_id,
+            "version": ref.version,
+            "platform_id": ref.platform_id,
+            "waiting_for": kind.value,
+            "deadline": deadline.isoformat() if deadline else None,
+            "detected_at": now.isoformat(),
+        },
+    )
+
+
+def hand_off(ref: DispatchRef, now: datetime, services: LifecycleServices) -> None:
+    """After the action report: seller/buyer notification and verification take over."""
+    services.dispatches.set_state(ref, DispatchState.HANDED_OFF, unless={DispatchState.CLOSED})
+    for step in ("awaiting_notification", "awaiting_verification"):
+        services.record(
+            ref.notice_id,
+            f"{ref.event_prefix}#{step}",
+            step,
+            now,
+            "psx",
+            platform_id=ref.platform_id,
+        )
+
+
+def _resume_if_answered(ref: DispatchRef, services: LifecycleServices) -> None:
+    current = _dispatch(ref, services)
+    kind, token = current.open_wait, current.task_token
+    if kind is None or token is None or current.answered_at(kind) is None:
+        return
+    if services.dispatches.close_wait(ref, token):
+        services.tokens.succeed(token, {"answered": kind.value})
+
+
+def _dispatch(ref: DispatchRef, services: LifecycleServices) -> Dispatch:
+    dispatch = services.dispatches.get(ref)
+    if dispatch is None:
+        raise UnknownDispatch(
+            f"no dispatch of notice {ref.notice_id} v{ref.version} to {ref.platform_id}"
+        )
+    return dispatch
+
+
+def _closure_error(ref: DispatchRef, services: LifecycleServices) -> str:
+    current = services.notices.current_state(ref.notice_id)
+    withdrawn = current is not None and current.status is NoticeStatus.WITHDRAWN
+    return NOTICE_WITHDRAWN_ERROR if withdrawn else NOTICE_SUPERSEDED_ERROR

@@ -1,0 +1,1 @@
+"""Platforms: the marketplaces the exchange sends notices to."""

@@ -1,0 +1,142 @@
+"""A platform: an online marketplace that receives notices from the exchange.
+
+Which platforms a notice goes to (``select_targets``):
+- a regulator that names target platforms gets exactly those (when registered and
+  active), whatever their jurisdictions: the regulator knows whom its notice is for;
+- otherwise every active platform that ``serves`` the notice's jurisdiction.
+
+EU rules of ``Platform.serves``:
+- a platform listing ``EU`` serves every member state and union-wide (``EU``) notices;
+- a union-wide notice (``EU``) is served by a platform listing any member state, since
+  the measure applies in each member state, including those the platform sells in;
+- ``EU`` means the 27 member states only: EEA states (NO, IS, LI) and the UK must be
+  listed by name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Annotated
+from urllib.parse import urlsplit
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from chalicelib.intake.jurisdictions import ISO_3166_ALPHA2, UNION_WIDE
+
+_EU_MEMBER_STATES_TEXT = """
+    AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK
+"""
+_ISO_639_1_TEXT = """
+    aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv
+    cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho
+    hr ht hu hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku
+    kv kw ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn
+    no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg si sk sl sm
+    sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi
+    vo wa wo xh yi yo za zh zu
+"""
+EU_MEMBER_STATES = frozenset(_EU_MEMBER_STATES_TEXT.split())
+ISO_639_1 = frozenset(_ISO_639_1_TEXT.split())
+
+PLATFORM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+# Secrets Manager's own rule for secret names.
+_SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
+# Deliberately loose: the contact point is checked by a human at registration; this
+# only catches slips such as a missing domain.
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _jurisdiction(value: str) -> str:
+    code = value.strip().upper()
+    if code not in ISO_3166_ALPHA2 and code != UNION_WIDE:
+        raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-2 code or EU")
+    return code
+
+
+def _language(value: str) -> str:
+    code = value.strip().lower()
+    if code not in ISO_639_1:
+        raise ValueError(f"{value!r} is not an ISO 639-1 language code")
+    return code
+
+
+def _webhook_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError(f"{value!r} is not an http(s) URL")
+    if any(character.isspace() for character in value):
+        raise ValueError("a webhook URL must not contain whitespace")
+    # Credentials in the URL would be stored and logged in clear; the signature is
+    # what authenticates our requests.
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("a webhook URL must not contain credentials")
+    return value
+
+
+def _secret_name(value: str) -> str:
+    if not _SECRET_NAME.match(value):
+        raise ValueError(f"{value!r} is not a valid Secrets Manager secret name")
+    return value
+
+
+def _email(value: str) -> str:
+    if not _EMAIL.match(value):
+        raise ValueError(f"{value!r} is not an email address")
+    return value
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+Jurisdiction = Annotated[str, AfterValidator(_jurisdiction)]
+Language = Annotated[str, AfterValidator(_language)]
+
+
+class Platform(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    platform_id: str = Field(pattern=PLATFORM_ID_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    jurisdictions: Annotated[list[Jurisdiction], AfterValidator(_unique)] = Field(min_length=1)
+    webhook_url: Annotated[str, AfterValidator(_webhook_url)] | None = None
+    signing_secret_ref: Annotated[str, AfterValidator(_secret_name)] | None = Field(
+        default=None, description="Name of the Secrets Manager secret holding the signing keys."
+    )
+    contact_email: Annotated[str, AfterValidator(_email)] | None = None
+    languages: Annotated[list[Language], AfterValidator(_unique)] = Field(default_factory=list)
+    active: bool = True
+
+    @model_validator(mode="after")
+    def _webhooks_are_signed(self) -> Platform:
+        # Standard Webhooks receivers reject unsigned messages; catch it at registration.
+        if self.webhook_url and not self.signing_secret_ref:
+            raise ValueError("a platform with a webhook_url needs a signing_secret_ref")
+        return self
+
+    def serves(self, jurisdiction: str) -> bool:
+        """Whether a notice for ``jurisdiction`` concerns this platform (EU rules above)."""
+        code = jurisdiction.strip().upper()
+        if code in self.jurisdictions:
+            return True
+        if code == UNION_WIDE:
+            return any(listed in EU_MEMBER_STATES for listed in self.jurisdictions)
+        return UNION_WIDE in self.jurisdictions and code in EU_MEMBER_STATES
+
+
+def select_targets(
+    platforms: Iterable[Platform], jurisdiction: str, named: list[str]
+) -> tuple[list[Platform], list[str]]:
+    """The platforms a notice goes to, and the named ids that are not registered.
+
+    Named platforms that are registered but inactive are skipped without a warning:
+    deactivation is the switch that stops deliveries to a platform.
+    """
+    if not named:
+        return [p for p in platforms if p.active and p.serves(jurisdiction)], []
+    by_id = {platform.platform_id: platform for platform in platforms}
+    wanted = _unique(named)
+    targets = [by_id[name] for name in wanted if name in by_id and by_id[name].active]
+    unknown = [name for name in wanted if name not in by_id]
+    return targets, unknown

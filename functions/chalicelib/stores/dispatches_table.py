@@ -1,0 +1,291 @@
+"""Data access for dispatches (one notice version sent to one platform) in the single table.
+
+Items share the notice's partition: PK ``NOTICE#<id>``, SK ``DISPATCH#v000001#<platform>``.
+``GSI1`` (``INBOX#<platform>``, ``<created>#<notice>#v<version>``) is a platform's inbox;
+``GSI2`` (``OPEN_WAIT``, ``<deadline>#…``) holds only waits with a deadline still open,
+so the deadline check reads exactly the overdue ones.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState, WaitKind
+from chalicelib.stores import aws_clients
+
+OPEN_WAIT_PARTITION = "OPEN_WAIT"
+_ANSWER_ATTRIBUTES = {
+    WaitKind.ACKNOWLEDGEMENT: ("acknowledged_at", "acknowledgement"),
+    WaitKind.ACTION_REPORT: ("action_reported_at", "action_report"),
+}
+_ANSWER_STATES = {
+    WaitKind.ACKNOWLEDGEMENT: DispatchState.ACKNOWLEDGED,
+    WaitKind.ACTION_REPORT: DispatchState.ACTION_REPORTED,
+}
+
+
+def sortable_time(moment: datetime) -> str:
+    """UTC, fixed width: lexicographic order is time order (used in sort keys)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _key(ref: DispatchRef) -> dict[str, dict[str, str]]:
+    return {
+        "PK": _s(f"NOTICE#{ref.notice_id}"),
+        "SK": _s(f"DISPATCH#v{ref.version:06d}#{ref.platform_id}"),
+    }
+
+
+def _is_condition_failure(exc: ClientError) -> bool:
+    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+class DispatchStore:
+    def __init__(self, table_name: str) -> None:
+        self._table = table_name
+        self._db = aws_clients.dynamodb()
+
+    def create(self, dispatch: Dispatch) -> Dispatch:
+        """Create the dispatch (its inbox entry) once; a retry gets the stored one back."""
+        ref = dispatch.ref
+        item: dict[str, Any] = {
+            **_key(ref),
+            "notice_id": _s(ref.notice_id),
+            "version": {"N": str(ref.version)},
+            "platform_id": _s(ref.platform_id),
+            "regulator_id": _s(dispatch.regulator_id),
+            "notice_kind": _s(dispatch.notice_kind),
+            "jurisdiction": _s(dispatch.jurisdiction),
+            "withdrawal": {"BOOL": dispatch.withdrawal},
+            "created_at": _s(sortable_time(dispatch.created_at)),
+            "state": _s(dispatch.state.value),
+            "webhook_attempts": {"N": "0"},
+            "GSI1PK": _s(f"INBOX#{ref.platform_id}"),
+            "GSI1SK": _s(
+                f"{sortable_time(dispatch.created_at)}#{ref.notice_id}#v{ref.version:06d}"
+            ),
+        }
+        for name, moment in (
+            ("acknowledgement_deadline", dispatch.acknowledgement_deadline),
+            ("action_deadline", dispatch.action_deadline),
+        ):
+            if moment is not None:
+                item[name] = _s(sortable_time(moment))
+        try:
+            self._db.put_item(
+                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(SK)"
+            )
+        except ClientError as exc:
+            if not _is_condition_failure(exc):
+                raise
+        stored = self.get(ref)
+        assert stored is not None
+        return stored
+
+    def get(self, ref: DispatchRef) -> Dispatch | None:
+        item = self._db.get_item(TableName=self._table, Key=_key(ref), ConsistentRead=True).get(
+            "Item"
+        )
+        return _dispatch_from_item(item) if item else None
+
+    def for_notice(self, notice_id: str) -> list[Dispatch]:
+        response = self._db.query(
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :dispatch)",
+            ExpressionAttributeValues={
+                ":pk": _s(f"NOTICE#{notice_id}"),
+                ":dispatch": _s("DISPATCH#"),
+            },
+            ConsistentRead=True,
+        )
+        return [_dispatch_from_item(item) for item in response["Items"]]
+
+    def count_webhook_attempt(self, ref: DispatchRef) -> int:
+        response = self._db.update_item(
+            TableName=self._table,
+            Key=_key(ref),
+            UpdateExpression="ADD webhook_attempts :one",
+            ConditionExpression="attribute_exists(SK)",
+            ExpressionAttributeValues={":one": {"N": "1"}},
+            ReturnValues="UPDATED_NEW",
+        )
+        return int(response["Attributes"]["webhook_attempts"]["N"])
+
+    def set_state(self, ref: DispatchRef, state: DispatchState, unless: set[DispatchState]) -> bool:
+        """Move to ``state`` unless the dispatch is already in one of ``unless``."""
+        blocked = {f":blocked{i}": _s(s.value) for i, s in enumerate(sorted(unless))}
+        condition = "attribute_exists(SK)"
+        if blocked:
+            condition += f" AND NOT #state IN ({', '.join(blocked)})"
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=_key(ref),
+                UpdateExpression="SET #state = :state",
+                ConditionExpression=condition,
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={":state": _s(state.value), **blocked},
+            )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def open_wait(
+        self, ref: DispatchRef, kind: WaitKind, token: str, deadline: datetime | None
+    ) -> bool:
+        """Store the workflow's task token; a deadline puts the wait on the overdue index."""
+        values: dict[str, Any] = {
+            ":kind": _s(kind.value),
+            ":token": _s(token),
+            ":closed": _s(DispatchState.CLOSED.value),
+        }
+        update = "SET open_wait = :kind, task_token = :token"
+        if deadline is not None:
+            update += ", GSI2PK = :partition, GSI2SK = :due"
+            values[":partition"] = _s(OPEN_WAIT_PARTITION)
+            values[":due"] = _s(
+                f"{sortable_time(deadline)}#{ref.notice_id}#v{ref.version:06d}#{ref.platform_id}"
+            )
+        else:
+            update += " REMOVE GSI2PK, GSI2SK"
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=_key(ref),
+                UpdateExpression=update,
+                ConditionExpression="attribute_exists(SK) AND #state <> :closed",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def close_wait(self, ref: DispatchRef, token: str) -> bool:
+        """Forget the wait holding ``token``; False when another caller already did."""
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=_key(ref),
+                UpdateExpression="REMOVE open_wait, task_token, GSI2PK, GSI2SK",
+                ConditionExpression="task_token = :token",
+                ExpressionAttributeValues={":token": _s(token)},
+            )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def record_answer(
+        self, ref: DispatchRef, kind: WaitKind, at: datetime, body: dict[str, Any]
+    ) -> bool:
+        """Record the platform's answer once; False for a duplicate."""
+        at_attribute, body_attribute = _ANSWER_ATTRIBUTES[kind]
+        try:
+            self._db.update_item(
+                TableName=self._table,
+                Key=_key(ref),
+                UpdateExpression=f"SET {at_attribute} = :at, {body_attribute} = :body, "
+                "#state = :state",
+                ConditionExpression=(
+                    f"attribute_exists(SK) AND attribute_not_exists({at_attribute})"
+                ),
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues={
+                    ":at": _s(sortable_time(at)),
+                    ":body": _s(json.dumps(body, sort_keys=True)),
+                    ":state": _s(_ANSWER_STATES[kind].value),
+                },
+            )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def overdue(self, now: datetime) -> list[Dispatch]:
+        """Dispatches whose open wait's deadline is at or before ``now``."""
+        refs: list[DispatchRef] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "GSI2",
+            "KeyConditionExpression": "GSI2PK = :partition AND GSI2SK <= :now",
+            "ExpressionAttributeValues": {
+                ":partition": _s(OPEN_WAIT_PARTITION),
+                ":now": _s(f"{sortable_time(now)}#~"),
+            },
+        }
+        while True:
+            page = self._db.query(**kwargs)
+            refs.extend(_ref_from_sort_key(item["GSI2SK"]["S"]) for item in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        found = [self.get(ref) for ref in refs]
+        return [dispatch for dispatch in found if dispatch is not None]
+
+    def inbox(self, platform_id: str, limit: int = 100) -> list[Dispatch]:
+        response = self._db.query(
+            TableName=self._table,
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :inbox",
+            ExpressionAttributeValues={":inbox": _s(f"INBOX#{platform_id}")},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        refs = [_ref_from_inbox_key(item) for item in response["Items"]]
+        found = [self.get(ref) for ref in refs]
+        return [dispatch for dispatch in found if dispatch is not None]
+
+
+def _ref_from_sort_key(sort_key: str) -> DispatchRef:
+    _, notice_id, version, platform_id = sort_key.split("#")
+    return DispatchRef(notice_id, int(version.removeprefix("v")), platform_id)
+
+
+def _ref_from_inbox_key(item: dict[str, Any]) -> DispatchRef:
+    _, notice_id, version = item["GSI1SK"]["S"].split("#")
+    platform_id = item["GSI1PK"]["S"].removeprefix("INBOX#")
+    return DispatchRef(notice_id, int(version.removeprefix("v")), platform_id)
+
+
+def _time(item: dict[str, Any], name: str) -> datetime | None:
+    raw = item.get(name, {}).get("S")
+    return datetime.fromisoformat(raw) if raw else None
+
+
+def _dispatch_from_item(item: dict[str, Any]) -> Dispatch:
+    created_at = _time(item, "created_at")
+    assert created_at is not None
+    open_wait = item.get("open_wait", {}).get("S")
+    return Dispatch(
+        ref=DispatchRef(
+            item["notice_id"]["S"], int(item["version"]["N"]), item["platform_id"]["S"]
+        ),
+        regulator_id=item["regulator_id"]["S"],
+        notice_kind=item["notice_kind"]["S"],
+        jurisdiction=item["jurisdiction"]["S"],
+        withdrawal=item["withdrawal"]["BOOL"],
+        created_at=created_at,
+        acknowledgement_deadline=_time(item, "acknowledgement_deadline"),
+        action_deadline=_time(item, "action_deadline"),
+        state=DispatchState(item["state"]["S"]),
+        webhook_attempts=int(item["webhook_attempts"]["N"]),
+        open_wait=WaitKind(open_wait) if open_wait else None,
+        task_token=item.get("task_token", {}).get("S"),
+        acknowledged_at=_time(item, "acknowledged_at"),
+        action_reported_at=_time(item, "action_reported_at"),
+    )

@@ -1,0 +1,161 @@
+"""Data access for registered platforms, on the single table (docs/dynamodb.md).
+
+One item per platform: PK ``PLATFORM#<id>``, SK ``META``, ``body`` the ``Platform`` as
+JSON. ``GSI1PK = PLATFORMS`` / ``GSI1SK = <id>`` lists them all: there are tens of
+platforms, not millions, so one index partition is plenty.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.platforms.model import Platform
+from chalicelib.stores import aws_clients
+
+_ALL_PLATFORMS = "PLATFORMS"
+_BATCH_GET_LIMIT = 100
+_MAX_UPDATE_ATTEMPTS = 5
+
+
+class PlatformExists(RuntimeError):
+    """``create`` found the platform id already registered."""
+
+
+class PlatformNotFound(LookupError):
+    """``update`` found no platform under that id."""
+
+
+class ConcurrentUpdateError(RuntimeError):
+    """The platform kept changing under ``update``; the caller may try again."""
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _key(platform_id: str) -> dict[str, dict[str, str]]:
+    return {"PK": _s(f"PLATFORM#{platform_id}"), "SK": _s("META")}
+
+
+def _is_condition_failure(exc: ClientError) -> bool:
+    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
+
+
+class PlatformStore:
+    def __init__(self, table_name: str) -> None:
+        self._table = table_name
+        self._db = aws_clients.dynamodb()
+
+    def put(self, platform: Platform) -> None:
+        """Create or replace."""
+        self._db.put_item(TableName=self._table, Item=_item(platform))
+
+    def create(self, platform: Platform) -> None:
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item=_item(platform),
+                ConditionExpression="attribute_not_exists(PK)",
+            )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                raise PlatformExists(
+                    f"platform {platform.platform_id} is already registered"
+                ) from exc
+            raise
+
+    def get(self, platform_id: str) -> Platform | None:
+        item = self._db.get_item(
+            TableName=self._table, Key=_key(platform_id), ConsistentRead=True
+        ).get("Item")
+        return _platform(item) if item else None
+
+    def update(self, platform_id: str, /, **changes: Any) -> Platform:
+        """Apply ``changes`` (field values) and return the updated platform.
+
+        Read-validate-write with a compare-and-set on the stored body, so two operators
+        editing different fields at once cannot undo each other's change.
+        Raises ``PlatformNotFound``, or pydantic's ``ValidationError`` for invalid changes.
+        """
+        if "platform_id" in changes:
+            raise ValueError("a platform's id cannot change; register a new platform instead")
+        for _ in range(_MAX_UPDATE_ATTEMPTS):
+            item = self._db.get_item(
+                TableName=self._table, Key=_key(platform_id), ConsistentRead=True
+            ).get("Item")
+            if item is None:
+                raise PlatformNotFound(f"no platform {platform_id}")
+            # model_validate, not model_copy: model_copy would skip validation.
+            updated = Platform.model_validate({**_platform(item).model_dump(), **changes})
+            if self._replace_if_unchanged(updated, previous_body=item["body"]["S"]):
+                return updated
+        raise ConcurrentUpdateError(
+            f"platform {platform_id} changed under {_MAX_UPDATE_ATTEMPTS} updates"
+        )
+
+    def list(self) -> builtins.list[Platform]:
+        """Every registered platform, active or not, ordered by id.
+
+        GSI1 is eventually consistent: a platform registered a moment ago may be missing.
+        """
+        platforms: builtins.list[Platform] = []
+        ids = self._listed_ids()
+        for start in range(0, len(ids), _BATCH_GET_LIMIT):
+            platforms.extend(self._batch_get(ids[start : start + _BATCH_GET_LIMIT]))
+        return sorted(platforms, key=lambda platform: platform.platform_id)
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _replace_if_unchanged(self, platform: Platform, previous_body: str) -> bool:
+        try:
+            self._db.put_item(
+                TableName=self._table,
+                Item=_item(platform),
+                ConditionExpression="body = :previous",
+                ExpressionAttributeValues={":previous": _s(previous_body)},
+            )
+        except ClientError as exc:
+            if _is_condition_failure(exc):
+                return False
+            raise
+        return True
+
+    def _listed_ids(self) -> builtins.list[str]:
+        ids: builtins.list[str] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": {":pk": _s(_ALL_PLATFORMS)},
+        }
+        while True:
+            page = self._db.query(**kwargs)
+            ids.extend(item["GSI1SK"]["S"] for item in page["Items"])
+            if "LastEvaluatedKey" not in page:
+                return ids
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def _batch_get(self, platform_ids: builtins.list[str]) -> builtins.list[Platform]:
+        found: builtins.list[Platform] = []
+        request: Any = {self._table: {"Keys": [_key(platform_id) for platform_id in platform_ids]}}
+        while request:
+            response = self._db.batch_get_item(RequestItems=request)
+            found.extend(_platform(item) for item in response["Responses"].get(self._table, []))
+            request = response.get("UnprocessedKeys") or None
+        return found
+
+
+def _item(platform: Platform) -> dict[str, Any]:
+    return {
+        **_key(platform.platform_id),
+        "body": _s(platform.model_dump_json()),
+        "GSI1PK": _s(_ALL_PLATFORMS),
+        "GSI1SK": _s(platform.platform_id),
+    }
+
+
+def _platform(item: dict[str, Any]) -> Platform:
+    return Platform.model_validate_json(item["body"]["S"])

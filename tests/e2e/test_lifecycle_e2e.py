@@ -1,0 +1,224 @@
+"""The notice lifecycle end to end, with two simulated platforms on localhost.
+
+Each platform is a webhook receiver that verifies Standard Webhooks signatures with the
+off-the-shelf library. Platforms answer through the same domain call the HTTPS API makes;
+deadlines are enforced by running the scheduled check at an injected time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+import chalicelib.dispatch.push as push_module
+from chalicelib.dispatch.model import DispatchRef, DispatchState, WaitKind
+from chalicelib.dispatch.waits import DispatchClosed
+from psx.embedded.runtime import EmbeddedRuntime
+from tests.e2e.lifecycle_steps import (
+    EscalationSubscriber,
+    dispatch_of,
+    eventually,
+    finished,
+    new_platform_secret,
+    notice_row,
+    publish,
+    register_platform,
+    respond,
+    timeline_kinds,
+    waiting_for,
+)
+from tests.support.webhook_receiver import WebhookReceiver
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def platforms(runtime: EmbeddedRuntime) -> Iterator[dict[str, WebhookReceiver]]:
+    """Two platforms with webhooks, registered under ids no other test uses."""
+    suffix = uuid.uuid4().hex[:6]
+    receivers: dict[str, WebhookReceiver] = {}
+    for name in ("temu", "aliexpress"):
+        platform_id = f"{name}-{suffix}"
+        receiver = WebhookReceiver(secrets=[new_platform_secret(platform_id)])
+        receiver.come_up()
+        register_platform(platform_id, receiver.url)
+        receivers[platform_id] = receiver
+    yield receivers
+    for receiver in receivers.values():
+        receiver.go_down()
+
+
+@pytest.fixture(scope="module")
+def escalations(runtime: EmbeddedRuntime) -> EscalationSubscriber:
+    return EscalationSubscriber(runtime)
+
+
+def _refs(notice_id: str, version: int, platforms: dict[str, WebhookReceiver]) -> list[DispatchRef]:
+    return [DispatchRef(notice_id, version, platform_id) for platform_id in platforms]
+
+
+def test_both_platforms_get_signed_notices_answer_and_hand_off(
+    runtime: EmbeddedRuntime, regulator_id: str, platforms: dict[str, WebhookReceiver]
+) -> None:
+    notice_id = publish(runtime, regulator_id, "n.csv", notice_row("H-1", list(platforms)))
+
+    for ref in _refs(notice_id, 1, platforms):
+        receiver = platforms[ref.platform_id]
+        waiting_for(ref, WaitKind.ACKNOWLEDGEMENT)
+        (delivery,) = receiver.deliveries
+        assert delivery.body["type"] == "notice.published"
+        assert delivery.body["notice_id"] == notice_id and delivery.body["version"] == 1
+        assert delivery.body["deadlines"]["acknowledgement"] is not None
+        assert receiver.rejections == []
+        respond(ref, WaitKind.ACKNOWLEDGEMENT)
+        waiting_for(ref, WaitKind.ACTION_REPORT)
+        respond(ref, WaitKind.ACTION_REPORT, listings=[{"listing_id": "L-1", "action": "removed"}])
+
+    assert finished(runtime, notice_id, 1)["status"] == "SUCCEEDED"
+    for ref in _refs(notice_id, 1, platforms):
+        dispatch = dispatch_of(ref)
+        assert dispatch is not None and dispatch.state is DispatchState.HANDED_OFF
+        assert timeline_kinds(notice_id, ref.platform_id) == [
+            "dispatched",
+            "webhook_delivered",
+            "awaiting_acknowledgement",
+            "acknowledgement_received",
+            "awaiting_action_report",
+            "action_report_received",
+            "awaiting_notification",
+            "awaiting_verification",
+        ]
+
+
+def test_a_platform_whose_webhook_is_down_still_gets_the_notice_in_its_inbox(
+    runtime: EmbeddedRuntime,
+    regulator_id: str,
+    platforms: dict[str, WebhookReceiver],
+    escalations: EscalationSubscriber,
+) -> None:
+    down, up = list(platforms)
+    platforms[down].go_down()
+
+    notice_id = publish(runtime, regulator_id, "n.csv", notice_row("D-1", [down, up]))
+
+    down_ref = DispatchRef(notice_id, 1, down)
+    dispatch = waiting_for(down_ref, WaitKind.ACKNOWLEDGEMENT, seconds=60)
+    assert dispatch.state is DispatchState.INBOX_ONLY
+    assert dispatch.webhook_attempts == 4  # the first try and three retries
+    kinds = timeline_kinds(notice_id, down)
+    assert kinds.count("webhook_failed") == 4 and "webhook_gave_up" in kinds
+    alert = eventually(lambda: escalations.about(notice_id), "the webhook alert")
+    assert alert[0]["platform_id"] == down
+    assert len(platforms[up].deliveries) == 1
+
+    respond(down_ref, WaitKind.ACKNOWLEDGEMENT)  # the platform pulled its inbox
+    waiting_for(down_ref, WaitKind.ACTION_REPORT)
+
+
+def test_a_missed_deadline_escalates_and_late_answers_are_recorded_as_late(
+    runtime: EmbeddedRuntime,
+    regulator_id: str,
+    platforms: dict[str, WebhookReceiver],
+    escalations: EscalationSubscriber,
+) -> None:
+    late, punctual = list(platforms)
+    notice_id = publish(runtime, regulator_id, "n.csv", notice_row("L-1", [late, punctual]))
+    late_ref, punctual_ref = DispatchRef(notice_id, 1, late), DispatchRef(notice_id, 1, punctual)
+    dispatch = waiting_for(late_ref, WaitKind.ACKNOWLEDGEMENT)
+    waiting_for(punctual_ref, WaitKind.ACKNOWLEDGEMENT)
+    respond(punctual_ref, WaitKind.ACKNOWLEDGEMENT)
+    assert dispatch.acknowledgement_deadline is not None
+    after_deadline = dispatch.acknowledgement_deadline + timedelta(hours=1)
+
+    runtime.run_schedules(after_deadline)
+
+    eventually(lambda: "deadline_missed" in timeline_kinds(notice_id, late), "the breach")
+    (breach,) = [m for m in escalations.about(notice_id) if m.get("waiting_for")]
+    assert breach["platform_id"] == late and breach["waiting_for"] == "acknowledgement"
+    waiting_for(late_ref, WaitKind.ACKNOWLEDGEMENT)  # waits on, without a deadline
+
+    outcome = respond(late_ref, WaitKind.ACKNOWLEDGEMENT, at=after_deadline + timedelta(days=3))
+
+    assert outcome.recorded and outcome.late_working_days >= 1
+    waiting_for(late_ref, WaitKind.ACTION_REPORT)
+    assert DispatchRef(notice_id, 1, punctual) not in runtime.run_schedules(after_deadline)
+
+
+def test_a_withdrawal_mid_flight_ends_the_waits_and_tells_the_platforms(
+    runtime: EmbeddedRuntime, regulator_id: str, platforms: dict[str, WebhookReceiver]
+) -> None:
+    notice_id = publish(runtime, regulator_id, "n.csv", notice_row("W-1", list(platforms)))
+    for ref in _refs(notice_id, 1, platforms):
+        waiting_for(ref, WaitKind.ACKNOWLEDGEMENT)
+
+    publish(runtime, regulator_id, "w.csv", notice_row("W-1", list(platforms), status="withdrawn"))
+
+    assert finished(runtime, notice_id, 1)["status"] == "SUCCEEDED"
+    assert finished(runtime, notice_id, 2)["status"] == "SUCCEEDED"
+    for ref in _refs(notice_id, 1, platforms):
+        assert dispatch_of(ref).state is DispatchState.CLOSED  # type: ignore[union-attr]
+        types = [d.body["type"] for d in platforms[ref.platform_id].deliveries]
+        assert types == ["notice.published", "notice.withdrawn"]
+        with pytest.raises(DispatchClosed):
+            respond(ref, WaitKind.ACKNOWLEDGEMENT)
+
+
+def test_an_amendment_supersedes_the_old_version_and_is_dispatched_again(
+    runtime: EmbeddedRuntime, regulator_id: str, platforms: dict[str, WebhookReceiver]
+) -> None:
+    notice_id = publish(runtime, regulator_id, "n.csv", notice_row("A-1", list(platforms)))
+    for ref in _refs(notice_id, 1, platforms):
+        waiting_for(ref, WaitKind.ACKNOWLEDGEMENT)
+
+    publish(runtime, regulator_id, "a.csv", notice_row("A-1", list(platforms), model="M-1; M-2"))
+
+    assert finished(runtime, notice_id, 1)["status"] == "SUCCEEDED"
+    for ref in _refs(notice_id, 2, platforms):
+        waiting_for(ref, WaitKind.ACKNOWLEDGEMENT)
+        latest = platforms[ref.platform_id].deliveries[-1].body
+        assert (latest["type"], latest["version"]) == ("notice.amended", 2)
+        assert latest["notice"]["product"]["models"] == ["M-1", "M-2"]
+
+
+def test_a_duplicate_callback_is_a_no_op(
+    runtime: EmbeddedRuntime, regulator_id: str, platforms: dict[str, WebhookReceiver]
+) -> None:
+    platform_id = next(iter(platforms))
+    notice_id = publish(runtime, regulator_id, "n.csv", notice_row("C-1", [platform_id]))
+    ref = DispatchRef(notice_id, 1, platform_id)
+    waiting_for(ref, WaitKind.ACKNOWLEDGEMENT)
+
+    first = respond(ref, WaitKind.ACKNOWLEDGEMENT)
+    second = respond(ref, WaitKind.ACKNOWLEDGEMENT)
+
+    assert (first.recorded, second.recorded) == (True, False)
+    waiting_for(ref, WaitKind.ACTION_REPORT)
+    assert timeline_kinds(notice_id, platform_id).count("acknowledgement_received") == 1
+
+
+def test_a_handler_error_inside_the_map_is_retried(
+    runtime: EmbeddedRuntime,
+    regulator_id: str,
+    platforms: dict[str, WebhookReceiver],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    platform_id = next(iter(platforms))
+    real_deliver = push_module.deliver
+    calls = []
+
+    def flaky_deliver(*args: object, **kwargs: object) -> object:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("transient failure inside the handler")
+        return real_deliver(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(push_module, "deliver", flaky_deliver)
+
+    notice_id = publish(runtime, regulator_id, "n.csv", notice_row("R-1", [platform_id]))
+
+    dispatch = waiting_for(DispatchRef(notice_id, 1, platform_id), WaitKind.ACKNOWLEDGEMENT)
+    assert dispatch.state is DispatchState.DELIVERED
+    assert len(calls) == 2 and len(platforms[platform_id].deliveries) == 1
