@@ -2,25 +2,32 @@
 
 Every step goes through the real entry points: files are put into the intake bucket,
 S3 notifies SQS, the intake Lambda handler ingests them, the lifecycle state machine
-runs for each stored notice version.
+runs for each stored notice version and dispatches it to two simulated marketplaces
+(signed webhooks to local endpoints), which answer on time or late; the scheduled
+deadline check runs at an injected time and escalates the misses.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
 
 from psx import render
+from psx.demo_platforms import DemoPlatform, answer_inbox, demo_platforms
 from psx.embedded.runtime import ROOT, EmbeddedRuntime
 from psx.notice_status import notice_status
 from psx.target import Target
 from psx.uploads import Upload, upload_notice_file, wait_for_report
 
 SAMPLES = ROOT / "samples"
+# When the demo's deadline check runs: past every default deadline, even across a
+# weekend and a Korean public holiday.
+AUDIT_DELAY = timedelta(days=8)
 
 
 @dataclass(frozen=True)
@@ -56,20 +63,60 @@ DEMO_UPLOADS = [
 
 
 def run_demo() -> None:
-    click.echo("Starting the embedded exchange (moto: S3, SQS, DynamoDB, Step Functions)…")
-    with EmbeddedRuntime() as runtime:
-        bucket = runtime.outputs["PsxIntakeBucket"]
-        s3 = runtime.client("s3")
-        reports = []
-        for step, demo_upload in enumerate(DEMO_UPLOADS, start=1):
-            click.secho(f"\n[{step}] {demo_upload.title}", bold=True)
-            sent = upload_notice_file(
-                s3, bucket, demo_upload.path, demo_upload.regulator_id, name=demo_upload.upload_as
+    click.echo("Starting the embedded exchange (moto: S3, SQS, DynamoDB, Step Functions, SNS)…")
+    with EmbeddedRuntime() as runtime, demo_platforms(runtime.stack_name) as platforms:
+        for platform in platforms:
+            click.echo(
+                f"Registered {platform.name} ({', '.join(platform.jurisdictions)}), "
+                f"webhook {platform.receiver.url}"
             )
-            reports.append(_ingest(runtime, s3, sent))
-        executions = runtime.wait_for_executions()
+        reports = _run_intake(runtime)
+        runtime.settle()  # every notice pushed to its platforms, waiting for answers
+        _run_platform_responses(runtime, platforms)
+        executions = runtime.wait_for_executions(timeout_seconds=300)
         _print_totals(reports, executions)
         _print_a_timeline(reports)
+
+
+def _run_intake(runtime: EmbeddedRuntime) -> list[dict[str, Any]]:
+    bucket = runtime.outputs["PsxIntakeBucket"]
+    s3 = runtime.client("s3")
+    reports = []
+    for step, demo_upload in enumerate(DEMO_UPLOADS, start=1):
+        click.secho(f"\n[{step}] {demo_upload.title}", bold=True)
+        sent = upload_notice_file(
+            s3, bucket, demo_upload.path, demo_upload.regulator_id, name=demo_upload.upload_as
+        )
+        reports.append(_ingest(runtime, s3, sent))
+    return reports
+
+
+def _run_platform_responses(runtime: EmbeddedRuntime, platforms: list[DemoPlatform]) -> None:
+    temu, aliexpress = platforms
+    now = datetime.now(UTC)
+    click.secho("\nMarketplaces", bold=True)
+    for platform in platforms:
+        click.echo(
+            f"  {platform.name} received {len(platform.receiver.deliveries)} signed webhooks "
+            f"({len(platform.receiver.rejections)} failed verification)"
+        )
+    click.echo(
+        f"  {temu.name} acknowledges and reports takedowns at once: "
+        f"{answer_inbox(temu.platform_id, now)} notices"
+    )
+    audit_at = now + AUDIT_DELAY
+    click.secho(f"\nDeadline check at {audit_at:%Y-%m-%d %H:%M} UTC (psx audit --at)", bold=True)
+    missed = runtime.run_schedules(audit_at)["enforce_deadlines"]["missed"]
+    runtime.settle()  # escalations sent, late waits opened
+    click.echo(
+        f"  {len(missed)} missed deadlines escalated to the regulators' topic "
+        f"({', '.join(sorted({m['platform_id'] for m in missed})) or 'none'})"
+    )
+    late_at = audit_at + timedelta(days=1)
+    click.echo(
+        f"  {aliexpress.name} answers late, on {late_at:%Y-%m-%d}: "
+        f"{answer_inbox(aliexpress.platform_id, late_at)} notices"
+    )
 
 
 def _ingest(runtime: EmbeddedRuntime, s3: Any, sent: Upload) -> dict[str, Any]:

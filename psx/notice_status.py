@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib.dispatch.model import Dispatch, WaitKind
+from chalicelib.stores.dispatches_table import DispatchStore
 from chalicelib.stores.notices_table import NoticeStore
 from psx.target import Target
 
 
-def notice_status(target: Target, notice_id: str) -> dict[str, Any] | None:
-    store = NoticeStore(target.output("PSX_TABLE_NAME"))
+def notice_status(
+    target: Target, notice_id: str, now: datetime | None = None
+) -> dict[str, Any] | None:
+    """The notice, each platform's dispatch with its deadlines, and the timeline."""
+    table = target.output("PSX_TABLE_NAME")
+    store = NoticeStore(table)
     notice = store.get(notice_id)
     if notice is None:
         return None
+    moment = now or datetime.now(UTC)
     return {
         "notice": notice.model_dump(mode="json"),
+        "dispatches": [
+            _dispatch_status(dispatch, moment)
+            for dispatch in sorted(
+                DispatchStore(table).for_notice(notice_id),
+                key=lambda d: (d.ref.version, d.ref.platform_id),
+            )
+        ],
         "timeline": [
             {
                 "at": event.at.isoformat(),
@@ -24,4 +39,20 @@ def notice_status(target: Target, notice_id: str) -> dict[str, Any] | None:
             }
             for event in store.timeline(notice_id)
         ],
+    }
+
+
+def _dispatch_status(dispatch: Dispatch, now: datetime) -> dict[str, Any]:
+    return {
+        "platform_id": dispatch.ref.platform_id,
+        "version": dispatch.ref.version,
+        "state": dispatch.state.value,
+        "webhook_attempts": dispatch.webhook_attempts,
+        "deadlines": {
+            kind.value: {
+                "due": due.isoformat() if (due := dispatch.deadline(kind)) else None,
+                "state": dispatch.deadline_state(kind, now),
+            }
+            for kind in WaitKind
+        },
     }

@@ -17,6 +17,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from chalicelib.platforms.model import Platform
+from chalicelib.platforms.registration import register_platform
 from chalicelib.stores import signing_secrets
 from chalicelib.stores.platforms_table import PlatformExists, PlatformNotFound, PlatformStore
 from psx.cli_common import EXIT_UNREACHABLE, exit_with, target_options
@@ -131,17 +132,7 @@ def add(
             contact_email=contact_email,
             languages=list(languages),
         )
-        store = _store(stack, endpoint_url)
-        if store.get(platform_id) is not None:
-            raise PlatformExists(f"platform {platform_id} is already registered")
-        # Not registered, so a secret already under this name is a leftover of an
-        # interrupted `add` that nobody was given: replacing it is safe.
-        secret = signing_secrets.create_secret(
-            secret_name,
-            overwrite=True,
-            description=f"Standard Webhooks signing secret of platform {platform_id}",
-        )
-        store.create(platform)
+        secret = register_platform(_store(stack, endpoint_url), platform)
     if as_json:
         _echo_json({"platform": platform.model_dump(mode="json"), "signing_secret": secret})
         return

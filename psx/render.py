@@ -63,8 +63,11 @@ def status_text(status: dict[str, Any]) -> str:
             if product["suspect_barcodes"]
             else ""
         ),
-        "  timeline:",
     ]
+    if status["dispatches"]:
+        lines.append("  platforms:")
+        lines.extend(line for d in status["dispatches"] for line in _dispatch_lines(d))
+    lines.append("  timeline:")
     lines.extend(_event_line(event) for event in status["timeline"])
     return "\n".join(lines)
 
@@ -72,4 +75,19 @@ def status_text(status: dict[str, Any]) -> str:
 def _event_line(event: dict[str, Any]) -> str:
     version = event["details"].get("version")
     what = f"{event['kind']} v{version}" if version else event["kind"]
-    return f"    {event['at']}  {what:<16} {event['actor']}"
+    platform = event["details"].get("platform_id")
+    where = f"  [{platform}]" if platform else ""
+    return f"    {event['at']}  {what:<26} {event['actor']}{where}"
+
+
+def _dispatch_lines(dispatch: dict[str, Any]) -> list[str]:
+    attempts = dispatch["webhook_attempts"]
+    lines = [
+        f"    {dispatch['platform_id']}  v{dispatch['version']}  {dispatch['state']}  "
+        f"(webhook attempts: {attempts})"
+    ]
+    for kind, deadline in dispatch["deadlines"].items():
+        if deadline["due"]:
+            label = kind.replace("_", " ")
+            lines.append(f"      {label:<16} due {deadline['due']}  {deadline['state']}")
+    return lines

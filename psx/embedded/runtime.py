@@ -298,6 +298,31 @@ class EmbeddedRuntime:
         for page in paginator.paginate(stateMachineArn=self.outputs[state_machine_output]):
             yield from page["executions"]
 
+    def settle(self, quiet_seconds: float = 2.0, timeout_seconds: float = 300.0) -> None:
+        """Wait until no execution has moved for ``quiet_seconds``: every workflow has
+        finished or is parked on a wait (a platform's answer, a deadline)."""
+        sfn = self.client("stepfunctions")
+        deadline = time.monotonic() + timeout_seconds
+
+        def progress() -> tuple[int, int]:
+            self.pump()
+            executions = list(self.executions())
+            events = sum(
+                len(sfn.get_execution_history(executionArn=e["executionArn"])["events"])
+                for e in executions
+                if e["status"] == "RUNNING"
+            )
+            return len(executions), events
+
+        last = progress()
+        while time.monotonic() < deadline:
+            time.sleep(quiet_seconds)
+            current = progress()
+            if current == last:
+                return
+            last = current
+        raise TimeoutError(f"workflows still moving after {timeout_seconds}s")
+
     def wait_for_executions(
         self, timeout_seconds: float = 60.0, name_prefix: str = ""
     ) -> list[dict[str, Any]]:

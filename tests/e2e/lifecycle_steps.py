@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -14,10 +12,13 @@ from chalicelib.dispatch.model import Dispatch, DispatchRef, WaitKind
 from chalicelib.dispatch.services import LifecycleServices, lifecycle_services
 from chalicelib.dispatch.waits import AnswerOutcome, answer
 from chalicelib.platforms.model import Platform
+from chalicelib.platforms.registration import register_platform
 from chalicelib.settings import load_settings
 from chalicelib.stores.platforms_table import PlatformStore
-from chalicelib.stores.signing_secrets import create_secret, signing_secret_name
+from chalicelib.stores.signing_secrets import signing_secret_name
 from psx.embedded.runtime import EmbeddedRuntime
+from psx.polling import wait_until
+from psx.webhook_receiver import WebhookReceiver
 from tests.e2e.intake_steps import accepted_rows, upload
 
 T = TypeVar("T")
@@ -32,22 +33,18 @@ def services() -> LifecycleServices:
     return lifecycle_services(load_settings())
 
 
-def new_platform_secret(platform_id: str) -> str:
-    """The signing secret `psx platforms add` would create (and show once)."""
-    return create_secret(signing_secret_name("psx-dev", platform_id))
-
-
-def register_platform(platform_id: str, webhook_url: str | None, jurisdiction: str = "KR") -> None:
-    secret_name = signing_secret_name("psx-dev", platform_id)
-    PlatformStore(os.environ["PSX_TABLE_NAME"]).put(
+def register(platform_id: str, receiver: WebhookReceiver | None, jurisdiction: str = "KR") -> str:
+    """Register a platform (with its receiver's URL) as `psx platforms add` does."""
+    return register_platform(
+        PlatformStore(os.environ["PSX_TABLE_NAME"]),
         Platform(
             platform_id=platform_id,
             name=platform_id.title(),
             jurisdictions=[jurisdiction],
-            webhook_url=webhook_url,
-            signing_secret_ref=secret_name,
+            webhook_url=receiver.url if receiver else None,
+            signing_secret_ref=signing_secret_name("psx-dev", platform_id),
             languages=["ko"],
-        )
+        ),
     )
 
 
@@ -72,16 +69,6 @@ def publish(runtime: EmbeddedRuntime, regulator_id: str, name: str, *rows: str) 
     return str(rows_accepted[0]["notice_id"])
 
 
-def eventually(probe: Callable[[], T | None], what: str, seconds: float = 30.0) -> T:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = probe()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def dispatch_of(ref: DispatchRef) -> Dispatch | None:
     return services().dispatches.get(ref)
 
@@ -91,7 +78,7 @@ def waiting_for(ref: DispatchRef, kind: WaitKind, seconds: float = 30.0) -> Disp
         dispatch = dispatch_of(ref)
         return dispatch if dispatch and dispatch.open_wait is kind else None
 
-    return eventually(probe, f"{ref} to wait for {kind.value}", seconds)
+    return wait_until(probe, f"{ref} to wait for {kind.value}", seconds)
 
 
 def respond(
@@ -111,7 +98,7 @@ def finished(runtime: EmbeddedRuntime, notice_id: str, version: int) -> dict[str
         described = execution(runtime, notice_id, version)
         return described if described["status"] != "RUNNING" else None
 
-    return eventually(probe, f"execution of {notice_id} v{version} to finish", 60)
+    return wait_until(probe, f"execution of {notice_id} v{version} to finish", 60)
 
 
 def timeline_kinds(notice_id: str, platform_id: str | None = None) -> list[str]:

@@ -30,3 +30,8 @@ def test_demo_ingests_every_sample_and_runs_every_workflow() -> None:
     executions = re.search(r"lifecycle executions: (\d+) \((\d+) succeeded\)", out)
     assert executions is not None and executions.group(1) == executions.group(2)
     assert "received v2" in out
+    # Two marketplaces: Temu answers on time, AliExpress misses and answers late.
+    assert "(0 failed verification)" in out and "failed verification)" in out
+    escalated = re.search(r"(\d+) missed deadlines escalated .* \(aliexpress\)", out)
+    assert escalated is not None and int(escalated.group(1)) > 0
+    assert "met late" in out and "  met\n" in out

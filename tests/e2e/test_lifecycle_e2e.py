@@ -17,20 +17,19 @@ import chalicelib.dispatch.push as push_module
 from chalicelib.dispatch.model import DispatchRef, DispatchState, WaitKind
 from chalicelib.dispatch.waits import DispatchClosed
 from psx.embedded.runtime import EmbeddedRuntime
+from psx.polling import wait_until
+from psx.webhook_receiver import WebhookReceiver
 from tests.e2e.lifecycle_steps import (
     EscalationSubscriber,
     dispatch_of,
-    eventually,
     finished,
-    new_platform_secret,
     notice_row,
     publish,
-    register_platform,
+    register,
     respond,
     timeline_kinds,
     waiting_for,
 )
-from tests.support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.e2e
 
@@ -42,9 +41,9 @@ def platforms(runtime: EmbeddedRuntime) -> Iterator[dict[str, WebhookReceiver]]:
     receivers: dict[str, WebhookReceiver] = {}
     for name in ("temu", "aliexpress"):
         platform_id = f"{name}-{suffix}"
-        receiver = WebhookReceiver(secrets=[new_platform_secret(platform_id)])
+        receiver = WebhookReceiver(secrets=[])
         receiver.come_up()
-        register_platform(platform_id, receiver.url)
+        receiver.trust(register(platform_id, receiver))
         receivers[platform_id] = receiver
     yield receivers
     for receiver in receivers.values():
@@ -110,7 +109,7 @@ def test_a_platform_whose_webhook_is_down_still_gets_the_notice_in_its_inbox(
     assert dispatch.webhook_attempts == 4  # the first try and three retries
     kinds = timeline_kinds(notice_id, down)
     assert kinds.count("webhook_failed") == 4 and "webhook_gave_up" in kinds
-    alert = eventually(lambda: escalations.about(notice_id), "the webhook alert")
+    alert = wait_until(lambda: escalations.about(notice_id), "the webhook alert")
     assert alert[0]["platform_id"] == down
     assert len(platforms[up].deliveries) == 1
 
@@ -135,7 +134,7 @@ def test_a_missed_deadline_escalates_and_late_answers_are_recorded_as_late(
 
     runtime.run_schedules(after_deadline)
 
-    eventually(lambda: "deadline_missed" in timeline_kinds(notice_id, late), "the breach")
+    wait_until(lambda: "deadline_missed" in timeline_kinds(notice_id, late), "the breach")
     (breach,) = [m for m in escalations.about(notice_id) if m.get("waiting_for")]
     assert breach["platform_id"] == late and breach["waiting_for"] == "acknowledgement"
     waiting_for(late_ref, WaitKind.ACKNOWLEDGEMENT)  # waits on, without a deadline
@@ -222,3 +221,17 @@ def test_a_handler_error_inside_the_map_is_retried(
     dispatch = waiting_for(DispatchRef(notice_id, 1, platform_id), WaitKind.ACKNOWLEDGEMENT)
     assert dispatch.state is DispatchState.DELIVERED
     assert len(calls) == 2 and len(platforms[platform_id].deliveries) == 1
+
+
+def test_an_amendment_racing_the_first_dispatch_never_leaves_two_versions_open(
+    runtime: EmbeddedRuntime, regulator_id: str, platforms: dict[str, WebhookReceiver]
+) -> None:
+    platform_id = next(iter(platforms))
+    notice_id = publish(runtime, regulator_id, "n.csv", notice_row("Q-1", [platform_id]))
+    publish(runtime, regulator_id, "a.csv", notice_row("Q-1", [platform_id], model="M-2"))
+
+    waiting_for(DispatchRef(notice_id, 2, platform_id), WaitKind.ACKNOWLEDGEMENT)
+    assert finished(runtime, notice_id, 1)["status"] == "SUCCEEDED"
+    first = dispatch_of(DispatchRef(notice_id, 1, platform_id))
+    assert first is None or first.state is DispatchState.CLOSED
+    assert [d.body["version"] for d in platforms[platform_id].deliveries][-1] == 2

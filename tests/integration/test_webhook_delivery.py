@@ -17,8 +17,8 @@ from chalicelib.dispatch.webhooks import (
 )
 from chalicelib.stores import signing_secrets
 from psx.embedded.runtime import EmbeddedRuntime
+from psx.webhook_receiver import WebhookReceiver
 from tests.support import unique_platform_id
-from tests.support.webhook_receiver import WebhookReceiver
 
 SECRET = signing_secrets.new_signing_secret()
 NOTICE = {"notice_id": "ntc-1", "version": 1, "product": {"name": "Baby walker"}}

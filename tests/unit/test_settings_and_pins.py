@@ -18,6 +18,7 @@ LAMBDA_PACKAGES = {
     "holidays",
     "charset-normalizer",
     "standardwebhooks",
+    "tzdata",
 }
 
 

@@ -63,3 +63,15 @@ class Dispatch:
             # An action report implies the notice was received and read.
             return self.acknowledged_at or self.action_reported_at
         return self.action_reported_at
+
+    def deadline_state(self, kind: WaitKind, now: datetime) -> str:
+        """For people reading a status: none, open, missed, met, met late, or closed."""
+        deadline = self.deadline(kind)
+        answered = self.answered_at(kind)
+        if deadline is None:
+            return "none"
+        if answered is not None:
+            return "met" if answered <= deadline else "met late"
+        if self.state is DispatchState.CLOSED:
+            return "closed"
+        return "missed" if now > deadline else "open"

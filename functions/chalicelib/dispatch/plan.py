@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.deadlines.policy import DeadlineKind, deadline_for
+from chalicelib.deadlines.working_days import UnknownJurisdiction
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState
 from chalicelib.dispatch.services import LifecycleServices
 from chalicelib.notices.model import Notice, NoticeStatus
@@ -48,8 +49,14 @@ def plan_dispatch(
     else:
         targets = _targets(notice, now, services)
         event_type = NOTICE_AMENDED if version > 1 else NOTICE_PUBLISHED
-    for platform in targets:
-        _create_dispatch(notice, platform, now, services)
+    created = [_create_dispatch(notice, platform, now, services) for platform in targets]
+    # A newer version may have been planned while this one was (its plan then found
+    # none of these dispatches to close): look again now that they are stored.
+    current = services.notices.current_state(notice_id)
+    if current is not None and current.version > version:
+        for dispatch in created:
+            close_dispatch(dispatch, current.status is NoticeStatus.WITHDRAWN, now, services)
+        return DispatchPlan(event_type, [])
     return DispatchPlan(event_type, [platform.platform_id for platform in targets])
 
 
@@ -108,25 +115,21 @@ def _platforms_that_had_it(earlier: list[Dispatch], services: LifecycleServices)
 def _create_dispatch(
     notice: Notice, platform: Platform, now: datetime, services: LifecycleServices
 ) -> Dispatch:
-    content = notice.content
     withdrawal = notice.status is NoticeStatus.WITHDRAWN
-    policy = services.policy(notice.regulator_id, platform.platform_id)
-
-    def due(kind: DeadlineKind) -> datetime | None:
-        if withdrawal:
-            return None  # nothing is owed on a withdrawal
-        return deadline_for(now, kind, content.kind.value, content.jurisdiction, policy)
-
+    # Nothing is owed on a withdrawal.
+    acknowledgement, action = (
+        (None, None) if withdrawal else _deadlines(notice, platform, now, services)
+    )
     dispatch = services.dispatches.create(
         Dispatch(
             ref=DispatchRef(notice.notice_id, notice.version, platform.platform_id),
             regulator_id=notice.regulator_id,
-            notice_kind=content.kind.value,
-            jurisdiction=content.jurisdiction,
+            notice_kind=notice.content.kind.value,
+            jurisdiction=notice.content.jurisdiction,
             withdrawal=withdrawal,
             created_at=now,
-            acknowledgement_deadline=due(DeadlineKind.ACKNOWLEDGEMENT),
-            action_deadline=due(DeadlineKind.ACTION_REPORT),
+            acknowledgement_deadline=acknowledgement,
+            action_deadline=action,
             state=DispatchState.IN_INBOX,
             webhook_attempts=0,
             open_wait=None,
@@ -146,6 +149,36 @@ def _create_dispatch(
         action_deadline=_iso(dispatch.action_deadline),
     )
     return dispatch
+
+
+def _deadlines(
+    notice: Notice, platform: Platform, now: datetime, services: LifecycleServices
+) -> tuple[datetime | None, datetime | None]:
+    """Acknowledgement and action-report deadlines, counted from now (receipt)."""
+    content = notice.content
+    policy = services.policy(notice.regulator_id, platform.platform_id)
+    try:
+        return (
+            deadline_for(
+                now, DeadlineKind.ACKNOWLEDGEMENT, content.kind.value, content.jurisdiction, policy
+            ),
+            deadline_for(
+                now, DeadlineKind.ACTION_REPORT, content.kind.value, content.jurisdiction, policy
+            ),
+        )
+    except UnknownJurisdiction as exc:
+        # No working-day calendar for this country: dispatch anyway (the inbox and the
+        # webhook matter more than the clock) and say so on the timeline.
+        services.record(
+            notice.notice_id,
+            f"v{notice.version:06d}#{platform.platform_id}#no_calendar",
+            "no_deadline_calendar",
+            now,
+            "psx",
+            platform_id=platform.platform_id,
+            reason=str(exc),
+        )
+        return None, None
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -41,6 +41,8 @@ def push_webhook(
     platform = services.platforms.get(ref.platform_id)
     if dispatch is None or platform is None:
         raise UnknownDispatch(f"no dispatch of {ref}")
+    if dispatch.state is DispatchState.CLOSED:
+        return {"delivered": False}  # superseded meanwhile: never push a stale version
     if not platform.webhook_url or not platform.signing_secret_ref:
         services.record(
             ref.notice_id,

@@ -1,4 +1,5 @@
-"""A platform's webhook endpoint, for tests: verifies Standard Webhooks signatures.
+"""A simulated platform's webhook endpoint (for `psx demo` and the tests): verifies
+Standard Webhooks signatures with the off-the-shelf library, as a platform would.
 
 ``with WebhookReceiver(["whsec_…"]) as receiver:`` listens on 127.0.0.1 (a free port)
 at ``receiver.url``. Each POST is verified with ``standardwebhooks`` against every
@@ -125,6 +126,11 @@ class WebhookReceiver:
     ) -> None:
         self.stopping.set()  # wakes stalled handlers
         self.go_down()
+
+    def trust(self, secret: str) -> None:
+        """Also accept messages signed with ``secret`` (e.g. one issued after start-up)."""
+        with self._lock:
+            self._webhooks = [*self._webhooks, Webhook(secret)]
 
     @property
     def url(self) -> str:
