@@ -32,16 +32,21 @@ class DemoPlatform:
     receiver: WebhookReceiver
 
 
+MARKETPLACES = (
+    ("temu", "Temu", ("KR", "EU")),
+    ("aliexpress", "AliExpress", ("KR",)),
+    ("coupang", "Coupang", ("KR",)),
+)
+
+
 @contextmanager
-def demo_platforms(stack_name: str) -> Iterator[list[DemoPlatform]]:
-    """Temu (Korea and the EU) and AliExpress (Korea), registered with live webhooks."""
+def demo_platforms(stack_name: str, count: int = 2) -> Iterator[list[DemoPlatform]]:
+    """The first ``count`` marketplaces (Temu: Korea and the EU; AliExpress, Coupang:
+    Korea), registered with live webhook endpoints."""
     store = PlatformStore(os.environ["PSX_TABLE_NAME"])
     with ExitStack() as stack:
         platforms = []
-        for platform_id, name, jurisdictions in (
-            ("temu", "Temu", ("KR", "EU")),
-            ("aliexpress", "AliExpress", ("KR",)),
-        ):
+        for platform_id, name, jurisdictions in MARKETPLACES[:count]:
             receiver = stack.enter_context(WebhookReceiver(secrets=[]))
             secret = register_platform(
                 store,
