@@ -124,3 +124,33 @@ def test_upload_without_a_running_exchange_says_so(tmp_path: Path) -> None:
 
     assert result.returncode == 3
     assert "psx serve" in result.stderr
+
+
+def test_audit_runs_the_deadline_check_at_the_given_time(served: dict[str, str]) -> None:
+    audited = _psx(served, "audit", "--at", "2031-01-02T09:00:00", "--json")
+
+    assert audited.returncode == 0, audited.stderr
+    result = json.loads(audited.stdout)
+    assert result["at"].startswith("2031-01-02T09:00:00")
+    assert result["missed"] == []
+
+
+def test_platforms_can_be_registered_and_listed_over_the_endpoint(served: dict[str, str]) -> None:
+    added = _psx(
+        served,
+        "platforms",
+        "add",
+        "coupang",
+        "--name",
+        "Coupang",
+        "--jurisdiction",
+        "KR",
+        "--webhook-url",
+        "https://coupang.example/psx",
+        "--json",
+    )
+
+    assert added.returncode == 0, added.stderr
+    assert json.loads(added.stdout)["signing_secret"].startswith("whsec_")
+    listed = _psx(served, "platforms", "list")
+    assert "coupang" in listed.stdout
