@@ -191,7 +191,8 @@ class NoticeStore:
             ScanIndexForward=False,
             Limit=limit,
         )
-        notices = [self.get(item["notice_id"]["S"]) for item in response["Items"]]
+        # GSI1 projects keys only: the notice id is read from the table key.
+        notices = [self.get(item["PK"]["S"].removeprefix("NOTICE#")) for item in response["Items"]]
         return [notice for notice in notices if notice is not None]
 
     # -- timeline --------------------------------------------------------------------------
