@@ -5,6 +5,7 @@ Each handler parses its event, calls domain code in ``chalicelib`` and returns.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -18,10 +19,13 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import idempotent_function
 from chalice import Chalice, ConvertToMiddleware, Rate  # type: ignore[attr-defined]
-from chalice.app import CloudWatchEvent, SQSEvent
+from chalice.app import AuthRequest, CloudWatchEvent, Request, Response, SQSEvent
 from pydantic import BaseModel
 
 from chalicelib import idempotency
+from chalicelib.api import http as api_http
+from chalicelib.api.authorizer import authorizer_response
+from chalicelib.api.services import api_key_store
 from chalicelib.dispatch.model import DispatchRef, WaitKind
 from chalicelib.dispatch.plan import plan_dispatch
 from chalicelib.dispatch.push import fall_back_to_inbox, push_webhook
@@ -51,9 +55,92 @@ def _now() -> datetime:
 
 @app.route("/v1/health", methods=["GET"])
 def health() -> dict[str, str]:
-    """Liveness for load balancers and `psx serve`: the app loaded and is configured."""
+    """Liveness for load balancers and `psx serve`: the app loaded and is configured.
+    Public, like the OpenAPI document; every other route needs an API key."""
     settings = load_settings()
     return {"status": "ok", "table": settings.table_name}
+
+
+@app.authorizer(ttl_seconds=0)  # no caching: a revoked key fails on its next request
+def api_key_authorizer(auth_request: AuthRequest) -> dict[str, Any]:
+    """``Authorization: Bearer psx_…`` -> principal ``platform:<id>`` / ``regulator:<id>``."""
+    store = api_key_store(load_settings())
+    return authorizer_response(store, auth_request.token, auth_request.method_arn, _now())
+
+
+@app.middleware("http")
+def problem_details(event: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Chalice's own error answers (405, 415, 500) become problem details like ours."""
+    return api_http.as_problem(get_response(event))
+
+
+def _api(operation_id: str, **path: str) -> Response:
+    request = app.current_request
+    assert request is not None  # set by Chalice for every route
+    return api_http.handle(operation_id, request, _now(), **path)
+
+
+_KEY = {"authorizer": api_key_authorizer}
+
+
+@app.route("/v1/openapi.json", methods=["GET"])
+def openapi_document() -> Response:
+    return api_http.openapi_response()
+
+
+@app.route("/v1/inbox", methods=["GET"], **_KEY)
+def list_inbox() -> Response:
+    return _api("listInbox")
+
+
+@app.route("/v1/notices", methods=["GET"], **_KEY)
+def list_notices() -> Response:
+    return _api("listNotices")
+
+
+@app.route("/v1/notices", methods=["POST"], **_KEY)
+def submit_notice() -> Response:
+    return _api("submitNotice")
+
+
+@app.route("/v1/notices/{notice_id}", methods=["GET"], **_KEY)
+def get_notice(notice_id: str) -> Response:
+    return _api("getNotice", notice_id=notice_id)
+
+
+@app.route("/v1/notices/{notice_id}/timeline", methods=["GET"], **_KEY)
+def get_timeline(notice_id: str) -> Response:
+    return _api("getTimeline", notice_id=notice_id)
+
+
+@app.route("/v1/notices/{notice_id}/acknowledgement", methods=["POST"], **_KEY)
+def acknowledge(notice_id: str) -> Response:
+    return _api("acknowledge", notice_id=notice_id)
+
+
+@app.route("/v1/notices/{notice_id}/actions", methods=["POST"], **_KEY)
+def report_actions(notice_id: str) -> Response:
+    return _api("reportActions", notice_id=notice_id)
+
+
+@app.route("/v1/notices/{notice_id}/affected-parties", methods=["POST"], **_KEY)
+def report_affected_parties(notice_id: str) -> Response:
+    return _api("reportAffectedParties", notice_id=notice_id)
+
+
+@app.route("/v1/notices/{notice_id}/withdrawal", methods=["POST"], **_KEY)
+def withdraw_notice(notice_id: str) -> Response:
+    return _api("withdrawNotice", notice_id=notice_id)
+
+
+@app.route("/v1/notices/{notice_id}/amendment", methods=["POST"], **_KEY)
+def amend_notice(notice_id: str) -> Response:
+    return _api("amendNotice", notice_id=notice_id)
+
+
+@app.route("/v1/webhook-test", methods=["POST"], **_KEY)
+def test_webhook() -> Response:
+    return _api("testWebhook")
 
 
 # -- Notice intake: S3 -> SQS -> here --------------------------------------------------------

@@ -37,6 +37,8 @@ CHALICE_CONFIG = ROOT / "chalice.json"
 INTAKE_FUNCTION = "IntakeNoticeFiles"
 RECORD_RECEIVED_FUNCTION = "RecordReceived"
 API_FUNCTION = "APIHandler"
+# The API key authorizer (`@app.authorizer()` in functions/app.py): its own function.
+AUTHORIZER_FUNCTION = "ApiKeyAuthorizer"
 ENFORCE_DEADLINES_FUNCTION = "EnforceDeadlines"
 # The lifecycle workflow's Lambda tasks, in the order the workflow reaches them.
 LIFECYCLE_TASK_FUNCTIONS = (
@@ -53,6 +55,7 @@ CHALICE_FUNCTIONS = (
     *LIFECYCLE_TASK_FUNCTIONS,
     ENFORCE_DEADLINES_FUNCTION,
     API_FUNCTION,
+    AUTHORIZER_FUNCTION,
 )
 
 INTAKE_PREFIX = "incoming/"
@@ -401,7 +404,20 @@ def _function_permissions() -> dict[str, list[Template]]:
             _dynamodb("GetItem", "Query", "UpdateItem"),
             _task_tokens("SendTaskFailure"),
         ],
-        API_FUNCTION: [_dynamodb("GetItem", "Query")],
+        # Reads and writes notices, dispatches, idempotency keys and affected parties;
+        # starts the lifecycle of versions it stores (new, amended, withdrawn notices);
+        # resumes waits answered through it; signs webhook tests.
+        API_FUNCTION: [
+            _dynamodb("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"),
+            allow(
+                ["states:StartExecution"],
+                [FUNCTION_ENVIRONMENT["PSX_LIFECYCLE_STATE_MACHINE_ARN"]],
+            ),
+            _task_tokens("SendTaskSuccess"),
+            allow(["secretsmanager:GetSecretValue"], [SIGNING_SECRETS_ARN]),
+        ],
+        # Looks up one API key by its id.
+        AUTHORIZER_FUNCTION: [_dynamodb("GetItem")],
     }
 
 
@@ -694,10 +710,55 @@ def function_overrides() -> dict[str, Template]:
     return overrides
 
 
+# What API Gateway itself answers (no key, a refused key, an unknown path), as the same
+# RFC 9457 problem details the API answers with (chalicelib/api/problems.py). The local
+# server of `psx serve` gives the same answers (psx/embedded/serve.py).
+GATEWAY_PROBLEMS: dict[str, dict[str, Any]] = {
+    "UNAUTHORIZED": {
+        "type": "urn:psx:problem:unauthorized",
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": "send your API key: Authorization: Bearer psx_...",
+    },
+    "ACCESS_DENIED": {
+        "type": "urn:psx:problem:forbidden",
+        "title": "Forbidden",
+        "status": 403,
+        "detail": "the API key is not valid: unknown, revoked or expired",
+    },
+    # API Gateway's answer to a path (or method) it does not know.
+    "MISSING_AUTHENTICATION_TOKEN": {
+        "type": "urn:psx:problem:not-found",
+        "title": "Not found",
+        "status": 404,
+        "detail": "no such resource",
+    },
+}
+
+
+def gateway_responses() -> Template:
+    return {
+        name: {
+            "statusCode": problem["status"],
+            "responseParameters": {
+                "gatewayresponse.header.Content-Type": "'application/problem+json'"
+            },
+            "responseTemplates": {"application/json": json.dumps(problem)},
+        }
+        for name, problem in GATEWAY_PROBLEMS.items()
+    }
+
+
 def api_overrides() -> dict[str, Template]:
     return {
         API_RESOURCE: {
-            "Properties": {"Name": API_NAME, "DefinitionBody": {"info": {"title": API_NAME}}}
+            "Properties": {
+                "Name": API_NAME,
+                "DefinitionBody": {
+                    "info": {"title": API_NAME},
+                    "x-amazon-apigateway-gateway-responses": gateway_responses(),
+                },
+            }
         }
     }
 

@@ -11,6 +11,7 @@ import click
 
 from psx import render
 from psx.cli_common import EXIT_REFUSED, EXIT_TIMEOUT, EXIT_UNREACHABLE, exit_with, target_options
+from psx.keys_cli import keys
 from psx.platforms_cli import platforms
 from psx.target import Target, TargetError
 
@@ -162,3 +163,4 @@ def audit(at: datetime | None, as_json: bool, endpoint_url: str | None, stack: s
 
 
 main.add_command(platforms)
+main.add_command(keys)

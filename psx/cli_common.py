@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any, NoReturn
 
 import click
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import ValidationError
 
-from psx.target import DEFAULT_STACK
+from psx.target import DEFAULT_STACK, TargetError
 
 EXIT_REFUSED = 1
 EXIT_UNREACHABLE = 3
@@ -26,3 +30,31 @@ def target_options(command: Any) -> Any:
         help="AWS endpoint of `psx serve`; omit to use real AWS with the usual credentials.",
     )(command)
     return click.option("--stack", default=DEFAULT_STACK, show_default=True)(command)
+
+
+@contextmanager
+def reported_errors(*expected: type[Exception]) -> Iterator[None]:
+    """Every expected failure of a command, as a clear message and exit code; ``expected``
+    are the command's own domain errors (shown as they are)."""
+    try:
+        yield
+    except TargetError as exc:
+        exit_with(str(exc), EXIT_UNREACHABLE)
+    except ValidationError as exc:
+        raise click.UsageError(validation_message(exc)) from exc
+    except expected as exc:
+        raise click.ClickException(str(exc)) from exc
+    except ClientError as exc:
+        error = exc.response["Error"]
+        raise click.ClickException(f"AWS refused: {error['Code']}: {error['Message']}") from exc
+    except BotoCoreError as exc:
+        exit_with(f"cannot reach AWS: {exc}", EXIT_UNREACHABLE)
+
+
+def validation_message(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors():
+        field = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(f"{field}: {message}" if field else message)
+    return "; ".join(problems)

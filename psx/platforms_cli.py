@@ -8,20 +8,17 @@ created or rotated, for the operator to hand to the platform.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from typing import Any
 
 import click
-from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import ValidationError
 
 from chalicelib.platforms.model import Platform
 from chalicelib.platforms.registration import register_platform
 from chalicelib.stores import signing_secrets
 from chalicelib.stores.platforms_table import PlatformExists, PlatformNotFound, PlatformStore
-from psx.cli_common import EXIT_UNREACHABLE, exit_with, target_options
-from psx.target import Target, TargetError
+from psx.cli_common import reported_errors, target_options
+from psx.target import Target
 
 _SHOWN_ONCE = "It will not be shown again: hand it to the platform over a secure channel now."
 
@@ -31,36 +28,13 @@ def platforms() -> None:
     """Register marketplaces and manage their webhook signing secrets."""
 
 
-@contextmanager
-def _reported_errors() -> Iterator[None]:
-    """Every expected failure of these commands, as a clear message and exit code."""
-    try:
-        yield
-    except TargetError as exc:
-        exit_with(str(exc), EXIT_UNREACHABLE)
-    except ValidationError as exc:
-        raise click.UsageError(_validation_message(exc)) from exc
-    except (
+def _reported_errors() -> AbstractContextManager[None]:
+    return reported_errors(
         PlatformExists,
         PlatformNotFound,
         signing_secrets.SigningSecretNotFound,
         signing_secrets.SigningSecretExists,
-    ) as exc:
-        raise click.ClickException(str(exc)) from exc
-    except ClientError as exc:
-        error = exc.response["Error"]
-        raise click.ClickException(f"AWS refused: {error['Code']}: {error['Message']}") from exc
-    except BotoCoreError as exc:
-        exit_with(f"cannot reach AWS: {exc}", EXIT_UNREACHABLE)
-
-
-def _validation_message(exc: ValidationError) -> str:
-    problems = []
-    for error in exc.errors():
-        field = ".".join(str(part) for part in error["loc"] if not isinstance(part, int))
-        message = error["msg"].removeprefix("Value error, ")
-        problems.append(f"{field}: {message}" if field else message)
-    return "; ".join(problems)
+    )
 
 
 def _store(stack: str, endpoint_url: str | None) -> PlatformStore:

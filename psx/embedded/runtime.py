@@ -149,7 +149,10 @@ class EmbeddedRuntime:
 
     def _handlers(self) -> dict[str, Handler]:
         handlers: dict[str, Handler] = dict(self.app.app.handler_map)
-        handlers.pop("api_handler", None)  # the HTTP API is served by Chalice, not invoked
+        # The HTTP API and its authorizer are served by Chalice's local gateway, not invoked.
+        handlers.pop("api_handler", None)
+        for authorizer in self.app.app.builtin_auth_handlers:
+            handlers.pop(authorizer.name, None)
         return handlers
 
     def _physical_id(self, logical_id: str) -> str:

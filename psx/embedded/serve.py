@@ -10,17 +10,51 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from chalice.cli.factory import CLIFactory
+from chalice.local import ChaliceRequestHandler, LocalGatewayException
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+from infra.stack import GATEWAY_PROBLEMS
 from psx import FUNCTIONS_DIR
 from psx.embedded.runtime import EmbeddedRuntime
 
 POLL_INTERVAL_SECONDS = 0.2
+
+
+class GatewayProblemsHandler(ChaliceRequestHandler):
+    """Chalice's local gateway, answering as API Gateway does with the stack's gateway
+    responses (infra/stack.py ``GATEWAY_PROBLEMS``): problem details, not Chalice's bodies.
+
+    Overrides Chalice's ``_send_error_response`` (a private method; tests/api over HTTP
+    check the answers it gives).
+    """
+
+    def _send_error_response(self, error: LocalGatewayException) -> None:
+        name = _gateway_response_name(error)
+        if name is None:
+            super()._send_error_response(error)
+            return
+        body = json.dumps(GATEWAY_PROBLEMS[name]).encode("utf-8")
+        headers = {"Content-Type": "application/problem+json"}
+        self._send_http_response(GATEWAY_PROBLEMS[name]["status"], headers, body)
+
+
+def _gateway_response_name(error: LocalGatewayException) -> str | None:
+    """Which API Gateway response Chalice's local error stands for."""
+    error_type = error.headers.get("x-amzn-ErrorType")
+    if error.CODE == 401:
+        return "UNAUTHORIZED"
+    if error.CODE == 403 and error_type == "AccessDeniedException":
+        return "ACCESS_DENIED"
+    if error.CODE == 403 and error_type == "UnauthorizedException":  # no such route
+        return "MISSING_AUTHENTICATION_TOKEN"
+    return None
 
 
 class Endpoints:
@@ -54,7 +88,11 @@ class Endpoints:
         factory = CLIFactory(project_dir=str(FUNCTIONS_DIR))
         config = factory.create_config_obj(chalice_stage_name=self.runtime.stage)
         # Creating the server binds its socket, so the API is reachable from here on.
-        api = factory.create_local_server(self.runtime.app.app, config, self.host, self.api_port)
+        app = self.runtime.app.app
+        api = factory.create_local_server(app, config, self.host, self.api_port)
+        api.server.RequestHandlerClass = functools.partial(
+            GatewayProblemsHandler, app_object=app, config=config
+        )
         self._start_thread(api.serve_forever, "psx-api")
         self._start_thread(self._poll_event_sources, "psx-event-sources")
         self._start_thread(self._run_schedules, "psx-schedules")

@@ -67,9 +67,12 @@ EXPECTED = {
         {"NoticesTable"},
     ),
     "APIHandlerRole": (
-        LOGS_AND_TRACES | _table("GetItem", "Query"),
+        LOGS_AND_TRACES
+        | _table("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem")
+        | {"states:StartExecution", "states:SendTaskSuccess", "secretsmanager:GetSecretValue"},
         {"NoticesTable"},
     ),
+    "ApiKeyAuthorizerRole": (LOGS_AND_TRACES | _table("GetItem"), {"NoticesTable"}),
     "NoticeLifecycleStateMachineRole": (
         {"lambda:InvokeFunction"}
         | {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}

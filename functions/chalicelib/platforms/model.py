@@ -92,6 +92,7 @@ def _unique(values: list[str]) -> list[str]:
 
 Jurisdiction = Annotated[str, AfterValidator(_jurisdiction)]
 Language = Annotated[str, AfterValidator(_language)]
+Email = Annotated[str, AfterValidator(_email)]
 
 
 class Platform(BaseModel):
@@ -104,7 +105,7 @@ class Platform(BaseModel):
     signing_secret_ref: Annotated[str, AfterValidator(_secret_name)] | None = Field(
         default=None, description="Name of the Secrets Manager secret holding the signing keys."
     )
-    contact_email: Annotated[str, AfterValidator(_email)] | None = None
+    contact_email: Email | None = None
     languages: Annotated[list[Language], AfterValidator(_unique)] = Field(default_factory=list)
     active: bool = True
 

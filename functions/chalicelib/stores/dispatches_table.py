@@ -16,8 +16,10 @@ from botocore.exceptions import ClientError
 
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState, WaitKind
 from chalicelib.stores import aws_clients
+from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page
 
 OPEN_WAIT_PARTITION = "OPEN_WAIT"
+_BATCH_GET_LIMIT = 100
 _ANSWER_ATTRIBUTES = {
     WaitKind.ACKNOWLEDGEMENT: ("acknowledged_at", "acknowledgement"),
     WaitKind.ACTION_REPORT: ("action_reported_at", "action_report"),
@@ -237,6 +239,38 @@ class DispatchStore:
         found = [self.get(ref) for ref in refs]
         return [dispatch for dispatch in found if dispatch is not None]
 
+    def get_many(self, refs: list[DispatchRef]) -> list[Dispatch | None]:
+        """The dispatches ``refs`` name, in that order (None where absent), in few reads."""
+        found: dict[DispatchRef, Dispatch] = {}
+        for start in range(0, len(refs), _BATCH_GET_LIMIT):
+            keys = [_key(ref) for ref in dict.fromkeys(refs[start : start + _BATCH_GET_LIMIT])]
+            request: Any = {self._table: {"Keys": keys, "ConsistentRead": True}}
+            while request:
+                response = self._db.batch_get_item(RequestItems=request)
+                for item in response["Responses"].get(self._table, []):
+                    dispatch = _dispatch_from_item(item)
+                    found[dispatch.ref] = dispatch
+                request = response.get("UnprocessedKeys") or None
+        return [found.get(ref) for ref in refs]
+
+    def inbox_page(
+        self, platform_id: str, request: PageRequest, states: set[DispatchState] | None = None
+    ) -> Page[Dispatch]:
+        """A page of the platform's inbox, newest first (``GSI1``, see index_pages.py);
+        ``states`` keeps only dispatches in those states."""
+
+        def load(sort_keys: list[str]) -> list[Dispatch | None]:
+            return self.get_many([_ref_from_inbox_sort_key(platform_id, k) for k in sort_keys])
+
+        return gsi1_page(
+            self._table,
+            f"INBOX#{platform_id}",
+            request,
+            table_key=lambda sort_key: _key(_ref_from_inbox_sort_key(platform_id, sort_key)),
+            load=load,
+            keep=lambda dispatch: states is None or dispatch.state in states,
+        )
+
     def inbox(self, platform_id: str, limit: int = 100) -> list[Dispatch]:
         response = self._db.query(
             TableName=self._table,
@@ -257,8 +291,12 @@ def _ref_from_sort_key(sort_key: str) -> DispatchRef:
 
 
 def _ref_from_inbox_key(item: dict[str, Any]) -> DispatchRef:
-    _, notice_id, version = item["GSI1SK"]["S"].split("#")
     platform_id = item["GSI1PK"]["S"].removeprefix("INBOX#")
+    return _ref_from_inbox_sort_key(platform_id, item["GSI1SK"]["S"])
+
+
+def _ref_from_inbox_sort_key(platform_id: str, sort_key: str) -> DispatchRef:
+    _, notice_id, version = sort_key.split("#")
     return DispatchRef(notice_id, int(version.removeprefix("v")), platform_id)
 
 

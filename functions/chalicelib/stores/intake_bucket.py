@@ -15,7 +15,9 @@ from chalicelib.stores import aws_clients
 INCOMING_PREFIX = "incoming/"
 RESULTS_PREFIX = "results/"
 FORMAT_METADATA_KEY = "psx-format"
-_REGULATOR_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+# Also the rule for regulator ids in API keys (chalicelib/api/principal.py).
+REGULATOR_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
+_REGULATOR_ID = re.compile(REGULATOR_ID_PATTERN)
 
 
 class NotAnIntakeKey(ValueError):

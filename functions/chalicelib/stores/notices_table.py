@@ -19,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
 from chalicelib.stores import aws_clients
+from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page
 
 _MAX_WRITE_ATTEMPTS = 5
 _BATCH_GET_LIMIT = 100
@@ -42,6 +43,14 @@ class CurrentState:
     regulator_id: str
     source_reference: str
     lifecycle_started: bool
+
+
+@dataclass(frozen=True)
+class NoticeSummary:
+    """A line of a regulator's list: the current state and when it last changed."""
+
+    state: CurrentState
+    updated_at: datetime
 
 
 @dataclass(frozen=True)
@@ -135,7 +144,35 @@ class NoticeStore:
 
     def current_states(self, notice_ids: list[str]) -> dict[str, CurrentState]:
         """META of many notices in few reads (BatchGetItem); absent ids are not stored."""
-        states: dict[str, CurrentState] = {}
+        return {
+            notice_id: _state_from_meta(item) for notice_id, item in self._metas(notice_ids).items()
+        }
+
+    def page_for_regulator(
+        self, regulator_id: str, request: PageRequest, statuses: set[NoticeStatus] | None = None
+    ) -> Page[NoticeSummary]:
+        """A page of the regulator's notices, most recently changed first (``GSI1``, see
+        index_pages.py); ``statuses`` keeps only notices in those states."""
+
+        def load(sort_keys: list[str]) -> list[NoticeSummary | None]:
+            notice_ids = [_notice_of_sort_key(sort_key) for sort_key in sort_keys]
+            metas = self._metas(notice_ids)
+            return [_summary(metas[n]) if n in metas else None for n in notice_ids]
+
+        return gsi1_page(
+            self._table,
+            f"REGULATOR#{regulator_id}",
+            request,
+            table_key=lambda sort_key: {
+                "PK": _notice_pk(_notice_of_sort_key(sort_key)),
+                "SK": _s("META"),
+            },
+            load=load,
+            keep=lambda summary: statuses is None or summary.state.status in statuses,
+        )
+
+    def _metas(self, notice_ids: list[str]) -> dict[str, dict[str, Any]]:
+        metas: dict[str, dict[str, Any]] = {}
         unique = list(dict.fromkeys(notice_ids))
         for start in range(0, len(unique), _BATCH_GET_LIMIT):
             keys = [
@@ -146,10 +183,9 @@ class NoticeStore:
             while request:
                 response = self._db.batch_get_item(RequestItems=request)
                 for item in response["Responses"].get(self._table, []):
-                    state = _state_from_meta(item)
-                    states[state.notice_id] = state
+                    metas[item["notice_id"]["S"]] = item
                 request = response.get("UnprocessedKeys") or None
-        return states
+        return metas
 
     def current_state(self, notice_id: str) -> CurrentState | None:
         meta = self._get_meta(notice_id)
@@ -323,6 +359,16 @@ def _state_from_meta(item: dict[str, Any]) -> CurrentState:
         source_reference=item["source_reference"]["S"],
         lifecycle_started=item.get("lifecycle_started_version", {}).get("N") == str(version),
     )
+
+
+def _notice_of_sort_key(sort_key: str) -> str:
+    """``GSI1SK`` of a regulator's notice is ``<received-at>#<notice-id>``."""
+    return sort_key.rsplit("#", 1)[1]
+
+
+def _summary(item: dict[str, Any]) -> NoticeSummary:
+    updated_at = datetime.fromisoformat(item["updated_at"]["S"]).astimezone(UTC)
+    return NoticeSummary(_state_from_meta(item), updated_at)
 
 
 def _outcome_for(notice: Notice) -> SaveOutcome:

@@ -31,20 +31,28 @@ def read(text: str) -> RawFile:
     unknown: dict[str, None] = {}  # ordered set of unknown keys across items
 
     def fill(record: RawRecord, item: dict[str, Any]) -> None:
-        fields: dict[str, JsonText] = {}
-        for key, value in _flat_items(item):
-            field = _field_for(key)
-            if field is None:
-                unknown[key] = None
-                continue
-            try:
-                fields[field] = _merged(fields.get(field), _text_value(value))
-            except _NotText as wrong:
-                record.problems.append(Problem(field, "not_text", f"{key}: {wrong}"))
-        record.fields.update(fields)
+        unknown.update(dict.fromkeys(fill_record(record, item)))
 
     records = records_from_items(load_json_items(text), fill)
     return RawFile(records=records, unknown_fields=list(unknown))
+
+
+def fill_record(record: RawRecord, item: dict[str, Any]) -> list[str]:
+    """Map one canonical JSON object onto ``record``'s fields; returns the keys it does not
+    know. Shared by notice files and the HTTPS API (``POST /v1/notices``)."""
+    unknown: list[str] = []
+    fields: dict[str, JsonText] = {}
+    for key, value in _flat_items(item):
+        field = _field_for(key)
+        if field is None:
+            unknown.append(key)
+            continue
+        try:
+            fields[field] = _merged(fields.get(field), _text_value(value))
+        except _NotText as wrong:
+            record.problems.append(Problem(field, "not_text", f"{key}: {wrong}"))
+    record.fields.update(fields)
+    return unknown
 
 
 class _NotText(ValueError):

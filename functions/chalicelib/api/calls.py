@@ -1,0 +1,78 @@
+"""What an operation's logic receives (a validated call) and returns (a reply)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from chalicelib.api.principal import Principal
+from chalicelib.api.problems import FieldError, invalid, not_found
+from chalicelib.api.services import ApiServices
+
+M = TypeVar("M", bound=BaseModel)
+
+NOTICE_ID_PATTERN = r"^ntc-[0-9a-f]{24}$"
+_NOTICE_ID = re.compile(NOTICE_ID_PATTERN)
+
+
+@dataclass(frozen=True)
+class ApiCall:
+    principal: Principal
+    now: datetime
+    notice_id: str | None = None
+    query: BaseModel | None = None
+    body: BaseModel | None = None
+
+    def body_as(self, model: type[M]) -> M:
+        assert isinstance(self.body, model), f"{self.body!r} is not a {model.__name__}"
+        return self.body
+
+    def query_as(self, model: type[M]) -> M:
+        assert isinstance(self.query, model), f"{self.query!r} is not a {model.__name__}"
+        return self.query
+
+    @property
+    def notice(self) -> str:
+        """The ``{notice_id}`` of the path; an id that cannot exist is simply not found."""
+        if self.notice_id is None or not _NOTICE_ID.match(self.notice_id):
+            raise not_found("such notice")
+        return self.notice_id
+
+
+@dataclass(frozen=True)
+class Reply:
+    body: BaseModel
+    status: int = 200
+    location: str | None = None
+
+
+Handler = Callable[[ApiCall, ApiServices], Reply]
+
+
+def encode_cursor(sort_key: str | None) -> str | None:
+    if sort_key is None:
+        return None
+    return base64.urlsafe_b64encode(sort_key.encode("utf-8")).decode("ascii").rstrip("=")
+
+
+def decode_cursor(cursor: str | None, shape: re.Pattern[str]) -> str | None:
+    """The sort key a cursor carries, checked against the shape of that list's keys (a
+    forged cursor can only move within the caller's own list, never out of it)."""
+    if cursor is None:
+        return None
+    try:
+        sort_key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        sort_key = ""
+    if not shape.match(sort_key):
+        raise invalid(
+            [FieldError(detail="not a cursor this list gave", code="cursor", parameter="cursor")]
+        )
+    return sort_key

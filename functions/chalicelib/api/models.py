@@ -1,0 +1,359 @@
+"""The API's request and response bodies. The OpenAPI document is generated from these
+(``openapi.py``), and requests are validated by them: one definition of the contract.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    NonNegativeInt,
+    field_validator,
+    model_validator,
+)
+
+from chalicelib.api.notice_submission import NoticeSubmission
+from chalicelib.api.problems import FieldError
+from chalicelib.dispatch.model import DispatchState, WaitKind
+from chalicelib.notices.model import NoticeContent, NoticeKind, NoticeStatus
+from chalicelib.platforms.model import Email, Jurisdiction, Language
+from chalicelib.stores.notices_table import SaveOutcome
+
+MAX_LISTINGS = 1000
+MAX_PARTIES = 1000
+PAGE_LIMIT_DEFAULT = 50
+PAGE_LIMIT_MAX = 100
+
+Id = Annotated[str, Field(min_length=1, max_length=200)]
+Note = Annotated[str, Field(max_length=2000)]
+
+
+def _http_url(value: str) -> str:
+    if not value.startswith(("https://", "http://")) or any(c.isspace() for c in value):
+        raise ValueError("must be an http(s) URL without spaces")
+    return value
+
+
+HttpUrl = Annotated[str, Field(min_length=8, max_length=2000), AfterValidator(_http_url)]
+
+
+class _Request(BaseModel):
+    # The API's one rule for unknown fields: rejected with a 400 naming each one. Ignoring
+    # them would let a misspelt optional field vanish without anyone noticing.
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class _Response(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# -- query parameters --------------------------------------------------------------------
+
+
+class _PageQuery(_Request):
+    since: AwareDatetime | None = Field(
+        default=None, description="Only what arrived at or after this time (ISO 8601, with zone)."
+    )
+    limit: int = Field(default=PAGE_LIMIT_DEFAULT, ge=1, le=PAGE_LIMIT_MAX)
+    cursor: str | None = Field(
+        default=None, max_length=200, description="next_cursor of the previous page."
+    )
+
+
+class InboxQuery(_PageQuery):
+    status: DispatchState | None = Field(default=None, description="Only dispatches in this state.")
+
+
+class NoticesQuery(_PageQuery):
+    status: NoticeStatus | None = Field(default=None, description="Only notices in this state.")
+
+
+# -- platform requests -------------------------------------------------------------------
+
+
+class _AnswersVersion(_Request):
+    version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The notice version answered; default: the latest one sent to you.",
+    )
+
+
+class Acknowledgement(_AnswersVersion):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"reference": "TICKET-4711", "note": "Searching for listings"}]
+        }
+    )
+
+    reference: Id | None = Field(default=None, description="Your own case or ticket id.")
+    note: Note | None = None
+
+
+class ListingAction(StrEnum):
+    REMOVED = "removed"
+    ACCESS_DISABLED = "access_disabled"
+    WARNING_SHOWN = "warning_shown"
+    NO_MATCH = "no_match"
+
+
+class Listing(_Request):
+    listing_id: Id
+    url: HttpUrl
+    title: Annotated[str, Field(min_length=1, max_length=1000)]
+    seller_id: Id
+    action: ListingAction = Field(
+        description="removed, access_disabled, warning_shown, or no_match (checked: not the "
+        "product of the notice)."
+    )
+    acted_at: AwareDatetime = Field(description="When the action took effect.")
+    evidence_ref: Annotated[str, Field(max_length=1000)] | None = Field(
+        default=None, description="Where your evidence is kept: a case id, a screenshot URL."
+    )
+
+
+class ActionReport(_AnswersVersion):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "listings": [
+                        {
+                            "listing_id": "L-1001",
+                            "url": "https://market.example/item/1001",
+                            "title": "Magnetic building blocks, 100 pieces",
+                            "seller_id": "S-77",
+                            "action": "removed",
+                            "acted_at": "2025-05-02T09:30:00Z",
+                            "evidence_ref": "case-4711/screenshot-1.png",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    listings: list[Listing] = Field(
+        max_length=MAX_LISTINGS,
+        description="Every listing identified; an empty list reports that none was found.",
+    )
+    note: Note | None = None
+
+    @field_validator("listings")
+    @classmethod
+    def _listings_are_unique(cls, listings: list[Listing]) -> list[Listing]:
+        ids = [listing.listing_id for listing in listings]
+        if len(ids) != len(set(ids)):
+            raise ValueError("each listing_id may appear once")
+        return listings
+
+
+class Seller(_Request):
+    seller_id: Id
+    name: Annotated[str, Field(max_length=500)] | None = None
+    email: Email
+    language: Language | None = None
+    listing_ids: list[Id] = Field(min_length=1, max_length=MAX_LISTINGS)
+
+
+class Buyer(_Request):
+    buyer_ref: Id = Field(description="Your pseudonymous id of the buyer.")
+    email: Email
+    language: Language | None = None
+    country: Jurisdiction | None = None
+    listing_id: Id | None = None
+    purchased_on: date | None = None
+
+
+class SelfNotified(_Request):
+    sellers: NonNegativeInt = 0
+    buyers: NonNegativeInt = 0
+
+
+class AffectedParties(_AnswersVersion):
+    """One batch of affected parties; send as many batches as needed."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "sellers": [
+                        {
+                            "seller_id": "S-77",
+                            "email": "seller@shop.example",
+                            "listing_ids": ["L-1001"],
+                        }
+                    ],
+                    "buyers": [
+                        {"buyer_ref": "B-9", "email": "buyer@mail.example", "language": "ko"}
+                    ],
+                    "notified_by_platform": {"sellers": 0, "buyers": 120},
+                }
+            ]
+        }
+    )
+
+    sellers: list[Seller] = Field(
+        default_factory=list, max_length=MAX_PARTIES, description="Sellers for us to notify."
+    )
+    buyers: list[Buyer] = Field(
+        default_factory=list, max_length=MAX_PARTIES, description="Buyers for us to notify."
+    )
+    notified_by_platform: SelfNotified | None = Field(
+        default=None, description="How many you notify yourselves (counts only)."
+    )
+
+    @model_validator(mode="after")
+    def _says_something(self) -> AffectedParties:
+        if not (self.sellers or self.buyers or self.notified_by_platform):
+            raise ValueError("give sellers, buyers, or notified_by_platform")
+        return self
+
+
+class WebhookTest(_Request):
+    """No fields: the test message goes to your registered webhook URL."""
+
+
+# -- regulator requests ------------------------------------------------------------------
+
+
+class Withdrawal(_Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"reason": "The manufacturer's tests were confirmed wrong"}]
+        }
+    )
+
+    reason: Note | None = None
+
+
+class Amendment(_Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"changes": {"remedy": "Full refund at any store"}, "reason": "Remedy agreed"}
+            ]
+        }
+    )
+
+    changes: NoticeSubmission = Field(  # type: ignore[valid-type]  # a generated model
+        description="The fields that change (null clears one); the rest stays as it is."
+    )
+    reason: Note | None = None
+
+
+# -- responses ---------------------------------------------------------------------------
+
+
+class Deadlines(_Response):
+    acknowledgement: datetime | None
+    action_report: datetime | None
+
+
+class DispatchView(_Response):
+    """One notice version sent to one platform, and what that platform answered."""
+
+    platform_id: str
+    version: int
+    status: DispatchState
+    withdrawal: bool = Field(description="This version withdraws the notice: nothing is owed.")
+    dispatched_at: datetime
+    deadlines: Deadlines
+    acknowledged_at: datetime | None
+    action_reported_at: datetime | None
+
+
+class InboxEntry(_Response):
+    notice_id: str
+    version: int
+    regulator_id: str
+    kind: NoticeKind
+    jurisdiction: str
+    dispatch: DispatchView
+
+
+class InboxPage(_Response):
+    items: list[InboxEntry]
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null: done.")
+
+
+class NoticeView(_Response):
+    notice_id: str
+    version: int
+    status: NoticeStatus
+    regulator_id: str
+    received_at: datetime
+    content: NoticeContent
+    dispatches: list[DispatchView] = Field(
+        description="A platform sees its own dispatches; the regulator sees every platform's."
+    )
+
+
+class NoticeLine(_Response):
+    notice_id: str
+    version: int
+    status: NoticeStatus
+    source_reference: str
+    updated_at: datetime
+
+
+class NoticesPage(_Response):
+    items: list[NoticeLine]
+    next_cursor: str | None
+
+
+class TimelineEntry(_Response):
+    at: datetime
+    kind: str
+    actor: str
+    platform_id: str | None
+    details: dict[str, Any]
+
+
+class Timeline(_Response):
+    notice_id: str
+    events: list[TimelineEntry]
+
+
+class AnswerReceipt(_Response):
+    notice_id: str
+    version: int
+    answer: WaitKind
+    recorded_at: datetime
+    deadline: datetime | None
+    late: bool
+    late_working_days: int
+
+
+class AffectedPartiesReceipt(_Response):
+    notice_id: str
+    version: int
+    batch_id: str
+    sellers: int
+    buyers: int
+    notified_by_platform: SelfNotified | None
+    received_at: datetime
+
+
+class NoticeReceipt(_Response):
+    notice_id: str
+    version: int
+    status: NoticeStatus
+    outcome: SaveOutcome = Field(description="unchanged: the same content was already current.")
+    warnings: list[FieldError]
+
+
+class WebhookTestResult(_Response):
+    delivered: bool
+    webhook_id: str
+    url: str
+    status_code: int | None
+    elapsed_ms: int | None
+    error: str | None

@@ -1,0 +1,205 @@
+"""Every operation of the API: who may call it, what it takes and returns, what runs.
+
+``http.handle`` enforces this table and ``openapi.py`` documents it, so the contract and
+the behaviour cannot drift apart; functions/app.py routes each path to its operation
+(tests/api check that the routes and this table agree).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pydantic import BaseModel
+
+from chalicelib.api import platform_api, regulator_api
+from chalicelib.api.calls import ApiCall, Handler, Reply
+from chalicelib.api.models import (
+    Acknowledgement,
+    ActionReport,
+    AffectedParties,
+    AffectedPartiesReceipt,
+    Amendment,
+    AnswerReceipt,
+    InboxPage,
+    InboxQuery,
+    NoticeReceipt,
+    NoticesPage,
+    NoticesQuery,
+    NoticeView,
+    Timeline,
+    WebhookTest,
+    WebhookTestResult,
+    Withdrawal,
+)
+from chalicelib.api.notice_submission import NoticeSubmission
+from chalicelib.api.principal import PrincipalKind
+from chalicelib.api.services import ApiServices
+
+PLATFORMS = frozenset({PrincipalKind.PLATFORM})
+REGULATORS = frozenset({PrincipalKind.REGULATOR})
+EVERYONE = PLATFORMS | REGULATORS
+
+
+@dataclass(frozen=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    summary: str
+    principals: frozenset[PrincipalKind]
+    handler: Handler
+    response: type[BaseModel]
+    status: int = 200
+    body: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None
+    description: str = ""
+    # Other successful answers with the same body, and what they mean.
+    also: tuple[tuple[int, str], ...] = ()
+
+    @property
+    def writes(self) -> bool:
+        return self.method == "POST"
+
+
+def _get_notice(call: ApiCall, services: ApiServices) -> Reply:
+    if call.principal.kind is PrincipalKind.PLATFORM:
+        return platform_api.get_notice(call, services)
+    return regulator_api.get_notice(call, services)
+
+
+_NOTICE = "/v1/notices/{notice_id}"
+_UNCHANGED = ((200, "Nothing changed: this content is already the current version."),)
+
+OPERATIONS: dict[str, Operation] = {
+    operation.operation_id: operation
+    for operation in (
+        Operation(
+            "listInbox",
+            "GET",
+            "/v1/inbox",
+            "Your notices, newest first",
+            PLATFORMS,
+            platform_api.list_inbox,
+            InboxPage,
+            query=InboxQuery,
+            description="One entry per notice version sent to you. Pages are stable while "
+            "notices arrive: follow next_cursor until it is null.",
+        ),
+        Operation(
+            "getNotice",
+            "GET",
+            _NOTICE,
+            "A notice and its dispatches",
+            EVERYONE,
+            _get_notice,
+            NoticeView,
+            description="A platform gets the latest version sent to it and its own "
+            "dispatches; the regulator gets the current version and every platform's.",
+        ),
+        Operation(
+            "acknowledge",
+            "POST",
+            f"{_NOTICE}/acknowledgement",
+            "Acknowledge a notice",
+            PLATFORMS,
+            platform_api.acknowledge,
+            AnswerReceipt,
+            status=201,
+            body=Acknowledgement,
+            description="Recorded once; after the deadline it is accepted and marked late.",
+        ),
+        Operation(
+            "reportActions",
+            "POST",
+            f"{_NOTICE}/actions",
+            "Report the listings found and what was done to each",
+            PLATFORMS,
+            platform_api.report_actions,
+            AnswerReceipt,
+            status=201,
+            body=ActionReport,
+            description="Recorded once (it also acknowledges the notice); after the deadline "
+            "it is accepted and marked late.",
+        ),
+        Operation(
+            "reportAffectedParties",
+            "POST",
+            f"{_NOTICE}/affected-parties",
+            "Report sellers and buyers to notify, or how many you notify yourselves",
+            PLATFORMS,
+            platform_api.report_affected_parties,
+            AffectedPartiesReceipt,
+            status=201,
+            body=AffectedParties,
+            description="Send as many batches as needed (each at most 1000 of each).",
+        ),
+        Operation(
+            "testWebhook",
+            "POST",
+            "/v1/webhook-test",
+            "Send a signed test message to your webhook",
+            PLATFORMS,
+            platform_api.test_webhook,
+            WebhookTestResult,
+            body=WebhookTest,
+        ),
+        Operation(
+            "submitNotice",
+            "POST",
+            "/v1/notices",
+            "Send one notice",
+            REGULATORS,
+            regulator_api.submit_notice,
+            NoticeReceipt,
+            status=201,
+            body=NoticeSubmission,
+            description="Validated like a row of a notice file. The same source_reference "
+            "again makes a new version (200 and outcome unchanged when nothing changed).",
+            also=_UNCHANGED,
+        ),
+        Operation(
+            "listNotices",
+            "GET",
+            "/v1/notices",
+            "Your notices, most recently changed first",
+            REGULATORS,
+            regulator_api.list_notices,
+            NoticesPage,
+            query=NoticesQuery,
+        ),
+        Operation(
+            "getTimeline",
+            "GET",
+            f"{_NOTICE}/timeline",
+            "Everything that happened to a notice, every platform's answers included",
+            REGULATORS,
+            regulator_api.get_timeline,
+            Timeline,
+        ),
+        Operation(
+            "withdrawNotice",
+            "POST",
+            f"{_NOTICE}/withdrawal",
+            "Withdraw a notice",
+            REGULATORS,
+            regulator_api.withdraw,
+            NoticeReceipt,
+            status=201,
+            body=Withdrawal,
+            description="A new version that ends what platforms still owe and tells them.",
+        ),
+        Operation(
+            "amendNotice",
+            "POST",
+            f"{_NOTICE}/amendment",
+            "Amend a notice",
+            REGULATORS,
+            regulator_api.amend,
+            NoticeReceipt,
+            status=201,
+            body=Amendment,
+            description="A new version with the changed fields; platforms answer it anew.",
+            also=_UNCHANGED,
+        ),
+    )
+}

@@ -1,0 +1,197 @@
+"""What a regulator does through the API: send, list, read, amend and withdraw its
+notices, and follow every platform's answers on a notice's timeline.
+
+A regulator sees only its own notices: any other notice id is simply not found.
+New versions take the path intake takes: store the version, then start its lifecycle.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC
+from typing import Any
+
+from chalicelib.api.calls import ApiCall, Reply, decode_cursor, encode_cursor
+from chalicelib.api.models import (
+    Amendment,
+    NoticeLine,
+    NoticeReceipt,
+    NoticesPage,
+    NoticesQuery,
+    Timeline,
+    Withdrawal,
+)
+from chalicelib.api.notice_submission import (
+    amended_record,
+    raw_record,
+    submitted_fields,
+    validated_content,
+)
+from chalicelib.api.problems import FieldError, conflict, invalid, not_found
+from chalicelib.api.services import ApiServices
+from chalicelib.api.views import notice_view, timeline_entry
+from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
+from chalicelib.stores.index_pages import PageRequest
+from chalicelib.stores.notices_table import CurrentState, SaveOutcome, TimelineEvent
+
+NOTICES_SORT_KEY = re.compile(r"^\d{4}-\d\d-\d\dT[0-9:.+-]{8,32}#ntc-[0-9a-f]{24}$")
+SOURCE_FORMAT = "api"
+
+
+def submit_notice(call: ApiCall, services: ApiServices) -> Reply:
+    assert call.body is not None
+    record = raw_record(submitted_fields(call.body))
+    content, warnings = validated_content(record, services.settings, call.principal.id)
+    known = services.lifecycle.notices.current_state(_notice_id_of(call, content))
+    return _store(call, services, content, warnings, known)
+
+
+def list_notices(call: ApiCall, services: ApiServices) -> Reply:
+    query = call.query_as(NoticesQuery)
+    page = services.lifecycle.notices.page_for_regulator(
+        call.principal.id,
+        PageRequest(
+            limit=query.limit,
+            since=query.since.astimezone(UTC).isoformat() if query.since else None,
+            after=decode_cursor(query.cursor, NOTICES_SORT_KEY),
+        ),
+        statuses={query.status} if query.status else None,
+    )
+    lines = [
+        NoticeLine(
+            notice_id=summary.state.notice_id,
+            version=summary.state.version,
+            status=summary.state.status,
+            source_reference=summary.state.source_reference,
+            updated_at=summary.updated_at,
+        )
+        for summary in page.items
+    ]
+    return Reply(NoticesPage(items=lines, next_cursor=encode_cursor(page.next_after)))
+
+
+def get_notice(call: ApiCall, services: ApiServices) -> Reply:
+    """The current version, with every platform's dispatches of every version."""
+    _, notice = _own_notice(call, services)
+    dispatches = services.lifecycle.dispatches.for_notice(notice.notice_id)
+    return Reply(notice_view(notice, dispatches))
+
+
+def get_timeline(call: ApiCall, services: ApiServices) -> Reply:
+    state = _own_state(call, services)
+    events = services.lifecycle.notices.timeline(state.notice_id)
+    return Reply(
+        Timeline(notice_id=state.notice_id, events=[timeline_entry(event) for event in events])
+    )
+
+
+def withdraw(call: ApiCall, services: ApiServices) -> Reply:
+    request = call.body_as(Withdrawal)
+    state, notice = _own_notice(call, services)
+    if notice.status is NoticeStatus.WITHDRAWN:
+        raise conflict(
+            "already-withdrawn", "Already withdrawn", f"version {notice.version} withdrew it"
+        )
+    content = notice.content.model_copy(update={"withdrawn": True})
+    return _store(call, services, content, [], state, ("withdrawal", {"reason": request.reason}))
+
+
+def amend(call: ApiCall, services: ApiServices) -> Reply:
+    request = call.body_as(Amendment)
+    changes = submitted_fields(request.changes)
+    if "status" in changes:
+        raise invalid(
+            [
+                FieldError(
+                    detail="use POST /v1/notices/{notice_id}/withdrawal to withdraw a notice",
+                    code="not_amendable",
+                    pointer="#/changes/status",
+                )
+            ]
+        )
+    state, notice = _own_notice(call, services)
+    if notice.status is NoticeStatus.WITHDRAWN:
+        raise conflict("notice-withdrawn", "The notice was withdrawn", "send a new notice instead")
+    record = amended_record(notice.content, changes)
+    content, warnings = validated_content(
+        record, services.settings, call.principal.id, under=("changes",)
+    )
+    if content.source_reference != notice.content.source_reference:
+        raise invalid(
+            [
+                FieldError(
+                    detail="the source reference names the notice: it cannot change",
+                    code="not_amendable",
+                    pointer="#/changes/source_reference",
+                )
+            ]
+        )
+    details = {"reason": request.reason, "fields": sorted(changes)}
+    return _store(call, services, content, warnings, state, ("amendment", details))
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _own_state(call: ApiCall, services: ApiServices) -> CurrentState:
+    state = services.lifecycle.notices.current_state(call.notice)
+    if state is None or state.regulator_id != call.principal.id:
+        raise not_found("such notice")
+    return state
+
+
+def _own_notice(call: ApiCall, services: ApiServices) -> tuple[CurrentState, Notice]:
+    state = _own_state(call, services)
+    notice = services.lifecycle.notices.get_version(state.notice_id, state.version)
+    if notice is None:
+        raise not_found("such notice")
+    return state, notice
+
+
+def _notice_id_of(call: ApiCall, content: NoticeContent) -> str:
+    return notice_id_for(call.principal.id, content.source_reference)
+
+
+def _store(
+    call: ApiCall,
+    services: ApiServices,
+    content: NoticeContent,
+    warnings: list[FieldError],
+    known: CurrentState | None,
+    request: tuple[str, dict[str, Any]] | None = None,
+) -> Reply:
+    """Store ``content`` as the next version and start its lifecycle (as intake does)."""
+    notices = services.lifecycle.notices
+    saved = notices.save(
+        content,
+        regulator_id=call.principal.id,
+        source_format=SOURCE_FORMAT,
+        source_file=None,
+        received_at=call.now,
+        known=known,
+    )
+    state = saved.current
+    changed = saved.outcome is not SaveOutcome.UNCHANGED
+    if changed and request is not None:
+        kind, details = request
+        notices.append_event(
+            TimelineEvent(
+                state.notice_id,
+                f"v{state.version:06d}#{kind}_requested",
+                f"{kind}_requested",
+                call.now,
+                str(call.principal),
+                details,
+            )
+        )
+    if not state.lifecycle_started:
+        # Also when unchanged: a start lost to a crash after the save is made good here.
+        services.starter.start(state)
+    receipt = NoticeReceipt(
+        notice_id=state.notice_id,
+        version=state.version,
+        status=state.status,
+        outcome=saved.outcome,
+        warnings=warnings,
+    )
+    return Reply(receipt, status=201 if changed else 200, location=f"/v1/notices/{state.notice_id}")

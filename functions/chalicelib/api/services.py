@@ -1,0 +1,35 @@
+"""Everything the API's logic uses, built per request from settings (clients are cached)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chalicelib.dispatch.services import LifecycleServices, lifecycle_services
+from chalicelib.settings import Settings
+from chalicelib.stores.affected_parties_table import AffectedPartiesStore
+from chalicelib.stores.api_keys_table import ApiKeyStore
+from chalicelib.stores.idempotency_keys import IdempotencyKeyStore
+from chalicelib.workflow.lifecycle import LifecycleStarter
+
+
+@dataclass(frozen=True)
+class ApiServices:
+    settings: Settings
+    lifecycle: LifecycleServices
+    starter: LifecycleStarter
+    idempotency: IdempotencyKeyStore
+    affected_parties: AffectedPartiesStore
+
+
+def api_services(settings: Settings) -> ApiServices:
+    return ApiServices(
+        settings=settings,
+        lifecycle=lifecycle_services(settings),
+        starter=LifecycleStarter(settings.lifecycle_state_machine_arn),
+        idempotency=IdempotencyKeyStore(settings.table_name),
+        affected_parties=AffectedPartiesStore(settings.table_name),
+    )
+
+
+def api_key_store(settings: Settings) -> ApiKeyStore:
+    return ApiKeyStore(settings.table_name)

@@ -1,0 +1,48 @@
+"""Domain objects as the API shows them."""
+
+from __future__ import annotations
+
+from chalicelib.api.models import Deadlines, DispatchView, NoticeView, TimelineEntry
+from chalicelib.dispatch.model import Dispatch
+from chalicelib.notices.model import Notice
+from chalicelib.stores.notices_table import TimelineEvent
+
+
+def dispatch_view(dispatch: Dispatch) -> DispatchView:
+    return DispatchView(
+        platform_id=dispatch.ref.platform_id,
+        version=dispatch.ref.version,
+        status=dispatch.state,
+        withdrawal=dispatch.withdrawal,
+        dispatched_at=dispatch.created_at,
+        deadlines=Deadlines(
+            acknowledgement=dispatch.acknowledgement_deadline,
+            action_report=dispatch.action_deadline,
+        ),
+        acknowledged_at=dispatch.acknowledged_at,
+        action_reported_at=dispatch.action_reported_at,
+    )
+
+
+def notice_view(notice: Notice, dispatches: list[Dispatch]) -> NoticeView:
+    ordered = sorted(dispatches, key=lambda d: (d.ref.version, d.ref.platform_id))
+    return NoticeView(
+        notice_id=notice.notice_id,
+        version=notice.version,
+        status=notice.status,
+        regulator_id=notice.regulator_id,
+        received_at=notice.received_at,
+        content=notice.content,
+        dispatches=[dispatch_view(dispatch) for dispatch in ordered],
+    )
+
+
+def timeline_entry(event: TimelineEvent) -> TimelineEntry:
+    platform_id = event.details.get("platform_id")
+    return TimelineEntry(
+        at=event.at,
+        kind=event.kind,
+        actor=event.actor,
+        platform_id=platform_id if isinstance(platform_id, str) else None,
+        details=event.details,
+    )

@@ -1,0 +1,64 @@
+"""Data access for the affected sellers and buyers a platform reports, in the single table.
+
+Each report is a batch (a platform with many buyers sends several), kept in the notice's
+partition: PK ``NOTICE#<id>``, SK ``AFFECTED#v000001#<platform>#<batch-id>``, ``body``
+the batch as JSON. It holds personal data (contact addresses), so it stays out of the
+timeline, which regulators read; the timeline gets the counts only.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from chalicelib.dispatch.model import DispatchRef
+from chalicelib.stores import aws_clients
+from chalicelib.stores.dispatches_table import sortable_time
+
+
+def _s(value: str) -> dict[str, str]:
+    return {"S": value}
+
+
+def _prefix(ref: DispatchRef) -> str:
+    return f"AFFECTED#v{ref.version:06d}#{ref.platform_id}#"
+
+
+class AffectedPartiesStore:
+    def __init__(self, table_name: str) -> None:
+        self._table = table_name
+        self._db = aws_clients.dynamodb()
+
+    def add(self, ref: DispatchRef, batch_id: str, body: dict[str, Any], at: datetime) -> None:
+        self._db.put_item(
+            TableName=self._table,
+            Item={
+                "PK": _s(f"NOTICE#{ref.notice_id}"),
+                "SK": _s(_prefix(ref) + batch_id),
+                "received_at": _s(sortable_time(at)),
+                "body": _s(json.dumps(body, sort_keys=True, ensure_ascii=False)),
+            },
+            # Batch ids are drawn fresh for every request: never overwrite one.
+            ConditionExpression="attribute_not_exists(SK)",
+        )
+
+    def for_dispatch(self, ref: DispatchRef) -> list[dict[str, Any]]:
+        """Every batch reported for the dispatch, in the order they arrived."""
+        items: list[dict[str, Any]] = []
+        kwargs: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": {
+                ":pk": _s(f"NOTICE#{ref.notice_id}"),
+                ":prefix": _s(_prefix(ref)),
+            },
+            "ConsistentRead": True,
+        }
+        while True:
+            page = self._db.query(**kwargs)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [json.loads(item["body"]["S"]) for item in items]

@@ -1,0 +1,81 @@
+"""Keyset pages over ``GSI1``, newest first, for the API's lists (inbox, a regulator's notices).
+
+The cursor is the index sort key of the last item a page returned, and the next page
+starts strictly after it. Sort keys begin with a fixed-width time, so the order is
+stable: an item inserted while a client pages never shifts a page boundary, nothing
+that existed when the walk began is skipped, and nothing is returned twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+from chalicelib.stores import aws_clients
+
+T = TypeVar("T")
+TableKey = dict[str, dict[str, str]]
+
+
+@dataclass(frozen=True)
+class PageRequest:
+    limit: int
+    since: str | None = None  # the lowest sort key included
+    after: str | None = None  # the sort key of the previous page's last item
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_after: str | None  # None: this was the last page
+
+
+def gsi1_page(
+    table: str,
+    partition: str,
+    request: PageRequest,
+    table_key: Callable[[str], TableKey],
+    load: Callable[[list[str]], list[T | None]],
+    keep: Callable[[T], bool],
+) -> Page[T]:
+    """One page of the items under ``partition``.
+
+    ``table_key`` rebuilds an item's table key from its sort key (DynamoDB needs it to
+    resume a query), ``load`` reads the items the index keys name (the index holds keys
+    only), ``keep`` filters them; filtered pages read on until they are full.
+    """
+    db = aws_clients.dynamodb()
+    found: list[T] = []
+    after = request.after
+    while True:
+        kwargs: dict[str, Any] = {
+            "TableName": table,
+            "IndexName": "GSI1",
+            "KeyConditionExpression": "GSI1PK = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": partition}},
+            "ScanIndexForward": False,
+            "Limit": request.limit,
+        }
+        if request.since is not None:
+            kwargs["KeyConditionExpression"] += " AND GSI1SK >= :since"
+            kwargs["ExpressionAttributeValues"][":since"] = {"S": request.since}
+        if after is not None:
+            kwargs["ExclusiveStartKey"] = {
+                **table_key(after),
+                "GSI1PK": {"S": partition},
+                "GSI1SK": {"S": after},
+            }
+        page = db.query(**kwargs)
+        sort_keys = [item["GSI1SK"]["S"] for item in page["Items"]]
+        more = "LastEvaluatedKey" in page
+        for index, (sort_key, item) in enumerate(zip(sort_keys, load(sort_keys), strict=True)):
+            if item is None or not keep(item):
+                continue
+            found.append(item)
+            if len(found) == request.limit:
+                exhausted = index == len(sort_keys) - 1 and not more
+                return Page(found, None if exhausted else sort_key)
+        if not more:
+            return Page(found, None)
+        after = page["LastEvaluatedKey"]["GSI1SK"]["S"]
