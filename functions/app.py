@@ -6,7 +6,7 @@ Each handler parses its event, calls domain code in ``chalicelib`` and returns.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, cast
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -22,7 +22,7 @@ from chalice import Chalice, ConvertToMiddleware, Rate  # type: ignore[attr-defi
 from chalice.app import AuthRequest, CloudWatchEvent, Request, Response, SQSEvent
 from pydantic import BaseModel
 
-from chalicelib import idempotency
+from chalicelib import clock, idempotency
 from chalicelib.api import http as api_http
 from chalicelib.api.authorizer import authorizer_response
 from chalicelib.api.services import api_key_store
@@ -47,7 +47,7 @@ app.register_middleware(ConvertToMiddleware(metrics.log_metrics))
 
 
 def _now() -> datetime:
-    return datetime.now(UTC)
+    return clock.now()
 
 
 # -- HTTPS API ------------------------------------------------------------------------------

@@ -3,12 +3,14 @@
 Every step goes through the real entry points: files are put into the intake bucket,
 S3 notifies SQS, the intake Lambda handler ingests them, the lifecycle state machine
 runs for each stored notice version and dispatches it to two simulated marketplaces
-(signed webhooks to local endpoints), which answer on time or late; the scheduled
-deadline check runs at an injected time and escalates the misses.
+(signed webhooks to local endpoints), which answer through the HTTPS API on time or
+late; the scheduled deadline check runs at an injected time and escalates the misses,
+and the regulator reads the outcome through the API.
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -18,8 +20,10 @@ from typing import Any
 import click
 
 from psx import render
-from psx.demo_platforms import DemoPlatform, answer_inbox, demo_platforms
+from psx.api_client import ApiClient
+from psx.demo_platforms import DemoPlatform, answer_inbox, demo_platforms, demo_regulator_key
 from psx.embedded.runtime import ROOT, EmbeddedRuntime
+from psx.embedded.serve import LocalApi
 from psx.notice_status import notice_status
 from psx.target import Target
 from psx.uploads import Upload, upload_notice_file, wait_for_report
@@ -64,17 +68,25 @@ DEMO_UPLOADS = [
 
 def run_demo() -> None:
     click.echo("Starting the embedded exchange (moto: S3, SQS, DynamoDB, Step Functions, SNS)…")
-    with EmbeddedRuntime() as runtime, demo_platforms(runtime.stack_name) as platforms:
+    with (
+        EmbeddedRuntime() as runtime,
+        LocalApi(runtime, access_log=False) as api,
+        demo_platforms(runtime.stack_name) as platforms,
+    ):
+        # The demo tells its own story; the handlers' INFO logs are for CloudWatch.
+        runtime.app.logger.setLevel(logging.WARNING)
+        click.echo(f"HTTPS API on {api.url}")
         for platform in platforms:
             click.echo(
                 f"Registered {platform.name} ({', '.join(platform.jurisdictions)}), "
-                f"webhook {platform.receiver.url}"
+                f"webhook {platform.receiver.url}, API key {platform.api_key[:12]}…"
             )
         reports = _run_intake(runtime)
         runtime.settle()  # every notice pushed to its platforms, waiting for answers
-        _run_platform_responses(runtime, platforms)
+        _run_platform_responses(runtime, api.url, platforms)
         executions = runtime.wait_for_executions(timeout_seconds=300)
         _print_totals(reports, executions)
+        _print_regulator_view(api.url)
         _print_a_timeline(reports)
 
 
@@ -91,7 +103,9 @@ def _run_intake(runtime: EmbeddedRuntime) -> list[dict[str, Any]]:
     return reports
 
 
-def _run_platform_responses(runtime: EmbeddedRuntime, platforms: list[DemoPlatform]) -> None:
+def _run_platform_responses(
+    runtime: EmbeddedRuntime, api_url: str, platforms: list[DemoPlatform]
+) -> None:
     temu, aliexpress = platforms
     now = datetime.now(UTC)
     click.secho("\nMarketplaces", bold=True)
@@ -100,22 +114,29 @@ def _run_platform_responses(runtime: EmbeddedRuntime, platforms: list[DemoPlatfo
             f"  {platform.name} received {len(platform.receiver.deliveries)} signed webhooks "
             f"({len(platform.receiver.rejections)} failed verification)"
         )
+    answered = answer_inbox(ApiClient(api_url, temu.api_key), notify_buyers_ourselves=False)
     click.echo(
-        f"  {temu.name} acknowledges and reports takedowns at once: "
-        f"{answer_inbox(temu.platform_id, now)} notices"
+        f"  {temu.name} pulls its inbox over the HTTPS API and at once acknowledges, reports "
+        f"the listings removed and the seller and buyers to notify: {answered} notices"
     )
     audit_at = now + AUDIT_DELAY
     click.secho(f"\nDeadline check at {audit_at:%Y-%m-%d %H:%M} UTC (psx audit --at)", bold=True)
-    missed = runtime.run_schedules(audit_at)["enforce_deadlines"]["missed"]
-    runtime.settle()  # escalations sent, late waits opened
+    with runtime.clock_at(audit_at):
+        missed = runtime.run_schedules(audit_at)["enforce_deadlines"]["missed"]
+        runtime.settle()  # escalations sent, late waits opened
     click.echo(
         f"  {len(missed)} missed deadlines escalated to the regulators' topic "
         f"({', '.join(sorted({m['platform_id'] for m in missed})) or 'none'})"
     )
     late_at = audit_at + timedelta(days=1)
+    with runtime.clock_at(late_at):
+        answered = answer_inbox(
+            ApiClient(api_url, aliexpress.api_key), notify_buyers_ourselves=True
+        )
+        runtime.settle()  # the late answers resume the workflows, still on the late clock
     click.echo(
-        f"  {aliexpress.name} answers late, on {late_at:%Y-%m-%d}: "
-        f"{answer_inbox(aliexpress.platform_id, late_at)} notices"
+        f"  {aliexpress.name} answers over the HTTPS API late, on {late_at:%Y-%m-%d}, and "
+        f"notifies its buyers itself: {answered} notices"
     )
 
 
@@ -142,6 +163,22 @@ def _print_totals(reports: list[dict[str, Any]], executions: list[dict[str, Any]
         f"  lifecycle executions: {sum(statuses.values())} "
         f"({', '.join(f'{n} {status.lower()}' for status, n in sorted(statuses.items()))})"
     )
+
+
+def _print_regulator_view(api_url: str) -> None:
+    """What the Korean regulator sees of its notices through the API."""
+    kftc = ApiClient(api_url, demo_regulator_key("kftc"))
+    notices = list(kftc.pages("/v1/notices"))
+    answers = Counter(
+        (event["platform_id"], bool(event["details"].get("late_working_days")))
+        for notice in notices
+        for event in kftc.get(f"/v1/notices/{notice['notice_id']}/timeline")["events"]
+        if event["kind"] == "action_report_received"
+    )
+    click.secho("\nThe regulator's view (kftc, GET /v1/notices and their timelines)", bold=True)
+    click.echo(f"  {len(notices)} notices; action reports received:")
+    for (platform_id, late), count in sorted(answers.items()):
+        click.echo(f"    {platform_id}: {count} {'late' if late else 'on time'}")
 
 
 def _print_a_timeline(reports: list[dict[str, Any]]) -> None:

@@ -1,7 +1,7 @@
 """The demo's two marketplaces: simulated webhook endpoints, and how each one behaves.
 
 Temu answers every notice on time; AliExpress stays silent until after its deadlines
-and answers late. They answer through the same domain call the HTTPS API makes.
+and answers late. Both answer through the HTTPS API with their own API keys.
 """
 
 from __future__ import annotations
@@ -10,17 +10,18 @@ import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from typing import Any
 
-from chalicelib.dispatch.model import Dispatch, DispatchState, WaitKind
-from chalicelib.dispatch.services import lifecycle_services
-from chalicelib.dispatch.waits import answer
+from chalicelib import clock
+from chalicelib.api.keys import issue_key
+from chalicelib.api.principal import Principal, PrincipalKind
+from chalicelib.dispatch.model import DispatchState
 from chalicelib.platforms.model import Platform
 from chalicelib.platforms.registration import register_platform
-from chalicelib.settings import load_settings
+from chalicelib.stores.api_keys_table import ApiKeyStore
 from chalicelib.stores.platforms_table import PlatformStore
 from chalicelib.stores.signing_secrets import signing_secret_name
-from psx.polling import wait_until
+from psx.api_client import ApiClient
 from psx.webhook_receiver import WebhookReceiver
 
 
@@ -30,6 +31,7 @@ class DemoPlatform:
     name: str
     jurisdictions: tuple[str, ...]
     receiver: WebhookReceiver
+    api_key: str  # shown once when issued, as `psx keys issue` does
 
 
 MARKETPLACES = (
@@ -44,6 +46,7 @@ def demo_platforms(stack_name: str, count: int = 2) -> Iterator[list[DemoPlatfor
     """The first ``count`` marketplaces (Temu: Korea and the EU; AliExpress, Coupang:
     Korea), registered with live webhook endpoints."""
     store = PlatformStore(os.environ["PSX_TABLE_NAME"])
+    keys = ApiKeyStore(os.environ["PSX_TABLE_NAME"])
     with ExitStack() as stack:
         platforms = []
         for platform_id, name, jurisdictions in MARKETPLACES[:count]:
@@ -60,49 +63,72 @@ def demo_platforms(stack_name: str, count: int = 2) -> Iterator[list[DemoPlatfor
                 ),
             )
             receiver.trust(secret)
-            platforms.append(DemoPlatform(platform_id, name, jurisdictions, receiver))
+            key = issue_key(keys, Principal(PrincipalKind.PLATFORM, platform_id), clock.now())
+            platforms.append(DemoPlatform(platform_id, name, jurisdictions, receiver, key.key))
         yield platforms
 
 
-def answer_inbox(platform_id: str, at: datetime) -> int:
-    """Acknowledge and report the takedown of every open notice in the inbox; returns how many."""
-    services = lifecycle_services(load_settings())
+def demo_regulator_key(regulator_id: str) -> str:
+    principal = Principal(PrincipalKind.REGULATOR, regulator_id)
+    return issue_key(ApiKeyStore(os.environ["PSX_TABLE_NAME"]), principal, clock.now()).key
+
+
+OWED = {DispatchState.IN_INBOX, DispatchState.DELIVERED, DispatchState.INBOX_ONLY}
+
+
+def answer_inbox(api: ApiClient, notify_buyers_ourselves: bool) -> int:
+    """As a marketplace's integration would, over the HTTPS API: every notice version in
+    the inbox that still waits for an answer is acknowledged, its listings reported
+    removed, and its seller and buyers reported (or only counted, when the marketplace
+    tells them itself). Returns how many notices were answered."""
     answered = 0
-    for dispatch in services.dispatches.inbox(platform_id, limit=1000):
-        if dispatch.withdrawal or dispatch.state is DispatchState.CLOSED:
+    for entry in list(api.pages("/v1/inbox")):
+        dispatch = entry["dispatch"]
+        if dispatch["withdrawal"] or dispatch["status"] not in OWED:
             continue
-        for kind, body in (
-            (WaitKind.ACKNOWLEDGEMENT, {"contact": f"safety@{platform_id}.example"}),
-            (WaitKind.ACTION_REPORT, _takedown(dispatch)),
-        ):
-            if _wait_for(dispatch, kind):
-                answer(dispatch.ref, kind, body, at, services)
+        path, version = f"/v1/notices/{entry['notice_id']}", entry["version"]
+        api.post(f"{path}/acknowledgement", {"version": version, "reference": f"SR-{answered}"})
+        listing = _listing(entry["notice_id"], dispatch["platform_id"])
+        api.post(f"{path}/actions", {"version": version, "listings": [listing]})
+        api.post(f"{path}/affected-parties", _affected(version, listing, notify_buyers_ourselves))
         answered += 1
     return answered
 
 
-def _wait_for(dispatch: Dispatch, kind: WaitKind) -> bool:
-    """Until the workflow waits for ``kind`` (False if this dispatch closed meanwhile)."""
-    services = lifecycle_services(load_settings())
-
-    def probe() -> str | None:
-        current = services.dispatches.get(dispatch.ref)
-        if current is None or current.state is DispatchState.CLOSED:
-            return "closed"
-        return "open" if current.open_wait is kind else None
-
-    return wait_until(probe, f"{dispatch.ref} to wait for {kind.value}") == "open"
-
-
-def _takedown(dispatch: Dispatch) -> dict[str, object]:
-    listing = f"{dispatch.ref.platform_id}-{dispatch.ref.notice_id[-6:]}"
+def _listing(notice_id: str, platform_id: str) -> dict[str, Any]:
+    listing_id = f"{platform_id}-{notice_id[-6:]}"
     return {
-        "listings": [
+        "listing_id": listing_id,
+        "url": f"https://{platform_id}.example/item/{listing_id}",
+        "title": "Listing matched by barcode",
+        "seller_id": "seller-8812",
+        "action": "removed",
+        "acted_at": clock.now().isoformat(),
+        "evidence_ref": f"s3://{platform_id}-evidence/{listing_id}.png",
+    }
+
+
+def _affected(version: int, listing: dict[str, Any], ourselves: bool) -> dict[str, Any]:
+    if ourselves:
+        return {"version": version, "notified_by_platform": {"sellers": 1, "buyers": 14}}
+    return {
+        "version": version,
+        "sellers": [
             {
-                "listing_id": listing,
-                "url": f"https://{dispatch.ref.platform_id}.example/item/{listing}",
-                "seller_id": "seller-8812",
-                "action": "removed",
+                "seller_id": listing["seller_id"],
+                "email": "seller-8812@example.com",
+                "language": "en",
+                "listing_ids": [listing["listing_id"]],
             }
-        ]
+        ],
+        "buyers": [
+            {
+                "buyer_ref": f"buyer-{n}",
+                "email": f"buyer-{n}@example.com",
+                "language": "ko",
+                "country": "KR",
+                "listing_id": listing["listing_id"],
+            }
+            for n in range(1, 4)
+        ],
     }

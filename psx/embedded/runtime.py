@@ -14,9 +14,9 @@ import logging
 import os
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from types import ModuleType, TracebackType
 from typing import Any
 
@@ -235,6 +235,18 @@ class EmbeddedRuntime:
             for source in self.app.app.event_sources
             if type(source).__name__ == "ScheduledEventConfig"
         ]
+
+    @contextmanager
+    def clock_at(self, at: datetime) -> Iterator[None]:
+        """The exchange's clock reads ``at`` (and runs on from there) inside the block:
+        what ``psx audit --at`` does for the schedule, this does for every handler."""
+        from chalicelib import clock
+
+        clock.set_ahead(at - datetime.now(UTC))
+        try:
+            yield
+        finally:
+            clock.set_ahead(timedelta(0))
 
     def run_schedules(self, at: datetime) -> dict[str, Any]:
         """Run every scheduled handler as EventBridge would at ``at``; returns their results."""

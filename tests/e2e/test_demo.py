@@ -35,3 +35,11 @@ def test_demo_ingests_every_sample_and_runs_every_workflow() -> None:
     escalated = re.search(r"(\d+) missed deadlines escalated .* \(aliexpress\)", out)
     assert escalated is not None and int(escalated.group(1)) > 0
     assert "met late" in out and "  met\n" in out
+    # Both answer through the HTTPS API, and the regulator reads the outcome through it.
+    temu = re.search(r"Temu pulls its inbox over the HTTPS API .*: (\d+) notices", out)
+    aliexpress = re.search(r"AliExpress answers over the HTTPS API late, .*: (\d+) notices", out)
+    assert temu is not None and int(temu.group(1)) > 0
+    assert aliexpress is not None and int(aliexpress.group(1)) > 0
+    assert re.search(r"aliexpress: \d+ late", out) and re.search(r"temu: \d+ on time", out)
+    # The handlers' logs and the server's access log stay out of the story.
+    assert '"level"' not in out and "HTTP/1.1" not in result.stderr
