@@ -9,7 +9,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.error import HTTPError
 from urllib.parse import urlencode
+from urllib.request import Request, urlopen
 
 from chalice.test import Client
 
@@ -224,3 +226,27 @@ def _json(body: bytes) -> Any:
         return json.loads(body) if body else None
     except ValueError:
         return body.decode("utf-8", errors="replace")
+
+
+@dataclass(frozen=True)
+class HttpResponse:
+    status_code: int
+    headers: dict[str, str]
+    body: bytes
+
+
+class HttpApi(Api):
+    """The same calls over real HTTP, to the local server `psx serve` runs (``LocalApi``):
+    here API Gateway's own refusals are problem details too, as the stack declares."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def raw(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Any:
+        data = body if method == "POST" else None
+        request = Request(self.base_url + path, data=data, method=method, headers=headers)
+        try:
+            with urlopen(request, timeout=30) as response:
+                return HttpResponse(response.status, dict(response.headers), response.read())
+        except HTTPError as error:
+            return HttpResponse(error.code, dict(error.headers), error.read())

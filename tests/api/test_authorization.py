@@ -1,24 +1,29 @@
 """The authorization matrix: every endpoint x no key, an unknown key, a revoked key, another
 platform, the platform the notice went to, the regulator that sent it, another regulator.
 
-Each cell gets a fresh notice, so a success in one cell changes nothing for another.
+Each cell gets a fresh notice, so a success in one cell changes nothing for another. The
+matrix runs twice: through Chalice's test client and over real HTTP to the local server
+that `psx serve` runs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
 from chalicelib.api.operations import OPERATIONS
+from psx.embedded.runtime import EmbeddedRuntime
+from psx.embedded.serve import LocalApi
 from psx.webhook_receiver import WebhookReceiver
 from tests.api.support import (
     UNKNOWN_KEY,
     Answer,
     Api,
     Caller,
+    HttpApi,
     listing,
     new_platform,
     new_regulator,
@@ -45,6 +50,15 @@ class Cast:
         if who == "revoked":
             return revoked(self.regulator if endpoint.for_regulators else self.platform)
         return getattr(self, who)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module", params=["test-client", "http"])
+def api(request: pytest.FixtureRequest, runtime: EmbeddedRuntime) -> Iterator[Api]:
+    if request.param == "test-client":
+        yield Api(runtime)
+        return
+    with LocalApi(runtime, access_log=False) as server:
+        yield HttpApi(server.url)
 
 
 @pytest.fixture(scope="module")
@@ -139,8 +153,10 @@ def test_authorization(api: Api, cast: Cast, endpoint: Endpoint, who: str) -> No
     answer = endpoint.call(api, notice_id, cast.caller(who, endpoint))
 
     assert answer.status == _expected(endpoint, who), answer
-    if answer.status >= 400 and who not in {"none", "unknown", "revoked"}:
+    gateway_refusal = who in {"none", "unknown", "revoked"}
+    if answer.status >= 400 and (isinstance(api, HttpApi) or not gateway_refusal):
         assert answer.headers["Content-Type"] == "application/problem+json"
+        assert answer.body["status"] == answer.status
     if endpoint.operation_id in {"listInbox", "listNotices"} and answer.status == 200:
         listed = {item["notice_id"] for item in answer.body["items"]}
         assert (notice_id in listed) == (who in {"platform", "regulator"})
