@@ -180,6 +180,12 @@ def test_a_platform_sees_only_its_own_dispatches_of_a_shared_notice(api: Api, ca
     everything = api.get(f"/v1/notices/{notice_id}", cast.regulator).body
 
     assert [d["platform_id"] for d in seen["dispatches"]] == [cast.other_platform.id]
+    # Nor does it learn which other marketplaces the regulator named.
+    assert seen["content"]["target_platforms"] == [cast.other_platform.id]
+    assert set(everything["content"]["target_platforms"]) == {
+        cast.platform.id,
+        cast.other_platform.id,
+    }
     assert {d["platform_id"] for d in everything["dispatches"]} == {
         cast.platform.id,
         cast.other_platform.id,

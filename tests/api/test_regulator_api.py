@@ -34,9 +34,11 @@ def _send(api: Api, regulator: Caller, **fields: Any) -> Any:
 
 
 def test_a_notice_is_validated_like_a_file_row(api: Api, regulator: Caller) -> None:
-    receipt = _send(api, regulator)
+    answer = api.post("/v1/notices", {**NOTICE, "source_reference": unique("R")}, regulator)
+    receipt = answer.body
 
-    assert receipt["outcome"] == "created" and receipt["version"] == 1
+    assert answer.status == 201 and receipt["outcome"] == "created" and receipt["version"] == 1
+    assert answer.headers["Location"] == f"/v1/notices/{receipt['notice_id']}"
     # The mistyped barcode is kept and warned about, exactly as for files.
     assert [w["pointer"] for w in receipt["warnings"]] == ["#/barcodes"]
     notice = api.get(f"/v1/notices/{receipt['notice_id']}", regulator).body

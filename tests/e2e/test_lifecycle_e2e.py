@@ -71,6 +71,8 @@ def test_both_platforms_get_signed_notices_answer_and_hand_off(
         assert delivery.body["type"] == "notice.published"
         assert delivery.body["notice_id"] == notice_id and delivery.body["version"] == 1
         assert delivery.body["deadlines"]["acknowledgement"] is not None
+        # Both platforms were named; each sees only itself.
+        assert delivery.body["notice"]["target_platforms"] == [ref.platform_id]
         assert receiver.rejections == []
         respond(ref, WaitKind.ACKNOWLEDGEMENT)
         waiting_for(ref, WaitKind.ACTION_REPORT)
@@ -163,6 +165,10 @@ def test_a_withdrawal_mid_flight_ends_the_waits_and_tells_the_platforms(
         assert types == ["notice.published", "notice.withdrawn"]
         with pytest.raises(DispatchClosed):
             respond(ref, WaitKind.ACKNOWLEDGEMENT)
+    for ref in _refs(notice_id, 2, platforms):  # the withdrawal itself: delivered, owes nothing
+        withdrawal = dispatch_of(ref)
+        assert withdrawal is not None and withdrawal.withdrawal
+        assert withdrawal.state is DispatchState.DELIVERED and withdrawal.open_wait is None
 
 
 def test_an_amendment_supersedes_the_old_version_and_is_dispatched_again(

@@ -7,9 +7,11 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.authorizer import authorizer_response
+from chalicelib.api.http import mounted_at
 from chalicelib.api.idempotency import REPLAYED_HEADER, run_once
 from chalicelib.api.keys import authenticate, issue_key, revoke_keys, rotate_keys
 from chalicelib.api.notice_submission import amended_record, raw_record, validated_content
@@ -180,3 +182,29 @@ def test_errors_are_located_where_the_client_put_the_value() -> None:
     # pydantic adds the union members (str, list[str]) to the location; the client
     # only ever wrote /values.
     assert {error.pointer for error in problem.errors} == {"#/values"}
+
+
+def _request(full_path: str) -> Request:
+    return Request(
+        {
+            "requestContext": {
+                "httpMethod": "POST",
+                "resourcePath": "/v1/notices",
+                "path": full_path,
+            },
+            "headers": {},
+            "multiValueQueryStringParameters": None,
+            "pathParameters": None,
+            "stageVariables": None,
+            "body": None,
+            "isBase64Encoded": False,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("full_path", "mount"),
+    [("/v1/notices", ""), ("/api/v1/notices", "/api"), ("/psx/api/v1/notices/x/v1/", "/psx/api")],
+)
+def test_locations_include_the_stage_the_api_is_served_under(full_path: str, mount: str) -> None:
+    assert mounted_at(_request(full_path)) == mount

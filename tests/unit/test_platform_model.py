@@ -46,6 +46,7 @@ def test_platform_ids_are_slugs(platform_id: str) -> None:
         ({"languages": ["kor"]}, "not an ISO 639-1"),
         ({"contact_email": "safety.example.com"}, "not an email"),
         ({"webhook_url": "ftp://example.com/x", "signing_secret_ref": "s"}, "http"),
+        ({"webhook_url": "http://hooks.example.com/x", "signing_secret_ref": "s"}, "https"),
         ({"webhook_url": "https:///path-only", "signing_secret_ref": "s"}, "http"),
         ({"webhook_url": "https://a b.example/x", "signing_secret_ref": "s"}, "whitespace"),
         ({"webhook_url": "https://u:p@example.com/", "signing_secret_ref": "s"}, "credentials"),

@@ -44,6 +44,7 @@ from chalicelib.stores.idempotency_keys import StoredResponse
 MAX_BODY_BYTES = 1024 * 1024
 _IDEMPOTENCY_KEY = re.compile(idempotency.KEY_PATTERN)
 JSON = "application/json"
+API_ROOT = "/v1/"
 
 
 def handle(operation_id: str, request: Request, now: datetime, **path: str) -> Response:
@@ -80,14 +81,14 @@ def _handle(
         body=_body(operation, raw_body),
     )
     if not operation.writes:
-        return _stored(operation.handler(call, services))
+        return _stored(operation.handler(call, services), mounted_at(request))
     return idempotency.run_once(
         services.idempotency,
         str(principal),
         _idempotency_key(request),
         _fingerprint(operation, call),
         now,
-        lambda: _stored(operation.handler(call, services)),
+        lambda: _stored(operation.handler(call, services), mounted_at(request)),
     )
 
 
@@ -172,10 +173,18 @@ def _fingerprint(operation: Operation, call: ApiCall) -> str:
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
-def _stored(reply: Reply) -> StoredResponse:
+def mounted_at(request: Request) -> str:
+    """The path the API is served under: API Gateway's stage on AWS (``/api``: the
+    request's full path is ``/api/v1/…``), nothing locally. Locations must include it."""
+    full_path = str((request.context or {}).get("path", ""))
+    mount = full_path.find(API_ROOT)
+    return full_path[:mount] if mount > 0 else ""
+
+
+def _stored(reply: Reply, mount: str) -> StoredResponse:
     headers = {"Content-Type": JSON}
     if reply.location:
-        headers["Location"] = reply.location
+        headers["Location"] = mount + reply.location
     return StoredResponse(reply.status, headers, reply.body.model_dump_json())
 
 

@@ -66,7 +66,8 @@ def get_notice(call: ApiCall, services: ApiServices) -> Reply:
     notice = services.lifecycle.notices.get_version(call.notice, latest.ref.version)
     if notice is None:
         raise not_found("such notice")
-    return Reply(notice_view(notice, own))
+    shown = notice.model_copy(update={"content": notice.content.as_sent_to(call.principal.id)})
+    return Reply(notice_view(shown, own))
 
 
 def acknowledge(call: ApiCall, services: ApiServices) -> Reply:

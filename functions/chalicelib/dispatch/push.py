@@ -90,8 +90,7 @@ def push_webhook(
         status_code=result.status_code,
         elapsed_ms=result.elapsed_ms,
     )
-    if not dispatch.withdrawal:
-        services.dispatches.set_state(ref, DispatchState.DELIVERED, unless=_ANSWERED)
+    services.dispatches.set_state(ref, DispatchState.DELIVERED, unless=_ANSWERED)
     return {"delivered": True, "attempt": attempt}
 
 
@@ -140,7 +139,7 @@ def _payload(dispatch: Dispatch, event_type: str, services: LifecycleServices) -
             "acknowledgement": _iso(dispatch.acknowledgement_deadline),
             "action_report": _iso(dispatch.action_deadline),
         },
-        "notice": notice.content.model_dump(mode="json"),
+        "notice": notice.content.as_sent_to(ref.platform_id).model_dump(mode="json"),
     }
     return json.dumps(body, ensure_ascii=False, sort_keys=True).encode("utf-8")
 

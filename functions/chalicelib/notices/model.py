@@ -91,6 +91,13 @@ class NoticeContent(_Strict):
         canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
+    def as_sent_to(self, platform_id: str) -> NoticeContent:
+        """What one platform is shown: which other marketplaces the regulator named is
+        the regulator's business, not a competitor's."""
+        if not self.target_platforms:
+            return self
+        return self.model_copy(update={"target_platforms": [platform_id]})
+
 
 class Notice(_Strict):
     """A stored notice version: content plus identity and lifecycle state."""

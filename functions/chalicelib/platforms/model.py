@@ -61,12 +61,19 @@ def _language(value: str) -> str:
     return code
 
 
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
 def _webhook_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise ValueError(f"{value!r} is not an http(s) URL")
     if any(character.isspace() for character in value):
         raise ValueError("a webhook URL must not contain whitespace")
+    # Notices name products and sellers before they are public: only TLS leaves the
+    # machine. Plain http is for receivers on this machine (psx serve, psx demo).
+    if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+        raise ValueError(f"{value!r}: webhooks must use https (http only to localhost)")
     # Credentials in the URL would be stored and logged in clear; the signature is
     # what authenticates our requests.
     if parts.username is not None or parts.password is not None:
