@@ -736,17 +736,34 @@ GATEWAY_PROBLEMS: dict[str, dict[str, Any]] = {
 }
 
 
+# Every other answer of the gateway itself (throttled 429, its own 413 over 10 MB, an
+# authorizer that failed, integration timeouts): the same shape, keeping the gateway's
+# status and message. ``$context.error.messageString`` is a quoted JSON string.
+GATEWAY_DEFAULT_PROBLEMS = {
+    "DEFAULT_4XX": ("urn:psx:problem:gateway-refused", "Refused by the API gateway"),
+    "DEFAULT_5XX": ("urn:psx:problem:gateway-error", "The API gateway failed"),
+}
+_PROBLEM_JSON_HEADER = {"gatewayresponse.header.Content-Type": "'application/problem+json'"}
+
+
 def gateway_responses() -> Template:
-    return {
+    responses: Template = {
         name: {
             "statusCode": problem["status"],
-            "responseParameters": {
-                "gatewayresponse.header.Content-Type": "'application/problem+json'"
-            },
+            "responseParameters": _PROBLEM_JSON_HEADER,
             "responseTemplates": {"application/json": json.dumps(problem)},
         }
         for name, problem in GATEWAY_PROBLEMS.items()
     }
+    for name, (problem_type, title) in GATEWAY_DEFAULT_PROBLEMS.items():
+        responses[name] = {
+            "responseParameters": _PROBLEM_JSON_HEADER,
+            "responseTemplates": {
+                "application/json": f'{{"type": "{problem_type}", "title": "{title}", '
+                '"detail": $context.error.messageString}'
+            },
+        }
+    return responses
 
 
 def api_overrides() -> dict[str, Template]:

@@ -236,6 +236,23 @@ def test_api_alarm_watches_the_chalice_stage_of_this_stack(resources: dict[str, 
     assert api["DefinitionBody"]["info"]["title"] == api["Name"]
 
 
+def test_every_answer_of_the_gateway_itself_is_a_problem(resources: dict[str, Any]) -> None:
+    body = resources["RestAPI"]["Properties"]["DefinitionBody"]
+    responses = body["x-amazon-apigateway-gateway-responses"]
+
+    # No key, a refused key, an unknown path; and every other 4xx and 5xx it answers.
+    assert {"UNAUTHORIZED", "ACCESS_DENIED", "MISSING_AUTHENTICATION_TOKEN"} < set(responses)
+    assert {"DEFAULT_4XX", "DEFAULT_5XX"} < set(responses)
+    for response in responses.values():
+        content_type = response["responseParameters"]["gatewayresponse.header.Content-Type"]
+        assert content_type == "'application/problem+json'"
+        template = response["responseTemplates"]["application/json"]
+        # What API Gateway sends, once it has put in its message (a quoted JSON string).
+        problem = json.loads(template.replace("$context.error.messageString", '"Too Many"'))
+        assert problem["type"].startswith("urn:psx:problem:") and problem["title"]
+        assert response.get("statusCode", problem.get("status")) == problem.get("status")
+
+
 @pytest.mark.parametrize("function", stack.CHALICE_FUNCTIONS)
 def test_every_function_has_a_log_group_with_the_stage_retention(
     resources: dict[str, Any], function: str
