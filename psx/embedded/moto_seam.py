@@ -12,13 +12,20 @@
 - State machines created through moto's CloudFormation land in the non-executing
   Step Functions backend; ``publish_stack_state_machines`` re-creates them, same name,
   definition and role, in the executing one.
+- moto's DynamoDB is not thread-safe: a Query deep-copies items while another thread
+  updates them ("dictionary changed size during iteration"). Here the HTTPS API, the
+  workflows' Lambda tasks and the event sources all run in threads of one process, so
+  DynamoDB requests are served one at a time (they never call back into our handlers,
+  so the lock cannot be held across one).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
+import threading
 import time
 import traceback
 import uuid
@@ -29,6 +36,7 @@ from typing import Any
 
 from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.dynamodb.responses import DynamoHandler
 from moto.stepfunctions.models import stepfunctions_backends
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -134,6 +142,17 @@ def _invoke_in_process(registry: FunctionRegistry) -> Callable[..., bytes]:
     return invoke
 
 
+def _one_at_a_time(action: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    lock = threading.Lock()
+
+    @functools.wraps(action)
+    def serialized(handler: Any) -> Any:
+        with lock:
+            return action(handler)
+
+    return serialized
+
+
 @contextmanager
 def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     """moto with real Step Functions execution and Lambda routed to ``registry``."""
@@ -142,6 +161,8 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     time.tzset()
     original_invoke = LambdaSimpleBackend.invoke
     LambdaSimpleBackend.invoke = _invoke_in_process(registry)  # type: ignore[method-assign]
+    original_dynamodb_action = DynamoHandler.call_action
+    DynamoHandler.call_action = _one_at_a_time(original_dynamodb_action)  # type: ignore[method-assign]
     # moto logs a stack trace for every failure path a workflow takes on purpose.
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     try:
@@ -149,6 +170,7 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
             yield
     finally:
         LambdaSimpleBackend.invoke = original_invoke  # type: ignore[method-assign]
+        DynamoHandler.call_action = original_dynamodb_action  # type: ignore[method-assign]
         for name, value in saved_environment.items():
             if value is None:
                 os.environ.pop(name, None)

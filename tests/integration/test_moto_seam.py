@@ -9,6 +9,7 @@ import json
 import os
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import boto3
 import pytest
@@ -194,3 +195,42 @@ def test_s3_notifications_start_with_a_test_event_and_encode_keys(
 def test_embedded_world_runs_in_utc(world: FunctionRegistry) -> None:
     assert os.environ["TZ"] == "UTC"
     assert time.strftime("%Z") == "UTC"
+
+
+def test_dynamodb_requests_from_many_threads_do_not_race(world: FunctionRegistry) -> None:
+    # Without the seam, moto's Query deep-copies an item while another thread's update
+    # grows it: "dictionary changed size during iteration" (seen as a 500 in psx demo).
+    db = boto3.client("dynamodb")
+    db.create_table(
+        TableName="race",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    db.put_item(TableName="race", Item={"PK": {"S": "item"}})
+
+    def grow(worker: int) -> None:
+        for n in range(60):
+            db.update_item(
+                TableName="race",
+                Key={"PK": {"S": "item"}},
+                UpdateExpression="SET #a = :v",
+                ExpressionAttributeNames={"#a": f"a{worker}_{n}"},
+                ExpressionAttributeValues={":v": {"S": "x" * 50}},
+            )
+
+    def read(_: int) -> None:
+        for _ in range(60):
+            db.query(
+                TableName="race",
+                KeyConditionExpression="PK = :pk",
+                ExpressionAttributeValues={":pk": {"S": "item"}},
+            )
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        work = [pool.submit(grow, n) for n in range(3)] + [pool.submit(read, n) for n in range(3)]
+        for done in work:
+            done.result()  # re-raises what a thread hit
+
+    item = db.get_item(TableName="race", Key={"PK": {"S": "item"}})["Item"]
+    assert len(item) == 1 + 3 * 60
