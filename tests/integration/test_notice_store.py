@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from chalicelib.notices.model import Notice, NoticeContent, Product, notice_id_for
+from chalicelib.stores.index_pages import PageRequest
 from chalicelib.stores.notices_table import NoticeStore, SaveOutcome, TimelineEvent
 from psx.embedded.runtime import EmbeddedRuntime
 
@@ -122,3 +123,25 @@ def test_timeline_events_are_written_once(notices: NoticeStore, regulator_id: st
     assert notices.append_event(event) is True
     assert notices.append_event(event) is False
     assert [e.kind for e in notices.timeline(notice_id)] == ["received"]
+
+
+def test_a_regulators_list_is_in_time_order_within_a_second(
+    notices: NoticeStore, regulator_id: str
+) -> None:
+    # A whole second and a moment later in the same second: the index's sort keys are
+    # fixed-width times, so the two order by time however their ISO forms would.
+    on_the_second = RECEIVED.replace(second=30, microsecond=0)
+    moments = [on_the_second, on_the_second.replace(microsecond=500_000)]
+    for number, moment in enumerate(moments):
+        notices.save(
+            _content(f"ORDER-{number}"),
+            regulator_id=regulator_id,
+            source_format="api",
+            source_file=None,
+            received_at=moment,
+        )
+
+    page = notices.page_for_regulator(regulator_id, PageRequest(limit=10))
+
+    newest_first = [summary.state.source_reference for summary in page.items]
+    assert newest_first == ["ORDER-1", "ORDER-0"]

@@ -33,8 +33,7 @@ from chalicelib.dispatch.model import Dispatch, DispatchState, WaitKind
 from chalicelib.dispatch.waits import DispatchClosed, answer
 from chalicelib.dispatch.webhooks import WebhookDeliveryFailed, deliver, sign
 from chalicelib.notices.model import NoticeKind
-from chalicelib.stores.dispatches_table import sortable_time
-from chalicelib.stores.index_pages import PageRequest
+from chalicelib.stores.index_pages import PageRequest, sortable_time
 from chalicelib.stores.signing_secrets import signing_keys
 
 INBOX_SORT_KEY = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#ntc-[0-9a-f]{24}#v\d{6}$")

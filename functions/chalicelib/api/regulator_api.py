@@ -8,7 +8,6 @@ New versions take the path intake takes: store the version, then start its lifec
 from __future__ import annotations
 
 import re
-from datetime import UTC
 from typing import Any
 
 from chalicelib.api.calls import ApiCall, Reply, decode_cursor, encode_cursor
@@ -31,10 +30,10 @@ from chalicelib.api.problems import FieldError, conflict, invalid, not_found
 from chalicelib.api.services import ApiServices
 from chalicelib.api.views import notice_view, timeline_entry
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
-from chalicelib.stores.index_pages import PageRequest
+from chalicelib.stores.index_pages import PageRequest, sortable_time
 from chalicelib.stores.notices_table import CurrentState, SaveOutcome, TimelineEvent
 
-NOTICES_SORT_KEY = re.compile(r"^\d{4}-\d\d-\d\dT[0-9:.+-]{8,32}#ntc-[0-9a-f]{24}$")
+NOTICES_SORT_KEY = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#ntc-[0-9a-f]{24}$")
 SOURCE_FORMAT = "api"
 
 
@@ -52,7 +51,7 @@ def list_notices(call: ApiCall, services: ApiServices) -> Reply:
         call.principal.id,
         PageRequest(
             limit=query.limit,
-            since=query.since.astimezone(UTC).isoformat() if query.since else None,
+            since=sortable_time(query.since) if query.since else None,
             after=decode_cursor(query.cursor, NOTICES_SORT_KEY),
         ),
         statuses={query.status} if query.status else None,

@@ -14,7 +14,8 @@ from typing import Any
 
 from chalicelib.dispatch.model import DispatchRef
 from chalicelib.stores import aws_clients
-from chalicelib.stores.dispatches_table import sortable_time
+from chalicelib.stores.aws_clients import query_items
+from chalicelib.stores.index_pages import sortable_time
 
 
 def _s(value: str) -> dict[str, str]:
@@ -45,20 +46,14 @@ class AffectedPartiesStore:
 
     def for_dispatch(self, ref: DispatchRef) -> list[dict[str, Any]]:
         """Every batch reported for the dispatch, in the order they arrived."""
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
-            "ExpressionAttributeValues": {
+        items = query_items(
+            self._db,
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues={
                 ":pk": _s(f"NOTICE#{ref.notice_id}"),
                 ":prefix": _s(_prefix(ref)),
             },
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._db.query(**kwargs)
-            items.extend(page["Items"])
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            ConsistentRead=True,
+        )
         return [json.loads(item["body"]["S"]) for item in items]

@@ -16,7 +16,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.stores import aws_clients
-from chalicelib.stores.dispatches_table import sortable_time
+from chalicelib.stores.aws_clients import query_items
+from chalicelib.stores.index_pages import sortable_time
 
 
 @dataclass(frozen=True)
@@ -81,19 +82,14 @@ class ApiKeyStore:
 
     def for_principal(self, principal: str) -> list[StoredKey]:
         """The principal's keys, oldest first, whatever their state."""
-        key_ids: list[str] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": "GSI1",
-            "KeyConditionExpression": "GSI1PK = :pk",
-            "ExpressionAttributeValues": {":pk": _s(f"APIKEYS#{principal}")},
-        }
-        while True:
-            page = self._db.query(**kwargs)
-            key_ids.extend(item["GSI1SK"]["S"].rsplit("#", 1)[1] for item in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_items(
+            self._db,
+            TableName=self._table,
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk",
+            ExpressionAttributeValues={":pk": _s(f"APIKEYS#{principal}")},
+        )
+        key_ids = [item["GSI1SK"]["S"].rsplit("#", 1)[1] for item in items]
         found = [self.get(key_id) for key_id in key_ids]
         return [key for key in found if key is not None]
 

@@ -6,6 +6,7 @@ world, so no client outlives the AWS it was created for.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -49,6 +50,12 @@ def secretsmanager() -> Any:
 def sns() -> SNSClient:
     client: SNSClient = _client("sns")
     return client
+
+
+def query_items(db: DynamoDBClient, **query: Any) -> Iterator[dict[str, Any]]:
+    """Every item a DynamoDB Query matches, across as many pages as it takes."""
+    for page in db.get_paginator("query").paginate(**query):
+        yield from page["Items"]
 
 
 def reset_clients() -> None:

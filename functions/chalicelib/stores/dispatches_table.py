@@ -9,14 +9,15 @@ so the deadline check reads exactly the overdue ones.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState, WaitKind
 from chalicelib.stores import aws_clients
-from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page
+from chalicelib.stores.aws_clients import query_items
+from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page, sortable_time
 
 OPEN_WAIT_PARTITION = "OPEN_WAIT"
 _BATCH_GET_LIMIT = 100
@@ -28,11 +29,6 @@ _ANSWER_STATES = {
     WaitKind.ACKNOWLEDGEMENT: DispatchState.ACKNOWLEDGED,
     WaitKind.ACTION_REPORT: DispatchState.ACTION_REPORTED,
 }
-
-
-def sortable_time(moment: datetime) -> str:
-    """UTC, fixed width: lexicographic order is time order (used in sort keys)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _s(value: str) -> dict[str, str]:
@@ -220,22 +216,17 @@ class DispatchStore:
 
     def overdue(self, now: datetime) -> list[Dispatch]:
         """Dispatches whose open wait's deadline is at or before ``now``."""
-        refs: list[DispatchRef] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": "GSI2",
-            "KeyConditionExpression": "GSI2PK = :partition AND GSI2SK <= :now",
-            "ExpressionAttributeValues": {
+        items = query_items(
+            self._db,
+            TableName=self._table,
+            IndexName="GSI2",
+            KeyConditionExpression="GSI2PK = :partition AND GSI2SK <= :now",
+            ExpressionAttributeValues={
                 ":partition": _s(OPEN_WAIT_PARTITION),
                 ":now": _s(f"{sortable_time(now)}#~"),
             },
-        }
-        while True:
-            page = self._db.query(**kwargs)
-            refs.extend(_ref_from_sort_key(item["GSI2SK"]["S"]) for item in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        )
+        refs = [_ref_from_sort_key(item["GSI2SK"]["S"]) for item in items]
         found = [self.get(ref) for ref in refs]
         return [dispatch for dispatch in found if dispatch is not None]
 

@@ -10,12 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from chalicelib.stores import aws_clients
 
 T = TypeVar("T")
 TableKey = dict[str, dict[str, str]]
+
+
+def sortable_time(moment: datetime) -> str:
+    """UTC, fixed width: lexicographic order is time order (used in sort keys)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 @dataclass(frozen=True)

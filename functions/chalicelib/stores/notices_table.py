@@ -19,7 +19,8 @@ from botocore.exceptions import ClientError
 
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
 from chalicelib.stores import aws_clients
-from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page
+from chalicelib.stores.aws_clients import query_items
+from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page, sortable_time
 
 _MAX_WRITE_ATTEMPTS = 5
 _BATCH_GET_LIMIT = 100
@@ -255,19 +256,13 @@ class NoticeStore:
         return True
 
     def timeline(self, notice_id: str) -> list[TimelineEvent]:
-        items: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :event)",
-            "ExpressionAttributeValues": {":pk": _notice_pk(notice_id), ":event": _s("EVENT#")},
-            "ConsistentRead": True,
-        }
-        while True:
-            page = self._db.query(**kwargs)
-            items.extend(page["Items"])
-            if "LastEvaluatedKey" not in page:
-                break
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_items(
+            self._db,
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :event)",
+            ExpressionAttributeValues={":pk": _notice_pk(notice_id), ":event": _s("EVENT#")},
+            ConsistentRead=True,
+        )
         events = [_event_from_item(notice_id, item) for item in items]
         return sorted(events, key=lambda event: (event.at, event.event_key))
 
@@ -316,7 +311,7 @@ class NoticeStore:
             "content_hash": _s(notice.content_hash),
             "updated_at": _s(notice.received_at.isoformat()),
             "GSI1PK": _s(f"REGULATOR#{notice.regulator_id}"),
-            "GSI1SK": _s(f"{notice.received_at.isoformat()}#{notice.notice_id}"),
+            "GSI1SK": _s(f"{sortable_time(notice.received_at)}#{notice.notice_id}"),
         }
         try:
             self._db.put_item(

@@ -14,6 +14,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.platforms.model import Platform
 from chalicelib.stores import aws_clients
+from chalicelib.stores.aws_clients import query_items
 
 _ALL_PLATFORMS = "PLATFORMS"
 _BATCH_GET_LIMIT = 100
@@ -124,19 +125,14 @@ class PlatformStore:
         return True
 
     def _listed_ids(self) -> builtins.list[str]:
-        ids: builtins.list[str] = []
-        kwargs: dict[str, Any] = {
-            "TableName": self._table,
-            "IndexName": "GSI1",
-            "KeyConditionExpression": "GSI1PK = :pk",
-            "ExpressionAttributeValues": {":pk": _s(_ALL_PLATFORMS)},
-        }
-        while True:
-            page = self._db.query(**kwargs)
-            ids.extend(item["GSI1SK"]["S"] for item in page["Items"])
-            if "LastEvaluatedKey" not in page:
-                return ids
-            kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        items = query_items(
+            self._db,
+            TableName=self._table,
+            IndexName="GSI1",
+            KeyConditionExpression="GSI1PK = :pk",
+            ExpressionAttributeValues={":pk": _s(_ALL_PLATFORMS)},
+        )
+        return [item["GSI1SK"]["S"] for item in items]
 
     def _batch_get(self, platform_ids: builtins.list[str]) -> builtins.list[Platform]:
         found: builtins.list[Platform] = []
