@@ -5,10 +5,6 @@ gateway's own answers as problem details, and idempotent retries."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -19,48 +15,17 @@ from typing import Any
 import pytest
 
 from psx.polling import wait_until
-from tests.e2e.test_serve_cli import _free_port
+from tests.e2e.serving import Served, psx_serve
 
 pytestmark = pytest.mark.e2e
 
-PSX = [sys.executable, "-m", "psx"]
 PROBLEM_JSON = "application/problem+json"
-
-
-@dataclass(frozen=True)
-class Served:
-    aws: str
-    api: str
-
-    def psx(self, *args: str) -> Any:
-        env = {**os.environ, "PSX_ENDPOINT_URL": self.aws}
-        done = subprocess.run(
-            [*PSX, *args], capture_output=True, text=True, env=env, timeout=120, check=False
-        )
-        assert done.returncode == 0, done.stderr
-        return json.loads(done.stdout)
 
 
 @pytest.fixture(scope="module")
 def served() -> Iterator[Served]:
-    aws_port, api_port = _free_port(), _free_port()
-    process = subprocess.Popen(
-        [*PSX, "serve", "--aws-port", str(aws_port), "--api-port", str(api_port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if "Ready." in line:
-            break
-        if process.poll() is not None:
-            pytest.fail("psx serve exited")
-    yield Served(f"http://127.0.0.1:{aws_port}", f"http://127.0.0.1:{api_port}")
-    process.terminate()
-    process.wait(timeout=30)
+    with psx_serve() as served:
+        yield served
 
 
 @dataclass(frozen=True)
@@ -105,14 +70,14 @@ def cast(served: Served) -> Cast:
     suffix = uuid.uuid4().hex[:6]
     platform_id, other_id = f"shop-{suffix}", f"other-{suffix}"
     for platform in (platform_id, other_id):
-        served.psx(
+        served.json(
             "platforms", "add", platform, "--name", platform, "--jurisdiction", "KR", "--json"
         )
     return Cast(
         platform_id=platform_id,
-        platform_key=served.psx("keys", "issue", "--platform", platform_id, "--json")["key"],
-        other_platform_key=served.psx("keys", "issue", "--platform", other_id, "--json")["key"],
-        regulator_key=served.psx("keys", "issue", "--regulator", "kftc", "--json")["key"],
+        platform_key=served.json("keys", "issue", "--platform", platform_id, "--json")["key"],
+        other_platform_key=served.json("keys", "issue", "--platform", other_id, "--json")["key"],
+        regulator_key=served.json("keys", "issue", "--regulator", "kftc", "--json")["key"],
     )
 
 
@@ -186,12 +151,12 @@ def test_refusals_are_problem_details(
 
 
 def test_revoked_and_rotated_keys(served: Served, cast: Cast) -> None:
-    issued = served.psx("keys", "issue", "--regulator", "kca", "--json")
+    issued = served.json("keys", "issue", "--regulator", "kca", "--json")
     assert call(served, "GET", "/v1/notices", issued["key"]).status == 200
 
-    rotated = served.psx("keys", "rotate", "--regulator", "kca", "--grace-hours", "1", "--json")
+    rotated = served.json("keys", "rotate", "--regulator", "kca", "--grace-hours", "1", "--json")
     both = [call(served, "GET", "/v1/notices", k["key"]).status for k in (issued, rotated)]
-    served.psx("keys", "revoke", "--regulator", "kca", "--key-id", issued["key_id"], "--json")
+    served.json("keys", "revoke", "--regulator", "kca", "--key-id", issued["key_id"], "--json")
 
     assert both == [200, 200]  # the old key works on during the grace period
     assert call(served, "GET", "/v1/notices", issued["key"]).status == 403

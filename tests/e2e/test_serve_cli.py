@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -14,63 +12,28 @@ from pathlib import Path
 
 import pytest
 
+from tests.e2e.serving import PSX, Served, free_port, psx_serve
+
 pytestmark = pytest.mark.e2e
-
-PSX = [sys.executable, "-m", "psx"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
-def served() -> Iterator[dict[str, str]]:
-    aws_port, api_port = _free_port(), _free_port()
-    process = subprocess.Popen(
-        [*PSX, "serve", "--aws-port", str(aws_port), "--api-port", str(api_port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    deadline = time.monotonic() + 120
-    lines = []
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        lines.append(line)
-        if "Ready." in line:
-            break
-        if process.poll() is not None:
-            pytest.fail("psx serve exited:\n" + "".join(lines))
-    yield {
-        "aws": f"http://127.0.0.1:{aws_port}",
-        "api": f"http://127.0.0.1:{api_port}",
-        "banner": "".join(lines),
-    }
-    process.terminate()
-    process.wait(timeout=30)
+def served() -> Iterator[Served]:
+    with psx_serve() as served:
+        yield served
 
 
-def _psx(served: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PSX_ENDPOINT_URL": served["aws"]}
-    return subprocess.run(
-        [*PSX, *args], capture_output=True, text=True, env=env, timeout=180, check=False
-    )
+def test_serve_prints_both_addresses(served: Served) -> None:
+    assert served.aws in served.banner
+    assert f"{served.api}/v1" in served.banner
 
 
-def test_serve_prints_both_addresses(served: dict[str, str]) -> None:
-    assert served["aws"] in served["banner"]
-    assert f"{served['api']}/v1" in served["banner"]
-
-
-def test_the_api_answers_over_http(served: dict[str, str]) -> None:
-    with urllib.request.urlopen(f"{served['api']}/v1/health", timeout=10) as response:
+def test_the_api_answers_over_http(served: Served) -> None:
+    with urllib.request.urlopen(f"{served.api}/v1/health", timeout=10) as response:
         assert json.load(response)["status"] == "ok"
 
 
-def test_upload_then_status_over_http(served: dict[str, str], tmp_path: Path) -> None:
+def test_upload_then_status_over_http(served: Served, tmp_path: Path) -> None:
     notices = tmp_path / "week.csv"
     notices.write_text(
         "source_reference,product_name,barcodes,jurisdiction\n"
@@ -79,30 +42,28 @@ def test_upload_then_status_over_http(served: dict[str, str], tmp_path: Path) ->
         encoding="utf-8",
     )
 
-    uploaded = _psx(served, "upload", str(notices), "--regulator", "kftc", "--json")
+    uploaded = served.run("upload", str(notices), "--regulator", "kftc", "--json")
 
     assert uploaded.returncode == 0, uploaded.stderr
     report = json.loads(uploaded.stdout)
     assert report["counts"]["accepted"] == 1 and report["counts"]["rejected"] == 1
     notice_id = next(r["notice_id"] for r in report["rows"] if r["status"] == "accepted")
 
-    status = _psx(served, "status", notice_id)
+    status = served.run("status", notice_id)
     for _ in range(50):  # the workflow records "received" asynchronously
         if "received" in status.stdout:
             break
         time.sleep(0.2)
-        status = _psx(served, "status", notice_id)
+        status = served.run("status", notice_id)
     assert status.returncode == 0, status.stderr
     assert "Baby walker" in status.stdout and "received" in status.stdout
 
 
-def test_a_refused_file_exits_non_zero_with_the_reason(
-    served: dict[str, str], tmp_path: Path
-) -> None:
+def test_a_refused_file_exits_non_zero_with_the_reason(served: Served, tmp_path: Path) -> None:
     junk = tmp_path / "junk.xlsx"
     junk.write_bytes(b"PK\x03\x04 truncated zip")
 
-    uploaded = _psx(served, "upload", str(junk), "--regulator", "kftc")
+    uploaded = served.run("upload", str(junk), "--regulator", "kftc")
 
     assert uploaded.returncode == 1
     assert "REFUSED" in uploaded.stderr
@@ -111,7 +72,7 @@ def test_a_refused_file_exits_non_zero_with_the_reason(
 def test_upload_without_a_running_exchange_says_so(tmp_path: Path) -> None:
     notices = tmp_path / "x.csv"
     notices.write_text("product_name\nx\n", encoding="utf-8")
-    env = {**os.environ, "PSX_ENDPOINT_URL": f"http://127.0.0.1:{_free_port()}"}
+    env = {**os.environ, "PSX_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}"}
 
     result = subprocess.run(
         [*PSX, "upload", str(notices), "--regulator", "kftc"],
@@ -126,8 +87,8 @@ def test_upload_without_a_running_exchange_says_so(tmp_path: Path) -> None:
     assert "psx serve" in result.stderr
 
 
-def test_audit_runs_the_deadline_check_at_the_given_time(served: dict[str, str]) -> None:
-    audited = _psx(served, "audit", "--at", "2031-01-02T09:00:00", "--json")
+def test_audit_runs_the_deadline_check_at_the_given_time(served: Served) -> None:
+    audited = served.run("audit", "--at", "2031-01-02T09:00:00", "--json")
 
     assert audited.returncode == 0, audited.stderr
     result = json.loads(audited.stdout)
@@ -135,9 +96,8 @@ def test_audit_runs_the_deadline_check_at_the_given_time(served: dict[str, str])
     assert result["missed"] == []
 
 
-def test_platforms_can_be_registered_and_listed_over_the_endpoint(served: dict[str, str]) -> None:
-    added = _psx(
-        served,
+def test_platforms_can_be_registered_and_listed_over_the_endpoint(served: Served) -> None:
+    added = served.run(
         "platforms",
         "add",
         "coupang",
@@ -152,5 +112,5 @@ def test_platforms_can_be_registered_and_listed_over_the_endpoint(served: dict[s
 
     assert added.returncode == 0, added.stderr
     assert json.loads(added.stdout)["signing_secret"].startswith("whsec_")
-    listed = _psx(served, "platforms", "list")
+    listed = served.run("platforms", "list")
     assert "coupang" in listed.stdout

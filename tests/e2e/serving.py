@@ -1,0 +1,71 @@
+"""`psx serve` as a separate process, the way a user starts it, for tests over real HTTP."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+PSX = [sys.executable, "-m", "psx"]
+STARTUP_SECONDS = 120
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Served:
+    aws: str  # the AWS-compatible endpoint
+    api: str  # the HTTPS API
+    banner: str  # what `psx serve` printed up to "Ready."
+
+    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """A `psx` command against this server (PSX_ENDPOINT_URL set, as the README says)."""
+        env = {**os.environ, "PSX_ENDPOINT_URL": self.aws}
+        return subprocess.run(
+            [*PSX, *args], capture_output=True, text=True, env=env, timeout=180, check=False
+        )
+
+    def json(self, *args: str) -> Any:
+        """A `psx … --json` command that must succeed; its output."""
+        done = self.run(*args)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+
+@contextmanager
+def psx_serve() -> Iterator[Served]:
+    aws_port, api_port = free_port(), free_port()
+    process = subprocess.Popen(
+        [*PSX, "serve", "--aws-port", str(aws_port), "--api-port", str(api_port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    deadline = time.monotonic() + STARTUP_SECONDS
+    lines = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        lines.append(line)
+        if "Ready." in line:
+            break
+        if process.poll() is not None:
+            pytest.fail("psx serve exited:\n" + "".join(lines))
+    try:
+        yield Served(f"http://127.0.0.1:{aws_port}", f"http://127.0.0.1:{api_port}", "".join(lines))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
