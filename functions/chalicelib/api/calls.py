@@ -12,9 +12,11 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
+from chalicelib.api.models import PageQuery
 from chalicelib.api.principal import Principal
 from chalicelib.api.problems import FieldError, invalid, not_found
 from chalicelib.api.services import ApiServices
+from chalicelib.stores.index_pages import PageRequest, sortable_time
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -76,3 +78,13 @@ def decode_cursor(cursor: str | None, shape: re.Pattern[str]) -> str | None:
             [FieldError(detail="not a cursor this list gave", code="cursor", parameter="cursor")]
         )
     return sort_key
+
+
+def page_request(query: PageQuery, sort_key_shape: re.Pattern[str]) -> PageRequest:
+    """The store's page request for a list's query parameters (``since``, ``limit``,
+    ``cursor``), its cursor checked against the shape of that list's sort keys."""
+    return PageRequest(
+        limit=query.limit,
+        since=sortable_time(query.since) if query.since else None,
+        after=decode_cursor(query.cursor, sort_key_shape),
+    )

@@ -57,7 +57,7 @@ class _Response(BaseModel):
 # -- query parameters --------------------------------------------------------------------
 
 
-class _PageQuery(_Request):
+class PageQuery(_Request):
     since: AwareDatetime | None = Field(
         default=None, description="Only what arrived at or after this time (ISO 8601, with zone)."
     )
@@ -67,11 +67,11 @@ class _PageQuery(_Request):
     )
 
 
-class InboxQuery(_PageQuery):
+class InboxQuery(PageQuery):
     status: DispatchState | None = Field(default=None, description="Only dispatches in this state.")
 
 
-class NoticesQuery(_PageQuery):
+class NoticesQuery(PageQuery):
     status: NoticeStatus | None = Field(default=None, description="Only notices in this state.")
 
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from chalicelib.api.calls import ApiCall, Reply, decode_cursor, encode_cursor
+from chalicelib.api.calls import ApiCall, Reply, encode_cursor, page_request
 from chalicelib.api.models import (
     Acknowledgement,
     ActionReport,
@@ -33,7 +33,6 @@ from chalicelib.dispatch.model import Dispatch, DispatchState, WaitKind
 from chalicelib.dispatch.waits import DispatchClosed, answer
 from chalicelib.dispatch.webhooks import WebhookDeliveryFailed, deliver, sign
 from chalicelib.notices.model import NoticeKind
-from chalicelib.stores.index_pages import PageRequest, sortable_time
 from chalicelib.stores.signing_secrets import signing_keys
 
 INBOX_SORT_KEY = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#ntc-[0-9a-f]{24}#v\d{6}$")
@@ -47,11 +46,7 @@ def list_inbox(call: ApiCall, services: ApiServices) -> Reply:
     query = call.query_as(InboxQuery)
     page = services.lifecycle.dispatches.inbox_page(
         call.principal.id,
-        PageRequest(
-            limit=query.limit,
-            since=sortable_time(query.since) if query.since else None,
-            after=decode_cursor(query.cursor, INBOX_SORT_KEY),
-        ),
+        page_request(query, INBOX_SORT_KEY),
         states={query.status} if query.status else None,
     )
     items = [_inbox_entry(dispatch) for dispatch in page.items]

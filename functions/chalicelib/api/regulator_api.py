@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from chalicelib.api.calls import ApiCall, Reply, decode_cursor, encode_cursor
+from chalicelib.api.calls import ApiCall, Reply, encode_cursor, page_request
 from chalicelib.api.models import (
     Amendment,
     NoticeLine,
@@ -30,7 +30,6 @@ from chalicelib.api.problems import FieldError, conflict, invalid, not_found
 from chalicelib.api.services import ApiServices
 from chalicelib.api.views import notice_view, timeline_entry
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
-from chalicelib.stores.index_pages import PageRequest, sortable_time
 from chalicelib.stores.notices_table import CurrentState, SaveOutcome, TimelineEvent
 
 NOTICES_SORT_KEY = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#ntc-[0-9a-f]{24}$")
@@ -49,11 +48,7 @@ def list_notices(call: ApiCall, services: ApiServices) -> Reply:
     query = call.query_as(NoticesQuery)
     page = services.lifecycle.notices.page_for_regulator(
         call.principal.id,
-        PageRequest(
-            limit=query.limit,
-            since=sortable_time(query.since) if query.since else None,
-            after=decode_cursor(query.cursor, NOTICES_SORT_KEY),
-        ),
+        page_request(query, NOTICES_SORT_KEY),
         statuses={query.status} if query.status else None,
     )
     lines = [
