@@ -196,9 +196,10 @@ def test_the_webhook_test_reaches_the_platform_signed(api: Api, cast: Cast) -> N
     answer = api.post("/v1/webhook-test", {}, cast.platform)
 
     assert answer.status == 200 and answer.body["delivered"] is True, answer
-    delivery = cast.receiver.deliveries[-1]  # verified with the platform's secret
+    # Verified with the platform's secret. Notices dispatched by the matrix's workflows
+    # may arrive at the same receiver in between, so find the test message by its id.
+    (delivery,) = [d for d in cast.receiver.deliveries if d.message_id == answer.body["webhook_id"]]
     assert delivery.body["type"] == "webhook.test"
-    assert delivery.message_id == answer.body["webhook_id"]
 
 
 def test_health_and_the_openapi_document_are_public(api: Api) -> None:
