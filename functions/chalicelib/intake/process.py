@@ -11,10 +11,18 @@ from typing import Any
 from chalicelib.intake.parse import parse_notice_file
 from chalicelib.intake.report import RowResult, file_summary, processed_report, refused_report
 from chalicelib.intake.rows import ParsedFile, ParsedRow, Problem
-from chalicelib.notices.model import notice_id_for
+from chalicelib.notices.model import NoticeContent, notice_id_for
+from chalicelib.observability import logger
+from chalicelib.record_size import RecordTooLarge
 from chalicelib.settings import Settings
+from chalicelib.stores.aws_errors import error_name, is_permanent
 from chalicelib.stores.intake_bucket import IntakeBucket, IntakeObject, StoredFile
-from chalicelib.stores.notices_table import CurrentState, NoticeStore
+from chalicelib.stores.notices_table import (
+    ConcurrentWriteError,
+    CurrentState,
+    NoticeStore,
+    SavedNotice,
+)
 from chalicelib.workflow.lifecycle import LifecycleStarter
 
 Clock = Callable[[], datetime]
@@ -22,6 +30,9 @@ Clock = Callable[[], datetime]
 # Rows are I/O-bound (a DynamoDB transaction and a StartExecution each): a few threads
 # keep a large file well inside the Lambda timeout.
 STORE_WORKERS = 8
+# The report's code for a row that failed to store for a reason of its own (its item
+# refused), while the rest of the file went on.
+STORE_FAILED = "store_failed"
 
 
 @dataclass(frozen=True)
@@ -120,18 +131,43 @@ def _store_rows(
             known = batch.known.get(
                 notice_id_for(batch.obj.regulator_id, row.content.source_reference)
             )
-        saved = services.notices.save(
-            row.content,
-            regulator_id=batch.obj.regulator_id,
-            source_format=batch.source_format,
-            source_file=batch.obj.key,
-            received_at=batch.received_at,
-            known=known,
-        )
+        try:
+            saved = _store_row(batch, row.content, known, services)
+        except Exception as exc:
+            if isinstance(exc, ConcurrentWriteError) or not is_permanent(exc):
+                raise  # the whole delivery is retried; every write above is idempotent
+            logger.exception("a row could not be stored", extra={"row": row.row})
+            results[id(row)] = RowResult(row, failure=_store_failure(exc))
+            continue
         known = saved.current
-        if not saved.current.lifecycle_started:
-            # Also for an unchanged row: the start may have been lost to a crash after the
-            # save. Starting by name is idempotent; the workflow marks itself started.
-            services.lifecycle.start(saved.current)
         results[id(row)] = RowResult(row, saved, services.lifecycle.execution_arn(saved.current))
     return results
+
+
+def _store_row(
+    batch: _Batch, content: NoticeContent, known: CurrentState | None, services: IntakeServices
+) -> SavedNotice:
+    saved = services.notices.save(
+        content,
+        regulator_id=batch.obj.regulator_id,
+        source_format=batch.source_format,
+        source_file=batch.obj.key,
+        received_at=batch.received_at,
+        known=known,
+    )
+    if not saved.current.lifecycle_started:
+        # Also for an unchanged row: the start may have been lost to a crash after the
+        # save. Starting by name is idempotent; the workflow marks itself started.
+        services.lifecycle.start(saved.current)
+    return saved
+
+
+def _store_failure(exc: Exception) -> Problem:
+    """A row-level error of our own words (the traceback goes to the logs only)."""
+    if isinstance(exc, RecordTooLarge):
+        return Problem("row", STORE_FAILED, str(exc))
+    return Problem(
+        "row",
+        STORE_FAILED,
+        f"the row could not be stored ({error_name(exc)}); the other rows were processed",
+    )

@@ -18,12 +18,14 @@ class RowResult:
     parsed: ParsedRow
     saved: SavedNotice | None = None
     execution_arn: str | None = None
+    failure: Problem | None = None  # an accepted row that could not be stored
 
     def to_dict(self) -> dict[str, Any]:
         row: dict[str, Any] = {"row": self.parsed.row, "locator": self.parsed.locator}
         if self.saved is None:
             row["status"] = "rejected"
-            row["errors"] = [problem.to_dict() for problem in self.parsed.errors]
+            errors = [*self.parsed.errors, *([self.failure] if self.failure else [])]
+            row["errors"] = [problem.to_dict() for problem in errors]
         else:
             current = self.saved.current
             row["status"] = "accepted"
