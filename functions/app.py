@@ -193,6 +193,8 @@ def _ingest_object(bucket: str, key: str, version_id: str | None, lambda_context
     if stored is None:
         logger.warning("object deleted before intake", extra={"key": key})
         return
+    # An event that names no version (a bucket without versioning): the one described.
+    obj = obj.at_version(stored.version_id)
 
     config = idempotency.intake_file_config()
     config.register_lambda_context(lambda_context)
@@ -206,7 +208,8 @@ def _ingest_object(bucket: str, key: str, version_id: str | None, lambda_context
         report = ingest_file(obj, stored, settings, services)
         return {"status": report["status"], "counts": report["counts"]}
 
-    outcome = ingest_once(file=IntakeFile(bucket=bucket, key=key, etag=stored.etag).model_dump())
+    file = IntakeFile(bucket=bucket, key=key, version_id=stored.version_id, etag=stored.etag)
+    outcome = ingest_once(file=file.model_dump())
     counts = outcome["counts"]
     metrics.add_metric(name="NoticeRowsAccepted", unit=MetricUnit.Count, value=counts["accepted"])
     metrics.add_metric(name="NoticeRowsRejected", unit=MetricUnit.Count, value=counts["rejected"])

@@ -69,6 +69,43 @@ def test_a_refused_file_exits_non_zero_with_the_reason(served: Served, tmp_path:
     assert "REFUSED" in uploaded.stderr
 
 
+def test_two_files_uploaded_under_one_name_at_once_each_get_their_own_report(
+    served: Served, tmp_path: Path
+) -> None:
+    # Finding 6: two different files named same.csv, uploaded at the same moment.
+    files = []
+    for reference in ("SAME-A", "SAME-B"):
+        folder = tmp_path / reference
+        folder.mkdir()
+        path = folder / "same.csv"
+        path.write_text(
+            f"source_reference,product_name,jurisdiction\n{reference},Kettle {reference},KR\n",
+            encoding="utf-8",
+        )
+        files.append(path)
+    env = {**os.environ, "PSX_ENDPOINT_URL": served.aws}
+    uploads = [
+        subprocess.Popen(
+            [*PSX, "upload", str(path), "--regulator", "kftc", "--json", "--timeout", "90"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for path in files
+    ]
+
+    outputs = [upload.communicate(timeout=180) for upload in uploads]
+
+    assert [upload.returncode for upload in uploads] == [0, 0], outputs
+    reports = [json.loads(stdout) for stdout, _ in outputs]
+    assert [[row["source_reference"] for row in r["rows"]] for r in reports] == [
+        ["SAME-A"],
+        ["SAME-B"],
+    ]
+    assert reports[0]["file"]["version_id"] != reports[1]["file"]["version_id"]
+
+
 def test_upload_without_a_running_exchange_says_so(tmp_path: Path) -> None:
     notices = tmp_path / "x.csv"
     notices.write_text("product_name\nx\n", encoding="utf-8")

@@ -62,6 +62,7 @@ def ingest_file(
     summary = file_summary(
         bucket=obj.bucket,
         key=obj.key,
+        version_id=obj.version_id,
         regulator_id=obj.regulator_id,
         size=stored.size,
         etag=stored.etag,

@@ -39,11 +39,19 @@ class RowResult:
 
 
 def file_summary(
-    *, bucket: str, key: str, regulator_id: str, size: int, etag: str, processed_at: datetime
+    *,
+    bucket: str,
+    key: str,
+    version_id: str | None,
+    regulator_id: str,
+    size: int,
+    etag: str,
+    processed_at: datetime,
 ) -> dict[str, Any]:
     return {
         "bucket": bucket,
         "key": key,
+        "version_id": version_id,
         "regulator_id": regulator_id,
         "size_bytes": size,
         "etag": etag,
