@@ -255,6 +255,18 @@ def test_the_uploaders_format_overrides_detection(
     assert as_csv["counts"]["accepted"] == 0
 
 
+@pytest.mark.parametrize("name", ["week\n47.csv", "\x1b]52;c;cHduZWQ=\x07.csv", "n" * 300 + ".csv"])
+def test_a_file_name_we_refuse_arriving_by_other_means_gets_a_refused_report(
+    runtime: EmbeddedRuntime, regulator_id: str, name: str
+) -> None:
+    report = upload(runtime, regulator_id, name, _csv(CHARGER))
+
+    assert report["status"] == "refused"
+    assert report["reason"]["code"] == "file_name_refused"
+    assert "rename the file" in report["reason"]["message"]
+    assert store().list_for_regulator(regulator_id) == []
+
+
 def test_objects_outside_the_intake_layout_are_ignored(runtime: EmbeddedRuntime) -> None:
     s3 = runtime.client("s3")
     bucket = runtime.outputs["PsxIntakeBucket"]

@@ -106,6 +106,31 @@ def test_two_files_uploaded_under_one_name_at_once_each_get_their_own_report(
     assert reports[0]["file"]["version_id"] != reports[1]["file"]["version_id"]
 
 
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("week\n47.csv", "U+000A"),
+        ("\x1b]0;pwned\x07.csv", "U+001B"),
+        ("\u202egnp.csv", "U+202E"),  # a right-to-left override disguising the name
+        (os.fsdecode(b"caf\xe9.csv"), "U+DCE9"),  # a Latin-1 name: not UTF-8, as S3 needs
+    ],
+    ids=["newline", "escape-sequence", "bidi-override", "not-utf8"],
+)
+def test_a_file_name_s3_or_a_terminal_would_choke_on_is_refused_before_upload(
+    served: Served, tmp_path: Path, name: str, says: str
+) -> None:
+    notices = tmp_path / name
+    notices.write_text("product_name,jurisdiction\nKettle,KR\n", encoding="utf-8")
+
+    uploaded = served.run("upload", str(notices), "--regulator", "kftc")
+
+    assert uploaded.returncode == 1, uploaded.stderr
+    assert says in uploaded.stderr and "rename the file" in uploaded.stderr
+    assert "Traceback" not in uploaded.stderr
+    assert not any(c in uploaded.stderr for c in "\x1b\x07\u202e")  # shown escaped
+    assert uploaded.stdout == ""
+
+
 def test_upload_without_a_running_exchange_says_so(tmp_path: Path) -> None:
     notices = tmp_path / "x.csv"
     notices.write_text("product_name\nx\n", encoding="utf-8")

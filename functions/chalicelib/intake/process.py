@@ -16,7 +16,12 @@ from chalicelib.observability import logger
 from chalicelib.record_size import RecordTooLarge
 from chalicelib.settings import Settings
 from chalicelib.stores.aws_errors import error_name, is_permanent
-from chalicelib.stores.intake_bucket import IntakeBucket, IntakeObject, StoredFile
+from chalicelib.stores.intake_bucket import (
+    IntakeBucket,
+    IntakeObject,
+    StoredFile,
+    file_name_problem,
+)
 from chalicelib.stores.notices_table import (
     ConcurrentWriteError,
     CurrentState,
@@ -68,7 +73,12 @@ def ingest_file(
         etag=stored.etag,
         processed_at=services.clock(),
     )
-    if stored.size > settings.limits.max_file_bytes:
+    name_problem = file_name_problem(obj.relative_name)
+    if name_problem is not None:
+        report = refused_report(
+            summary, Problem("file", "file_name_refused", name_problem), stored.format_hint
+        )
+    elif stored.size > settings.limits.max_file_bytes:
         reason = Problem(
             "file",
             "file_too_large",

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,6 +21,14 @@ FORMAT_METADATA_KEY = "psx-format"
 # Also the rule for regulator ids in API keys (chalicelib/api/principal.py).
 REGULATOR_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 _REGULATOR_ID = re.compile(REGULATOR_ID_PATTERN)
+# A file name is shown in reports, terminals and consoles, and becomes part of S3 keys
+# (1,024 bytes at most, the report's longer than the file's): printable, and short.
+MAX_FILE_NAME_BYTES = 255
+_S3_KEY_BYTES = 1024
+# Control and format characters (newlines, escapes, bidi overrides), surrogates (a name
+# that is not UTF-8), private-use and unassigned code points, line and paragraph
+# separators. Spaces, including non-ASCII ones, are fine.
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 class NotAnIntakeKey(ValueError):
@@ -57,6 +66,25 @@ def intake_object(bucket: str, key: str, version_id: str | None = None) -> Intak
     if not _REGULATOR_ID.match(regulator_id) or not relative_name or relative_name.endswith("/"):
         raise NotAnIntakeKey(f"{key!r} is not incoming/<regulator-id>/<file>")
     return IntakeObject(bucket, key, regulator_id, relative_name, version_id)
+
+
+def file_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a notice file's name, or None when it can."""
+    unprintable = next(
+        (c for c in name if unicodedata.category(c) in _UNPRINTABLE_CATEGORIES), None
+    )
+    if unprintable is not None:
+        return (
+            f"the file name {name!r} contains an unprintable character "
+            f"(U+{ord(unprintable):04X}): rename the file"
+        )
+    size = len(name.encode("utf-8"))
+    if size > MAX_FILE_NAME_BYTES:
+        return (
+            f"the file name is {size} bytes long (UTF-8); the limit is {MAX_FILE_NAME_BYTES}: "
+            "rename the file"
+        )
+    return None
 
 
 def result_key_for(regulator_id: str, relative_name: str) -> str:
@@ -105,7 +133,9 @@ class IntakeBucket:
         keys = [obj.version_result_key] if obj.version_result_key else []
         if self._is_current(obj):
             keys.append(obj.result_key)
-        for key in keys:
+        # A name S3 took under incoming/ can be too long for a report key (a refused
+        # file, over MAX_FILE_NAME_BYTES): that report is only in the logs.
+        for key in (key for key in keys if len(key.encode("utf-8")) <= _S3_KEY_BYTES):
             self._s3.put_object(
                 Bucket=obj.bucket,
                 Key=key,
