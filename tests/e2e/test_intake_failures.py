@@ -8,6 +8,7 @@ each lifecycle started once, one report.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,9 +17,11 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
+from chalicelib.intake import process
+from chalicelib.intake.process import MAX_DELIVERIES
 from chalicelib.notices.model import notice_id_for
 from chalicelib.record_size import MAX_RECORD_BYTES
-from chalicelib.stores.intake_bucket import result_key_for
+from chalicelib.stores.intake_bucket import IntakeBucket, result_key_for
 from chalicelib.stores.notices_table import NoticeStore
 from chalicelib.workflow.lifecycle import LifecycleStarter
 from psx.embedded.runtime import EmbeddedRuntime
@@ -156,3 +159,57 @@ def test_a_delivery_failing_half_way_is_retried_and_stores_each_notice_once(
         Bucket=runtime.outputs["PsxIntakeBucket"], Prefix=result_key_for(regulator_id, name)
     )
     assert len(versions["Versions"]) == 1  # one report, written by the delivery that finished
+
+
+def _dead_letters(runtime: EmbeddedRuntime) -> list[dict[str, Any]]:
+    sqs = runtime.client("sqs")
+    redrive = sqs.get_queue_attributes(
+        QueueUrl=runtime.outputs["IntakeQueueUrl"], AttributeNames=["RedrivePolicy"]
+    )["Attributes"]["RedrivePolicy"]
+    dlq_name = json.loads(redrive)["deadLetterTargetArn"].rsplit(":", 1)[-1]
+    dlq_url = sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"]
+    return sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10).get("Messages", [])
+
+
+def test_a_row_failing_on_every_delivery_is_reported_on_the_last_one(
+    runtime: EmbeddedRuntime, regulator_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    throttled = _client_error("ThrottlingException")
+    with _failing(monkeypatch, NoticeStore, "save", "SLOW-1", throttled) as failed:
+        report = upload(runtime, regulator_id, "throttled.csv", _csv(_row("OK-3"), _row("SLOW-1")))
+
+    assert len(failed) == MAX_DELIVERIES  # retried until the last delivery, then reported
+    assert report["counts"]["accepted"] == 1
+    (problem,) = next(row for row in report["rows"] if row["status"] == "rejected")["errors"]
+    assert problem["code"] == "store_failed" and "ThrottlingException" in problem["message"]
+    assert "upload the file again" in problem["message"]
+    assert all("throttled.csv" not in m["Body"] for m in _dead_letters(runtime))
+
+
+@pytest.mark.parametrize(
+    ("error", "deliveries"),
+    [(KeyError("a fault met with this file"), 1), (ConnectionResetError(), MAX_DELIVERIES)],
+    ids=["fault-reported-at-once", "transient-reported-last"],
+)
+def test_a_file_that_cannot_be_processed_gets_a_refused_report(
+    runtime: EmbeddedRuntime,
+    regulator_id: str,
+    monkeypatch: pytest.MonkeyPatch,
+    error: Exception,
+    deliveries: int,
+) -> None:
+    reads: list[object] = []
+
+    def read(self: IntakeBucket, obj: object) -> bytes:
+        reads.append(obj)
+        raise error
+
+    monkeypatch.setattr(IntakeBucket, "read", read)
+    report = upload(runtime, regulator_id, "unreadable.csv", _csv(_row("NEVER-1")))
+
+    assert len(reads) == deliveries
+    assert report["status"] == "refused"
+    assert report["reason"]["code"] == process.INTAKE_FAILED
+    assert type(error).__name__ in report["reason"]["message"]
+    assert "a fault met" not in report["reason"]["message"]
+    assert store().current_state(notice_id_for(regulator_id, "NEVER-1")) is None

@@ -35,9 +35,14 @@ Clock = Callable[[], datetime]
 # Rows are I/O-bound (a DynamoDB transaction and a StartExecution each): a few threads
 # keep a large file well inside the Lambda timeout.
 STORE_WORKERS = 8
-# The report's code for a row that failed to store for a reason of its own (its item
-# refused), while the rest of the file went on.
+# The report's codes for a row that could not be stored while the rest of the file went
+# on, and for a file that could not be processed at all.
 STORE_FAILED = "store_failed"
+INTAKE_FAILED = "intake_failed"
+# How often SQS delivers a file before it moves to the dead-letter queue: infra/stack.py's
+# maxReceiveCount of the intake queue (tests/infra checks that they agree). The last
+# delivery reports even transient failures, so no file ends there without a report.
+MAX_DELIVERIES = 5
 
 
 @dataclass(frozen=True)
@@ -54,15 +59,22 @@ class _Batch:
     source_format: str
     received_at: datetime
     known: dict[str, CurrentState]
+    final_delivery: bool
 
 
 def ingest_file(
-    obj: IntakeObject, stored: StoredFile, settings: Settings, services: IntakeServices
+    obj: IntakeObject,
+    stored: StoredFile,
+    settings: Settings,
+    services: IntakeServices,
+    final_delivery: bool = False,
 ) -> dict[str, Any]:
     """Ingest one object and write its result report; returns the report.
 
     Every write below is idempotent, so a retried or duplicated delivery converges on
-    the same notices and the same executions.
+    the same notices and the same executions. A failure of the moment (throttling, the
+    network) raises, to have the delivery retried, unless this is its ``final_delivery``;
+    any other failure is reported, for the row or for the file.
     """
     summary = file_summary(
         bucket=obj.bucket,
@@ -73,33 +85,54 @@ def ingest_file(
         etag=stored.etag,
         processed_at=services.clock(),
     )
+    try:
+        report = _report_of(obj, stored, settings, services, summary, final_delivery)
+    except Exception as exc:
+        if _retry_delivery(exc) and not final_delivery:
+            raise
+        logger.exception("a file could not be processed", extra={"key": obj.key})
+        reason = Problem("file", INTAKE_FAILED, f"the file {_failure(exc, final_delivery)}")
+        report = refused_report(summary, reason, stored.format_hint)
+    services.bucket.write_result(obj, report)
+    return report
+
+
+def _report_of(
+    obj: IntakeObject,
+    stored: StoredFile,
+    settings: Settings,
+    services: IntakeServices,
+    summary: dict[str, Any],
+    final_delivery: bool,
+) -> dict[str, Any]:
     name_problem = file_name_problem(obj.relative_name)
     if name_problem is not None:
-        report = refused_report(
+        return refused_report(
             summary, Problem("file", "file_name_refused", name_problem), stored.format_hint
         )
-    elif stored.size > settings.limits.max_file_bytes:
+    if stored.size > settings.limits.max_file_bytes:
         reason = Problem(
             "file",
             "file_too_large",
             f"file is {stored.size} bytes; the limit is {settings.limits.max_file_bytes} bytes",
         )
-        report = refused_report(summary, reason, stored.format_hint)
-    else:
-        parsed = parse_notice_file(
-            services.bucket.read(obj),
-            filename=obj.relative_name,
-            format_hint=stored.format_hint,
-            limits=settings.limits,
-            defaults=settings.regulator_defaults(obj.regulator_id),
-        )
-        report = _report_for(obj, parsed, summary, services)
-    services.bucket.write_result(obj, report)
-    return report
+        return refused_report(summary, reason, stored.format_hint)
+    parsed = parse_notice_file(
+        services.bucket.read(obj),
+        filename=obj.relative_name,
+        format_hint=stored.format_hint,
+        limits=settings.limits,
+        defaults=settings.regulator_defaults(obj.regulator_id),
+    )
+    return _report_for(obj, parsed, summary, services, final_delivery)
 
 
 def _report_for(
-    obj: IntakeObject, parsed: ParsedFile, summary: dict[str, Any], services: IntakeServices
+    obj: IntakeObject,
+    parsed: ParsedFile,
+    summary: dict[str, Any],
+    services: IntakeServices,
+    final_delivery: bool,
 ) -> dict[str, Any]:
     if parsed.refused is not None:
         return refused_report(summary, parsed.refused, parsed.format)
@@ -109,6 +142,7 @@ def _report_for(
         source_format=parsed.format,
         received_at=services.clock(),
         known=services.notices.current_states(list(by_notice)),
+        final_delivery=final_delivery,
     )
     results: dict[int, RowResult] = {}
     with ThreadPoolExecutor(max_workers=STORE_WORKERS) as pool:
@@ -145,10 +179,11 @@ def _store_rows(
         try:
             saved = _store_row(batch, row.content, known, services)
         except Exception as exc:
-            if isinstance(exc, ConcurrentWriteError) or not is_permanent(exc):
+            if _retry_delivery(exc) and not batch.final_delivery:
                 raise  # the whole delivery is retried; every write above is idempotent
             logger.exception("a row could not be stored", extra={"row": row.row})
-            results[id(row)] = RowResult(row, failure=_store_failure(exc))
+            message = f"the row {_failure(exc, batch.final_delivery)}"
+            results[id(row)] = RowResult(row, failure=Problem("row", STORE_FAILED, message))
             continue
         known = saved.current
         results[id(row)] = RowResult(row, saved, services.lifecycle.execution_arn(saved.current))
@@ -173,12 +208,18 @@ def _store_row(
     return saved
 
 
-def _store_failure(exc: Exception) -> Problem:
-    """A row-level error of our own words (the traceback goes to the logs only)."""
+def _retry_delivery(exc: Exception) -> bool:
+    """A failure of the moment, which another delivery of the file may not meet."""
+    return isinstance(exc, ConcurrentWriteError) or not is_permanent(exc)
+
+
+def _failure(exc: Exception, final_delivery: bool) -> str:
+    """What went wrong, in our own words (the traceback goes to the logs only)."""
     if isinstance(exc, RecordTooLarge):
-        return Problem("row", STORE_FAILED, str(exc))
-    return Problem(
-        "row",
-        STORE_FAILED,
-        f"the row could not be stored ({error_name(exc)}); the other rows were processed",
-    )
+        return f"could not be stored: {exc}"
+    if _retry_delivery(exc) and final_delivery:
+        return (
+            f"could not be stored ({error_name(exc)}) in {MAX_DELIVERIES} attempts: "
+            "upload the file again"
+        )
+    return f"could not be stored ({error_name(exc)})"
