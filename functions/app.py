@@ -32,7 +32,7 @@ from chalicelib.dispatch.push import fall_back_to_inbox, push_webhook
 from chalicelib.dispatch.services import LifecycleServices, lifecycle_services
 from chalicelib.dispatch.waits import enforce_deadlines, escalate, hand_off, open_wait
 from chalicelib.intake.events import S3Notification
-from chalicelib.intake.process import IntakeServices, ingest_file
+from chalicelib.intake.process import MAX_DELIVERIES, IntakeServices, ingest_file
 from chalicelib.observability import logger, metrics, tracer
 from chalicelib.settings import load_settings
 from chalicelib.stores.intake_bucket import IntakeBucket, NotAnIntakeKey, intake_object
@@ -169,14 +169,21 @@ def _ingest_notification(record: SQSRecord, lambda_context: Any) -> None:
     notification = S3Notification.model_validate_json(record.body)
     if notification.event == "s3:TestEvent":
         return
+    final_delivery = int(record.attributes.approximate_receive_count) >= MAX_DELIVERIES
     for s3_record in notification.records:
         s3_object = s3_record.s3.object
         _ingest_object(
-            s3_record.s3.bucket.name, s3_object.key, s3_object.version_id, lambda_context
+            s3_record.s3.bucket.name,
+            s3_object.key,
+            s3_object.version_id,
+            final_delivery,
+            lambda_context,
         )
 
 
-def _ingest_object(bucket: str, key: str, version_id: str | None, lambda_context: Any) -> None:
+def _ingest_object(
+    bucket: str, key: str, version_id: str | None, final_delivery: bool, lambda_context: Any
+) -> None:
     try:
         obj = intake_object(bucket, key, version_id)
     except NotAnIntakeKey as exc:
@@ -193,6 +200,8 @@ def _ingest_object(bucket: str, key: str, version_id: str | None, lambda_context
     if stored is None:
         logger.warning("object deleted before intake", extra={"key": key})
         return
+    # An event that names no version (a bucket without versioning): the one described.
+    obj = obj.at_version(stored.version_id)
 
     config = idempotency.intake_file_config()
     config.register_lambda_context(lambda_context)
@@ -203,10 +212,11 @@ def _ingest_object(bucket: str, key: str, version_id: str | None, lambda_context
         config=config,
     )
     def ingest_once(file: dict[str, Any]) -> dict[str, Any]:
-        report = ingest_file(obj, stored, settings, services)
+        report = ingest_file(obj, stored, settings, services, final_delivery)
         return {"status": report["status"], "counts": report["counts"]}
 
-    outcome = ingest_once(file=IntakeFile(bucket=bucket, key=key, etag=stored.etag).model_dump())
+    file = IntakeFile(bucket=bucket, key=key, version_id=stored.version_id, etag=stored.etag)
+    outcome = ingest_once(file=file.model_dump())
     counts = outcome["counts"]
     metrics.add_metric(name="NoticeRowsAccepted", unit=MetricUnit.Count, value=counts["accepted"])
     metrics.add_metric(name="NoticeRowsRejected", unit=MetricUnit.Count, value=counts["rejected"])

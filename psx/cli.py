@@ -85,8 +85,12 @@ def upload(
     Exits 0 when the file was processed (rows may still be rejected: see the report),
     1 when it was refused whole, 3 when the exchange is unreachable, 4 on timeout.
     """
+    from chalicelib.stores.intake_bucket import file_name_problem
     from psx.uploads import ReportTimeout, upload_notice_file, wait_for_report
 
+    name_problem = file_name_problem(file.name)
+    if name_problem is not None:  # refused here rather than by S3 or by intake later
+        exit_with(name_problem, EXIT_REFUSED)
     target = Target(stack_name=stack, endpoint_url=endpoint_url)
     try:
         bucket = target.output("PSX_INTAKE_BUCKET")

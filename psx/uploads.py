@@ -7,11 +7,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
-from chalicelib.stores.intake_bucket import FORMAT_METADATA_KEY, result_key_for
+from chalicelib.stores.intake_bucket import (
+    FORMAT_METADATA_KEY,
+    result_key_for,
+    version_result_key_for,
+)
 
 Progress = Callable[[int], None]
 
@@ -27,10 +31,44 @@ class Upload:
     etag: str
     regulator_id: str
     relative_name: str
+    version_id: str | None = None  # what PutObject answered; None: an unversioned bucket
 
     @property
     def result_key(self) -> str:
-        return result_key_for(self.regulator_id, self.relative_name)
+        """This upload's own report (the plain name holds the newest upload's)."""
+        if self.version_id is None:
+            return result_key_for(self.regulator_id, self.relative_name)
+        return version_result_key_for(self.regulator_id, self.relative_name, self.version_id)
+
+    def is_reported_by(self, report: dict[str, Any]) -> bool:
+        file = report["file"]
+        if self.version_id is None:
+            return bool(file["etag"] == self.etag)
+        return bool(file.get("version_id") == self.version_id)
+
+
+class _ReadWithProgress:
+    """The file as PutObject reads it, counting each byte once (botocore may read it
+    twice: once for a checksum, once to send)."""
+
+    def __init__(self, file: BinaryIO, progress: Progress) -> None:
+        self._file = file
+        self._progress = progress
+        self._counted = 0
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self._file.read(size)
+        position = self._file.tell()
+        if position > self._counted:
+            self._progress(position - self._counted)
+            self._counted = position
+        return chunk
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._file.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._file.tell()
 
 
 def upload_notice_file(
@@ -42,12 +80,16 @@ def upload_notice_file(
     progress: Progress | None = None,
     name: str | None = None,
 ) -> Upload:
+    """One PutObject: its answer names the object version (and ETag) this upload made,
+    which is how its report is told apart from another upload under the same name."""
     relative_name = name or path.name
     key = f"incoming/{regulator_id}/{relative_name}"
     metadata = {FORMAT_METADATA_KEY: format_hint} if format_hint else {}
-    s3.upload_file(str(path), bucket, key, ExtraArgs={"Metadata": metadata}, Callback=progress)
-    etag = s3.head_object(Bucket=bucket, Key=key)["ETag"].strip('"')
-    return Upload(bucket, key, etag, regulator_id, relative_name)
+    with path.open("rb") as file:
+        body = _ReadWithProgress(file, progress) if progress else file
+        put = s3.put_object(Bucket=bucket, Key=key, Body=body, Metadata=metadata)
+    etag = put["ETag"].strip('"')
+    return Upload(bucket, key, etag, regulator_id, relative_name, put.get("VersionId"))
 
 
 def wait_for_report(
@@ -56,11 +98,12 @@ def wait_for_report(
     timeout_seconds: float,
     poll: Callable[[], object] = lambda: time.sleep(0.5),
 ) -> dict[str, Any]:
-    """The report written for *this* upload (matched by ETag, not just by key)."""
+    """The report written for *this* upload (by its version id; by ETag in a bucket
+    without versions), not just any report under the file's name."""
     deadline = time.monotonic() + timeout_seconds
     while time.monotonic() < deadline:
         report = _read_report(s3, upload)
-        if report is not None and report["file"]["etag"] == upload.etag:
+        if report is not None and upload.is_reported_by(report):
             return report
         poll()
     raise ReportTimeout(

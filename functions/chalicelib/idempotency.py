@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from chalicelib.stores import aws_clients
 
 # A file is reprocessed if it is delivered again after this long (S3 re-deliveries
-# come within minutes; a deliberate re-upload is a new ETag or a new key anyway).
+# come within minutes; a re-upload is a new object version anyway).
 FILE_IDEMPOTENCY_SECONDS = 7 * 24 * 3600
 
 
@@ -29,7 +29,8 @@ def persistence_layer(table_name: str) -> DynamoDBPersistenceLayer:
 
 def intake_file_config() -> IdempotencyConfig:
     return IdempotencyConfig(
-        event_key_jmespath="[bucket, key, etag]",
+        # One delivery per object version: two uploads under one name are two files.
+        event_key_jmespath="[bucket, key, version_id, etag]",
         expires_after_seconds=FILE_IDEMPOTENCY_SECONDS,
         raise_on_no_idempotency_key=True,
     )

@@ -17,6 +17,9 @@
   workflows' Lambda tasks and the event sources all run in threads of one process, so
   DynamoDB requests are served one at a time (they never call back into our handlers,
   so the lock cannot be held across one).
+- moto's S3 event notifications leave out ``s3.object.versionId``, which AWS sends for
+  every object of a versioned bucket (the intake bucket is one): intake reads the
+  version an event names, so two uploads under one name are two files. We add it.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from typing import Any
 from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.dynamodb.responses import DynamoHandler
+from moto.s3 import notifications as s3_notifications
 from moto.stepfunctions.models import stepfunctions_backends
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -153,6 +157,18 @@ def _one_at_a_time(action: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return serialized
 
 
+def _with_version_id(moto_s3_event: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(moto_s3_event)
+    def s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> Any:
+        event = moto_s3_event(event_name, bucket, key, notification_id)
+        if bucket.is_versioned:
+            for record in event["Records"]:
+                record["s3"]["object"]["versionId"] = key.version_id
+        return event
+
+    return s3_event
+
+
 @contextmanager
 def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     """moto with real Step Functions execution and Lambda routed to ``registry``."""
@@ -163,6 +179,8 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     LambdaSimpleBackend.invoke = _invoke_in_process(registry)  # type: ignore[method-assign]
     original_dynamodb_action = DynamoHandler.call_action
     DynamoHandler.call_action = _one_at_a_time(original_dynamodb_action)  # type: ignore[method-assign]
+    original_s3_event = s3_notifications._get_s3_event
+    s3_notifications._get_s3_event = _with_version_id(original_s3_event)
     # moto logs a stack trace for every failure path a workflow takes on purpose.
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     try:
@@ -171,6 +189,7 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     finally:
         LambdaSimpleBackend.invoke = original_invoke  # type: ignore[method-assign]
         DynamoHandler.call_action = original_dynamodb_action  # type: ignore[method-assign]
+        s3_notifications._get_s3_event = original_s3_event
         for name, value in saved_environment.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from chalicelib.stores.intake_bucket import result_key_for
+from chalicelib.stores.intake_bucket import result_key_for, version_result_key_for
 from chalicelib.stores.notices_table import NoticeStore
 from psx.embedded.runtime import EmbeddedRuntime
 
@@ -34,13 +34,20 @@ def upload_sample(runtime: EmbeddedRuntime, regulator_id: str, path: Path) -> di
 
 
 def read_report(runtime: EmbeddedRuntime, regulator_id: str, name: str) -> dict[str, Any]:
-    body = (
-        runtime.client("s3")
-        .get_object(
-            Bucket=runtime.outputs["PsxIntakeBucket"], Key=result_key_for(regulator_id, name)
-        )["Body"]
-        .read()
-    )
+    """The report at the file's plain name: its current version's."""
+    return _report_at(runtime, result_key_for(regulator_id, name))
+
+
+def read_report_of(
+    runtime: EmbeddedRuntime, regulator_id: str, name: str, version_id: str
+) -> dict[str, Any]:
+    """The report of one upload (object version) of the file."""
+    return _report_at(runtime, version_result_key_for(regulator_id, name, version_id))
+
+
+def _report_at(runtime: EmbeddedRuntime, key: str) -> dict[str, Any]:
+    s3 = runtime.client("s3")
+    body = s3.get_object(Bucket=runtime.outputs["PsxIntakeBucket"], Key=key)["Body"].read()
     report: dict[str, Any] = json.loads(body)
     return report
 

@@ -10,8 +10,16 @@ from typing import Any
 
 import pytest
 
+from chalicelib.stores.intake_bucket import result_key_for
 from psx.embedded.runtime import EmbeddedRuntime
-from tests.e2e.intake_steps import accepted_rows, executions_named, store, upload
+from tests.e2e.intake_steps import (
+    accepted_rows,
+    executions_named,
+    read_report,
+    read_report_of,
+    store,
+    upload,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -70,27 +78,73 @@ def test_the_same_object_delivered_twice_changes_nothing(
     bucket = runtime.outputs["PsxIntakeBucket"]
     key = f"incoming/{regulator_id}/dup.csv"
     head = runtime.client("s3").head_object(Bucket=bucket, Key=key)
-    duplicate_event = {
-        "Records": [
-            {
-                "eventName": "ObjectCreated:Put",
-                "s3": {
-                    "bucket": {"name": bucket},
-                    "object": {"key": key.replace("/", "%2F"), "eTag": head["ETag"]},
-                },
-            }
-        ]
-    }
+    duplicate_events = [
+        {
+            "Records": [
+                {
+                    "eventName": "ObjectCreated:Put",
+                    "s3": {
+                        "bucket": {"name": bucket},
+                        "object": {"key": key.replace("/", "%2F"), "eTag": head["ETag"], **named},
+                    },
+                }
+            ]
+        }
+        # As AWS sends it, and as a bucket without versions would (the current version).
+        for named in ({"versionId": head["VersionId"]}, {})
+    ]
 
-    runtime.client("sqs").send_message(
-        QueueUrl=runtime.outputs["IntakeQueueUrl"], MessageBody=json.dumps(duplicate_event)
-    )
+    for event in duplicate_events:
+        runtime.client("sqs").send_message(
+            QueueUrl=runtime.outputs["IntakeQueueUrl"], MessageBody=json.dumps(event)
+        )
     runtime.pump()
 
-    again = upload(runtime, regulator_id, "dup.csv", _csv(CHARGER))  # re-upload, same bytes
-    assert again["counts"] == first["counts"]
+    reports = runtime.client("s3").list_object_versions(
+        Bucket=bucket, Prefix=result_key_for(regulator_id, "dup.csv")
+    )
+    assert len(reports["Versions"]) == 1  # processed once: no second report
     assert len(executions_named(runtime, notice_id)) == 1
     assert store().get(notice_id).version == 1  # type: ignore[union-attr]
+
+
+def test_a_reupload_of_the_same_bytes_is_reported_again_and_changes_nothing(
+    runtime: EmbeddedRuntime, regulator_id: str
+) -> None:
+    first = upload(runtime, regulator_id, "again.csv", _csv(CHARGER))
+    notice_id = _only_notice_id(first, "KC-2026-0001")
+
+    again = upload(runtime, regulator_id, "again.csv", _csv(CHARGER))
+
+    assert again["file"]["version_id"] != first["file"]["version_id"]
+    assert (again["counts"]["unchanged"], again["counts"]["executions_started"]) == (1, 0)
+    assert len(executions_named(runtime, notice_id)) == 1
+    assert store().get(notice_id).version == 1  # type: ignore[union-attr]
+
+
+def test_two_files_uploaded_under_one_name_at_once_are_each_ingested_and_reported(
+    runtime: EmbeddedRuntime, regulator_id: str
+) -> None:
+    # Finding 6: both uploads land before intake runs; each event names its version.
+    s3 = runtime.client("s3")
+    bucket = runtime.outputs["PsxIntakeBucket"]
+    key = f"incoming/{regulator_id}/same.csv"
+    puts = [s3.put_object(Bucket=bucket, Key=key, Body=_csv(row)) for row in (CHARGER, TOY)]
+
+    runtime.pump()
+
+    reports = [read_report_of(runtime, regulator_id, "same.csv", put["VersionId"]) for put in puts]
+    assert [[r["source_reference"] for r in accepted_rows(report)] for report in reports] == [
+        ["KC-2026-0001"],
+        ["KC-2026-0002"],
+    ]
+    for report, put in zip(reports, puts, strict=True):
+        assert report["file"]["version_id"] == put["VersionId"]
+        assert report["file"]["etag"] == put["ETag"].strip('"')
+        (row,) = accepted_rows(report)
+        assert store().get(row["notice_id"]) is not None
+    # The plain name holds the report of the file's current version: the second upload.
+    assert read_report(runtime, regulator_id, "same.csv") == reports[1]
 
 
 def test_a_reupload_under_another_name_finds_the_notices_unchanged(
@@ -199,6 +253,18 @@ def test_the_uploaders_format_overrides_detection(
     assert as_detected["format"] == "json" and as_detected["counts"]["accepted"] == 1
     assert as_csv["format"] == "csv"
     assert as_csv["counts"]["accepted"] == 0
+
+
+@pytest.mark.parametrize("name", ["week\n47.csv", "\x1b]52;c;cHduZWQ=\x07.csv", "n" * 300 + ".csv"])
+def test_a_file_name_we_refuse_arriving_by_other_means_gets_a_refused_report(
+    runtime: EmbeddedRuntime, regulator_id: str, name: str
+) -> None:
+    report = upload(runtime, regulator_id, name, _csv(CHARGER))
+
+    assert report["status"] == "refused"
+    assert report["reason"]["code"] == "file_name_refused"
+    assert "rename the file" in report["reason"]["message"]
+    assert store().list_for_regulator(regulator_id) == []
 
 
 def test_objects_outside_the_intake_layout_are_ignored(runtime: EmbeddedRuntime) -> None:

@@ -69,6 +69,68 @@ def test_a_refused_file_exits_non_zero_with_the_reason(served: Served, tmp_path:
     assert "REFUSED" in uploaded.stderr
 
 
+def test_two_files_uploaded_under_one_name_at_once_each_get_their_own_report(
+    served: Served, tmp_path: Path
+) -> None:
+    # Finding 6: two different files named same.csv, uploaded at the same moment.
+    files = []
+    for reference in ("SAME-A", "SAME-B"):
+        folder = tmp_path / reference
+        folder.mkdir()
+        path = folder / "same.csv"
+        path.write_text(
+            f"source_reference,product_name,jurisdiction\n{reference},Kettle {reference},KR\n",
+            encoding="utf-8",
+        )
+        files.append(path)
+    env = {**os.environ, "PSX_ENDPOINT_URL": served.aws}
+    uploads = [
+        subprocess.Popen(
+            [*PSX, "upload", str(path), "--regulator", "kftc", "--json", "--timeout", "90"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for path in files
+    ]
+
+    outputs = [upload.communicate(timeout=180) for upload in uploads]
+
+    assert [upload.returncode for upload in uploads] == [0, 0], outputs
+    reports = [json.loads(stdout) for stdout, _ in outputs]
+    assert [[row["source_reference"] for row in r["rows"]] for r in reports] == [
+        ["SAME-A"],
+        ["SAME-B"],
+    ]
+    assert reports[0]["file"]["version_id"] != reports[1]["file"]["version_id"]
+
+
+@pytest.mark.parametrize(
+    ("name", "says"),
+    [
+        ("week\n47.csv", "U+000A"),
+        ("\x1b]0;pwned\x07.csv", "U+001B"),
+        ("\u202egnp.csv", "U+202E"),  # a right-to-left override disguising the name
+        (os.fsdecode(b"caf\xe9.csv"), "U+DCE9"),  # a Latin-1 name: not UTF-8, as S3 needs
+    ],
+    ids=["newline", "escape-sequence", "bidi-override", "not-utf8"],
+)
+def test_a_file_name_s3_or_a_terminal_would_choke_on_is_refused_before_upload(
+    served: Served, tmp_path: Path, name: str, says: str
+) -> None:
+    notices = tmp_path / name
+    notices.write_text("product_name,jurisdiction\nKettle,KR\n", encoding="utf-8")
+
+    uploaded = served.run("upload", str(notices), "--regulator", "kftc")
+
+    assert uploaded.returncode == 1, uploaded.stderr
+    assert says in uploaded.stderr and "rename the file" in uploaded.stderr
+    assert "Traceback" not in uploaded.stderr
+    assert not any(c in uploaded.stderr for c in "\x1b\x07\u202e")  # shown escaped
+    assert uploaded.stdout == ""
+
+
 def test_upload_without_a_running_exchange_says_so(tmp_path: Path) -> None:
     notices = tmp_path / "x.csv"
     notices.write_text("product_name\nx\n", encoding="utf-8")

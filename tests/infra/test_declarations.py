@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from chalicelib.intake.process import MAX_DELIVERIES
 from infra import stack
 from tests.infra.cfn import referenced_ids
 
@@ -80,3 +81,11 @@ def test_merge_template_holds_both_worlds() -> None:
 
 def test_api_gateway_stage_comes_from_chalice_config() -> None:
     assert stack.api_gateway_stage() == "api"
+
+
+def test_the_intake_knows_which_delivery_of_a_file_is_its_last() -> None:
+    # Its last delivery reports even transient failures: no file reaches the dead-letter
+    # queue without a report. That needs the queue's count and intake's to agree.
+    redrive = stack.resources()["IntakeQueue"]["Properties"]["RedrivePolicy"]
+
+    assert redrive["maxReceiveCount"] == MAX_DELIVERIES

@@ -43,6 +43,9 @@ _EXAMPLE: dict[str, Any] = {
 }
 _MULTI_VALUED = frozenset(LIST_FIELDS) | {"barcodes", "kc_certificates"}
 LOCATOR = "request body"
+# A receipt lists this many warnings at most: a notice of thousands of mistyped barcodes
+# has a warning each, and the receipt is kept for replays in one bounded record.
+MAX_RECEIPT_WARNINGS = 100
 
 
 def _fields_model(
@@ -118,7 +121,15 @@ def validated_content(
     )
     if row.content is None or row.errors:
         raise invalid([field_error(p, under) for p in row.errors], "the notice is not valid")
-    return row.content, [field_error(p, under) for p in row.warnings]
+    return row.content, _receipt_warnings([field_error(p, under) for p in row.warnings])
+
+
+def _receipt_warnings(warnings: list[FieldError]) -> list[FieldError]:
+    if len(warnings) <= MAX_RECEIPT_WARNINGS:
+        return warnings
+    rest = len(warnings) - MAX_RECEIPT_WARNINGS + 1
+    summary = FieldError(detail=f"{rest:,} more warnings not listed", code="more_warnings")
+    return [*warnings[: MAX_RECEIPT_WARNINGS - 1], summary]
 
 
 def field_error(problem: Problem, under: tuple[str, ...] = ()) -> FieldError:

@@ -16,6 +16,8 @@ from pydantic_core import ErrorDetails
 
 from chalicelib.dispatch.push import UnknownDispatch
 from chalicelib.dispatch.waits import DispatchClosed
+from chalicelib.record_size import RecordTooLarge
+from chalicelib.stores.item_size import ItemTooLarge
 from chalicelib.stores.notices_table import ConcurrentWriteError
 from chalicelib.stores.signing_secrets import SigningSecretNotFound
 
@@ -121,9 +123,18 @@ def json_pointer(parts: Iterable[object]) -> str:
     return "#" + "".join(f"/{part}" for part in escaped)
 
 
+def _too_large(exc: RecordTooLarge) -> ApiProblem:
+    """The request's content would not fit one stored record: its largest field is named."""
+    error = FieldError(detail=str(exc), code="too_large", pointer=json_pointer(exc.field))
+    return invalid([error], "the request holds more than one record may store")
+
+
 # Domain exceptions and their answers, most specific first.
 _DOMAIN_PROBLEMS: list[tuple[type[Exception], Callable[[Exception], ApiProblem]]] = [
     (ValidationError, lambda exc: validation_problem(cast(ValidationError, exc))),
+    # A bound upstream let through an item DynamoDB would refuse: too large all the same.
+    (ItemTooLarge, lambda exc: ApiProblem(413, "record-too-large", "Too large", str(exc))),
+    (RecordTooLarge, lambda exc: _too_large(cast(RecordTooLarge, exc))),
     (
         DispatchClosed,
         lambda exc: conflict(

@@ -4,7 +4,8 @@ Every rule about values lives here so that a CSV row, a CPSC recall and a Safety
 notification are judged alike. Principles:
 
 * A row is *rejected* (errors) only when the exchange cannot act on it: no way to
-  identify the product, no usable jurisdiction, a cell over the size limit.
+  identify the product, no usable jurisdiction, a cell over the size limit, a notice
+  larger than one stored record may be (``record_size.MAX_RECORD_BYTES``).
 * Everything else that looks wrong is kept and *warned*: a mistyped barcode is still
   the best lead to the harmful listing.
 * Nothing raises: model validation errors become problems located by field name.
@@ -32,6 +33,7 @@ from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.raw import RawRecord, RawValue
 from chalicelib.intake.rows import ParsedRow, Problem
 from chalicelib.notices.model import NoticeContent, NoticeKind
+from chalicelib.record_size import RecordTooLarge, ensure_within, utf8_bytes
 
 DERIVED_PREFIX = "derived:"
 
@@ -74,6 +76,10 @@ def normalise_record(
     parsed.errors = normaliser.errors
     if not parsed.errors:
         parsed.content, parsed.errors = _validated(data)
+    if parsed.content is not None:
+        parsed.errors = _oversized_notice(parsed.content)
+        if parsed.errors:
+            parsed.content = None
     return parsed
 
 
@@ -88,6 +94,26 @@ def _oversized_cells(fields: dict[str, RawValue], max_chars: int) -> list[Proble
                 )
             )
     return problems
+
+
+def _oversized_notice(content: NoticeContent) -> list[Problem]:
+    """Cells within their limit can still add up to more than one record may hold."""
+    try:
+        ensure_within(
+            "the notice", content.model_dump(mode="json"), utf8_bytes(content.model_dump_json())
+        )
+    except RecordTooLarge as too_large:
+        field = _field_of(too_large.field)
+        return [
+            Problem(
+                field,
+                "notice_too_large",
+                f"the notice takes {too_large.size:,} bytes stored; the limit for one notice "
+                f"is {too_large.limit:,} bytes ({field}, its largest field, takes "
+                f"{too_large.field_size:,}): shorten it or split the notice",
+            )
+        ]
+    return []
 
 
 def derived_reference(

@@ -11,10 +11,23 @@ from typing import Any
 from chalicelib.intake.parse import parse_notice_file
 from chalicelib.intake.report import RowResult, file_summary, processed_report, refused_report
 from chalicelib.intake.rows import ParsedFile, ParsedRow, Problem
-from chalicelib.notices.model import notice_id_for
+from chalicelib.notices.model import NoticeContent, notice_id_for
+from chalicelib.observability import logger
+from chalicelib.record_size import RecordTooLarge
 from chalicelib.settings import Settings
-from chalicelib.stores.intake_bucket import IntakeBucket, IntakeObject, StoredFile
-from chalicelib.stores.notices_table import CurrentState, NoticeStore
+from chalicelib.stores.aws_errors import error_name, is_permanent
+from chalicelib.stores.intake_bucket import (
+    IntakeBucket,
+    IntakeObject,
+    StoredFile,
+    file_name_problem,
+)
+from chalicelib.stores.notices_table import (
+    ConcurrentWriteError,
+    CurrentState,
+    NoticeStore,
+    SavedNotice,
+)
 from chalicelib.workflow.lifecycle import LifecycleStarter
 
 Clock = Callable[[], datetime]
@@ -22,6 +35,14 @@ Clock = Callable[[], datetime]
 # Rows are I/O-bound (a DynamoDB transaction and a StartExecution each): a few threads
 # keep a large file well inside the Lambda timeout.
 STORE_WORKERS = 8
+# The report's codes for a row that could not be stored while the rest of the file went
+# on, and for a file that could not be processed at all.
+STORE_FAILED = "store_failed"
+INTAKE_FAILED = "intake_failed"
+# How often SQS delivers a file before it moves to the dead-letter queue: infra/stack.py's
+# maxReceiveCount of the intake queue (tests/infra checks that they agree). The last
+# delivery reports even transient failures, so no file ends there without a report.
+MAX_DELIVERIES = 5
 
 
 @dataclass(frozen=True)
@@ -38,46 +59,80 @@ class _Batch:
     source_format: str
     received_at: datetime
     known: dict[str, CurrentState]
+    final_delivery: bool
 
 
 def ingest_file(
-    obj: IntakeObject, stored: StoredFile, settings: Settings, services: IntakeServices
+    obj: IntakeObject,
+    stored: StoredFile,
+    settings: Settings,
+    services: IntakeServices,
+    final_delivery: bool = False,
 ) -> dict[str, Any]:
     """Ingest one object and write its result report; returns the report.
 
     Every write below is idempotent, so a retried or duplicated delivery converges on
-    the same notices and the same executions.
+    the same notices and the same executions. A failure of the moment (throttling, the
+    network) raises, to have the delivery retried, unless this is its ``final_delivery``;
+    any other failure is reported, for the row or for the file.
     """
     summary = file_summary(
         bucket=obj.bucket,
         key=obj.key,
+        version_id=obj.version_id,
         regulator_id=obj.regulator_id,
         size=stored.size,
         etag=stored.etag,
         processed_at=services.clock(),
     )
+    try:
+        report = _report_of(obj, stored, settings, services, summary, final_delivery)
+    except Exception as exc:
+        if _retry_delivery(exc) and not final_delivery:
+            raise
+        logger.exception("a file could not be processed", extra={"key": obj.key})
+        reason = Problem("file", INTAKE_FAILED, f"the file {_failure(exc, final_delivery)}")
+        report = refused_report(summary, reason, stored.format_hint)
+    services.bucket.write_result(obj, report)
+    return report
+
+
+def _report_of(
+    obj: IntakeObject,
+    stored: StoredFile,
+    settings: Settings,
+    services: IntakeServices,
+    summary: dict[str, Any],
+    final_delivery: bool,
+) -> dict[str, Any]:
+    name_problem = file_name_problem(obj.relative_name)
+    if name_problem is not None:
+        return refused_report(
+            summary, Problem("file", "file_name_refused", name_problem), stored.format_hint
+        )
     if stored.size > settings.limits.max_file_bytes:
         reason = Problem(
             "file",
             "file_too_large",
             f"file is {stored.size} bytes; the limit is {settings.limits.max_file_bytes} bytes",
         )
-        report = refused_report(summary, reason, stored.format_hint)
-    else:
-        parsed = parse_notice_file(
-            services.bucket.read(obj),
-            filename=obj.relative_name,
-            format_hint=stored.format_hint,
-            limits=settings.limits,
-            defaults=settings.regulator_defaults(obj.regulator_id),
-        )
-        report = _report_for(obj, parsed, summary, services)
-    services.bucket.write_result(obj, report)
-    return report
+        return refused_report(summary, reason, stored.format_hint)
+    parsed = parse_notice_file(
+        services.bucket.read(obj),
+        filename=obj.relative_name,
+        format_hint=stored.format_hint,
+        limits=settings.limits,
+        defaults=settings.regulator_defaults(obj.regulator_id),
+    )
+    return _report_for(obj, parsed, summary, services, final_delivery)
 
 
 def _report_for(
-    obj: IntakeObject, parsed: ParsedFile, summary: dict[str, Any], services: IntakeServices
+    obj: IntakeObject,
+    parsed: ParsedFile,
+    summary: dict[str, Any],
+    services: IntakeServices,
+    final_delivery: bool,
 ) -> dict[str, Any]:
     if parsed.refused is not None:
         return refused_report(summary, parsed.refused, parsed.format)
@@ -87,6 +142,7 @@ def _report_for(
         source_format=parsed.format,
         received_at=services.clock(),
         known=services.notices.current_states(list(by_notice)),
+        final_delivery=final_delivery,
     )
     results: dict[int, RowResult] = {}
     with ThreadPoolExecutor(max_workers=STORE_WORKERS) as pool:
@@ -120,18 +176,50 @@ def _store_rows(
             known = batch.known.get(
                 notice_id_for(batch.obj.regulator_id, row.content.source_reference)
             )
-        saved = services.notices.save(
-            row.content,
-            regulator_id=batch.obj.regulator_id,
-            source_format=batch.source_format,
-            source_file=batch.obj.key,
-            received_at=batch.received_at,
-            known=known,
-        )
+        try:
+            saved = _store_row(batch, row.content, known, services)
+        except Exception as exc:
+            if _retry_delivery(exc) and not batch.final_delivery:
+                raise  # the whole delivery is retried; every write above is idempotent
+            logger.exception("a row could not be stored", extra={"row": row.row})
+            message = f"the row {_failure(exc, batch.final_delivery)}"
+            results[id(row)] = RowResult(row, failure=Problem("row", STORE_FAILED, message))
+            continue
         known = saved.current
-        if not saved.current.lifecycle_started:
-            # Also for an unchanged row: the start may have been lost to a crash after the
-            # save. Starting by name is idempotent; the workflow marks itself started.
-            services.lifecycle.start(saved.current)
         results[id(row)] = RowResult(row, saved, services.lifecycle.execution_arn(saved.current))
     return results
+
+
+def _store_row(
+    batch: _Batch, content: NoticeContent, known: CurrentState | None, services: IntakeServices
+) -> SavedNotice:
+    saved = services.notices.save(
+        content,
+        regulator_id=batch.obj.regulator_id,
+        source_format=batch.source_format,
+        source_file=batch.obj.key,
+        received_at=batch.received_at,
+        known=known,
+    )
+    if not saved.current.lifecycle_started:
+        # Also for an unchanged row: the start may have been lost to a crash after the
+        # save. Starting by name is idempotent; the workflow marks itself started.
+        services.lifecycle.start(saved.current)
+    return saved
+
+
+def _retry_delivery(exc: Exception) -> bool:
+    """A failure of the moment, which another delivery of the file may not meet."""
+    return isinstance(exc, ConcurrentWriteError) or not is_permanent(exc)
+
+
+def _failure(exc: Exception, final_delivery: bool) -> str:
+    """What went wrong, in our own words (the traceback goes to the logs only)."""
+    if isinstance(exc, RecordTooLarge):
+        return f"could not be stored: {exc}"
+    if _retry_delivery(exc) and final_delivery:
+        return (
+            f"could not be stored ({error_name(exc)}) in {MAX_DELIVERIES} attempts: "
+            "upload the file again"
+        )
+    return f"could not be stored ({error_name(exc)})"

@@ -18,12 +18,14 @@ class RowResult:
     parsed: ParsedRow
     saved: SavedNotice | None = None
     execution_arn: str | None = None
+    failure: Problem | None = None  # an accepted row that could not be stored
 
     def to_dict(self) -> dict[str, Any]:
         row: dict[str, Any] = {"row": self.parsed.row, "locator": self.parsed.locator}
         if self.saved is None:
             row["status"] = "rejected"
-            row["errors"] = [problem.to_dict() for problem in self.parsed.errors]
+            errors = [*self.parsed.errors, *([self.failure] if self.failure else [])]
+            row["errors"] = [problem.to_dict() for problem in errors]
         else:
             current = self.saved.current
             row["status"] = "accepted"
@@ -37,11 +39,19 @@ class RowResult:
 
 
 def file_summary(
-    *, bucket: str, key: str, regulator_id: str, size: int, etag: str, processed_at: datetime
+    *,
+    bucket: str,
+    key: str,
+    version_id: str | None,
+    regulator_id: str,
+    size: int,
+    etag: str,
+    processed_at: datetime,
 ) -> dict[str, Any]:
     return {
         "bucket": bucket,
         "key": key,
+        "version_id": version_id,
         "regulator_id": regulator_id,
         "size_bytes": size,
         "etag": etag,

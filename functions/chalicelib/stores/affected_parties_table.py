@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.dispatch.model import DispatchRef
+from chalicelib.record_size import ensure_within, utf8_bytes
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
 from chalicelib.stores.index_pages import sortable_time
@@ -32,13 +33,16 @@ class AffectedPartiesStore:
         self._db = aws_clients.dynamodb()
 
     def add(self, ref: DispatchRef, batch_id: str, body: dict[str, Any], at: datetime) -> None:
+        """Store one batch; over ``MAX_RECORD_BYTES`` it raises ``RecordTooLarge`` unwritten."""
+        stored = json.dumps(body, sort_keys=True, ensure_ascii=False)
+        ensure_within("the batch of affected parties", body, utf8_bytes(stored))
         self._db.put_item(
             TableName=self._table,
             Item={
                 "PK": _s(f"NOTICE#{ref.notice_id}"),
                 "SK": _s(_prefix(ref) + batch_id),
                 "received_at": _s(sortable_time(at)),
-                "body": _s(json.dumps(body, sort_keys=True, ensure_ascii=False)),
+                "body": _s(stored),
             },
             # Batch ids are drawn fresh for every request: never overwrite one.
             ConditionExpression="attribute_not_exists(SK)",

@@ -15,6 +15,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState, WaitKind
+from chalicelib.record_size import ensure_within, utf8_bytes
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
 from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page, sortable_time
@@ -190,8 +191,12 @@ class DispatchStore:
     def record_answer(
         self, ref: DispatchRef, kind: WaitKind, at: datetime, body: dict[str, Any]
     ) -> bool:
-        """Record the platform's answer once; False for a duplicate."""
+        """Record the platform's answer once; False for a duplicate. An answer over
+        ``MAX_RECORD_BYTES`` raises ``RecordTooLarge`` before anything is written (the
+        dispatch holds two answers, and the timeline event repeats this one)."""
         at_attribute, body_attribute = _ANSWER_ATTRIBUTES[kind]
+        stored = json.dumps(body, sort_keys=True)
+        ensure_within(f"the {kind.value.replace('_', ' ')}", body, utf8_bytes(stored))
         try:
             self._db.update_item(
                 TableName=self._table,
@@ -204,7 +209,7 @@ class DispatchStore:
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={
                     ":at": _s(sortable_time(at)),
-                    ":body": _s(json.dumps(body, sort_keys=True)),
+                    ":body": _s(stored),
                     ":state": _s(_ANSWER_STATES[kind].value),
                 },
             )

@@ -1,11 +1,14 @@
 """Data access for the intake bucket: ``incoming/<regulator-id>/<file>`` in,
-``results/<regulator-id>/<file>.result.json`` out."""
+``results/<regulator-id>/<file>.<version-id>.result.json`` out for each upload (the
+bucket is versioned: two uploads under one name are two object versions), and
+``results/<regulator-id>/<file>.result.json`` for the file's current version."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -18,6 +21,14 @@ FORMAT_METADATA_KEY = "psx-format"
 # Also the rule for regulator ids in API keys (chalicelib/api/principal.py).
 REGULATOR_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 _REGULATOR_ID = re.compile(REGULATOR_ID_PATTERN)
+# A file name is shown in reports, terminals and consoles, and becomes part of S3 keys
+# (1,024 bytes at most, the report's longer than the file's): printable, and short.
+MAX_FILE_NAME_BYTES = 255
+_S3_KEY_BYTES = 1024
+# Control and format characters (newlines, escapes, bidi overrides), surrogates (a name
+# that is not UTF-8), private-use and unassigned code points, line and paragraph
+# separators. Spaces, including non-ASCII ones, are fine.
+_UNPRINTABLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 
 class NotAnIntakeKey(ValueError):
@@ -36,6 +47,16 @@ class IntakeObject:
     def result_key(self) -> str:
         return f"{RESULTS_PREFIX}{self.regulator_id}/{self.relative_name}.result.json"
 
+    @property
+    def version_result_key(self) -> str | None:
+        """The report of this very upload; None when the bucket keeps no versions."""
+        if self.version_id is None:
+            return None
+        return version_result_key_for(self.regulator_id, self.relative_name, self.version_id)
+
+    def at_version(self, version_id: str | None) -> IntakeObject:
+        return replace(self, version_id=version_id)
+
 
 def intake_object(bucket: str, key: str, version_id: str | None = None) -> IntakeObject:
     """Read the regulator id and file name out of an ``incoming/`` key."""
@@ -47,8 +68,31 @@ def intake_object(bucket: str, key: str, version_id: str | None = None) -> Intak
     return IntakeObject(bucket, key, regulator_id, relative_name, version_id)
 
 
+def file_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a notice file's name, or None when it can."""
+    unprintable = next(
+        (c for c in name if unicodedata.category(c) in _UNPRINTABLE_CATEGORIES), None
+    )
+    if unprintable is not None:
+        return (
+            f"the file name {name!r} contains an unprintable character "
+            f"(U+{ord(unprintable):04X}): rename the file"
+        )
+    size = len(name.encode("utf-8"))
+    if size > MAX_FILE_NAME_BYTES:
+        return (
+            f"the file name is {size} bytes long (UTF-8); the limit is {MAX_FILE_NAME_BYTES}: "
+            "rename the file"
+        )
+    return None
+
+
 def result_key_for(regulator_id: str, relative_name: str) -> str:
     return IntakeObject("", "", regulator_id, relative_name).result_key
+
+
+def version_result_key_for(regulator_id: str, relative_name: str, version_id: str) -> str:
+    return f"{RESULTS_PREFIX}{regulator_id}/{relative_name}.{version_id}.result.json"
 
 
 @dataclass(frozen=True)
@@ -56,6 +100,7 @@ class StoredFile:
     size: int
     etag: str
     format_hint: str | None
+    version_id: str | None = None  # None in a bucket that never kept versions
 
 
 class IntakeBucket:
@@ -74,6 +119,7 @@ class IntakeBucket:
             size=head["ContentLength"],
             etag=head["ETag"].strip('"'),
             format_hint=head.get("Metadata", {}).get(FORMAT_METADATA_KEY),
+            version_id=_version_id(head.get("VersionId")),
         )
 
     def read(self, obj: IntakeObject) -> bytes:
@@ -81,13 +127,31 @@ class IntakeBucket:
         return body.read()
 
     def write_result(self, obj: IntakeObject, report: dict[str, Any]) -> None:
-        self._s3.put_object(
-            Bucket=obj.bucket,
-            Key=obj.result_key,
-            Body=json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8"),
-            ContentType="application/json; charset=utf-8",
-        )
+        """The upload's own report, then the file's plain report name, unless a newer
+        upload under the same name has replaced this one meanwhile."""
+        body = json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8")
+        keys = [obj.version_result_key] if obj.version_result_key else []
+        if self._is_current(obj):
+            keys.append(obj.result_key)
+        # A name S3 took under incoming/ can be too long for a report key (a refused
+        # file, over MAX_FILE_NAME_BYTES): that report is only in the logs.
+        for key in (key for key in keys if len(key.encode("utf-8")) <= _S3_KEY_BYTES):
+            self._s3.put_object(
+                Bucket=obj.bucket,
+                Key=key,
+                Body=body,
+                ContentType="application/json; charset=utf-8",
+            )
+
+    def _is_current(self, obj: IntakeObject) -> bool:
+        current = self.describe(obj.at_version(None))
+        return current is None or current.version_id == obj.version_id
 
 
 def _version(obj: IntakeObject) -> dict[str, Any]:
     return {"VersionId": obj.version_id} if obj.version_id else {}
+
+
+def _version_id(version_id: str | None) -> str | None:
+    # "null" is the version of an object written while versioning was off or suspended.
+    return None if version_id in {None, "null"} else version_id

@@ -21,6 +21,7 @@ from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
 from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page, sortable_time
+from chalicelib.stores.item_size import ensure_fits
 
 _MAX_WRITE_ATTEMPTS = 5
 _BATCH_GET_LIMIT = 100
@@ -236,18 +237,18 @@ class NoticeStore:
 
     def append_event(self, event: TimelineEvent) -> bool:
         """Append an immutable timeline event; False when it was already recorded."""
+        item = {
+            "PK": _notice_pk(event.notice_id),
+            "SK": _s(f"EVENT#{event.event_key}"),
+            "kind": _s(event.kind),
+            "at": _s(event.at.isoformat()),
+            "actor": _s(event.actor),
+            "details": _s(json.dumps(event.details, sort_keys=True)),
+        }
+        ensure_fits(f"the {event.kind} event", item)
         try:
             self._db.put_item(
-                TableName=self._table,
-                Item={
-                    "PK": _notice_pk(event.notice_id),
-                    "SK": _s(f"EVENT#{event.event_key}"),
-                    "kind": _s(event.kind),
-                    "at": _s(event.at.isoformat()),
-                    "actor": _s(event.actor),
-                    "details": _s(json.dumps(event.details, sort_keys=True)),
-                },
-                ConditionExpression="attribute_not_exists(SK)",
+                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(SK)"
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -282,15 +283,15 @@ class NoticeStore:
         (No TransactWriteItems: two single-item conditional writes are idempotent on
         their own, and moto copies the whole table for every transaction.)
         """
+        item = {
+            "PK": _notice_pk(notice.notice_id),
+            "SK": _version_sk(notice.version),
+            "body": _s(notice.model_dump_json()),
+        }
+        ensure_fits("the notice version", item)
         try:
             self._db.put_item(
-                TableName=self._table,
-                Item={
-                    "PK": _notice_pk(notice.notice_id),
-                    "SK": _version_sk(notice.version),
-                    "body": _s(notice.model_dump_json()),
-                },
-                ConditionExpression="attribute_not_exists(SK)",
+                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(SK)"
             )
         except ClientError as exc:
             if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
@@ -313,6 +314,7 @@ class NoticeStore:
             "GSI1PK": _s(f"REGULATOR#{notice.regulator_id}"),
             "GSI1SK": _s(f"{sortable_time(notice.received_at)}#{notice.notice_id}"),
         }
+        ensure_fits("the notice's current state", item)
         try:
             self._db.put_item(
                 TableName=self._table,
