@@ -7,6 +7,7 @@ deadlines are enforced by running the scheduled check at an injected time.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -27,11 +28,15 @@ from tests.e2e.lifecycle_steps import (
     publish,
     register,
     respond,
+    services,
     timeline_kinds,
     waiting_for,
 )
 
 pytestmark = pytest.mark.e2e
+
+# A misconfigured endpoint's answer: its environment and the request's headers.
+DEBUG_PAGE = b"<pre>DB_PASSWORD=hunter2 db01.corp.internal\nwebhook-signature: v1,abc</pre>"
 
 
 @pytest.fixture
@@ -117,6 +122,30 @@ def test_a_platform_whose_webhook_is_down_still_gets_the_notice_in_its_inbox(
 
     respond(down_ref, WaitKind.ACKNOWLEDGEMENT)  # the platform pulled its inbox
     waiting_for(down_ref, WaitKind.ACTION_REPORT)
+
+
+def test_a_failing_endpoints_debug_page_and_our_tracebacks_stay_off_the_timeline(
+    runtime: EmbeddedRuntime,
+    regulator_id: str,
+    platforms: dict[str, WebhookReceiver],
+    escalations: EscalationSubscriber,
+) -> None:
+    broken = next(iter(platforms))
+    platforms[broken].fail_next(4, status=500, body=DEBUG_PAGE)
+
+    notice_id = publish(runtime, regulator_id, "n.csv", notice_row("X-1", [broken]))
+
+    waiting_for(DispatchRef(notice_id, 1, broken), WaitKind.ACKNOWLEDGEMENT, seconds=60)
+    events = {e.event_key: e for e in services().notices.timeline(notice_id)}
+    failures = [e for e in events.values() if e.kind == "webhook_failed"]
+    assert [e.details["status_code"] for e in failures] == [500] * 4
+    assert {e.details["reason"] for e in failures} == {"HTTP 500 from the platform's endpoint"}
+    (gave_up,) = [e for e in events.values() if e.kind == "webhook_gave_up"]
+    assert gave_up.details["reason"] == "every attempt failed (see the webhook_failed events)"
+    alert = wait_until(lambda: escalations.about(notice_id), "the webhook alert")
+    for text in (json.dumps([vars(e) for e in events.values()], default=str), str(alert)):
+        for leak in ("DB_PASSWORD", "corp.internal", "webhook-signature", "Traceback", ".py"):
+            assert leak not in text
 
 
 def test_a_missed_deadline_escalates_and_late_answers_are_recorded_as_late(
