@@ -306,6 +306,12 @@ def test_a_deadline_is_missed_only_after_it_passed_and_the_breach_is_dated_by_th
     waiting_for(late_ref, WaitKind.ACKNOWLEDGEMENT)  # the late wait
     answer_at = check + timedelta(minutes=5)
     assert respond(late_ref, WaitKind.ACKNOWLEDGEMENT, at=answer_at).late_working_days == 1
+    answers = {
+        e.details["platform_id"]: (e.at, e.details["late"])
+        for e in services().notices.timeline(notice_id)
+        if e.kind == "acknowledgement_received"
+    }
+    assert answers == {punctual: (deadline, False), late: (answer_at, True)}
     late_wait = [e for e in services().notices.timeline(notice_id) if e.event_key.endswith("_late")]
     assert [e.at for e in late_wait] == [check]  # not before the breach that opened it
 

@@ -95,6 +95,7 @@ def answer(
             f"platform:{ref.platform_id}",
             platform_id=ref.platform_id,
             deadline=deadline.isoformat() if deadline else None,
+            late=late_days > 0,  # after the deadline; at the deadline itself is on time
             late_working_days=late_days,
             report=body,
         )
