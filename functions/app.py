@@ -293,8 +293,11 @@ def push_webhook_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @app.lambda_function(name="fall_back_to_inbox")
 def fall_back_to_inbox_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = FallbackRequest.model_validate(event)
-    reason = str(request.error.get("Cause") or request.error.get("Error") or "unknown")
-    fall_back_to_inbox(request.ref(), reason, _now(), _lifecycle())
+    # The Cause (exception text, stack trace) is for operators: logs, never the timeline.
+    logger.warning(
+        "webhook delivery given up", extra={"dispatch": vars(request.ref()), "error": request.error}
+    )
+    fall_back_to_inbox(request.ref(), str(request.error.get("Error")), _now(), _lifecycle())
     return {"fallback": "inbox"}
 
 

@@ -35,6 +35,7 @@ def notice_status(
                 "at": event.at.isoformat(),
                 "kind": event.kind,
                 "actor": event.actor,
+                "version": event.version,
                 "details": event.details,
             }
             for event in store.timeline(notice_id)

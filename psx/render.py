@@ -73,8 +73,7 @@ def status_text(status: dict[str, Any]) -> str:
 
 
 def _event_line(event: dict[str, Any]) -> str:
-    version = event["details"].get("version")
-    what = f"{event['kind']} v{version}" if version else event["kind"]
+    what = f"{event['kind']} v{event['version']}"
     platform = event["details"].get("platform_id")
     where = f"  [{platform}]" if platform else ""
     return f"    {event['at']}  {what:<26} {event['actor']}{where}"

@@ -5,9 +5,10 @@ Standard Webhooks signatures with the off-the-shelf library, as a platform would
 at ``receiver.url``. Each POST is verified with ``standardwebhooks`` against every
 configured secret (a platform in the middle of a rotation accepts either); verified
 deliveries answer 200 and rejected ones 401, and both are recorded (bounded).
-To play a platform in trouble: ``fail_next(n)`` answers 503 to the next n requests,
-``stall_next(n, seconds)`` answers late, ``redirect_next(n)`` redirects, and
-``go_down()`` closes the listening socket (connections are refused) until ``come_up()``.
+To play a platform in trouble: ``fail_next(n)`` answers 503 (or any status and body) to
+the next n requests, ``stall_next(n, seconds)`` answers late, ``redirect_next(n)``
+redirects, and ``go_down()`` closes the listening socket (connections are refused)
+until ``come_up()``.
 """
 
 from __future__ import annotations
@@ -162,9 +163,12 @@ class WebhookReceiver:
 
     # -- behaviour -------------------------------------------------------------------------
 
-    def fail_next(self, count: int, status: int = 503) -> None:
+    def fail_next(
+        self, count: int, status: int = 503, body: bytes = b'{"error": "unavailable"}'
+    ) -> None:
+        """Answer the next ``count`` requests with ``status`` and ``body`` (e.g. a debug page)."""
         with self._lock:
-            self._planned.extend(_Answer(status, b'{"error": "unavailable"}') for _ in range(count))
+            self._planned.extend(_Answer(status, body) for _ in range(count))
 
     def stall_next(self, count: int, seconds: float) -> None:
         """Answer the next ``count`` requests only after ``seconds`` (to trip timeouts)."""

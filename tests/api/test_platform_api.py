@@ -3,16 +3,24 @@
 
 from __future__ import annotations
 
+import json
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from chalicelib.api.principal import PrincipalKind
 from chalicelib.dispatch.model import DispatchRef, DispatchState
+from chalicelib.platforms.model import Platform
 from chalicelib.stores.affected_parties_table import AffectedPartiesStore
+from chalicelib.stores.platforms_table import PlatformStore
+from chalicelib.stores.signing_secrets import signing_secret_name
+from psx.webhook_receiver import WebhookReceiver
 from tests.api.support import (
     Api,
     Caller,
+    key_for,
     listing,
     new_platform,
     new_regulator,
@@ -240,3 +248,38 @@ def test_nothing_is_owed_on_a_withdrawal(api: Api, regulator: Caller) -> None:
     answer = api.post(f"/v1/notices/{notice_id}/actions", {"listings": []}, platform)
 
     assert answer.status == 409 and answer.problem_type == "nothing-owed"
+
+
+# A misconfigured endpoint's answer: its environment and the request's headers.
+DEBUG_PAGE = b"<pre>DB_PASSWORD=hunter2 db01.corp.internal\nwebhook-signature: v1,abc</pre>"
+
+
+def test_a_failed_webhook_test_says_why_in_our_words_only(api: Api) -> None:
+    with WebhookReceiver([]) as receiver:
+        platform = new_platform(receiver)
+        receiver.fail_next(1, status=500, body=DEBUG_PAGE)
+
+        answer = api.post("/v1/webhook-test", {}, platform)
+
+    assert answer.status == 200, answer
+    assert answer.body["delivered"] is False and answer.body["status_code"] == 500
+    assert answer.body["error"] == "HTTP 500 from the platform's endpoint"
+
+
+def test_a_missing_signing_secret_is_not_named_to_the_platform(api: Api) -> None:
+    platform_id = f"plat-{uuid.uuid4().hex[:8]}"
+    secret_name = signing_secret_name("psx-dev", platform_id)
+    PlatformStore(table()).create(  # registered without `psx platforms add`: no secret
+        Platform(
+            platform_id=platform_id,
+            name=platform_id,
+            jurisdictions=["KR"],
+            webhook_url="https://hooks.example/psx",
+            signing_secret_ref=secret_name,
+        )
+    )
+
+    answer = api.post("/v1/webhook-test", {}, key_for(PrincipalKind.PLATFORM, platform_id))
+
+    assert answer.status == 409 and answer.problem_type.endswith("no-webhook"), answer
+    assert secret_name not in json.dumps(answer.body)

@@ -7,9 +7,12 @@ deadlines are enforced by running the scheduled check at an injected time.
 
 from __future__ import annotations
 
+import json
+import os
 import uuid
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -27,11 +30,15 @@ from tests.e2e.lifecycle_steps import (
     publish,
     register,
     respond,
+    services,
     timeline_kinds,
     waiting_for,
 )
 
 pytestmark = pytest.mark.e2e
+
+# A misconfigured endpoint's answer: its environment and the request's headers.
+DEBUG_PAGE = b"<pre>DB_PASSWORD=hunter2 db01.corp.internal\nwebhook-signature: v1,abc</pre>"
 
 
 @pytest.fixture
@@ -117,6 +124,30 @@ def test_a_platform_whose_webhook_is_down_still_gets_the_notice_in_its_inbox(
 
     respond(down_ref, WaitKind.ACKNOWLEDGEMENT)  # the platform pulled its inbox
     waiting_for(down_ref, WaitKind.ACTION_REPORT)
+
+
+def test_a_failing_endpoints_debug_page_and_our_tracebacks_stay_off_the_timeline(
+    runtime: EmbeddedRuntime,
+    regulator_id: str,
+    platforms: dict[str, WebhookReceiver],
+    escalations: EscalationSubscriber,
+) -> None:
+    broken = next(iter(platforms))
+    platforms[broken].fail_next(4, status=500, body=DEBUG_PAGE)
+
+    notice_id = publish(runtime, regulator_id, "n.csv", notice_row("X-1", [broken]))
+
+    waiting_for(DispatchRef(notice_id, 1, broken), WaitKind.ACKNOWLEDGEMENT, seconds=60)
+    events = {e.event_key: e for e in services().notices.timeline(notice_id)}
+    failures = [e for e in events.values() if e.kind == "webhook_failed"]
+    assert [e.details["status_code"] for e in failures] == [500] * 4
+    assert {e.details["reason"] for e in failures} == {"HTTP 500 from the platform's endpoint"}
+    (gave_up,) = [e for e in events.values() if e.kind == "webhook_gave_up"]
+    assert gave_up.details["reason"] == "every attempt failed (see the webhook_failed events)"
+    alert = wait_until(lambda: escalations.about(notice_id), "the webhook alert")
+    for text in (json.dumps([vars(e) for e in events.values()], default=str), str(alert)):
+        for leak in ("DB_PASSWORD", "corp.internal", "webhook-signature", "Traceback", ".py"):
+            assert leak not in text
 
 
 def test_a_missed_deadline_escalates_and_late_answers_are_recorded_as_late(
@@ -241,3 +272,96 @@ def test_an_amendment_racing_the_first_dispatch_never_leaves_two_versions_open(
     first = dispatch_of(DispatchRef(notice_id, 1, platform_id))
     assert first is None or first.state is DispatchState.CLOSED
     assert [d.body["version"] for d in platforms[platform_id].deliveries][-1] == 2
+
+
+def test_a_deadline_is_missed_only_after_it_passed_and_the_breach_is_dated_by_the_check(
+    runtime: EmbeddedRuntime,
+    regulator_id: str,
+    platforms: dict[str, WebhookReceiver],
+    escalations: EscalationSubscriber,
+) -> None:
+    punctual, late = list(platforms)
+    notice_id = publish(runtime, regulator_id, "n.csv", notice_row("B-1", [punctual, late]))
+    punctual_ref, late_ref = DispatchRef(notice_id, 1, punctual), DispatchRef(notice_id, 1, late)
+    deadline = waiting_for(late_ref, WaitKind.ACKNOWLEDGEMENT).acknowledgement_deadline
+    waiting_for(punctual_ref, WaitKind.ACKNOWLEDGEMENT)
+    assert deadline is not None
+
+    # As `psx audit --at` does: the check's own clock, not the handlers'.
+    for before in (deadline - timedelta(seconds=1), deadline):
+        assert _missed(runtime, before, notice_id) == []
+    on_time = respond(punctual_ref, WaitKind.ACKNOWLEDGEMENT, at=deadline)
+    check = deadline + timedelta(hours=1)
+    missed = _missed(runtime, check, notice_id)
+
+    assert on_time.late_working_days == 0
+    assert missed == [vars(late_ref)]
+    breach = wait_until(
+        lambda: [e for e in services().notices.timeline(notice_id) if e.kind == "deadline_missed"],
+        "the breach on the timeline",
+    )
+    assert [(e.at, e.details["platform_id"]) for e in breach] == [(check, late)]
+    (alert,) = [m for m in escalations.about(notice_id) if m.get("waiting_for")]
+    assert alert["detected_at"] == check.isoformat()
+    waiting_for(late_ref, WaitKind.ACKNOWLEDGEMENT)  # the late wait
+    answer_at = check + timedelta(minutes=5)
+    assert respond(late_ref, WaitKind.ACKNOWLEDGEMENT, at=answer_at).late_working_days == 1
+    answers = {
+        e.details["platform_id"]: (e.at, e.details["late"])
+        for e in services().notices.timeline(notice_id)
+        if e.kind == "acknowledgement_received"
+    }
+    assert answers == {punctual: (deadline, False), late: (answer_at, True)}
+    late_wait = [e for e in services().notices.timeline(notice_id) if e.event_key.endswith("_late")]
+    assert [e.at for e in late_wait] == [check]  # not before the breach that opened it
+
+
+def test_a_lagging_deadline_index_does_not_fail_a_wait_that_is_not_due(
+    runtime: EmbeddedRuntime, regulator_id: str, platforms: dict[str, WebhookReceiver]
+) -> None:
+    platform_id = next(iter(platforms))
+    notice_id = publish(runtime, regulator_id, "n.csv", notice_row("G-1", [platform_id]))
+    ref = DispatchRef(notice_id, 1, platform_id)
+    waiting_for(ref, WaitKind.ACKNOWLEDGEMENT)
+    stale_index_key = _open_wait_index_key(runtime, ref)
+    respond(ref, WaitKind.ACKNOWLEDGEMENT)
+    dispatch = waiting_for(ref, WaitKind.ACTION_REPORT)
+    assert dispatch.acknowledgement_deadline and dispatch.action_deadline
+    # The index is eventually consistent: it may still list the acknowledgement's deadline.
+    _set_open_wait_index_key(runtime, ref, stale_index_key)
+    between = dispatch.acknowledgement_deadline + timedelta(hours=1)
+    assert between < dispatch.action_deadline
+
+    assert _missed(runtime, between, notice_id) == []
+    assert dispatch_of(ref).open_wait is WaitKind.ACTION_REPORT  # type: ignore[union-attr]
+    assert "deadline_missed" not in timeline_kinds(notice_id)
+
+
+def _missed(runtime: EmbeddedRuntime, at: datetime, notice_id: str) -> list[dict[str, Any]]:
+    """The deadline check at ``at``: the waits of ``notice_id`` it failed (the module's
+    other notices may have missed theirs too)."""
+    missed = runtime.run_schedules(at)["enforce_deadlines"]["missed"]
+    return [m for m in missed if m["notice_id"] == notice_id]
+
+
+def _dispatch_key(ref: DispatchRef) -> dict[str, dict[str, str]]:
+    return {
+        "PK": {"S": f"NOTICE#{ref.notice_id}"},
+        "SK": {"S": f"DISPATCH#v{ref.version:06d}#{ref.platform_id}"},
+    }
+
+
+def _open_wait_index_key(runtime: EmbeddedRuntime, ref: DispatchRef) -> str:
+    item = runtime.client("dynamodb").get_item(
+        TableName=os.environ["PSX_TABLE_NAME"], Key=_dispatch_key(ref), ConsistentRead=True
+    )["Item"]
+    return str(item["GSI2SK"]["S"])
+
+
+def _set_open_wait_index_key(runtime: EmbeddedRuntime, ref: DispatchRef, key: str) -> None:
+    runtime.client("dynamodb").update_item(
+        TableName=os.environ["PSX_TABLE_NAME"],
+        Key=_dispatch_key(ref),
+        UpdateExpression="SET GSI2SK = :key",
+        ExpressionAttributeValues={":key": {"S": key}},
+    )

@@ -23,6 +23,11 @@ from tests.support import unique_platform_id
 SECRET = signing_secrets.new_signing_secret()
 NOTICE = {"notice_id": "ntc-1", "version": 1, "product": {"name": "Baby walker"}}
 PAYLOAD = json.dumps(NOTICE).encode()
+# What a misconfigured platform answers: its environment and our request's headers.
+DEBUG_PAGE = (
+    b"<h1>Internal Server Error</h1><pre>DB_PASSWORD=hunter2 at db01.corp.internal:5432\n"
+    b"webhook-signature: v1,abc</pre>"
+)
 
 
 @pytest.fixture
@@ -46,7 +51,6 @@ def test_a_signed_message_is_verified_and_delivered(receiver: WebhookReceiver) -
     headers = _signed([SECRET])
     result = deliver(receiver.url, PAYLOAD, headers)
     assert result.status_code == 200
-    assert "received" in result.response_excerpt
     assert result.elapsed_ms >= 0
     [delivery] = receiver.deliveries
     assert delivery.message_id == headers["webhook-id"]
@@ -61,7 +65,7 @@ def test_a_503_fails_with_its_status_and_the_retry_carries_the_same_id(
     receiver.fail_next(1)
     failure = _failure(receiver.url, _signed([SECRET]))
     assert failure.status_code == 503 and failure.retryable
-    assert str(failure).startswith(f"HTTP 503 from {receiver.url}")
+    assert str(failure) == "HTTP 503 from the platform's endpoint"
 
     deliver(receiver.url, PAYLOAD, _signed([SECRET]))  # the retry: re-signed, same event
     assert [d.message_id for d in receiver.deliveries] == [_signed([SECRET])["webhook-id"]]
@@ -72,7 +76,7 @@ def test_a_platform_that_is_down_refuses_the_connection(receiver: WebhookReceive
     receiver.go_down()
     failure = _failure(receiver.url, _signed([SECRET]))
     assert failure.status_code is None and failure.retryable
-    assert str(failure) == f"connection refused by {receiver.url}"
+    assert str(failure) == "connection refused by the platform's endpoint"
 
     receiver.come_up()
     deliver(receiver.url, PAYLOAD, _signed([SECRET]))
@@ -83,13 +87,13 @@ def test_a_slow_platform_times_out(receiver: WebhookReceiver) -> None:
     receiver.stall_next(1, seconds=2)
     failure = _failure(receiver.url, _signed([SECRET]), timeout=0.2)
     assert failure.status_code is None
-    assert str(failure) == f"no answer from {receiver.url} within 0.2 s"
+    assert str(failure) == "no answer from the platform's endpoint within 0.2 s"
 
 
 def test_a_wrong_signature_is_rejected_and_not_retryable(receiver: WebhookReceiver) -> None:
     failure = _failure(receiver.url, _signed([signing_secrets.new_signing_secret()]))
     assert failure.status_code == 401 and not failure.retryable
-    assert "No matching signature found" in str(failure)
+    assert str(failure) == "HTTP 401 from the platform's endpoint"
     assert receiver.deliveries == []
     assert receiver.rejections[0].reason == "No matching signature found"
 
@@ -99,7 +103,7 @@ def test_redirects_are_not_followed(receiver: WebhookReceiver) -> None:
     receiver.redirect_next(1)
     failure = _failure(receiver.url, _signed([SECRET]))
     assert failure.status_code == 302
-    assert "redirects are not followed" in str(failure)
+    assert str(failure) == "HTTP 302 from the platform's endpoint (redirects are not followed)"
     assert receiver.requests == 1
 
 
@@ -107,6 +111,14 @@ def test_query_strings_stay_out_of_failure_messages(receiver: WebhookReceiver) -
     receiver.fail_next(1)
     failure = _failure(f"{receiver.url}?token=s3cret", _signed([SECRET]))
     assert "s3cret" not in str(failure)
+
+
+@pytest.mark.parametrize("status", [500, 400])
+def test_a_debug_page_stays_out_of_the_failure(receiver: WebhookReceiver, status: int) -> None:
+    receiver.fail_next(1, status=status, body=DEBUG_PAGE)
+    failure = _failure(receiver.url, _signed([SECRET]))
+    assert failure.status_code == status
+    assert str(failure) == f"HTTP {status} from the platform's endpoint"
 
 
 def test_during_rotation_either_secret_verifies(runtime: EmbeddedRuntime) -> None:

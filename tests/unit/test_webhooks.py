@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import ssl
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
@@ -91,14 +92,22 @@ def test_which_failures_a_retry_can_fix(status: int | None, retryable: bool) -> 
     assert WebhookDeliveryFailed(status, "x").retryable is retryable
 
 
-def test_a_dns_failure_names_the_host(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_dns_failure_is_said_in_our_words(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_such_host(*args: Any, **kwargs: Any) -> Any:
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
     with pytest.raises(WebhookDeliveryFailed) as failure:
-        deliver("https://hooks.nowhere.example/psx?token=s3cret", b"{}", {})
+        deliver("https://hooks.internal.example/psx?token=s3cret", b"{}", {})
     assert failure.value.status_code is None
-    assert str(failure.value) == (
-        "DNS lookup failed for hooks.nowhere.example (Name or service not known)"
-    )
+    assert str(failure.value) == "DNS lookup failed for the platform's endpoint"
+
+
+def test_a_tls_failure_keeps_the_servers_text_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    def hostile_handshake(*args: Any, **kwargs: Any) -> Any:
+        raise ssl.SSLError(1, "[SSL] alert from db01.corp.internal: DB_PASSWORD=hunter2")
+
+    monkeypatch.setattr(socket, "create_connection", hostile_handshake)
+    with pytest.raises(WebhookDeliveryFailed) as failure:
+        deliver("https://hooks.example/psx", b"{}", {})
+    assert str(failure.value) == "TLS error with the platform's endpoint"

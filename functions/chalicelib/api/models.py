@@ -313,6 +313,7 @@ class TimelineEntry(_Response):
     at: datetime
     kind: str
     actor: str
+    version: int  # the notice version the event is about
     platform_id: str | None
     details: dict[str, Any]
 

@@ -146,7 +146,10 @@ _DOMAIN_PROBLEMS: list[tuple[type[Exception], Callable[[Exception], ApiProblem]]
     (UnknownDispatch, lambda exc: not_found("such notice")),
     (
         SigningSecretNotFound,
-        lambda exc: conflict("no-webhook", "No webhook signing secret", str(exc)),
+        # The secret's name is ours to know, not the platform's.
+        lambda exc: conflict(
+            "no-webhook", "No webhook signing secret", "no signing secret is set up for you"
+        ),
     ),
     (
         ConcurrentWriteError,

@@ -43,6 +43,7 @@ def timeline_entry(event: TimelineEvent) -> TimelineEntry:
         at=event.at,
         kind=event.kind,
         actor=event.actor,
+        version=event.version,
         platform_id=platform_id if isinstance(platform_id, str) else None,
         details=event.details,
     )

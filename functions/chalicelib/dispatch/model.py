@@ -52,11 +52,24 @@ class Dispatch:
     task_token: str | None
     acknowledged_at: datetime | None
     action_reported_at: datetime | None
+    # When the deadline check found a deadline missed (its own clock: `psx audit --at`).
+    acknowledgement_missed_at: datetime | None = None
+    action_report_missed_at: datetime | None = None
 
     def deadline(self, kind: WaitKind) -> datetime | None:
         if kind is WaitKind.ACKNOWLEDGEMENT:
             return self.acknowledgement_deadline
         return self.action_deadline
+
+    def missed_at(self, kind: WaitKind) -> datetime | None:
+        if kind is WaitKind.ACKNOWLEDGEMENT:
+            return self.acknowledgement_missed_at
+        return self.action_report_missed_at
+
+    def deadline_passed(self, kind: WaitKind, now: datetime) -> bool:
+        """Missed means strictly after: an answer at the deadline itself is on time."""
+        deadline = self.deadline(kind)
+        return deadline is not None and now > deadline
 
     def answered_at(self, kind: WaitKind) -> datetime | None:
         if kind is WaitKind.ACKNOWLEDGEMENT:
@@ -74,4 +87,4 @@ class Dispatch:
             return "met" if answered <= deadline else "met late"
         if self.state is DispatchState.CLOSED:
             return "closed"
-        return "missed" if now > deadline else "open"
+        return "missed" if self.deadline_passed(kind, now) else "open"

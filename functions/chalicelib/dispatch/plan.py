@@ -15,6 +15,7 @@ from chalicelib.deadlines.working_days import UnknownJurisdiction
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState
 from chalicelib.dispatch.services import LifecycleServices
 from chalicelib.notices.model import Notice, NoticeStatus
+from chalicelib.notices.timeline import not_before
 from chalicelib.platforms.model import Platform, select_targets
 from chalicelib.workflow.received import UnknownNoticeVersion
 
@@ -42,7 +43,7 @@ def plan_dispatch(
     withdrawn = notice.status is NoticeStatus.WITHDRAWN
     earlier = [d for d in services.dispatches.for_notice(notice_id) if d.ref.version < version]
     for dispatch in earlier:
-        close_dispatch(dispatch, withdrawn, now, services)
+        close_dispatch(dispatch, notice, now, services)
     if withdrawn:
         targets = _platforms_that_had_it(earlier, services)
         event_type = NOTICE_WITHDRAWN
@@ -54,18 +55,23 @@ def plan_dispatch(
     # none of these dispatches to close): look again now that they are stored.
     current = services.notices.current_state(notice_id)
     if current is not None and current.version > version:
+        newer = services.notices.get_version(notice_id, current.version)
+        if newer is None:
+            raise UnknownNoticeVersion(f"notice {notice_id} has no version {current.version}")
         for dispatch in created:
-            close_dispatch(dispatch, current.status is NoticeStatus.WITHDRAWN, now, services)
+            close_dispatch(dispatch, newer, now, services)
         return DispatchPlan(event_type, [])
     return DispatchPlan(event_type, [platform.platform_id for platform in targets])
 
 
 def close_dispatch(
-    dispatch: Dispatch, withdrawn: bool, now: datetime, services: LifecycleServices
+    dispatch: Dispatch, closing: Notice, now: datetime, services: LifecycleServices
 ) -> None:
-    """End an older version's dispatch and whatever its workflow waits for."""
+    """End an older version's dispatch, and whatever its workflow waits for, because of
+    the newer version ``closing``."""
     if dispatch.state is DispatchState.CLOSED:
         return
+    withdrawn = closing.status is NoticeStatus.WITHDRAWN
     services.dispatches.set_state(dispatch.ref, DispatchState.CLOSED, unless=set())
     error = NOTICE_WITHDRAWN_ERROR if withdrawn else NOTICE_SUPERSEDED_ERROR
     if dispatch.task_token and services.dispatches.close_wait(dispatch.ref, dispatch.task_token):
@@ -74,9 +80,12 @@ def close_dispatch(
         dispatch.ref.notice_id,
         f"{dispatch.ref.event_prefix}#closed",
         "closed",
-        now,
+        # Not before the version that closes it arrived: a plan's clock, read when it
+        # started, may precede a withdrawal it only finds at its end.
+        not_before(now, closing.received_at),
         "psx",
         platform_id=dispatch.ref.platform_id,
+        by_version=closing.version,
         reason="withdrawn" if withdrawn else "superseded by a newer version",
     )
 

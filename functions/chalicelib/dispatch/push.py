@@ -14,7 +14,13 @@ from typing import Any
 
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState
 from chalicelib.dispatch.services import LifecycleServices
-from chalicelib.dispatch.webhooks import WebhookDeliveryFailed, deliver, message_id_for, sign
+from chalicelib.dispatch.webhooks import (
+    ENDPOINT,
+    WebhookDeliveryFailed,
+    deliver,
+    message_id_for,
+    sign,
+)
 from chalicelib.stores.signing_secrets import signing_keys
 
 # States a successful push must not overwrite (the platform already answered).
@@ -32,6 +38,15 @@ class UnknownDispatch(LookupError):
 
 class WebhookRejected(Exception):
     """The platform refused the message in a way retrying cannot change (a 4xx)."""
+
+
+# Why the workflow gave up, by the error it caught. Its Cause (the exception's message
+# and, for a Lambda error, a stack trace with our file paths) stays out of timelines.
+_GAVE_UP_REASONS = {
+    WebhookDeliveryFailed.__name__: "every attempt failed (see the webhook_failed events)",
+    WebhookRejected.__name__: f"{ENDPOINT} refused the message; a retry cannot change that",
+}
+_GAVE_UP_OTHERWISE = "the message could not be delivered"
 
 
 def push_webhook(
@@ -74,6 +89,7 @@ def push_webhook(
             "psx",
             platform_id=ref.platform_id,
             attempt=attempt,
+            status_code=exc.status_code,
             reason=exc.reason,
         )
         if exc.retryable:
@@ -95,12 +111,17 @@ def push_webhook(
 
 
 def fall_back_to_inbox(
-    ref: DispatchRef, reason: str, now: datetime, services: LifecycleServices
+    ref: DispatchRef, error: str, now: datetime, services: LifecycleServices
 ) -> None:
-    """Every push failed: the platform can still pull the notice; tell the operators."""
+    """Every push failed: the platform can still pull the notice; tell the operators.
+
+    ``error`` is the name of the error the workflow caught (``WebhookDeliveryFailed``
+    or ``WebhookRejected``).
+    """
     dispatch = services.dispatches.get(ref)
     if dispatch is None:
         raise UnknownDispatch(f"no dispatch of {ref}")
+    reason = _GAVE_UP_REASONS.get(error, _GAVE_UP_OTHERWISE)
     services.dispatches.set_state(ref, DispatchState.INBOX_ONLY, unless=_ANSWERED)
     services.record(
         ref.notice_id,
@@ -109,6 +130,7 @@ def fall_back_to_inbox(
         now,
         "psx",
         platform_id=ref.platform_id,
+        attempts=dispatch.webhook_attempts,
         reason=reason,
     )
     services.escalations.publish(

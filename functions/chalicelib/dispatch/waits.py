@@ -18,6 +18,7 @@ from chalicelib.dispatch.plan import NOTICE_SUPERSEDED_ERROR, NOTICE_WITHDRAWN_E
 from chalicelib.dispatch.push import UnknownDispatch
 from chalicelib.dispatch.services import LifecycleServices
 from chalicelib.notices.model import NoticeStatus
+from chalicelib.notices.timeline import not_before
 
 DEADLINE_MISSED_ERROR = "DeadlineMissed"
 
@@ -45,17 +46,30 @@ def open_wait(
     if not services.dispatches.open_wait(ref, kind, token, deadline):
         services.tokens.fail(token, _closure_error(ref, services), "the dispatch is closed")
         return
+    opened = _dispatch(ref, services)  # read again: an answer may have come meanwhile
     services.record(
         ref.notice_id,
         f"{ref.event_prefix}#awaiting_{kind.value}{'_late' if late else ''}",
         f"awaiting_{kind.value}",
-        now,
+        _wait_started(opened, kind, late, now),
         "psx",
         platform_id=ref.platform_id,
         deadline=deadline.isoformat() if deadline else None,
         late=late,
     )
     _resume_if_answered(ref, services)
+
+
+def _wait_started(dispatch: Dispatch, kind: WaitKind, late: bool, now: datetime) -> datetime:
+    """When the wait began: not before what led to it (the acknowledgement before the
+    action report, the missed deadline before a late wait), and, if the platform already
+    answered, at that answer (a fast platform answers before the workflow gets here)."""
+    causes = [dispatch.missed_at(kind) if late else None]
+    if kind is WaitKind.ACTION_REPORT:
+        causes.append(dispatch.answered_at(WaitKind.ACKNOWLEDGEMENT))
+    started = not_before(now, *causes)
+    answered = dispatch.answered_at(kind)
+    return min(started, answered) if answered else started
 
 
 def answer(
@@ -81,6 +95,7 @@ def answer(
             f"platform:{ref.platform_id}",
             platform_id=ref.platform_id,
             deadline=deadline.isoformat() if deadline else None,
+            late=late_days > 0,  # after the deadline; at the deadline itself is on time
             late_working_days=late_days,
             report=body,
         )
@@ -89,33 +104,41 @@ def answer(
 
 
 def enforce_deadlines(now: datetime, services: LifecycleServices) -> list[DispatchRef]:
-    """Fail every wait whose deadline has passed; returns the dispatches that missed."""
+    """Fail every wait whose deadline is before ``now`` (the check's own clock: the
+    schedule's time, or `psx audit --at`); returns the dispatches that missed."""
     missed = []
     for dispatch in services.dispatches.overdue(now):
-        token = dispatch.task_token
-        if token is None or dispatch.open_wait is None:
+        token, kind = dispatch.task_token, dispatch.open_wait
+        if token is None or kind is None:
             continue
-        if not services.dispatches.close_wait(dispatch.ref, token):
+        if not dispatch.deadline_passed(kind, now):
+            continue  # the index lags: this wait (or a later one) is not due yet
+        if not services.dispatches.miss_wait(dispatch.ref, token, kind, now):
             continue  # answered or closed meanwhile
-        deadline = dispatch.deadline(dispatch.open_wait)
+        deadline = dispatch.deadline(kind)
         services.tokens.fail(
             token,
             DEADLINE_MISSED_ERROR,
-            f"{dispatch.open_wait.value} was due {deadline.isoformat() if deadline else '?'}",
+            f"{kind.value} was due {deadline.isoformat() if deadline else '?'}",
         )
         missed.append(dispatch.ref)
     return missed
 
 
 def escalate(ref: DispatchRef, kind: WaitKind, now: datetime, services: LifecycleServices) -> None:
-    """Record the breach and tell the regulator; the workflow then waits on, for late answers."""
+    """Record the breach and tell the regulator; the workflow then waits on, for late answers.
+
+    The breach is dated when the deadline check found it; ``now`` only when the wait's
+    backstop timeout ended it instead.
+    """
     dispatch = _dispatch(ref, services)
     deadline = dispatch.deadline(kind)
+    detected_at = dispatch.missed_at(kind) or now
     services.record(
         ref.notice_id,
         f"{ref.event_prefix}#missed_{kind.value}",
         "deadline_missed",
-        now,
+        detected_at,
         "psx",
         platform_id=ref.platform_id,
         waiting_for=kind.value,
@@ -131,20 +154,21 @@ def escalate(ref: DispatchRef, kind: WaitKind, now: datetime, services: Lifecycl
             "platform_id": ref.platform_id,
             "waiting_for": kind.value,
             "deadline": deadline.isoformat() if deadline else None,
-            "detected_at": now.isoformat(),
+            "detected_at": detected_at.isoformat(),
         },
     )
 
 
 def hand_off(ref: DispatchRef, now: datetime, services: LifecycleServices) -> None:
     """After the action report: seller/buyer notification and verification take over."""
+    dispatch = _dispatch(ref, services)
     services.dispatches.set_state(ref, DispatchState.HANDED_OFF, unless={DispatchState.CLOSED})
     for step in ("awaiting_notification", "awaiting_verification"):
         services.record(
             ref.notice_id,
             f"{ref.event_prefix}#{step}",
             step,
-            now,
+            not_before(now, dispatch.answered_at(WaitKind.ACTION_REPORT)),
             "psx",
             platform_id=ref.platform_id,
         )

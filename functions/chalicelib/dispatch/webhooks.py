@@ -18,23 +18,27 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
 from standardwebhooks.webhooks import Webhook
 
 USER_AGENT = "psx-webhooks/1"
-_EXCERPT_BYTES = 500
+# How a failure is described wherever people read it (timelines, alerts, API answers).
+ENDPOINT = "the platform's endpoint"
 
 
 @dataclass(frozen=True)
 class DeliveryResult:
     status_code: int
     elapsed_ms: int
-    response_excerpt: str
 
 
 class WebhookDeliveryFailed(Exception):
-    """The platform did not accept the message (non-2xx, or unreachable)."""
+    """The platform did not accept the message (non-2xx, or unreachable).
+
+    ``reason`` is short text of our own (status code, kind of network failure): never
+    the platform's answer, its headers or a library's exception text, which may hold
+    anything (a debug page with credentials, internal host names). Regulators read it.
+    """
 
     def __init__(self, status_code: int | None, reason: str) -> None:
         super().__init__(reason)
@@ -88,21 +92,21 @@ def deliver(
         method="POST",
         headers={**headers, "Content-Type": "application/json", "User-Agent": USER_AGENT},
     )
-    where = _printable(url)
     started = time.monotonic()
     try:
-        # urllib raises HTTPError for every answer outside 2xx.
+        # urllib raises HTTPError for every answer outside 2xx. The answer's body is
+        # never read: nothing in it is ours to keep.
         with _OPENER.open(request, timeout=timeout_seconds) as response:
-            excerpt = _excerpt(response)
             status = int(response.status)
     except urllib.error.HTTPError as exc:
-        raise WebhookDeliveryFailed(exc.code, _http_failure(exc, where)) from exc
+        exc.close()
+        raise WebhookDeliveryFailed(exc.code, _http_failure(exc.code)) from exc
     except urllib.error.URLError as exc:
-        raise _unreachable(exc.reason, where, timeout_seconds) from exc
+        raise _unreachable(exc.reason, timeout_seconds) from exc
     except (OSError, http.client.HTTPException) as exc:
-        raise _unreachable(exc, where, timeout_seconds) from exc
+        raise _unreachable(exc, timeout_seconds) from exc
     elapsed_ms = round((time.monotonic() - started) * 1000)
-    return DeliveryResult(status, elapsed_ms, excerpt)
+    return DeliveryResult(status, elapsed_ms)
 
 
 class _NoRedirects(urllib.request.HTTPRedirectHandler):
@@ -115,40 +119,28 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
-def _printable(url: str) -> str:
-    # Some platforms put an access token in the query string; keep it out of messages.
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}{parts.path}"
-
-
-def _excerpt(response: http.client.HTTPResponse | urllib.error.HTTPError) -> str:
-    # Bounded read: a misbehaving endpoint must not make us buffer an unlimited body.
-    try:
-        body = response.read(_EXCERPT_BYTES)
-    except (OSError, http.client.HTTPException):
-        return ""
-    return body.decode("utf-8", errors="replace")
-
-
-def _http_failure(exc: urllib.error.HTTPError, where: str) -> str:
-    reason = f"HTTP {exc.code} from {where}"
-    if 300 <= exc.code < 400:
+def _http_failure(status_code: int) -> str:
+    reason = f"HTTP {status_code} from {ENDPOINT}"
+    if 300 <= status_code < 400:
         return f"{reason} (redirects are not followed)"
-    excerpt = _excerpt(exc).strip()
-    return f"{reason}: {excerpt}" if excerpt else reason
+    return reason
 
 
-def _unreachable(reason: object, where: str, timeout_seconds: float) -> WebhookDeliveryFailed:
-    if isinstance(reason, TimeoutError):
-        text = f"no answer from {where} within {timeout_seconds:g} s"
-    elif isinstance(reason, ConnectionRefusedError):
-        text = f"connection refused by {where}"
-    elif isinstance(reason, socket.gaierror):
-        text = f"DNS lookup failed for {urlsplit(where).hostname} ({reason.strerror})"
-    elif isinstance(reason, ConnectionResetError):  # RemoteDisconnected is one
-        text = f"{where} closed the connection without answering"
-    elif isinstance(reason, ssl.SSLError):
-        text = f"TLS failure with {where}: {reason}"
+def _unreachable(cause: object, timeout_seconds: float) -> WebhookDeliveryFailed:
+    # The cause's own text stays out: it may quote the server (a TLS alert, a malformed
+    # status line). The chained exception keeps it for the logs.
+    if isinstance(cause, TimeoutError):
+        text = f"no answer from {ENDPOINT} within {timeout_seconds:g} s"
+    elif isinstance(cause, ConnectionRefusedError):
+        text = f"connection refused by {ENDPOINT}"
+    elif isinstance(cause, socket.gaierror):
+        text = f"DNS lookup failed for {ENDPOINT}"
+    elif isinstance(cause, ConnectionResetError):  # RemoteDisconnected is one
+        text = f"{ENDPOINT} closed the connection without answering"
+    elif isinstance(cause, ssl.SSLError):
+        text = f"TLS error with {ENDPOINT}"
+    elif isinstance(cause, http.client.HTTPException):
+        text = f"{ENDPOINT} answered with something that is not HTTP"
     else:
-        text = f"cannot reach {where}: {reason}"
+        text = f"cannot reach {ENDPOINT}"
     return WebhookDeliveryFailed(None, text)

@@ -26,6 +26,10 @@ _ANSWER_ATTRIBUTES = {
     WaitKind.ACKNOWLEDGEMENT: ("acknowledged_at", "acknowledgement"),
     WaitKind.ACTION_REPORT: ("action_reported_at", "action_report"),
 }
+_MISSED_ATTRIBUTES = {
+    WaitKind.ACKNOWLEDGEMENT: "acknowledgement_missed_at",
+    WaitKind.ACTION_REPORT: "action_report_missed_at",
+}
 _ANSWER_STATES = {
     WaitKind.ACKNOWLEDGEMENT: DispatchState.ACKNOWLEDGED,
     WaitKind.ACTION_REPORT: DispatchState.ACTION_REPORTED,
@@ -174,13 +178,29 @@ class DispatchStore:
 
     def close_wait(self, ref: DispatchRef, token: str) -> bool:
         """Forget the wait holding ``token``; False when another caller already did."""
+        return self._end_wait(ref, token, missed=None)
+
+    def miss_wait(self, ref: DispatchRef, token: str, kind: WaitKind, at: datetime) -> bool:
+        """Close the wait holding ``token`` as missed at ``at`` (the deadline check's time);
+        False when it was answered or closed meanwhile."""
+        return self._end_wait(ref, token, missed=(kind, at))
+
+    def _end_wait(
+        self, ref: DispatchRef, token: str, missed: tuple[WaitKind, datetime] | None
+    ) -> bool:
+        update = "REMOVE open_wait, task_token, GSI2PK, GSI2SK"
+        values = {":token": _s(token)}
+        if missed is not None:
+            kind, at = missed
+            update = f"SET {_MISSED_ATTRIBUTES[kind]} = :missed_at {update}"
+            values[":missed_at"] = _s(sortable_time(at))
         try:
             self._db.update_item(
                 TableName=self._table,
                 Key=_key(ref),
-                UpdateExpression="REMOVE open_wait, task_token, GSI2PK, GSI2SK",
+                UpdateExpression=update,
                 ConditionExpression="task_token = :token",
-                ExpressionAttributeValues={":token": _s(token)},
+                ExpressionAttributeValues=values,
             )
         except ClientError as exc:
             if _is_condition_failure(exc):
@@ -220,15 +240,17 @@ class DispatchStore:
         return True
 
     def overdue(self, now: datetime) -> list[Dispatch]:
-        """Dispatches whose open wait's deadline is at or before ``now``."""
+        """Dispatches whose open wait's deadline is before ``now``, as the index says:
+        it is eventually consistent, so callers check the dispatch itself."""
         items = query_items(
             self._db,
             TableName=self._table,
             IndexName="GSI2",
-            KeyConditionExpression="GSI2PK = :partition AND GSI2SK <= :now",
+            # "<deadline>#…" < "<now>#" exactly when the deadline is before now.
+            KeyConditionExpression="GSI2PK = :partition AND GSI2SK < :now",
             ExpressionAttributeValues={
                 ":partition": _s(OPEN_WAIT_PARTITION),
-                ":now": _s(f"{sortable_time(now)}#~"),
+                ":now": _s(f"{sortable_time(now)}#"),
             },
         )
         refs = [_ref_from_sort_key(item["GSI2SK"]["S"]) for item in items]
@@ -322,4 +344,6 @@ def _dispatch_from_item(item: dict[str, Any]) -> Dispatch:
         task_token=item.get("task_token", {}).get("S"),
         acknowledged_at=_time(item, "acknowledged_at"),
         action_reported_at=_time(item, "action_reported_at"),
+        acknowledgement_missed_at=_time(item, "acknowledgement_missed_at"),
+        action_report_missed_at=_time(item, "action_report_missed_at"),
     )

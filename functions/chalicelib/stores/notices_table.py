@@ -18,6 +18,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
+from chalicelib.notices.timeline import timeline_order, version_of_key
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
 from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page, sortable_time
@@ -64,11 +65,18 @@ class SavedNotice:
 @dataclass(frozen=True)
 class TimelineEvent:
     notice_id: str
-    event_key: str
+    event_key: str  # ``v<version>#…``: unique per event, so a retried append is a no-op
     kind: str
     at: datetime
     actor: str
     details: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        version_of_key(self.event_key)  # every event names the version it is about
+
+    @property
+    def version(self) -> int:
+        return version_of_key(self.event_key)
 
 
 class ConcurrentWriteError(RuntimeError):
@@ -265,7 +273,7 @@ class NoticeStore:
             ConsistentRead=True,
         )
         events = [_event_from_item(notice_id, item) for item in items]
-        return sorted(events, key=lambda event: (event.at, event.event_key))
+        return sorted(events, key=lambda e: timeline_order(e.at, e.kind, e.details, e.event_key))
 
     # -- internals -------------------------------------------------------------------------
 

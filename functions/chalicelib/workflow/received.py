@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from chalicelib.notices.timeline import not_before
 from chalicelib.stores.notices_table import NoticeStore, TimelineEvent
 
 
@@ -21,7 +22,7 @@ def record_received(
         notice_id=notice_id,
         event_key=f"v{version:06d}#received",
         kind="received",
-        at=at,
+        at=not_before(at, notice.received_at),  # after the request that sent it
         actor=f"regulator:{notice.regulator_id}",
         details={
             "version": version,
