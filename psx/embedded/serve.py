@@ -82,16 +82,8 @@ class GatewayProblemsHandler(ChaliceRequestHandler):
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's refusals (400, 414, 431, 501, …) as problem details, not HTML."""
-        problem_type, title = GATEWAY_DEFAULT_PROBLEMS[
-            "DEFAULT_5XX" if code >= 500 else "DEFAULT_4XX"
-        ]
         detail = "; ".join(part for part in (message, explain) if part)
-        problem = {
-            "type": problem_type,
-            "title": title,
-            "status": code,
-            "detail": detail or HTTPStatus(code).description,
-        }
+        problem = _default_problem(code, detail or HTTPStatus(code).description)
         self.log_error("code %d, message %s", code, message)
         # The rest of the connection's bytes cannot be trusted to start a new request.
         headers: dict[str, Any] = {"Content-Type": PROBLEM_JSON, "Connection": "close"}
@@ -99,12 +91,14 @@ class GatewayProblemsHandler(ChaliceRequestHandler):
 
     def _send_error_response(self, error: LocalGatewayException) -> None:
         name = _gateway_response_name(error)
-        if name is None:
-            super()._send_error_response(error)
-            return
-        body = json.dumps(GATEWAY_PROBLEMS[name]).encode("utf-8")
+        if name is None:  # an authorizer that answered nothing: API Gateway's 500
+            error_type = error.headers.get("x-amzn-ErrorType") or HTTPStatus(error.CODE).phrase
+            problem = _default_problem(error.CODE, str(error_type))
+        else:
+            problem = GATEWAY_PROBLEMS[name]
+        body = json.dumps(problem).encode("utf-8")
         headers = {"Content-Type": PROBLEM_JSON}
-        self._send_http_response(GATEWAY_PROBLEMS[name]["status"], headers, body)
+        self._send_http_response(problem["status"], headers, body)
 
     def _read_body(self) -> bytes | None:
         lengths = self.headers.get_all("Content-Length") or []
@@ -157,6 +151,14 @@ class GatewayProblemsHandler(ChaliceRequestHandler):
             if not line.endswith(b"\r\n"):
                 break
         raise FramingError(HTTPStatus.BAD_REQUEST, "the chunked body's trailer does not end")
+
+
+def _default_problem(status: int, detail: str) -> dict[str, Any]:
+    """The stack's default gateway response for ``status`` (``DEFAULT_4XX``/``DEFAULT_5XX``)."""
+    problem_type, title = GATEWAY_DEFAULT_PROBLEMS[
+        "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
+    ]
+    return {"type": problem_type, "title": title, "status": status, "detail": detail}
 
 
 def _check_size(length: int) -> None:

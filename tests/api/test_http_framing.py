@@ -49,19 +49,17 @@ def _send(
     headers: dict[str, str],
     body: bytes | Iterator[bytes] | None = None,
 ) -> Reply:
-    """One request with exactly these headers (http.client adds only Host)."""
+    """One request with exactly these headers (http.client adds only Host), sent with its
+    body in one write: a server refusing it early must not meet a half-sent request."""
+    if body is not None and not isinstance(body, bytes):
+        body = b"".join(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n" for chunk in body)
+        body += b"0\r\n\r\n"
     connection = http.client.HTTPConnection(urlsplit(api.url).netloc, timeout=30)
     try:
         connection.putrequest(method, path, skip_accept_encoding=True)
         for name, value in headers.items():
             connection.putheader(name, value)
-        connection.endheaders()
-        if isinstance(body, bytes):
-            connection.send(body)
-        elif body is not None:
-            for chunk in body:
-                connection.send(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
-            connection.send(b"0\r\n\r\n")
+        connection.endheaders(body)
         response = connection.getresponse()
         raw = response.read()
         return Reply(response.status, response.headers, json.loads(raw) if raw else None)
@@ -191,3 +189,14 @@ def test_a_request_line_that_is_not_http_is_a_problem(local_api: LocalApi) -> No
     assert head.startswith(b"HTTP/1.1 400")
     assert b"Content-Type: application/problem+json" in head
     assert json.loads(body)["status"] == 400
+
+
+def test_an_authorizer_that_answers_nothing_is_a_problem(
+    local_api: LocalApi, runtime: EmbeddedRuntime, regulator: Caller, monkeypatch: Any
+) -> None:
+    authorizer = runtime.app.app.routes["/v1/notices"]["GET"].authorizer
+    monkeypatch.setattr(authorizer, "func", lambda request: None)
+
+    reply = _send(local_api, "GET", "/v1/notices", _write_headers(regulator))
+
+    assert _problem(reply, 500)["detail"] == "AuthorizerConfigurationException"
