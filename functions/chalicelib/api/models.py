@@ -175,8 +175,8 @@ class Listing(_Request):
         "product of the notice)."
     )
     acted_at: Timestamp = Field(
-        description=f"When the action took effect (ISO 8601 with a zone, {_WINDOW}; at "
-        "most 5 minutes in the future)."
+        description=f"When the action took effect (ISO 8601 with seconds and a zone, {_WINDOW}; "
+        "at most 5 minutes in the future)."
     )
     evidence_ref: Annotated[str, Field(max_length=1000)] | None = Field(
         default=None, description="Where your evidence is kept: a case id, a screenshot URL."
