@@ -228,6 +228,7 @@ class LocalApi:
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
+            self._server.server.server_close()  # the listening socket
             self._server = None
 
     def __enter__(self) -> LocalApi:
