@@ -14,6 +14,7 @@ from psx.cli_common import EXIT_REFUSED, EXIT_TIMEOUT, EXIT_UNREACHABLE, exit_wi
 from psx.keys_cli import keys
 from psx.platforms_cli import platforms
 from psx.target import Target, TargetError
+from psx.terminal import echo, printable
 
 FORMATS = ["csv", "xlsx", "json", "cpsc", "safety-gate"]
 PROGRESS_BAR_MIN_BYTES = 1024 * 1024
@@ -50,14 +51,10 @@ def serve(host: str, aws_port: int, api_port: int, schedule_seconds: float) -> N
     with EmbeddedRuntime() as runtime:
         endpoints = Endpoints(runtime, host, aws_port, api_port, schedule_seconds)
         endpoints.start()
-        click.echo(
-            f"AWS endpoint : {endpoints.aws_url}   (export PSX_ENDPOINT_URL={endpoints.aws_url})"
-        )
-        click.echo(f"HTTPS API    : {endpoints.api_url}/v1")
-        click.echo(
-            f"Intake bucket: s3://{runtime.outputs['PsxIntakeBucket']}/incoming/<regulator-id>/"
-        )
-        click.echo("Ready. Ctrl-C to stop.", err=True)
+        echo(f"AWS endpoint : {endpoints.aws_url}   (export PSX_ENDPOINT_URL={endpoints.aws_url})")
+        echo(f"HTTPS API    : {endpoints.api_url}/v1")
+        echo(f"Intake bucket: s3://{runtime.outputs['PsxIntakeBucket']}/incoming/<regulator-id>/")
+        echo("Ready. Ctrl-C to stop.", err=True)
         try:
             endpoints.wait()
         except KeyboardInterrupt:
@@ -99,19 +96,20 @@ def upload(
     s3 = target.client("s3")
     size = file.stat().st_size
     if size >= PROGRESS_BAR_MIN_BYTES and not as_json:
-        with click.progressbar(length=size, label=f"Uploading {file.name}", file=sys.stderr) as bar:
+        label = printable(f"Uploading {file.name}")
+        with click.progressbar(length=size, label=label, file=sys.stderr) as bar:
             sent = upload_notice_file(s3, bucket, file, regulator_id, format_hint, bar.update)
     else:
         sent = upload_notice_file(s3, bucket, file, regulator_id, format_hint)
     if not as_json:
-        click.echo(f"Uploaded s3://{bucket}/{sent.key}; waiting for the result report…", err=True)
+        echo(f"Uploaded s3://{bucket}/{sent.key}; waiting for the result report…", err=True)
     try:
         report = wait_for_report(s3, sent, timeout)
     except ReportTimeout as exc:
-        click.echo(str(exc), err=True)
+        echo(str(exc), err=True)
         sys.exit(EXIT_TIMEOUT)
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
         render.echo_report(report)
     if report["status"] == "refused":
@@ -132,11 +130,11 @@ def status(notice_id: str, as_json: bool, endpoint_url: str | None, stack: str) 
     except TargetError as exc:
         exit_with(str(exc), EXIT_UNREACHABLE)
     if result is None:
-        raise click.ClickException(f"no notice {notice_id}")
+        raise click.ClickException(printable(f"no notice {notice_id}"))
     if as_json:
-        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        echo(json.dumps(result, ensure_ascii=False, indent=2))
     else:
-        click.echo(render.status_text(result))
+        echo(render.status_text(result))
 
 
 @main.command()
@@ -159,11 +157,11 @@ def audit(at: datetime | None, as_json: bool, endpoint_url: str | None, stack: s
     except TargetError as exc:
         exit_with(str(exc), EXIT_UNREACHABLE)
     if as_json:
-        click.echo(json.dumps(result, indent=2))
+        echo(json.dumps(result, indent=2))
         return
-    click.echo(f"Deadline check at {result['at']}: {len(result['missed'])} missed")
+    echo(f"Deadline check at {result['at']}: {len(result['missed'])} missed")
     for missed in result["missed"]:
-        click.echo(f"  {missed['notice_id']} v{missed['version']} {missed['platform_id']}")
+        echo(f"  {missed['notice_id']} v{missed['version']} {missed['platform_id']}")
 
 
 main.add_command(platforms)

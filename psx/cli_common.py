@@ -12,6 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import ValidationError
 
 from psx.target import DEFAULT_STACK, TargetError
+from psx.terminal import echo, printable
 
 EXIT_REFUSED = 1
 EXIT_UNREACHABLE = 3
@@ -19,7 +20,7 @@ EXIT_TIMEOUT = 4
 
 
 def exit_with(message: str, code: int) -> NoReturn:
-    click.echo(f"Error: {message}", err=True)
+    echo(f"Error: {message}", err=True)
     sys.exit(code)
 
 
@@ -41,12 +42,13 @@ def reported_errors(*expected: type[Exception]) -> Iterator[None]:
     except TargetError as exc:
         exit_with(str(exc), EXIT_UNREACHABLE)
     except ValidationError as exc:
-        raise click.UsageError(validation_message(exc)) from exc
+        raise click.UsageError(printable(validation_message(exc))) from exc
     except expected as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(printable(str(exc))) from exc
     except ClientError as exc:
         error = exc.response["Error"]
-        raise click.ClickException(f"AWS refused: {error['Code']}: {error['Message']}") from exc
+        message = printable(f"AWS refused: {error['Code']}: {error['Message']}")
+        raise click.ClickException(message) from exc
     except BotoCoreError as exc:
         exit_with(f"cannot reach AWS: {exc}", EXIT_UNREACHABLE)
 

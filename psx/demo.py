@@ -17,8 +17,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import click
-
 from psx import render
 from psx.api_client import ApiClient
 from psx.demo_platforms import DemoPlatform, answer_inbox, demo_platforms, demo_regulator_key
@@ -26,6 +24,7 @@ from psx.embedded.runtime import ROOT, EmbeddedRuntime
 from psx.embedded.serve import LocalApi
 from psx.notice_status import notice_status
 from psx.target import Target
+from psx.terminal import echo
 from psx.uploads import Upload, upload_notice_file, wait_for_report
 
 SAMPLES = ROOT / "samples"
@@ -67,7 +66,7 @@ DEMO_UPLOADS = [
 
 
 def run_demo() -> None:
-    click.echo("Starting the embedded exchange (moto: S3, SQS, DynamoDB, Step Functions, SNS)…")
+    echo("Starting the embedded exchange (moto: S3, SQS, DynamoDB, Step Functions, SNS)…")
     with (
         EmbeddedRuntime() as runtime,
         LocalApi(runtime, access_log=False) as api,
@@ -75,9 +74,9 @@ def run_demo() -> None:
     ):
         # The demo tells its own story; the handlers' INFO logs are for CloudWatch.
         runtime.app.logger.setLevel(logging.WARNING)
-        click.echo(f"HTTPS API on {api.url}")
+        echo(f"HTTPS API on {api.url}")
         for platform in platforms:
-            click.echo(
+            echo(
                 f"Registered {platform.name} ({', '.join(platform.jurisdictions)}), "
                 f"webhook {platform.receiver.url}, API key {platform.api_key[:12]}…"
             )
@@ -95,7 +94,7 @@ def _run_intake(runtime: EmbeddedRuntime) -> list[dict[str, Any]]:
     s3 = runtime.client("s3")
     reports = []
     for step, demo_upload in enumerate(DEMO_UPLOADS, start=1):
-        click.secho(f"\n[{step}] {demo_upload.title}", bold=True)
+        echo(f"\n[{step}] {demo_upload.title}", bold=True)
         sent = upload_notice_file(
             s3, bucket, demo_upload.path, demo_upload.regulator_id, name=demo_upload.upload_as
         )
@@ -108,23 +107,23 @@ def _run_platform_responses(
 ) -> None:
     temu, aliexpress = platforms
     now = datetime.now(UTC)
-    click.secho("\nMarketplaces", bold=True)
+    echo("\nMarketplaces", bold=True)
     for platform in platforms:
-        click.echo(
+        echo(
             f"  {platform.name} received {len(platform.receiver.deliveries)} signed webhooks "
             f"({len(platform.receiver.rejections)} failed verification)"
         )
     answered = answer_inbox(ApiClient(api_url, temu.api_key), notify_buyers_ourselves=False)
-    click.echo(
+    echo(
         f"  {temu.name} pulls its inbox over the HTTPS API and at once acknowledges, reports "
         f"the listings removed and the seller and buyers to notify: {answered} notices"
     )
     audit_at = now + AUDIT_DELAY
-    click.secho(f"\nDeadline check at {audit_at:%Y-%m-%d %H:%M} UTC (psx audit --at)", bold=True)
+    echo(f"\nDeadline check at {audit_at:%Y-%m-%d %H:%M} UTC (psx audit --at)", bold=True)
     with runtime.clock_at(audit_at):
         missed = runtime.run_schedules(audit_at)["enforce_deadlines"]["missed"]
         runtime.settle()  # escalations sent, late waits opened
-    click.echo(
+    echo(
         f"  {len(missed)} missed deadlines escalated to the regulators' topic "
         f"({', '.join(sorted({m['platform_id'] for m in missed})) or 'none'})"
     )
@@ -134,7 +133,7 @@ def _run_platform_responses(
             ApiClient(api_url, aliexpress.api_key), notify_buyers_ourselves=True
         )
         runtime.settle()  # the late answers resume the workflows, still on the late clock
-    click.echo(
+    echo(
         f"  {aliexpress.name} answers over the HTTPS API late, on {late_at:%Y-%m-%d}, and "
         f"notifies its buyers itself: {answered} notices"
     )
@@ -143,7 +142,7 @@ def _run_platform_responses(
 def _ingest(runtime: EmbeddedRuntime, s3: Any, sent: Upload) -> dict[str, Any]:
     runtime.pump()
     report = wait_for_report(s3, sent, timeout_seconds=30, poll=runtime.pump)
-    click.echo(render.report_summary(report))
+    echo(render.report_summary(report))
     return report
 
 
@@ -153,13 +152,13 @@ def _print_totals(reports: list[dict[str, Any]], executions: list[dict[str, Any]
         totals.update(report["counts"])
     refused = sum(1 for report in reports if report["status"] == "refused")
     statuses = Counter(execution["status"] for execution in executions)
-    click.secho("\nTotals", bold=True)
-    click.echo(
+    echo("\nTotals", bold=True)
+    echo(
         f"  {len(reports)} uploads ({refused} refused whole): {totals['rows']} rows, "
         f"{totals['accepted']} accepted, {totals['rejected']} rejected, "
         f"{totals['with_warnings']} with warnings"
     )
-    click.echo(
+    echo(
         f"  lifecycle executions: {sum(statuses.values())} "
         f"({', '.join(f'{n} {status.lower()}' for status, n in sorted(statuses.items()))})"
     )
@@ -175,10 +174,10 @@ def _print_regulator_view(api_url: str) -> None:
         for event in kftc.get(f"/v1/notices/{notice['notice_id']}/timeline")["events"]
         if event["kind"] == "action_report_received"
     )
-    click.secho("\nThe regulator's view (kftc, GET /v1/notices and their timelines)", bold=True)
-    click.echo(f"  {len(notices)} notices; action reports received:")
+    echo("\nThe regulator's view (kftc, GET /v1/notices and their timelines)", bold=True)
+    echo(f"  {len(notices)} notices; action reports received:")
     for (platform_id, late), count in sorted(answers.items()):
-        click.echo(f"    {platform_id}: {count} {'late' if late else 'on time'}")
+        echo(f"    {platform_id}: {count} {'late' if late else 'on time'}")
 
 
 def _print_a_timeline(reports: list[dict[str, Any]]) -> None:
@@ -188,6 +187,6 @@ def _print_a_timeline(reports: list[dict[str, Any]]) -> None:
             if row.get("outcome") == "new_version":
                 status = notice_status(Target(), row["notice_id"])
                 if status is not None:
-                    click.secho(f"\npsx status {row['notice_id']}", bold=True)
-                    click.echo(render.status_text(status))
+                    echo(f"\npsx status {row['notice_id']}", bold=True)
+                    echo(render.status_text(status))
                 return

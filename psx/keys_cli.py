@@ -21,6 +21,7 @@ from chalicelib.stores.api_keys_table import ApiKeyStore, StoredKey
 from chalicelib.stores.platforms_table import PlatformNotFound, PlatformStore
 from psx.cli_common import reported_errors, target_options
 from psx.target import Target
+from psx.terminal import echo, printable
 
 _SHOWN_ONCE = "It will not be shown again: hand it over a secure channel now."
 
@@ -69,16 +70,16 @@ def _now() -> datetime:
 
 def _echo_issued(issued: IssuedKey, as_json: bool, note: str = "") -> None:
     if as_json:
-        click.echo(
+        echo(
             json.dumps(
                 {"principal": str(issued.principal), "key_id": issued.key_id, "key": issued.key}
             )
         )
         return
-    click.echo(f"API key {issued.key_id} for {issued.principal}: {issued.key}")
-    click.echo(_SHOWN_ONCE, err=True)
+    echo(f"API key {issued.key_id} for {issued.principal}: {issued.key}")
+    echo(_SHOWN_ONCE, err=True)
     if note:
-        click.echo(note, err=True)
+        echo(note, err=True)
 
 
 def _key_json(key: StoredKey, now: datetime) -> dict[str, Any]:
@@ -149,11 +150,12 @@ def revoke(
         store, resolved = _resolve(principal, stack, endpoint_url)
         revoked = revoke_keys(store, resolved, _now(), key_id)
     if as_json:
-        click.echo(json.dumps({"principal": str(resolved), "revoked": revoked}))
+        echo(json.dumps({"principal": str(resolved), "revoked": revoked}))
     elif revoked:
-        click.echo(f"Revoked {', '.join(revoked)} of {resolved}.")
+        echo(f"Revoked {', '.join(revoked)} of {resolved}.")
     else:
-        raise click.ClickException(f"{resolved} has no active key {key_id or ''}".rstrip())
+        missing = f"{resolved} has no active key {key_id or ''}".rstrip()
+        raise click.ClickException(printable(missing))
 
 
 @keys.command(name="list")
@@ -169,12 +171,12 @@ def list_keys(
         store, resolved = _resolve(principal, stack, endpoint_url)
         listed = store.for_principal(str(resolved))
     if as_json:
-        click.echo(json.dumps([_key_json(key, now) for key in listed], indent=2))
+        echo(json.dumps([_key_json(key, now) for key in listed], indent=2))
         return
     for key in listed:
         state = "active" if key.valid_at(now) else "inactive"
         if key.valid_at(now) and key.expires_at:
             state += f" until {key.expires_at.isoformat()}"
-        click.echo(f"{key.key_id}  {state}  created {key.created_at.isoformat()}")
+        echo(f"{key.key_id}  {state}  created {key.created_at.isoformat()}")
     if not listed:
-        click.echo(f"{resolved} has no keys.")
+        echo(f"{resolved} has no keys.")

@@ -19,6 +19,7 @@ from chalicelib.stores import signing_secrets
 from chalicelib.stores.platforms_table import PlatformExists, PlatformNotFound, PlatformStore
 from psx.cli_common import reported_errors, target_options
 from psx.target import Target
+from psx.terminal import echo, one_line
 
 _SHOWN_ONCE = "It will not be shown again: hand it to the platform over a secure channel now."
 
@@ -59,13 +60,13 @@ def _summary(platform: Platform) -> str:
     state = "active" if platform.active else "inactive"
     webhook = platform.webhook_url or "no webhook (inbox only)"
     return (
-        f"{platform.platform_id}  {platform.name}  [{state}]  "
+        f"{platform.platform_id}  {one_line(platform.name)}  [{state}]  "
         f"{','.join(platform.jurisdictions)}  {webhook}"
     )
 
 
 def _echo_json(value: Any) -> None:
-    click.echo(json.dumps(value, ensure_ascii=False, indent=2))
+    echo(json.dumps(value, ensure_ascii=False, indent=2))
 
 
 @platforms.command()
@@ -110,9 +111,9 @@ def add(
     if as_json:
         _echo_json({"platform": platform.model_dump(mode="json"), "signing_secret": secret})
         return
-    click.echo(f"Registered {_summary(platform)}")
-    click.echo(f"Webhook signing secret: {secret}")
-    click.echo(_SHOWN_ONCE, err=True)
+    echo(f"Registered {_summary(platform)}")
+    echo(f"Webhook signing secret: {secret}")
+    echo(_SHOWN_ONCE, err=True)
 
 
 @platforms.command(name="list")
@@ -125,9 +126,9 @@ def list_platforms(as_json: bool, endpoint_url: str | None, stack: str) -> None:
     if as_json:
         _echo_json([platform.model_dump(mode="json") for platform in registered])
     elif not registered:
-        click.echo("No platforms registered.")
+        echo("No platforms registered.")
     else:
-        click.echo("\n".join(_summary(platform) for platform in registered))
+        echo("\n".join(_summary(platform) for platform in registered))
 
 
 @platforms.command()
@@ -172,7 +173,7 @@ def update(
     with _reported_errors():
         store = _store(stack, endpoint_url)
         updated = store.update(platform_id, **changes)
-    click.echo(f"Updated {_summary(updated)}")
+    echo(f"Updated {_summary(updated)}")
 
 
 @platforms.command(name="rotate-secret")
@@ -186,9 +187,9 @@ def rotate_secret(platform_id: str, endpoint_url: str | None, stack: str) -> Non
     with _reported_errors():
         platform = _platform(_store(stack, endpoint_url), platform_id)
         secret = signing_secrets.rotate(_secret_ref(platform))
-    click.echo(f"New webhook signing secret for {platform_id}: {secret}")
-    click.echo(_SHOWN_ONCE, err=True)
-    click.echo(
+    echo(f"New webhook signing secret for {platform_id}: {secret}")
+    echo(_SHOWN_ONCE, err=True)
+    echo(
         "Messages are signed with the new and the previous secret until "
         f"`psx platforms retire-secret {platform_id}`.",
         err=True,
@@ -204,6 +205,6 @@ def retire_secret(platform_id: str, endpoint_url: str | None, stack: str) -> Non
         platform = _platform(_store(stack, endpoint_url), platform_id)
         retired = signing_secrets.retire_previous(_secret_ref(platform))
     if retired:
-        click.echo(f"Retired the previous signing secret of {platform_id}.")
+        echo(f"Retired the previous signing secret of {platform_id}.")
     else:
-        click.echo(f"{platform_id} has no previous signing secret to retire.")
+        echo(f"{platform_id} has no previous signing secret to retire.")

@@ -1,15 +1,20 @@
-"""Human-readable summaries of result reports and timelines."""
+"""Human-readable summaries of result reports and timelines.
+
+Every value is laid out by ``one_line`` (psx/terminal.py): what a notice file or a
+platform wrote cannot move the cursor, break a line or reach the terminal as a control.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import click
+from psx.terminal import echo, one_line
 
 MAX_PROBLEM_LINES = 20
 
 
 def report_summary(report: dict[str, Any]) -> str:
+    report = one_line(report)
     file = report["file"]
     lines = [
         f"{file['key']}  ({report.get('format') or 'unknown format'}, {file['size_bytes']} bytes)"
@@ -44,10 +49,11 @@ def _problem_lines(rows: list[dict[str, Any]]) -> list[str]:
 
 def echo_report(report: dict[str, Any]) -> None:
     refused = report["status"] == "refused"
-    click.echo(report_summary(report), err=refused)
+    echo(report_summary(report), err=refused)
 
 
 def status_text(status: dict[str, Any]) -> str:
+    status = one_line(status)
     notice = status["notice"]
     content = notice["content"]
     product = content["product"]

@@ -11,9 +11,11 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any
 
 from chalice.cli.factory import CLIFactory
@@ -25,29 +27,146 @@ from chalice.local import (
 )
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from infra.stack import GATEWAY_PROBLEMS
+from chalicelib.api.problems import PROBLEM_JSON
+from infra.stack import GATEWAY_DEFAULT_PROBLEMS, GATEWAY_PROBLEMS
 from psx import FUNCTIONS_DIR
 from psx.embedded.runtime import EmbeddedRuntime
 
 POLL_INTERVAL_SECONDS = 0.2
+# API Gateway's own payload limit (the app answers 413 far below it, at 1 MiB).
+MAX_GATEWAY_BODY_BYTES = 10 * 1024 * 1024
+_MAX_LINE_BYTES = 65536  # as http.server allows for a header line
+_MAX_TRAILER_LINES = 100
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,12}", re.ASCII)
+_CHUNK_SIZE_LINE = re.compile(rb"([0-9A-Fa-f]{1,8})(?:;[^\r\n]*)?\r\n")
+
+
+class FramingError(Exception):
+    """The request's body cannot be read as HTTP/1.1 frames it: answered, never guessed."""
+
+    def __init__(self, status: HTTPStatus, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
 
 
 class GatewayProblemsHandler(ChaliceRequestHandler):
     """Chalice's local gateway, answering as API Gateway does with the stack's gateway
     responses (infra/stack.py ``GATEWAY_PROBLEMS``): problem details, not Chalice's bodies.
+    What this server refuses itself (a malformed request, a URL or header too long, an
+    unknown method, a body it cannot frame) is a problem too, shaped as the stack's
+    default gateway responses (``GATEWAY_DEFAULT_PROBLEMS``).
 
-    Overrides Chalice's ``_send_error_response`` (a private method; tests/api over HTTP
-    check the answers it gives).
+    Overrides Chalice's ``_send_error_response`` and ``_parse_payload`` (private
+    methods; tests/api over HTTP check the answers they give).
     """
+
+    _body: bytes | None = None
+
+    def parse_request(self) -> bool:
+        """The request line and headers (http.server), then the body: by Content-Length
+        or chunked, before the request reaches the app."""
+        if not super().parse_request():
+            return False
+        try:
+            self._body = self._read_body()
+        except FramingError as error:
+            self.send_error(error.status, error.detail)
+            return False
+        return True
+
+    def _parse_payload(self) -> tuple[dict[str, Any], bytes | None]:
+        # Chalice's own trusts int(Content-Length) (-5 reads nothing) and drops a
+        # chunked body; the body was read by parse_request.
+        return dict(self.headers), self._body
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's refusals (400, 414, 431, 501, …) as problem details, not HTML."""
+        detail = "; ".join(part for part in (message, explain) if part)
+        problem = _default_problem(code, detail or HTTPStatus(code).description)
+        self.log_error("code %d, message %s", code, message)
+        # The rest of the connection's bytes cannot be trusted to start a new request.
+        headers: dict[str, Any] = {"Content-Type": PROBLEM_JSON, "Connection": "close"}
+        self._send_http_response(code, headers, json.dumps(problem).encode("utf-8"))
 
     def _send_error_response(self, error: LocalGatewayException) -> None:
         name = _gateway_response_name(error)
-        if name is None:
-            super()._send_error_response(error)
-            return
-        body = json.dumps(GATEWAY_PROBLEMS[name]).encode("utf-8")
-        headers = {"Content-Type": "application/problem+json"}
-        self._send_http_response(GATEWAY_PROBLEMS[name]["status"], headers, body)
+        if name is None:  # an authorizer that answered nothing: API Gateway's 500
+            error_type = error.headers.get("x-amzn-ErrorType") or HTTPStatus(error.CODE).phrase
+            problem = _default_problem(error.CODE, str(error_type))
+        else:
+            problem = GATEWAY_PROBLEMS[name]
+        body = json.dumps(problem).encode("utf-8")
+        headers = {"Content-Type": PROBLEM_JSON}
+        self._send_http_response(problem["status"], headers, body)
+
+    def _read_body(self) -> bytes | None:
+        lengths = self.headers.get_all("Content-Length") or []
+        codings = self.headers.get_all("Transfer-Encoding") or []
+        if codings:
+            if lengths:  # two framings: the way requests are smuggled past a proxy
+                raise FramingError(
+                    HTTPStatus.BAD_REQUEST, "send Transfer-Encoding or Content-Length, not both"
+                )
+            if [coding.strip().lower() for coding in ",".join(codings).split(",")] != ["chunked"]:
+                raise FramingError(
+                    HTTPStatus.NOT_IMPLEMENTED,
+                    f"Transfer-Encoding {', '.join(codings)!r}: only chunked is supported",
+                )
+            return self._read_chunked() or None
+        if not lengths:
+            return None
+        if len(set(lengths)) > 1 or not _CONTENT_LENGTH.fullmatch(lengths[0]):
+            raise FramingError(
+                HTTPStatus.BAD_REQUEST, "Content-Length must be one whole number of bytes"
+            )
+        length = int(lengths[0])
+        _check_size(length)
+        body = self.rfile.read(length)
+        if len(body) < length:
+            raise FramingError(HTTPStatus.BAD_REQUEST, "the body is shorter than Content-Length")
+        return body or None
+
+    def _read_chunked(self) -> bytes:
+        body = bytearray()
+        while True:
+            size_line = _CHUNK_SIZE_LINE.fullmatch(self.rfile.readline(_MAX_LINE_BYTES))
+            if size_line is None:
+                raise FramingError(HTTPStatus.BAD_REQUEST, "a chunk size line is malformed")
+            size = int(size_line.group(1), 16)
+            if size == 0:
+                self._skip_trailer()
+                return bytes(body)
+            _check_size(len(body) + size)
+            chunk = self.rfile.read(size)
+            if len(chunk) < size or self.rfile.read(2) != b"\r\n":
+                raise FramingError(HTTPStatus.BAD_REQUEST, "a chunk is shorter than its size")
+            body += chunk
+
+    def _skip_trailer(self) -> None:
+        for _ in range(_MAX_TRAILER_LINES):
+            line = self.rfile.readline(_MAX_LINE_BYTES)
+            if line == b"\r\n":
+                return
+            if not line.endswith(b"\r\n"):
+                break
+        raise FramingError(HTTPStatus.BAD_REQUEST, "the chunked body's trailer does not end")
+
+
+def _default_problem(status: int, detail: str) -> dict[str, Any]:
+    """The stack's default gateway response for ``status`` (``DEFAULT_4XX``/``DEFAULT_5XX``)."""
+    problem_type, title = GATEWAY_DEFAULT_PROBLEMS[
+        "DEFAULT_5XX" if status >= 500 else "DEFAULT_4XX"
+    ]
+    return {"type": problem_type, "title": title, "status": status, "detail": detail}
+
+
+def _check_size(length: int) -> None:
+    if length > MAX_GATEWAY_BODY_BYTES:
+        raise FramingError(
+            HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+            f"the body is over the gateway's limit of {MAX_GATEWAY_BODY_BYTES} bytes",
+        )
 
 
 class QuietGatewayProblemsHandler(GatewayProblemsHandler):
@@ -109,6 +228,7 @@ class LocalApi:
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
+            self._server.server.server_close()  # the listening socket
             self._server = None
 
     def __enter__(self) -> LocalApi:

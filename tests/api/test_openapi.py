@@ -8,6 +8,7 @@ operation is for, and fails on any 5xx or on a response its schema does not desc
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -24,6 +25,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from chalicelib.api.models import MAX_PARTY_COUNT
 from chalicelib.api.openapi import openapi_document
 from psx.embedded.runtime import EmbeddedRuntime
 from tests.api.support import Api, Caller, new_platform, new_regulator, seed_notice
@@ -50,6 +52,20 @@ def test_every_route_is_documented_and_every_operation_routed(
     }
 
     assert documented == routed
+
+
+def test_the_document_states_the_bounds_of_numbers_and_times(api: Api) -> None:
+    schemas = api.get("/v1/openapi.json").body["components"]["schemas"]
+    version = schemas["Acknowledgement"]["properties"]["version"]["anyOf"][0]
+    buyers = schemas["SelfNotified"]["properties"]["buyers"]
+    acted_at = schemas["Listing"]["properties"]["acted_at"]
+
+    assert (version["type"], version["minimum"], version["maximum"]) == ("integer", 1, 999_999)
+    assert (buyers["minimum"], buyers["maximum"]) == (0, MAX_PARTY_COUNT)
+    assert acted_at["format"] == "date-time"
+    assert re.search(acted_at["pattern"], "2026-11-23T09:30:00+09:00")
+    assert not re.search(acted_at["pattern"], "2026-11-23T09:30:00")  # no zone
+    assert "1970-01-01 to 2099-12-31" in acted_at["description"]
 
 
 class _ChaliceAsWsgi:

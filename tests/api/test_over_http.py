@@ -4,6 +4,7 @@ gateway's own answers as problem details, and idempotent retries."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import urllib.error
 import urllib.request
@@ -178,3 +179,16 @@ def test_a_retry_over_http_replays_the_first_answer(served: Served, cast: Cast) 
 
     assert (first.status, retry.status, other.status) == (201, 201, 409)
     assert retry.body == first.body and retry.headers["Idempotent-Replayed"] == "true"
+
+
+def test_what_psx_serve_refuses_itself_is_a_problem_too(served: Served) -> None:
+    connection = http.client.HTTPConnection(served.api.removeprefix("http://"), timeout=30)
+    try:
+        connection.request("TRACE", "/v1/health")
+        response = connection.getresponse()
+        problem = json.loads(response.read())
+    finally:
+        connection.close()
+
+    assert response.status == 501 and response.headers["Content-Type"] == PROBLEM_JSON
+    assert problem["status"] == 501 and problem["type"] == "urn:psx:problem:gateway-error"

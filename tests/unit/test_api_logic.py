@@ -11,6 +11,7 @@ from chalice.app import Request
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.api.authorizer import authorizer_response
+from chalicelib.api.calls import ApiCall
 from chalicelib.api.http import mounted_at
 from chalicelib.api.idempotency import REPLAYED_HEADER, run_once
 from chalicelib.api.keys import authenticate, issue_key, revoke_keys, rotate_keys
@@ -21,6 +22,7 @@ from chalicelib.intake.limits import IntakeLimits
 from chalicelib.settings import Settings
 from chalicelib.stores.api_keys_table import StoredKey
 from chalicelib.stores.idempotency_keys import IdempotencyRecord, StoredResponse
+from chalicelib.stores.intake_bucket import NotAnIntakeKey, intake_object
 
 NOW = datetime(2025, 5, 2, 9, 0, tzinfo=UTC)
 TEMU = Principal(PrincipalKind.PLATFORM, "temu")
@@ -93,9 +95,28 @@ def test_the_authorizer_allows_every_route_of_the_stage_or_denies() -> None:
 
 def test_principals_are_checked() -> None:
     assert str(Principal.parse("regulator:kftc")) == "regulator:kftc"
-    for text in ("kftc", "admin:root", "platform:", "platform:UPPER", "regulator:a/b"):
+    for text in (
+        "kftc",
+        "admin:root",
+        "platform:",
+        "platform:UPPER",
+        "regulator:a/b",
+        "regulator:kftc\n",  # Python's $ matches before a final newline
+        "platform:temu\n",
+    ):
         with pytest.raises(InvalidPrincipal):
             Principal.parse(text)
+
+
+def test_a_notice_id_or_an_intake_key_with_a_final_newline_is_refused() -> None:
+    call = ApiCall(principal=TEMU, now=NOW, notice_id="ntc-" + "0" * 24 + "\n")
+
+    with pytest.raises(ApiProblem) as refused:
+        assert call.notice
+    with pytest.raises(NotAnIntakeKey):
+        intake_object("bucket", "incoming/kftc\n/notices.csv")
+
+    assert refused.value.problem.status == 404
 
 
 class FakeIdempotency:

@@ -20,6 +20,8 @@ from chalicelib.stores.index_pages import PageRequest, sortable_time
 
 M = TypeVar("M", bound=BaseModel)
 
+# Python's ``$`` also matches before a final newline: every check of an id, key or
+# cursor is a ``fullmatch`` (the ``^…$`` serve the OpenAPI document's patterns).
 NOTICE_ID_PATTERN = r"^ntc-[0-9a-f]{24}$"
 _NOTICE_ID = re.compile(NOTICE_ID_PATTERN)
 
@@ -43,7 +45,7 @@ class ApiCall:
     @property
     def notice(self) -> str:
         """The ``{notice_id}`` of the path; an id that cannot exist is simply not found."""
-        if self.notice_id is None or not _NOTICE_ID.match(self.notice_id):
+        if self.notice_id is None or not _NOTICE_ID.fullmatch(self.notice_id):
             raise not_found("such notice")
         return self.notice_id
 
@@ -66,14 +68,16 @@ def encode_cursor(sort_key: str | None) -> str | None:
 
 def decode_cursor(cursor: str | None, shape: re.Pattern[str]) -> str | None:
     """The sort key a cursor carries, checked against the shape of that list's keys (a
-    forged cursor can only move within the caller's own list, never out of it)."""
+    forged cursor can only move within the caller's own list, never out of it). Only a
+    cursor exactly as ``encode_cursor`` writes it is taken: base64 decoding alone skips
+    characters outside its alphabet, so other spellings of a key would pass."""
     if cursor is None:
         return None
     try:
         sort_key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError, ValueError):
         sort_key = ""
-    if not shape.match(sort_key):
+    if encode_cursor(sort_key) != cursor or not shape.fullmatch(sort_key):
         raise invalid(
             [FieldError(detail="not a cursor this list gave", code="cursor", parameter="cursor")]
         )

@@ -111,6 +111,15 @@ def _raw_body(request: Request) -> bytes:
             "Request too large",
             f"the body has {len(body)} bytes; the limit is {MAX_BODY_BYTES}",
         )
+    # Chalice (and API Gateway) take a body without Content-Type for JSON: only a
+    # body that says what it is is read as one.
+    if body and "content-type" not in request.headers:
+        raise ApiProblem(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            f"send the body with Content-Type: {JSON}",
+        )
     return body
 
 
@@ -151,7 +160,7 @@ def _parsed(raw_body: bytes) -> Any:
 
 def _idempotency_key(request: Request) -> str:
     key = str(request.headers.get(idempotency.HEADER.lower(), ""))
-    if not _IDEMPOTENCY_KEY.match(key):
+    if not _IDEMPOTENCY_KEY.fullmatch(key):
         raise invalid(
             [
                 FieldError(

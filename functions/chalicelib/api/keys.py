@@ -79,7 +79,7 @@ def active_keys(store: ApiKeyStore, principal: Principal, now: datetime) -> list
 def authenticate(store: ApiKeyStore, authorization: str, now: datetime) -> Principal | None:
     """The principal an ``Authorization: Bearer <key>`` header proves, or None."""
     scheme, _, key = authorization.strip().partition(" ")
-    match = _KEY.match(key.strip())
+    match = _KEY.fullmatch(key.strip())
     if scheme.lower() != "bearer" or match is None:
         return None
     stored = store.get(match.group(1))

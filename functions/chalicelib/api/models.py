@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -12,12 +13,15 @@ from pydantic import (
     AfterValidator,
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    NonNegativeInt,
+    StrictInt,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from chalicelib.api.notice_submission import NoticeSubmission
 from chalicelib.api.problems import FieldError
@@ -30,9 +34,65 @@ MAX_LISTINGS = 1000
 MAX_PARTIES = 1000
 PAGE_LIMIT_DEFAULT = 50
 PAGE_LIMIT_MAX = 100
+# Notice versions are six digits in every sort key (``v000001``).
+MAX_VERSION = 999_999
+# More parties than any marketplace has buyers; DynamoDB numbers hold 38 digits.
+MAX_PARTY_COUNT = 1_000_000_000
+# Every time and date in a request lies in [EARLIEST_TIME, LATEST_TIME). Outside it, a
+# time is a typo or a probe, and near year 1 or 9999 it cannot even be turned into UTC.
+EARLIEST_TIME = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_TIME = datetime(2100, 1, 1, tzinfo=UTC)
 
 Id = Annotated[str, Field(min_length=1, max_length=200)]
 Note = Annotated[str, Field(max_length=2000)]
+
+# RFC 3339: ISO 8601 with seconds and a zone, ASCII digits only. Unix seconds, a
+# missing zone or a week date are refused, not guessed at.
+RFC_3339_PATTERN = (
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?"
+    r"([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+_RFC_3339 = re.compile(RFC_3339_PATTERN)
+_WINDOW = f"{EARLIEST_TIME:%Y-%m-%d} to {LATEST_TIME.year - 1}-12-31"
+
+
+def _rfc_3339_text(value: object) -> object:
+    if not isinstance(value, str) or not _RFC_3339.fullmatch(value):
+        raise PydanticCustomError(
+            "time_format", "must be ISO 8601 with seconds and a zone, e.g. 2026-11-23T09:30:00Z"
+        )
+    return value
+
+
+def _time_in_window(moment: datetime) -> datetime:
+    if not EARLIEST_TIME <= moment < LATEST_TIME:
+        raise PydanticCustomError("time_range", f"must lie in {_WINDOW} (UTC)")
+    return moment
+
+
+def _day_in_window(day: date) -> date:
+    if not EARLIEST_TIME.date() <= day < LATEST_TIME.date():
+        raise PydanticCustomError("time_range", f"must lie in {_WINDOW}")
+    return day
+
+
+def _decimal_text(value: object) -> object:
+    """A query parameter's integer: ASCII digits only (no sign, space, ``_`` or ``.0``)."""
+    if not isinstance(value, str) or not value.isascii() or not value.isdecimal():
+        raise PydanticCustomError("int_parsing", "must be a whole number in ASCII digits")
+    return value
+
+
+Timestamp = Annotated[
+    AwareDatetime,
+    BeforeValidator(_rfc_3339_text),
+    AfterValidator(_time_in_window),
+    WithJsonSchema({"type": "string", "format": "date-time", "pattern": f"^{RFC_3339_PATTERN}$"}),
+]
+Day = Annotated[date, Field(strict=True), AfterValidator(_day_in_window)]
+Version = Annotated[StrictInt, Field(ge=1, le=MAX_VERSION)]
+PartyCount = Annotated[StrictInt, Field(ge=0, le=MAX_PARTY_COUNT)]
+QueryInt = Annotated[int, BeforeValidator(_decimal_text)]
 
 
 def _http_url(value: str) -> str:
@@ -58,10 +118,12 @@ class _Response(BaseModel):
 
 
 class PageQuery(_Request):
-    since: AwareDatetime | None = Field(
-        default=None, description="Only what arrived at or after this time (ISO 8601, with zone)."
+    since: Timestamp | None = Field(
+        default=None,
+        description="Only what arrived at or after this time (ISO 8601 with seconds and a "
+        f"zone, {_WINDOW}).",
     )
-    limit: int = Field(default=PAGE_LIMIT_DEFAULT, ge=1, le=PAGE_LIMIT_MAX)
+    limit: QueryInt = Field(default=PAGE_LIMIT_DEFAULT, ge=1, le=PAGE_LIMIT_MAX)
     cursor: str | None = Field(
         default=None, max_length=200, description="next_cursor of the previous page."
     )
@@ -79,9 +141,8 @@ class NoticesQuery(PageQuery):
 
 
 class _AnswersVersion(_Request):
-    version: int | None = Field(
+    version: Version | None = Field(
         default=None,
-        ge=1,
         description="The notice version answered; default: the latest one sent to you.",
     )
 
@@ -113,7 +174,10 @@ class Listing(_Request):
         description="removed, access_disabled, warning_shown, or no_match (checked: not the "
         "product of the notice)."
     )
-    acted_at: AwareDatetime = Field(description="When the action took effect.")
+    acted_at: Timestamp = Field(
+        description=f"When the action took effect (ISO 8601 with seconds and a zone, {_WINDOW}; "
+        "at most 5 minutes in the future)."
+    )
     evidence_ref: Annotated[str, Field(max_length=1000)] | None = Field(
         default=None, description="Where your evidence is kept: a case id, a screenshot URL."
     )
@@ -169,12 +233,12 @@ class Buyer(_Request):
     language: Language | None = None
     country: Jurisdiction | None = None
     listing_id: Id | None = None
-    purchased_on: date | None = None
+    purchased_on: Day | None = Field(default=None, description=f"YYYY-MM-DD, {_WINDOW}.")
 
 
 class SelfNotified(_Request):
-    sellers: NonNegativeInt = 0
-    buyers: NonNegativeInt = 0
+    sellers: PartyCount = 0
+    buyers: PartyCount = 0
 
 
 class AffectedParties(_AnswersVersion):

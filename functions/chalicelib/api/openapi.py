@@ -39,7 +39,7 @@ _ERRORS = {
     404: "No such notice here (or not yours).",
     409: "Conflicts with the current state, or an Idempotency-Key reused.",
     413: "The body is larger than 1 MiB.",
-    415: "The body is not application/json.",
+    415: "The body is not application/json, or says nothing of its type.",
 }
 
 

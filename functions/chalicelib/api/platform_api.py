@@ -33,9 +33,10 @@ from chalicelib.dispatch.model import Dispatch, DispatchState, WaitKind
 from chalicelib.dispatch.waits import DispatchClosed, answer
 from chalicelib.dispatch.webhooks import WebhookDeliveryFailed, deliver, sign
 from chalicelib.notices.model import NoticeKind
+from chalicelib.stores.index_pages import SORTABLE_TIME_PATTERN
 from chalicelib.stores.signing_secrets import signing_keys
 
-INBOX_SORT_KEY = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#ntc-[0-9a-f]{24}#v\d{6}$")
+INBOX_SORT_KEY = re.compile(SORTABLE_TIME_PATTERN + r"#ntc-[0-9a-f]{24}#v[0-9]{6}")
 # Clocks differ: an action reported a little in the future is the platform's clock.
 CLOCK_SKEW = timedelta(minutes=5)
 WEBHOOK_TEST_TIMEOUT_SECONDS = 10

@@ -31,7 +31,7 @@ class Principal:
     id: str
 
     def __post_init__(self) -> None:
-        if not _ID_PATTERNS[self.kind].match(self.id):
+        if not _ID_PATTERNS[self.kind].fullmatch(self.id):
             raise InvalidPrincipal(f"{self.id!r} is not a valid {self.kind.value} id")
 
     def __str__(self) -> str:

@@ -30,9 +30,10 @@ from chalicelib.api.problems import FieldError, conflict, invalid, not_found
 from chalicelib.api.services import ApiServices
 from chalicelib.api.views import notice_view, timeline_entry
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
+from chalicelib.stores.index_pages import SORTABLE_TIME_PATTERN
 from chalicelib.stores.notices_table import CurrentState, SaveOutcome, TimelineEvent
 
-NOTICES_SORT_KEY = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#ntc-[0-9a-f]{24}$")
+NOTICES_SORT_KEY = re.compile(SORTABLE_TIME_PATTERN + r"#ntc-[0-9a-f]{24}")
 SOURCE_FORMAT = "api"
 
 

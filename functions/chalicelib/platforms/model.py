@@ -82,13 +82,13 @@ def _webhook_url(value: str) -> str:
 
 
 def _secret_name(value: str) -> str:
-    if not _SECRET_NAME.match(value):
+    if not _SECRET_NAME.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid Secrets Manager secret name")
     return value
 
 
 def _email(value: str) -> str:
-    if not _EMAIL.match(value):
+    if not _EMAIL.fullmatch(value):
         raise ValueError(f"{value!r} is not an email address")
     return value
 

@@ -17,6 +17,8 @@ from chalicelib.stores import aws_clients
 
 T = TypeVar("T")
 TableKey = dict[str, dict[str, str]]
+# What ``sortable_time`` writes, in ASCII digits (a cursor's sort key is checked by it).
+SORTABLE_TIME_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
 
 
 def sortable_time(moment: datetime) -> str:

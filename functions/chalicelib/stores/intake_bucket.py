@@ -63,7 +63,11 @@ def intake_object(bucket: str, key: str, version_id: str | None = None) -> Intak
     if not key.startswith(INCOMING_PREFIX):
         raise NotAnIntakeKey(f"{key!r} is not under {INCOMING_PREFIX}")
     regulator_id, _, relative_name = key.removeprefix(INCOMING_PREFIX).partition("/")
-    if not _REGULATOR_ID.match(regulator_id) or not relative_name or relative_name.endswith("/"):
+    if (
+        not _REGULATOR_ID.fullmatch(regulator_id)
+        or not relative_name
+        or relative_name.endswith("/")
+    ):
         raise NotAnIntakeKey(f"{key!r} is not incoming/<regulator-id>/<file>")
     return IntakeObject(bucket, key, regulator_id, relative_name, version_id)
 
