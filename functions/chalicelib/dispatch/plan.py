@@ -2,7 +2,8 @@
 
 A new version also closes what older versions still wait for: an amendment supersedes
 them (platforms answer the newest version), a withdrawal ends them and is itself sent
-to every platform that had the notice.
+to every platform that had the notice. A notice re-issued after its withdrawal (status
+active again) is published anew to the platforms its content targets, as a new notice.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def plan_dispatch(
         event_type = NOTICE_WITHDRAWN
     else:
         targets = _targets(notice, now, services)
-        event_type = NOTICE_AMENDED if version > 1 else NOTICE_PUBLISHED
+        event_type = NOTICE_AMENDED if notice.status is NoticeStatus.AMENDED else NOTICE_PUBLISHED
     created = [_create_dispatch(notice, platform, now, services) for platform in targets]
     # A newer version may have been planned while this one was (its plan then found
     # none of these dispatches to close): look again now that they are stored.

@@ -14,7 +14,7 @@ from chalicelib.intake.rows import ParsedFile, ParsedRow, Problem
 from chalicelib.notices.model import notice_id_for
 from chalicelib.settings import Settings
 from chalicelib.stores.intake_bucket import IntakeBucket, IntakeObject, StoredFile
-from chalicelib.stores.notices_table import CurrentState, NoticeStore
+from chalicelib.stores.notices_table import CurrentState, NoticeStore, VersionConflict
 from chalicelib.workflow.lifecycle import LifecycleStarter
 
 Clock = Callable[[], datetime]
@@ -120,14 +120,25 @@ def _store_rows(
             known = batch.known.get(
                 notice_id_for(batch.obj.regulator_id, row.content.source_reference)
             )
-        saved = services.notices.save(
-            row.content,
-            regulator_id=batch.obj.regulator_id,
-            source_format=batch.source_format,
-            source_file=batch.obj.key,
-            received_at=batch.received_at,
-            known=known,
-        )
+        try:
+            saved = services.notices.save(
+                row.content,
+                regulator_id=batch.obj.regulator_id,
+                source_format=batch.source_format,
+                source_file=batch.obj.key,
+                received_at=batch.received_at,
+                known=known,
+            )
+        except VersionConflict as exc:
+            # Withdrawn while the file was on its way: only a deliberate re-issue (the row
+            # sent again) may undo a withdrawal.
+            message = (
+                f"version {exc.current.version} withdrew this notice while the file was "
+                "processed, and a withdrawal is final: upload the row again to re-issue it"
+            )
+            row.errors.append(Problem("status", "withdrawn_meanwhile", message))
+            results[id(row)] = RowResult(row)
+            continue
         known = saved.current
         if not saved.current.lifecycle_started:
             # Also for an unchanged row: the start may have been lost to a crash after the
