@@ -8,18 +8,21 @@ all of them have read the notice, so each computes its change from the same vers
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from chalicelib.notices.model import NoticeContent
-from chalicelib.stores.notices_table import NoticeStore
-from psx.embedded.runtime import EmbeddedRuntime
-from psx.embedded.serve import LocalApi
-from tests.api.support import Answer, Api, Caller, HttpApi, new_regulator, unique
+from tests.api.support import (
+    Answer,
+    Api,
+    Caller,
+    HttpApi,
+    at_once,
+    new_regulator,
+    racing_saves,
+    unique,
+)
 
 NOTICE = {
     "kind": "order",
@@ -28,48 +31,11 @@ NOTICE = {
     "product": {"name": "Magnetic toy", "models": ["M-1"]},
     "target_platforms": ["nobody-registered"],
 }
-SECONDS = 30
-
-
-@pytest.fixture(scope="module")
-def http(runtime: EmbeddedRuntime) -> Iterator[HttpApi]:
-    with LocalApi(runtime, access_log=False) as local:
-        yield HttpApi(local.url)
 
 
 @pytest.fixture
 def regulator(http: HttpApi) -> Caller:
     return new_regulator()
-
-
-def racing_saves(
-    monkeypatch: pytest.MonkeyPatch,
-    writers: int,
-    first: Callable[[NoticeContent], bool] = lambda content: True,
-) -> None:
-    """Every one of ``writers`` requests reaches the store having read the notice before
-    any of them writes. Then the saves of ``first`` contents go, the others once those
-    are done (all at once when every content is ``first``)."""
-    all_read = threading.Barrier(writers, timeout=SECONDS)
-    firsts_done = threading.Event()
-    real_save = NoticeStore.save
-
-    def save(self: NoticeStore, content: NoticeContent, **kwargs: Any) -> Any:
-        all_read.wait()
-        if first(content):
-            try:
-                return real_save(self, content, **kwargs)
-            finally:
-                firsts_done.set()
-        assert firsts_done.wait(SECONDS)
-        return real_save(self, content, **kwargs)
-
-    monkeypatch.setattr(NoticeStore, "save", save)
-
-
-def at_once(*requests: Callable[[], Answer]) -> list[Answer]:
-    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
-        return list(pool.map(lambda request: request(), requests))
 
 
 def send(api: Api, regulator: Caller) -> str:

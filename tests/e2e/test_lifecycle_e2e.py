@@ -7,7 +7,6 @@ deadlines are enforced by running the scheduled check at an injected time.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -25,7 +24,7 @@ from tests.e2e.lifecycle_steps import (
     finished,
     notice_row,
     publish,
-    register,
+    receiving_platforms,
     respond,
     timeline_kinds,
     waiting_for,
@@ -37,17 +36,8 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture
 def platforms(runtime: EmbeddedRuntime) -> Iterator[dict[str, WebhookReceiver]]:
     """Two platforms with webhooks, registered under ids no other test uses."""
-    suffix = uuid.uuid4().hex[:6]
-    receivers: dict[str, WebhookReceiver] = {}
-    for name in ("temu", "aliexpress"):
-        platform_id = f"{name}-{suffix}"
-        receiver = WebhookReceiver(secrets=[])
-        receiver.come_up()
-        receiver.trust(register(platform_id, receiver))
-        receivers[platform_id] = receiver
-    yield receivers
-    for receiver in receivers.values():
-        receiver.go_down()
+    with receiving_platforms("temu", "aliexpress") as receivers:
+        yield receivers
 
 
 @pytest.fixture(scope="module")
