@@ -68,9 +68,14 @@ def close_dispatch(
     if dispatch.state is DispatchState.CLOSED:
         return
     services.dispatches.set_state(dispatch.ref, DispatchState.CLOSED, unless=set())
+    # The wait open now, not the one ``dispatch`` was read with: the workflow may have
+    # moved on to its next wait since (an answer came). Once closed, no wait can open
+    # (``open_wait`` refuses a closed dispatch), so this read sees the last one.
+    closed = services.dispatches.get(dispatch.ref)
+    token = closed.task_token if closed else None
     error = NOTICE_WITHDRAWN_ERROR if withdrawn else NOTICE_SUPERSEDED_ERROR
-    if dispatch.task_token and services.dispatches.close_wait(dispatch.ref, dispatch.task_token):
-        services.tokens.fail(dispatch.task_token, error, f"notice {dispatch.ref.notice_id} {error}")
+    if token and services.dispatches.close_wait(dispatch.ref, token):
+        services.tokens.fail(token, error, f"notice {dispatch.ref.notice_id} {error}")
     services.record(
         dispatch.ref.notice_id,
         f"{dispatch.ref.event_prefix}#closed",

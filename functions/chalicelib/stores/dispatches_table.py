@@ -190,7 +190,8 @@ class DispatchStore:
     def record_answer(
         self, ref: DispatchRef, kind: WaitKind, at: datetime, body: dict[str, Any]
     ) -> bool:
-        """Record the platform's answer once; False for a duplicate."""
+        """Record the platform's answer once; False for a duplicate, or when the dispatch
+        was closed meanwhile (an answer must not reopen a superseded version)."""
         at_attribute, body_attribute = _ANSWER_ATTRIBUTES[kind]
         try:
             self._db.update_item(
@@ -199,13 +200,15 @@ class DispatchStore:
                 UpdateExpression=f"SET {at_attribute} = :at, {body_attribute} = :body, "
                 "#state = :state",
                 ConditionExpression=(
-                    f"attribute_exists(SK) AND attribute_not_exists({at_attribute})"
+                    f"attribute_exists(SK) AND attribute_not_exists({at_attribute}) "
+                    "AND #state <> :closed"
                 ),
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={
                     ":at": _s(sortable_time(at)),
                     ":body": _s(json.dumps(body, sort_keys=True)),
                     ":state": _s(_ANSWER_STATES[kind].value),
+                    ":closed": _s(DispatchState.CLOSED.value),
                 },
             )
         except ClientError as exc:
