@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from chalicelib.api.openapi import openapi_document
 from tests.api.support import (
     Answer,
     Api,
@@ -238,3 +239,16 @@ def test_a_change_racing_with_if_match_is_412(
 
 def _if(etag: str) -> dict[str, str]:
     return {"If-Match": etag}
+
+
+def test_the_openapi_document_states_etag_if_match_and_412() -> None:
+    paths = openapi_document()["paths"]
+    notice = "/v1/notices/{notice_id}"
+
+    for path in (f"{notice}/amendment", f"{notice}/withdrawal"):
+        operation = paths[path]["post"]
+        headers = [p["name"] for p in operation["parameters"] if p["in"] == "header"]
+        assert "If-Match" in headers and "412" in operation["responses"]
+        assert "ETag" in operation["responses"]["201"]["headers"]
+    assert "ETag" in paths[notice]["get"]["responses"]["200"]["headers"]
+    assert "412" not in paths[f"{notice}/acknowledgement"]["post"]["responses"]

@@ -175,7 +175,7 @@ def _moved_on(call: ApiCall, current: CurrentState, what: str) -> ApiProblem:
     """412 for a change made with ``If-Match``, 409 for one without: nothing changed."""
     detail = (
         f"{what}, ETag {etag(current)}: nothing was changed. Read the notice again "
-        "(GET /v1/notices/{notice_id}) and send your change again if it still applies"
+        f"(GET /v1/notices/{current.notice_id}) and send your change again if it still applies"
     )
     headers = {"ETag": etag(current)}
     if call.if_match is not None:
