@@ -183,6 +183,20 @@ def test_the_notice_has_an_etag_per_version_that_if_match_checks(
     assert (chained.status, anything.status) == (201, 201)
 
 
+def test_a_key_reused_with_another_if_match_is_another_request(api: Api, regulator: Caller) -> None:
+    notice_id = send(api, regulator)
+    etag = api.get(f"/v1/notices/{notice_id}", regulator).headers["ETag"]
+    path, body = f"/v1/notices/{notice_id}/amendment", {"changes": {"remedy": "A"}}
+
+    first = api.post(path, body, regulator, idempotency_key="amend-1", headers=_if(etag))
+    replayed = api.post(path, body, regulator, idempotency_key="amend-1", headers=_if(etag))
+    other = api.post(path, body, regulator, idempotency_key="amend-1", headers=_if("*"))
+
+    assert (first.status, replayed.status) == (201, 201)
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert other.status == 409 and other.problem_type == "idempotency-key-reused"
+
+
 @pytest.mark.parametrize("header", ["3", '"unterminated', "W/3", '"a" "b"'])
 def test_a_malformed_if_match_is_a_400_naming_the_header(
     api: Api, regulator: Caller, header: str
