@@ -127,9 +127,10 @@ class NoticeStore:
     ) -> SavedNotice:
         """Store ``content`` as the notice's next version, unless it is already current.
 
-        ``known`` is the notice's state from ``current_states`` (None: not stored yet).
-        Safe under retries and concurrent writers: a version item is written once
-        (conditional put), then META moves to it (compare-and-set on the version).
+        ``known`` is the notice's state as the writer read it (``current_states``; None:
+        not stored yet). Safe under retries and concurrent writers: a version item is
+        written once (conditional put), then META moves to it (compare-and-set on the
+        version).
 
         Who wins a race for the next version number decides what the loser does:
         - ``based_on_known`` (an amendment or a withdrawal, computed from ``known``): it
@@ -141,9 +142,10 @@ class NoticeStore:
           withdrawal.
         """
         notice_id = notice_id_for(regulator_id, content.source_reference)
+        content_hash = content.content_hash()
         current = known
         for _ in range(_MAX_WRITE_ATTEMPTS):
-            if current is not None and _already_current(current, content):
+            if current is not None and _already_current(current, content, content_hash):
                 return SavedNotice(current, SaveOutcome.UNCHANGED)
             notice = Notice(
                 notice_id=notice_id,
@@ -154,7 +156,7 @@ class NoticeStore:
                 source_format=source_format,
                 source_file=source_file,
                 content=content,
-                content_hash=content.content_hash(),
+                content_hash=content_hash,
             )
             if self._claim_version(notice):
                 self._point_meta_at(notice)
@@ -359,12 +361,12 @@ class NoticeStore:
                 raise
 
 
-def _already_current(current: CurrentState, content: NoticeContent) -> bool:
+def _already_current(current: CurrentState, content: NoticeContent, content_hash: str) -> bool:
     """The same content again; or a withdrawal of a withdrawn notice (withdrawn is final,
     whatever else the row says)."""
     if content.withdrawn and current.status is NoticeStatus.WITHDRAWN:
         return True
-    return current.content_hash == content.content_hash()
+    return current.content_hash == content_hash
 
 
 def _withdrawn_meanwhile(
