@@ -26,7 +26,7 @@ def report_summary(report: dict[str, Any]) -> str:
     counts = report["counts"]
     lines.append(
         "  {rows} rows: {accepted} accepted ({created} new, {new_version} new versions, "
-        "{withdrawn} withdrawn, {unchanged} unchanged), {rejected} rejected, "
+        "{withdrawn} withdrawn, {reissued} re-issued, {unchanged} unchanged), {rejected} rejected, "
         "{with_warnings} with warnings; {executions_started} workflows started".format(**counts)
     )
     lines.extend(f"  file warning: {w['message']}" for w in report["file_warnings"])

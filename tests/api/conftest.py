@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from psx.embedded.runtime import EmbeddedRuntime
-from tests.api.support import Api
+from psx.embedded.serve import LocalApi
+from tests.api.support import Api, HttpApi
 
 
 @pytest.fixture(scope="module")
 def api(runtime: EmbeddedRuntime) -> Api:
     return Api(runtime)
+
+
+@pytest.fixture(scope="module")
+def http(runtime: EmbeddedRuntime) -> Iterator[HttpApi]:
+    """The same calls over real HTTP to the in-process local server: many at once."""
+    with LocalApi(runtime, access_log=False) as local:
+        yield HttpApi(local.url)

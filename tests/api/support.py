@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -13,6 +16,7 @@ from urllib.error import HTTPError
 from urllib.parse import urlencode
 from urllib.request import Request, urlopen
 
+import pytest
 from chalice.test import Client
 
 from chalicelib.api.keys import issue_key, revoke_keys
@@ -31,6 +35,7 @@ from psx.embedded.runtime import EmbeddedRuntime
 from psx.webhook_receiver import WebhookReceiver
 
 UNKNOWN_KEY = "psx_0123456789abcdef_" + "A" * 43
+RACE_SECONDS = 30
 
 
 def table() -> str:
@@ -250,3 +255,36 @@ class HttpApi(Api):
                 return HttpResponse(response.status, dict(response.headers), response.read())
         except HTTPError as error:
             return HttpResponse(error.code, dict(error.headers), error.read())
+
+
+# -- forcing races -----------------------------------------------------------------------
+
+
+def racing_saves(
+    monkeypatch: pytest.MonkeyPatch,
+    writers: int,
+    first: Callable[[NoticeContent], bool] = lambda content: True,
+) -> None:
+    """Every one of ``writers`` requests reaches the store having read the notice before
+    any of them writes. Then the saves of ``first`` contents go, the others once those
+    are done (all at once when every content is ``first``)."""
+    all_read = threading.Barrier(writers, timeout=RACE_SECONDS)
+    firsts_done = threading.Event()
+    real_save = NoticeStore.save
+
+    def save(self: NoticeStore, content: NoticeContent, **kwargs: Any) -> Any:
+        all_read.wait()
+        if first(content):
+            try:
+                return real_save(self, content, **kwargs)
+            finally:
+                firsts_done.set()
+        assert firsts_done.wait(RACE_SECONDS)
+        return real_save(self, content, **kwargs)
+
+    monkeypatch.setattr(NoticeStore, "save", save)
+
+
+def at_once(*requests: Callable[[], Answer]) -> list[Answer]:
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        return list(pool.map(lambda request: request(), requests))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -46,6 +48,24 @@ def register(platform_id: str, receiver: WebhookReceiver | None, jurisdiction: s
             languages=["ko"],
         ),
     )
+
+
+@contextmanager
+def receiving_platforms(*names: str) -> Iterator[dict[str, WebhookReceiver]]:
+    """Platforms with running webhook receivers, under ids no other test uses."""
+    suffix = uuid.uuid4().hex[:6]
+    receivers: dict[str, WebhookReceiver] = {}
+    try:
+        for name in names:
+            platform_id = f"{name}-{suffix}"
+            receiver = WebhookReceiver(secrets=[])
+            receiver.come_up()
+            receivers[platform_id] = receiver
+            receiver.trust(register(platform_id, receiver))
+        yield receivers
+    finally:
+        for receiver in receivers.values():
+            receiver.go_down()
 
 
 def notice_row(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,7 +27,7 @@ from tests.e2e.lifecycle_steps import (
     finished,
     notice_row,
     publish,
-    register,
+    receiving_platforms,
     respond,
     services,
     timeline_kinds,
@@ -44,17 +43,8 @@ DEBUG_PAGE = b"<pre>DB_PASSWORD=hunter2 db01.corp.internal\nwebhook-signature: v
 @pytest.fixture
 def platforms(runtime: EmbeddedRuntime) -> Iterator[dict[str, WebhookReceiver]]:
     """Two platforms with webhooks, registered under ids no other test uses."""
-    suffix = uuid.uuid4().hex[:6]
-    receivers: dict[str, WebhookReceiver] = {}
-    for name in ("temu", "aliexpress"):
-        platform_id = f"{name}-{suffix}"
-        receiver = WebhookReceiver(secrets=[])
-        receiver.come_up()
-        receiver.trust(register(platform_id, receiver))
-        receivers[platform_id] = receiver
-    yield receivers
-    for receiver in receivers.values():
-        receiver.go_down()
+    with receiving_platforms("temu", "aliexpress") as receivers:
+        yield receivers
 
 
 @pytest.fixture(scope="module")

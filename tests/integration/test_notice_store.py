@@ -9,7 +9,13 @@ import pytest
 
 from chalicelib.notices.model import Notice, NoticeContent, Product, notice_id_for
 from chalicelib.stores.index_pages import PageRequest
-from chalicelib.stores.notices_table import NoticeStore, SaveOutcome, TimelineEvent
+from chalicelib.stores.notices_table import (
+    CurrentState,
+    NoticeStore,
+    SaveOutcome,
+    TimelineEvent,
+    VersionConflict,
+)
 from psx.embedded.runtime import EmbeddedRuntime
 
 RECEIVED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -29,15 +35,29 @@ def _content(reference: str, name: str = "USB charger", withdrawn: bool = False)
     )
 
 
-def _save(store: NoticeStore, regulator_id: str, content: NoticeContent) -> tuple[int, SaveOutcome]:
+def _save(
+    store: NoticeStore,
+    regulator_id: str,
+    content: NoticeContent,
+    known: CurrentState | None = None,
+    based_on_known: bool = False,
+) -> tuple[int, SaveOutcome]:
     saved = store.save(
         content,
         regulator_id=regulator_id,
         source_format="csv",
         source_file="f.csv",
         received_at=RECEIVED,
+        known=known,
+        based_on_known=based_on_known,
     )
     return saved.current.version, saved.outcome
+
+
+def _state(store: NoticeStore, regulator_id: str, reference: str) -> CurrentState:
+    state = store.current_state(notice_id_for(regulator_id, reference))
+    assert state is not None
+    return state
 
 
 def _version(regulator_id: str, content: NoticeContent, version: int) -> Notice:
@@ -90,6 +110,92 @@ def test_a_version_taken_by_another_writer_pushes_ours_to_the_next_number(
     assert _save(notices, regulator_id, _content("R-3", "Ours")) == (3, SaveOutcome.NEW_VERSION)
     current = notices.get(notice_id_for(regulator_id, "R-3"))
     assert current is not None and current.content.product.name == "Ours"
+
+
+def test_a_change_based_on_a_version_another_writer_replaced_is_refused_not_reapplied(
+    notices: NoticeStore, regulator_id: str
+) -> None:
+    _save(notices, regulator_id, _content("R-6"))
+    read = _state(notices, regulator_id, "R-6")
+    notices._claim_version(_version(regulator_id, _content("R-6", "Other writer"), 2))
+
+    with pytest.raises(VersionConflict) as refused:
+        _save(notices, regulator_id, _content("R-6", "Ours"), read, based_on_known=True)
+
+    assert (refused.value.based_on, refused.value.current.version) == (1, 2)
+    assert _state(notices, regulator_id, "R-6").version == 2  # the winner's move completed
+    assert notices.get_version(notice_id_for(regulator_id, "R-6"), 3) is None
+
+
+def test_the_same_change_twice_from_one_version_is_refused_the_second_time(
+    notices: NoticeStore, regulator_id: str
+) -> None:
+    _save(notices, regulator_id, _content("R-7"))
+    read = _state(notices, regulator_id, "R-7")
+    withdrawal = _content("R-7", withdrawn=True)
+    assert _save(notices, regulator_id, withdrawal, read, based_on_known=True) == (
+        2,
+        SaveOutcome.WITHDRAWN,
+    )
+
+    # Another withdrawal computed from the same version: not "unchanged", refused (the
+    # second request's reason must not vanish behind a success).
+    with pytest.raises(VersionConflict):
+        _save(notices, regulator_id, withdrawal, read, based_on_known=True)
+
+
+def test_a_full_replacement_never_reissues_a_withdrawal_it_did_not_know_of(
+    notices: NoticeStore, regulator_id: str
+) -> None:
+    _save(notices, regulator_id, _content("R-8"))
+    read = _state(notices, regulator_id, "R-8")
+    _save(notices, regulator_id, _content("R-8", withdrawn=True), read)
+
+    with pytest.raises(VersionConflict) as refused:
+        _save(notices, regulator_id, _content("R-8", "Changed"), read)
+
+    assert refused.value.current.status == "withdrawn"
+    assert _state(notices, regulator_id, "R-8").version == 2
+
+
+def test_a_full_replacement_after_a_withdrawal_it_knew_of_reissues_the_notice(
+    notices: NoticeStore, regulator_id: str
+) -> None:
+    _save(notices, regulator_id, _content("R-9"))
+    _save(
+        notices, regulator_id, _content("R-9", withdrawn=True), _state(notices, regulator_id, "R-9")
+    )
+    withdrawn = _state(notices, regulator_id, "R-9")
+
+    again = _save(notices, regulator_id, _content("R-9", withdrawn=True, name="Other"), withdrawn)
+    reissued = _save(notices, regulator_id, _content("R-9"), withdrawn)
+
+    assert again == (2, SaveOutcome.UNCHANGED)  # withdrawn is final: withdrawing again is a no-op
+    assert reissued == (3, SaveOutcome.REISSUED)
+    assert _state(notices, regulator_id, "R-9").status == "active"
+
+
+def test_a_full_replacement_replaces_a_version_written_meanwhile_and_says_which(
+    notices: NoticeStore, regulator_id: str
+) -> None:
+    _save(notices, regulator_id, _content("R-10"))
+    read = _state(notices, regulator_id, "R-10")
+    _save(notices, regulator_id, _content("R-10", "Other writer"), read)
+
+    saved = notices.save(
+        _content("R-10", "Ours"),
+        regulator_id=regulator_id,
+        source_format="csv",
+        source_file="f.csv",
+        received_at=RECEIVED,
+        known=read,
+    )
+
+    assert (saved.current.version, saved.outcome, saved.replaced_version) == (
+        3,
+        SaveOutcome.NEW_VERSION,
+        2,
+    )
 
 
 def test_current_states_reads_many_notices_at_once(notices: NoticeStore, regulator_id: str) -> None:

@@ -33,6 +33,8 @@ class ApiCall:
     notice_id: str | None = None
     query: BaseModel | None = None
     body: BaseModel | None = None
+    # The strong entity tags of an ``If-Match`` header ("*": any); None without one.
+    if_match: frozenset[str] | None = None
 
     def body_as(self, model: type[M]) -> M:
         assert isinstance(self.body, model), f"{self.body!r} is not a {model.__name__}"
@@ -55,6 +57,7 @@ class Reply:
     body: BaseModel
     status: int = 200
     location: str | None = None
+    etag: str | None = None
 
 
 Handler = Callable[[ApiCall, ApiServices], Reply]

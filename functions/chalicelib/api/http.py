@@ -2,8 +2,9 @@
 
 In order: the principal (from the authorizer), whether this kind of principal may call
 the operation (403), the request size (413), the ``Idempotency-Key`` of a write (400),
-query and body validation against the operation's models (400, every field named), then
-the operation itself, once per idempotency key. Domain exceptions become problem
+query and body validation against the operation's models (400, every field named), the
+``If-Match`` header of a conditional operation (400 when malformed), then the operation
+itself, once per idempotency key. Domain exceptions become problem
 details in one place (``problems.problem_for``).
 """
 
@@ -43,6 +44,10 @@ from chalicelib.stores.idempotency_keys import StoredResponse
 # itself stops at 10 MB.
 MAX_BODY_BYTES = 1024 * 1024
 _IDEMPOTENCY_KEY = re.compile(idempotency.KEY_PATTERN)
+IF_MATCH = "If-Match"
+# RFC 9110 8.8.3: entity-tag = [ "W/" ] DQUOTE *etagc DQUOTE (visible ASCII but DQUOTE).
+_ENTITY_TAG = r'(W/)?("[\x21\x23-\x7e]*")'
+_IF_MATCH = re.compile(rf"[ \t]*{_ENTITY_TAG}[ \t]*(,[ \t]*{_ENTITY_TAG}[ \t]*)*")
 JSON = "application/json"
 API_ROOT = "/v1/"
 
@@ -79,6 +84,7 @@ def _handle(
         notice_id=path.get("notice_id"),
         query=_query(operation, request),
         body=_body(operation, raw_body),
+        if_match=_if_match(request) if operation.conditional else None,
     )
     if not operation.writes:
         return _stored(operation.handler(call, services), mounted_at(request))
@@ -174,11 +180,36 @@ def _idempotency_key(request: Request) -> str:
     return key
 
 
+def _if_match(request: Request) -> frozenset[str] | None:
+    """The strong entity tags of ``If-Match`` ("*" for any). Weak tags are left out:
+    If-Match compares strongly, so they never match (RFC 9110 13.1.1)."""
+    value = request.headers.get(IF_MATCH.lower())
+    if value is None:
+        return None
+    if value.strip() == "*":
+        return frozenset({"*"})
+    if not _IF_MATCH.fullmatch(value):
+        raise invalid(
+            [
+                FieldError(
+                    detail="expected * or quoted entity tags, such as the ETag of "
+                    "GET /v1/notices/{notice_id}",
+                    code="if_match",
+                    header=IF_MATCH,
+                )
+            ]
+        )
+    return frozenset(tag for weak, tag in re.findall(_ENTITY_TAG, value) if not weak)
+
+
 def _fingerprint(operation: Operation, call: ApiCall) -> str:
-    """What makes two requests the same: the operation, its notice and the body as
-    validated (so whitespace and key order do not matter)."""
+    """What makes two requests the same: the operation, its notice, the body as
+    validated (so whitespace and key order do not matter) and its precondition."""
     body = call.body.model_dump(mode="json", exclude_unset=True) if call.body else None
-    material = json.dumps([operation.operation_id, call.notice_id, body], sort_keys=True)
+    parts: list[Any] = [operation.operation_id, call.notice_id, body]
+    if call.if_match is not None:
+        parts.append(sorted(call.if_match))
+    material = json.dumps(parts, sort_keys=True)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
 
 
@@ -194,6 +225,8 @@ def _stored(reply: Reply, mount: str) -> StoredResponse:
     headers = {"Content-Type": JSON}
     if reply.location:
         headers["Location"] = mount + reply.location
+    if reply.etag:
+        headers["ETag"] = reply.etag
     return StoredResponse(reply.status, headers, reply.body.model_dump_json())
 
 

@@ -27,6 +27,10 @@ The HTTPS API of Product Safety Exchange, for marketplaces (platforms) and regul
 - **Writes** (every POST) need an `Idempotency-Key`: a retry with the same key and body
   gets the first response again (`Idempotent-Replayed: true`); the same key with another
   body is 409.
+- **Concurrent changes**: `GET /v1/notices/{notice_id}` returns the notice version's
+  `ETag`; an amendment or a withdrawal sent with `If-Match: <that ETag>` is 412 when the
+  notice moved on. Without If-Match it applies to the version it was computed from, or
+  is 409 `concurrent-update`: never to a newer version.
 - **Errors** are RFC 9457 problem details (`application/problem+json`) with a `type`
   to branch on and, for invalid input, `errors` located by JSON pointer or parameter.
 - **Unknown fields** in a body or the query are rejected (400), never ignored.
@@ -37,7 +41,9 @@ _ERRORS = {
     401: "No API key.",
     403: "The key is not valid, or the operation is not for your kind of principal.",
     404: "No such notice here (or not yours).",
-    409: "Conflicts with the current state, or an Idempotency-Key reused.",
+    409: "Conflicts with the current state (concurrent-update: another change won), or an "
+    "Idempotency-Key reused.",
+    412: "If-Match names a version that is no longer current: nothing changed.",
     413: "The body is larger than 1 MiB.",
     415: "The body is not application/json, or says nothing of its type.",
 }
@@ -108,6 +114,15 @@ def _operation(operation: Operation, refs: Refs, schemas: dict[str, Any]) -> dic
     return document
 
 
+_ETAG_HEADER = {
+    "ETag": {
+        "description": "The notice version's strong entity tag (regulators): send it as "
+        "If-Match with an amendment or a withdrawal.",
+        "schema": {"type": "string"},
+    }
+}
+
+
 def _responses(operation: Operation, refs: Refs) -> dict[str, Any]:
     successes = ((operation.status, "Success."), *operation.also)
     responses = {
@@ -115,6 +130,7 @@ def _responses(operation: Operation, refs: Refs) -> dict[str, Any]:
             "description": description,
             "content": {"application/json": {"schema": _ref(refs, operation.response)}},
         }
+        | ({"headers": _ETAG_HEADER} if operation.etag else {})
         for status, description in successes
     }
     return responses | {
@@ -150,6 +166,17 @@ def _parameters(operation: Operation, schemas: dict[str, Any]) -> list[dict[str,
             }
             for name, schema in model["properties"].items()
         )
+    if operation.conditional:
+        parameters.append(
+            {
+                "name": "If-Match",
+                "in": "header",
+                "required": False,
+                "description": "The ETag of the version your change was computed from "
+                "(GET /v1/notices/{notice_id}): 412 when the notice moved on.",
+                "schema": {"type": "string"},
+            }
+        )
     if operation.writes:
         parameters.append(
             {
@@ -180,6 +207,8 @@ def _error_statuses(operation: Operation) -> list[int]:
         statuses.add(404)
     if operation.writes:
         statuses |= {409, 413, 415}
+    if operation.conditional:
+        statuses.add(412)
     return sorted(statuses)
 
 

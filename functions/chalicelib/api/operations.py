@@ -55,6 +55,11 @@ class Operation:
     description: str = ""
     # Other successful answers with the same body, and what they mean.
     also: tuple[tuple[int, str], ...] = ()
+    # Answers carry the ETag of the notice version they show or made.
+    etag: bool = False
+    # Takes If-Match (412 when the notice moved on); applied only to the version it
+    # was computed from (409 concurrent-update otherwise).
+    conditional: bool = False
 
     @property
     def writes(self) -> bool:
@@ -94,7 +99,9 @@ OPERATIONS: dict[str, Operation] = {
             _get_notice,
             NoticeView,
             description="A platform gets the latest version sent to it and its own "
-            "dispatches; the regulator gets the current version and every platform's.",
+            "dispatches; the regulator gets the current version and every platform's, "
+            "and its ETag for If-Match.",
+            etag=True,
         ),
         Operation(
             "acknowledge",
@@ -154,8 +161,11 @@ OPERATIONS: dict[str, Operation] = {
             status=201,
             body=NoticeSubmission,
             description="Validated like a row of a notice file. The same source_reference "
-            "again makes a new version (200 and outcome unchanged when nothing changed).",
+            "again replaces the notice with a new version (200 and outcome unchanged when "
+            "nothing changed); after a withdrawal, an active notice re-issues it (outcome "
+            "reissued: sent to its platforms as a new notice).",
             also=_UNCHANGED,
+            etag=True,
         ),
         Operation(
             "listNotices",
@@ -186,7 +196,11 @@ OPERATIONS: dict[str, Operation] = {
             NoticeReceipt,
             status=201,
             body=Withdrawal,
-            description="A new version that ends what platforms still owe and tells them.",
+            description="A new version that ends what platforms still owe and tells them. "
+            "Applied to the version it was computed from: with If-Match, 412 when the "
+            "notice moved on; without, 409 concurrent-update when another change won.",
+            etag=True,
+            conditional=True,
         ),
         Operation(
             "amendNotice",
@@ -198,8 +212,13 @@ OPERATIONS: dict[str, Operation] = {
             NoticeReceipt,
             status=201,
             body=Amendment,
-            description="A new version with the changed fields; platforms answer it anew.",
+            description="A new version with the changed fields; platforms answer it anew. "
+            "Applied to the version it was computed from: with If-Match, 412 when the "
+            "notice moved on; without, 409 concurrent-update when another change won. "
+            "A withdrawn notice is not amended (409): re-issue it with POST /v1/notices.",
             also=_UNCHANGED,
+            etag=True,
+            conditional=True,
         ),
     )
 }

@@ -3,6 +3,12 @@ notices, and follow every platform's answers on a notice's timeline.
 
 A regulator sees only its own notices: any other notice id is simply not found.
 New versions take the path intake takes: store the version, then start its lifecycle.
+
+Concurrent changes: a notice sent whole (``POST /v1/notices``) replaces whatever version
+is current, as a file row does. An amendment or a withdrawal is computed from the
+version read here and applies to that version only: when another change wins the race
+it is refused (412 with ``If-Match``, 409 ``concurrent-update`` without), never applied
+to the newer version. The ETag names a version (``GET`` returns it).
 """
 
 from __future__ import annotations
@@ -26,12 +32,17 @@ from chalicelib.api.notice_submission import (
     submitted_fields,
     validated_content,
 )
-from chalicelib.api.problems import FieldError, conflict, invalid, not_found
+from chalicelib.api.problems import ApiProblem, FieldError, conflict, invalid, not_found
 from chalicelib.api.services import ApiServices
 from chalicelib.api.views import notice_view, timeline_entry
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
 from chalicelib.stores.index_pages import SORTABLE_TIME_PATTERN
-from chalicelib.stores.notices_table import CurrentState, SaveOutcome, TimelineEvent
+from chalicelib.stores.notices_table import (
+    CurrentState,
+    SaveOutcome,
+    TimelineEvent,
+    VersionConflict,
+)
 
 NOTICES_SORT_KEY = re.compile(SORTABLE_TIME_PATTERN + r"#ntc-[0-9a-f]{24}")
 SOURCE_FORMAT = "api"
@@ -67,9 +78,9 @@ def list_notices(call: ApiCall, services: ApiServices) -> Reply:
 
 def get_notice(call: ApiCall, services: ApiServices) -> Reply:
     """The current version, with every platform's dispatches of every version."""
-    _, notice = _own_notice(call, services)
+    state, notice = _own_notice(call, services)
     dispatches = services.lifecycle.dispatches.for_notice(notice.notice_id)
-    return Reply(notice_view(notice, dispatches))
+    return Reply(notice_view(notice, dispatches), etag=etag(state))
 
 
 def get_timeline(call: ApiCall, services: ApiServices) -> Reply:
@@ -82,7 +93,7 @@ def get_timeline(call: ApiCall, services: ApiServices) -> Reply:
 
 def withdraw(call: ApiCall, services: ApiServices) -> Reply:
     request = call.body_as(Withdrawal)
-    state, notice = _own_notice(call, services)
+    state, notice = _notice_to_change(call, services)
     if notice.status is NoticeStatus.WITHDRAWN:
         raise conflict(
             "already-withdrawn", "Already withdrawn", f"version {notice.version} withdrew it"
@@ -104,9 +115,14 @@ def amend(call: ApiCall, services: ApiServices) -> Reply:
                 )
             ]
         )
-    state, notice = _own_notice(call, services)
+    state, notice = _notice_to_change(call, services)
     if notice.status is NoticeStatus.WITHDRAWN:
-        raise conflict("notice-withdrawn", "The notice was withdrawn", "send a new notice instead")
+        raise conflict(
+            "notice-withdrawn",
+            "The notice was withdrawn",
+            f"version {notice.version} withdrew it, and a withdrawal is final: to send it "
+            "again, re-issue it whole with POST /v1/notices (same source_reference)",
+        )
     record = amended_record(notice.content, changes)
     content, warnings = validated_content(
         record, services.settings, call.principal.id, under=("changes",)
@@ -123,6 +139,11 @@ def amend(call: ApiCall, services: ApiServices) -> Reply:
         )
     details = {"reason": request.reason, "fields": sorted(changes)}
     return _store(call, services, content, warnings, state, ("amendment", details))
+
+
+def etag(state: CurrentState) -> str:
+    """The strong entity tag of a notice version: what ``If-Match`` names."""
+    return f'"{state.notice_id}-v{state.version}"'
 
 
 # -- helpers -----------------------------------------------------------------------------
@@ -143,6 +164,26 @@ def _own_notice(call: ApiCall, services: ApiServices) -> tuple[CurrentState, Not
     return state, notice
 
 
+def _notice_to_change(call: ApiCall, services: ApiServices) -> tuple[CurrentState, Notice]:
+    """The regulator's notice as it is now, if it is the version ``If-Match`` names."""
+    state, notice = _own_notice(call, services)
+    if call.if_match is not None and not call.if_match & {"*", etag(state)}:
+        raise _moved_on(call, state, f"the notice is at version {state.version}")
+    return state, notice
+
+
+def _moved_on(call: ApiCall, current: CurrentState, what: str) -> ApiProblem:
+    """412 for a change made with ``If-Match``, 409 for one without: nothing changed."""
+    detail = (
+        f"{what}, ETag {etag(current)}: nothing was changed. Read the notice again "
+        f"(GET /v1/notices/{current.notice_id}) and send your change again if it still applies"
+    )
+    headers = {"ETag": etag(current)}
+    if call.if_match is not None:
+        return ApiProblem(412, "precondition-failed", "The notice changed", detail, headers=headers)
+    return ApiProblem(409, "concurrent-update", "Changed concurrently", detail, headers=headers)
+
+
 def _notice_id_of(call: ApiCall, content: NoticeContent) -> str:
     return notice_id_for(call.principal.id, content.source_reference)
 
@@ -155,16 +196,24 @@ def _store(
     known: CurrentState | None,
     request: tuple[str, dict[str, Any]] | None = None,
 ) -> Reply:
-    """Store ``content`` as the next version and start its lifecycle (as intake does)."""
+    """Store ``content`` as the next version and start its lifecycle (as intake does).
+
+    ``request`` (kind and details) marks an amendment or a withdrawal: computed from
+    ``known``, it is stored as the version after ``known`` or refused.
+    """
     notices = services.lifecycle.notices
-    saved = notices.save(
-        content,
-        regulator_id=call.principal.id,
-        source_format=SOURCE_FORMAT,
-        source_file=None,
-        received_at=call.now,
-        known=known,
-    )
+    try:
+        saved = notices.save(
+            content,
+            regulator_id=call.principal.id,
+            source_format=SOURCE_FORMAT,
+            source_file=None,
+            received_at=call.now,
+            known=known,
+            based_on_known=request is not None,
+        )
+    except VersionConflict as exc:
+        raise _moved_on(call, exc.current, str(exc)) from exc
     state = saved.current
     changed = saved.outcome is not SaveOutcome.UNCHANGED
     if changed and request is not None:
@@ -189,4 +238,9 @@ def _store(
         outcome=saved.outcome,
         warnings=warnings,
     )
-    return Reply(receipt, status=201 if changed else 200, location=f"/v1/notices/{state.notice_id}")
+    return Reply(
+        receipt,
+        status=201 if changed else 200,
+        location=f"/v1/notices/{state.notice_id}",
+        etag=etag(state),
+    )

@@ -2,7 +2,8 @@
 
 A new version also closes what older versions still wait for: an amendment supersedes
 them (platforms answer the newest version), a withdrawal ends them and is itself sent
-to every platform that had the notice.
+to every platform that had the notice. A notice re-issued after its withdrawal (status
+active again) is published anew to the platforms its content targets, as a new notice.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def plan_dispatch(
         event_type = NOTICE_WITHDRAWN
     else:
         targets = _targets(notice, now, services)
-        event_type = NOTICE_AMENDED if version > 1 else NOTICE_PUBLISHED
+        event_type = NOTICE_AMENDED if notice.status is NoticeStatus.AMENDED else NOTICE_PUBLISHED
     created = [_create_dispatch(notice, platform, now, services) for platform in targets]
     # A newer version may have been planned while this one was (its plan then found
     # none of these dispatches to close): look again now that they are stored.
@@ -73,9 +74,14 @@ def close_dispatch(
         return
     withdrawn = closing.status is NoticeStatus.WITHDRAWN
     services.dispatches.set_state(dispatch.ref, DispatchState.CLOSED, unless=set())
+    # The wait open now, not the one ``dispatch`` was read with: the workflow may have
+    # moved on to its next wait since (an answer came). Once closed, no wait can open
+    # (``open_wait`` refuses a closed dispatch), so this read sees the last one.
+    closed = services.dispatches.get(dispatch.ref)
+    token = closed.task_token if closed else None
     error = NOTICE_WITHDRAWN_ERROR if withdrawn else NOTICE_SUPERSEDED_ERROR
-    if dispatch.task_token and services.dispatches.close_wait(dispatch.ref, dispatch.task_token):
-        services.tokens.fail(dispatch.task_token, error, f"notice {dispatch.ref.notice_id} {error}")
+    if token and services.dispatches.close_wait(dispatch.ref, token):
+        services.tokens.fail(token, error, f"notice {dispatch.ref.notice_id} {error}")
     services.record(
         dispatch.ref.notice_id,
         f"{dispatch.ref.event_prefix}#closed",

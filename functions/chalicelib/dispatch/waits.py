@@ -80,9 +80,7 @@ def answer(
     services: LifecycleServices,
 ) -> AnswerOutcome:
     """Record a platform's acknowledgement or action report and resume its workflow."""
-    dispatch = _dispatch(ref, services)
-    if dispatch.state is DispatchState.CLOSED:
-        raise DispatchClosed(f"version {ref.version} of {ref.notice_id} is no longer current")
+    dispatch = _open_dispatch(ref, services)
     deadline = dispatch.deadline(kind)
     late_days = working_days_late(deadline, at, dispatch.jurisdiction) if deadline else 0
     recorded = services.dispatches.record_answer(ref, kind, at, body)
@@ -99,6 +97,8 @@ def answer(
             late_working_days=late_days,
             report=body,
         )
+    else:
+        _open_dispatch(ref, services)  # a duplicate; or refused: closed since the check
     _resume_if_answered(ref, services)
     return AnswerOutcome(recorded, late_days)
 
@@ -189,6 +189,13 @@ def _dispatch(ref: DispatchRef, services: LifecycleServices) -> Dispatch:
         raise UnknownDispatch(
             f"no dispatch of notice {ref.notice_id} v{ref.version} to {ref.platform_id}"
         )
+    return dispatch
+
+
+def _open_dispatch(ref: DispatchRef, services: LifecycleServices) -> Dispatch:
+    dispatch = _dispatch(ref, services)
+    if dispatch.state is DispatchState.CLOSED:
+        raise DispatchClosed(f"version {ref.version} of {ref.notice_id} is no longer current")
     return dispatch
 
 

@@ -27,6 +27,7 @@ from chalicelib.stores.notices_table import (
     CurrentState,
     NoticeStore,
     SavedNotice,
+    VersionConflict,
 )
 from chalicelib.workflow.lifecycle import LifecycleStarter
 
@@ -178,6 +179,16 @@ def _store_rows(
             )
         try:
             saved = _store_row(batch, row.content, known, services)
+        except VersionConflict as exc:
+            # Withdrawn while the file was on its way: only a deliberate re-issue (the row
+            # sent again) may undo a withdrawal.
+            message = (
+                f"version {exc.current.version} withdrew this notice while the file was "
+                "processed, and a withdrawal is final: upload the row again to re-issue it"
+            )
+            row.errors.append(Problem("status", "withdrawn_meanwhile", message))
+            results[id(row)] = RowResult(row)
+            continue
         except Exception as exc:
             if _retry_delivery(exc) and not batch.final_delivery:
                 raise  # the whole delivery is retried; every write above is idempotent

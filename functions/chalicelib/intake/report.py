@@ -32,6 +32,8 @@ class RowResult:
             row["notice_id"] = current.notice_id
             row["version"] = current.version
             row["outcome"] = self.saved.outcome.value
+            # A row replaces the notice whole, even a version sent meanwhile by someone else.
+            row["replaced_version"] = self.saved.replaced_version
             row["source_reference"] = current.source_reference
             row["execution_arn"] = self.execution_arn
         row["warnings"] = [problem.to_dict() for problem in self.parsed.warnings]
@@ -97,6 +99,7 @@ def _counts(results: list[RowResult]) -> dict[str, int]:
         "created": outcomes["created"],
         "new_version": outcomes["new_version"],
         "withdrawn": outcomes["withdrawn"],
+        "reissued": outcomes["reissued"],
         "unchanged": outcomes["unchanged"],
         # Every new version starts its lifecycle; unchanged rows never start another.
         "executions_started": len(results)

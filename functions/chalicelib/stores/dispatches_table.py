@@ -211,9 +211,10 @@ class DispatchStore:
     def record_answer(
         self, ref: DispatchRef, kind: WaitKind, at: datetime, body: dict[str, Any]
     ) -> bool:
-        """Record the platform's answer once; False for a duplicate. An answer over
-        ``MAX_RECORD_BYTES`` raises ``RecordTooLarge`` before anything is written (the
-        dispatch holds two answers, and the timeline event repeats this one)."""
+        """Record the platform's answer once; False for a duplicate, or when the dispatch
+        was closed meanwhile (an answer must not reopen a superseded version). An answer
+        over ``MAX_RECORD_BYTES`` raises ``RecordTooLarge`` before anything is written
+        (the dispatch holds two answers, and the timeline event repeats this one)."""
         at_attribute, body_attribute = _ANSWER_ATTRIBUTES[kind]
         stored = json.dumps(body, sort_keys=True)
         ensure_within(f"the {kind.value.replace('_', ' ')}", body, utf8_bytes(stored))
@@ -224,13 +225,15 @@ class DispatchStore:
                 UpdateExpression=f"SET {at_attribute} = :at, {body_attribute} = :body, "
                 "#state = :state",
                 ConditionExpression=(
-                    f"attribute_exists(SK) AND attribute_not_exists({at_attribute})"
+                    f"attribute_exists(SK) AND attribute_not_exists({at_attribute}) "
+                    "AND #state <> :closed"
                 ),
                 ExpressionAttributeNames={"#state": "state"},
                 ExpressionAttributeValues={
                     ":at": _s(sortable_time(at)),
                     ":body": _s(stored),
                     ":state": _s(_ANSWER_STATES[kind].value),
+                    ":closed": _s(DispatchState.CLOSED.value),
                 },
             )
         except ClientError as exc:

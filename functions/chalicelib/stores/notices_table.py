@@ -32,6 +32,8 @@ class SaveOutcome(StrEnum):
     CREATED = "created"
     NEW_VERSION = "new_version"
     WITHDRAWN = "withdrawn"
+    # Sent again after a withdrawal: a new notice for the platforms (status active).
+    REISSUED = "reissued"
     UNCHANGED = "unchanged"
 
 
@@ -60,6 +62,8 @@ class NoticeSummary:
 class SavedNotice:
     current: CurrentState
     outcome: SaveOutcome
+    # The version this one replaced (None: created, or unchanged).
+    replaced_version: int | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +85,19 @@ class TimelineEvent:
 
 class ConcurrentWriteError(RuntimeError):
     """Another writer kept changing the same notice; the caller's retry will settle it."""
+
+
+class VersionConflict(RuntimeError):
+    """The notice moved past the version a change was based on, and the change must not
+    be applied to the newer one: nothing was written."""
+
+    def __init__(self, based_on: int, current: CurrentState) -> None:
+        super().__init__(
+            f"notice {current.notice_id} is at version {current.version} ({current.status}), "
+            f"written since version {based_on} this change was based on"
+        )
+        self.based_on = based_on
+        self.current = current
 
 
 def _s(value: str) -> dict[str, str]:
@@ -115,26 +132,35 @@ class NoticeStore:
         source_file: str | None,
         received_at: datetime,
         known: CurrentState | None = None,
+        based_on_known: bool = False,
     ) -> SavedNotice:
         """Store ``content`` as the notice's next version, unless it is already current.
 
-        ``known`` is the notice's state from ``current_states`` (None: not stored yet),
-        which spares one read per row. Safe under retries and concurrent deliveries:
-        version items are written once (conditional put) together with a
-        compare-and-set on META in one transaction; on a lost race we re-read.
+        ``known`` is the notice's state as the writer read it (``current_states``; None:
+        not stored yet). Safe under retries and concurrent writers: a version item is
+        written once (conditional put), then META moves to it (compare-and-set on the
+        version).
+
+        Who wins a race for the next version number decides what the loser does:
+        - ``based_on_known`` (an amendment or a withdrawal, computed from ``known``): it
+          becomes the version after ``known`` or nothing (``VersionConflict``), never a
+          version on top of someone else's;
+        - otherwise (a full replacement: a file row, ``POST /v1/notices``) it is written
+          on top of the newer version, last writer wins, except on top of a withdrawal
+          it did not know of (``VersionConflict``): only a deliberate re-issue undoes a
+          withdrawal.
         """
         notice_id = notice_id_for(regulator_id, content.source_reference)
         content_hash = content.content_hash()
         current = known
         for _ in range(_MAX_WRITE_ATTEMPTS):
-            if current is not None and current.content_hash == content_hash:
+            if current is not None and _already_current(current, content, content_hash):
                 return SavedNotice(current, SaveOutcome.UNCHANGED)
-            previous = current.version if current else 0
             notice = Notice(
                 notice_id=notice_id,
                 regulator_id=regulator_id,
-                version=previous + 1,
-                status=_status_for(content, previous),
+                version=current.version + 1 if current else 1,
+                status=_status_for(content, current),
                 received_at=received_at,
                 source_format=source_format,
                 source_file=source_file,
@@ -143,13 +169,14 @@ class NoticeStore:
             )
             if self._claim_version(notice):
                 self._point_meta_at(notice)
-                return SavedNotice(_state_of(notice), _outcome_for(notice))
+                replaced = current.version if current else None
+                return SavedNotice(_state_of(notice), _outcome_for(notice), replaced)
             # The version number is taken: by a concurrent writer, or by an earlier attempt
             # of ours that crashed before moving META. Finish that move, then decide again.
-            claimed = self.get_version(notice_id, notice.version)
-            assert claimed is not None, f"{notice_id} v{notice.version} vanished"
-            self._point_meta_at(claimed)
-            current = self.current_state(notice_id)
+            newer = self._settle(notice_id, notice.version)
+            if based_on_known or _withdrawn_meanwhile(current, newer, content):
+                raise VersionConflict(current.version if current else 0, newer)
+            current = newer
         raise ConcurrentWriteError(f"notice {notice_id} changed under {_MAX_WRITE_ATTEMPTS} writes")
 
     def current_states(self, notice_ids: list[str]) -> dict[str, CurrentState]:
@@ -285,6 +312,15 @@ class NoticeStore:
         ).get("Item")
         return item
 
+    def _settle(self, notice_id: str, claimed_version: int) -> CurrentState:
+        """Point META at a claimed version (it may not have moved yet) and read it."""
+        claimed = self.get_version(notice_id, claimed_version)
+        assert claimed is not None, f"{notice_id} v{claimed_version} vanished"
+        self._point_meta_at(claimed)
+        state = self.current_state(notice_id)
+        assert state is not None, f"{notice_id} has a version but no META"
+        return state
+
     def _claim_version(self, notice: Notice) -> bool:
         """Write the version item once; False when that version number is already taken.
 
@@ -335,10 +371,28 @@ class NoticeStore:
                 raise
 
 
-def _status_for(content: NoticeContent, previous_version: int) -> NoticeStatus:
+def _already_current(current: CurrentState, content: NoticeContent, content_hash: str) -> bool:
+    """The same content again; or a withdrawal of a withdrawn notice (withdrawn is final,
+    whatever else the row says)."""
+    if content.withdrawn and current.status is NoticeStatus.WITHDRAWN:
+        return True
+    return current.content_hash == content_hash
+
+
+def _withdrawn_meanwhile(
+    known: CurrentState | None, newer: CurrentState, content: NoticeContent
+) -> bool:
+    """A full replacement would re-issue a notice withdrawn while it was on its way."""
+    known_withdrawn = known is not None and known.status is NoticeStatus.WITHDRAWN
+    return newer.status is NoticeStatus.WITHDRAWN and not known_withdrawn and not content.withdrawn
+
+
+def _status_for(content: NoticeContent, previous: CurrentState | None) -> NoticeStatus:
     if content.withdrawn:
         return NoticeStatus.WITHDRAWN
-    return NoticeStatus.AMENDED if previous_version else NoticeStatus.ACTIVE
+    if previous is None or previous.status is NoticeStatus.WITHDRAWN:
+        return NoticeStatus.ACTIVE  # a new notice, or one re-issued after its withdrawal
+    return NoticeStatus.AMENDED
 
 
 def _state_of(notice: Notice) -> CurrentState:
@@ -379,7 +433,9 @@ def _summary(item: dict[str, Any]) -> NoticeSummary:
 def _outcome_for(notice: Notice) -> SaveOutcome:
     if notice.status is NoticeStatus.WITHDRAWN:
         return SaveOutcome.WITHDRAWN
-    return SaveOutcome.NEW_VERSION if notice.version > 1 else SaveOutcome.CREATED
+    if notice.version == 1:
+        return SaveOutcome.CREATED
+    return SaveOutcome.REISSUED if notice.status is NoticeStatus.ACTIVE else SaveOutcome.NEW_VERSION
 
 
 def _event_from_item(notice_id: str, item: dict[str, Any]) -> TimelineEvent:
