@@ -93,7 +93,7 @@ def test_an_upload_summary_prints_what_the_file_said_escaped() -> None:
         "format": "csv",
         "status": "processed",
         "counts": dict.fromkeys(
-            ["rows", "accepted", "created", "new_version", "withdrawn", "unchanged",
+            ["rows", "accepted", "created", "new_version", "withdrawn", "reissued", "unchanged",
              "rejected", "with_warnings", "executions_started"],
             1,
         ),
