@@ -37,7 +37,7 @@ EXPECTED = {
     ),
     "PlanDispatchRole": (
         LOGS_AND_TRACES
-        | _table("GetItem", "Query", "PutItem", "UpdateItem")
+        | _table("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem")
         | {"states:SendTaskFailure"},
         {"NoticesTable"},
     ),
@@ -145,6 +145,13 @@ def test_intake_reads_only_incoming_and_writes_only_results(resources: dict[str,
     }
     assert by_action["s3:GetObject"] == [{"Fn::Sub": "${IntakeBucket.Arn}/incoming/*"}]
     assert by_action["s3:PutObject"] == [{"Fn::Sub": "${IntakeBucket.Arn}/results/*"}]
+
+
+@pytest.mark.parametrize("role_id", sorted(EXPECTED))
+def test_only_queries_reach_the_indexes(resources: dict[str, Any], role_id: str) -> None:
+    for statement in policy_statements(resources[role_id]):
+        if {"Fn::Sub": "${NoticesTable.Arn}/index/*"} in as_list(statement["Resource"]):
+            assert as_list(statement["Action"]) == ["dynamodb:Query"], statement
 
 
 def test_functions_cannot_create_log_groups(resources: dict[str, Any]) -> None:
