@@ -44,7 +44,7 @@ def roles_allow_every_recorded_call(pytestconfig: pytest.Config) -> Iterator[Non
     if not RECORDER.calls:
         return
     template = json.loads(synthesized_template(pytestconfig).read_text(encoding="utf-8"))
-    verdict = check(template, RECORDER.calls, RECORDER.names)
+    verdict = check(template, RECORDER.calls, RECORDER.stacks)
     worker = getattr(pytestconfig, "workerinput", {}).get("workerid", "main")
     report = CALL_REPORTS / f"{worker}.json"
     CALL_REPORTS.mkdir(parents=True, exist_ok=True)

@@ -9,7 +9,6 @@ and against the synthesized template, which must allow every call.
 
 from __future__ import annotations
 
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
@@ -113,9 +112,7 @@ def test_the_session_check_reports_what_a_role_does_not_allow(
             "NoSuchFunction", "dynamodb.GetItem", IamRequest("dynamodb:GetItem", table_arn)
         ),
     ]
-    world = {"stack": Counter([*plan_dispatch_calls, *stray])}
-
-    verdict = check(template, world, {"stack": names})
+    verdict = check(template, [*plan_dispatch_calls, *stray], {"stack": names})
 
     assert sorted(verdict.violations, key=repr) == sorted(stray, key=repr)
     used = {(g.role, g.action) for g in verdict.used}
@@ -124,11 +121,25 @@ def test_the_session_check_reports_what_a_role_does_not_allow(
     assert verdict.used <= set(grants(template))
 
 
-def test_calls_in_a_stack_the_recorder_did_not_see_are_violations(
-    plan_dispatch_calls: list[RecordedCall], template: dict[str, Any]
+def test_a_call_is_judged_in_the_stack_whose_resources_it_names(
+    plan_dispatch_calls: list[RecordedCall], names: StackNames, template: dict[str, Any]
 ) -> None:
-    verdict = check(template, {"": Counter(plan_dispatch_calls)}, {})
-    assert verdict.violations == sorted(set(plan_dispatch_calls), key=RecordedCall.describe)
+    # The next test module's stack: the same template, other physical names.
+    table = "psx-dev-NoticesTable-NEXTMODULE"
+    table_arn = f"arn:aws:dynamodb:us-east-1:123456789012:table/{table}"
+    next_stack = StackNames(
+        refs={**names.refs, "NoticesTable": table}, arns={**names.arns, "NoticesTable": table_arn}
+    )
+    table_calls = sorted(
+        {c for c in plan_dispatch_calls if c.api_call.startswith("dynamodb.")},
+        key=RecordedCall.describe,
+    )
+
+    assert table_calls
+    assert check(template, plan_dispatch_calls, {"next": next_stack}).violations == table_calls
+    assert check(template, plan_dispatch_calls, {"next": next_stack, "own": names}).violations == []
+    no_stack = check(template, plan_dispatch_calls, {})
+    assert no_stack.violations == sorted(set(plan_dispatch_calls), key=RecordedCall.describe)
 
 
 def test_the_authorizer_and_the_api_handler_are_two_functions(runtime: EmbeddedRuntime) -> None:

@@ -6,9 +6,13 @@ While the suites run, ``CallRecorder`` hears every botocore call (a
 function's handler runs (``psx.embedded.running_function``: the seam marks Lambda
 invocations, ``install`` marks the local API Gateway's calls of the API handler and its
 authorizer, and carries the mark into thread pools the handlers start). Each call
-becomes the IAM requests it needs (tests/support/iam.py), kept with the names of the
-stack it ran against. ``check`` then reads each function's role from the synthesized
-template, resolves it to that stack's ARNs and evaluates every request.
+becomes the IAM requests it needs (tests/support/iam.py); the recorder also keeps the
+names of every stack moto had while functions ran. ``check`` then reads each function's
+role from the synthesized template, resolves it to each stack's ARNs and evaluates every
+request: a call is allowed when its role allows it in one of those stacks. moto gives
+every stack's resources random names, so a call names one stack only: the one its handler
+ran against, even when a handler still finishing after its test module ends calls while
+the next module's stack is up.
 
 Calls made outside any handler (tests seeding data, the runtime provisioning itself or
 playing an event source) are not the functions' and are not recorded.
@@ -20,7 +24,7 @@ import contextvars
 import json
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -82,15 +86,17 @@ class RecordedCall:
 
 
 def _current_stack(stack_name: str) -> Any:
-    """The stack moto created last under ``stack_name`` (None before it exists).
+    """The stack moto created last under ``stack_name`` (None until it is complete).
 
-    Read from moto's own records (not its API, which would be a call to record)."""
+    Read from moto's own records (not its API, which would be a call to record); only a
+    complete stack, whose resources all exist (reading one that is being created would
+    create its resources from this thread)."""
     from moto.cloudformation.models import cloudformation_backends
 
     stacks = [
         s
         for s in cloudformation_backends[ACCOUNT_ID][REGION].stacks.values()
-        if s.name == stack_name and not s.status.startswith("DELETE")
+        if s.name == stack_name and s.status in {"CREATE_COMPLETE", "UPDATE_COMPLETE"}
     ]
     return stacks[-1] if stacks else None
 
@@ -127,8 +133,8 @@ def stack_names(stack_name: str = STACK_NAME) -> tuple[str, StackNames] | None:
 class CallRecorder:
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.calls: dict[str, Counter[RecordedCall]] = {}  # stack id -> calls
-        self.names: dict[str, StackNames] = {}
+        self.calls: Counter[RecordedCall] = Counter()
+        self.stacks: dict[str, StackNames] = {}  # stack id -> its names
         self._listeners: list[list[RecordedCall]] = []
 
     # -- hearing calls -------------------------------------------------------------------
@@ -153,23 +159,20 @@ class CallRecorder:
             unmapped = None
         except UnmappedCall as exc:
             requests, unmapped = [None], str(exc)
-        world = self._world()
+        self._remember_stack()
         recorded = [RecordedCall(function, api_call, r, unmapped) for r in requests]
         with self._lock:
-            self.calls.setdefault(world, Counter()).update(recorded)
+            self.calls.update(recorded)
             for listener in self._listeners:
                 listener.extend(recorded)
 
-    def _world(self) -> str:
-        """The id of the stack the call went to; its names are read once per stack."""
+    def _remember_stack(self) -> None:
+        """The names of the stack moto has now, read once per stack."""
         found = _current_stack(STACK_NAME)
-        if found is None:
-            return ""  # no stack: check() reports every call of this world
-        if found.stack_id not in self.names:
+        if found is not None and found.stack_id not in self.stacks:
             names = _names_of(found)
             with self._lock:
-                self.names.setdefault(found.stack_id, names)
-        return str(found.stack_id)
+                self.stacks.setdefault(found.stack_id, names)
 
     @contextmanager
     def listening(self) -> Iterator[list[RecordedCall]]:
@@ -264,33 +267,33 @@ class Verdict:
 
 
 def check(
-    template: Mapping[str, Any],
-    calls: Mapping[str, Counter[RecordedCall]],
-    names: Mapping[str, StackNames],
+    template: Mapping[str, Any], calls: Iterable[RecordedCall], stacks: Mapping[str, StackNames]
 ) -> Verdict:
-    """Every recorded call against its function's role; which grants the calls used."""
+    """Every recorded call against its function's role, in the stacks the calls may have
+    gone to; which grants the calls used."""
     roles = function_roles(template)
     declared = grants(template)
+    policies = {
+        (role, stack_id): role_policy(template, role, names)
+        for role in set(roles.values())
+        for stack_id, names in stacks.items()
+    }
     violations: set[RecordedCall] = set()
     used: set[Grant] = set()
-    for world, counted in calls.items():
-        stack = names.get(world)
-        for call in counted:
-            role = roles.get(call.function)
-            if role is None or call.request is None or stack is None:
-                violations.add(call)
-                continue
-            if not role_policy(template, role, stack).allows(call.request):
-                violations.add(call)
-                continue
-            used |= {
-                g for g in declared if g.role == role and _grant_covers(g, call.request, stack)
-            }
-    return Verdict(
-        sorted(violations, key=RecordedCall.describe),
-        used,
-        sum(len(counted) for counted in calls.values()),
-    )
+    distinct = set(calls)
+    for call in distinct:
+        role = roles.get(call.function)
+        request = call.request
+        allowing = [
+            names
+            for stack_id, names in stacks.items()
+            if role is not None and request is not None and policies[role, stack_id].allows(request)
+        ]
+        if role is None or request is None or not allowing:
+            violations.add(call)
+            continue
+        used |= {g for g in declared if g.role == role and _grant_covers(g, request, allowing[0])}
+    return Verdict(sorted(violations, key=RecordedCall.describe), used, len(distinct))
 
 
 def _grant_covers(grant: Grant, request: IamRequest, names: StackNames) -> bool:
