@@ -45,6 +45,30 @@ def test_a_copy_reads_the_source_and_writes_the_target() -> None:
     ]
 
 
+def test_locking_or_unlocking_an_object_needs_the_locks_own_actions() -> None:
+    locked = {"Bucket": "e", "Key": "k", "ObjectLockMode": "COMPLIANCE", "Body": b"x"}
+    assert [r.action for r in iam_requests("s3", "PutObject", locked, HERE)] == [
+        "s3:PutObject",
+        "s3:PutObjectRetention",
+    ]
+    held = {"Bucket": "e", "Key": "k", "ObjectLockLegalHoldStatus": "ON"}
+    assert [r.action for r in iam_requests("s3", "PutObject", held, HERE)] == [
+        "s3:PutObject",
+        "s3:PutObjectLegalHold",
+    ]
+    bypass = {"Bucket": "e", "Key": "k", "VersionId": "v", "BypassGovernanceRetention": True}
+    assert iam_requests("s3", "DeleteObject", bypass, HERE) == [
+        IamRequest("s3:DeleteObjectVersion", "arn:aws:s3:::e/k"),
+        IamRequest("s3:BypassGovernanceRetention", "arn:aws:s3:::e/k"),
+    ]
+
+
+def test_invoking_a_function_is_invoke_function_on_its_arn() -> None:
+    assert iam_requests("lambda", "Invoke", {"FunctionName": "f"}, HERE) == [
+        IamRequest("lambda:InvokeFunction", "arn:aws:lambda:us-east-1:123456789012:function:f")
+    ]
+
+
 def test_a_query_of_an_index_names_the_index() -> None:
     params = {"TableName": "T", "IndexName": "GSI1"}
     assert iam_requests("dynamodb", "Query", params, HERE) == [

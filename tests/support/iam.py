@@ -104,27 +104,46 @@ def _copy_source(params: Params) -> IamRequest:
     return _s3_read(source)
 
 
+def _s3_write(params: Params) -> list[IamRequest]:
+    """PutObject; setting Object Lock on the new object needs the lock's own actions."""
+    arn = _object_arn(params["Bucket"], params["Key"])
+    requests = [IamRequest("s3:PutObject", arn)]
+    if params.get("ObjectLockMode") or params.get("ObjectLockRetainUntilDate"):
+        requests.append(IamRequest("s3:PutObjectRetention", arn))
+    if params.get("ObjectLockLegalHoldStatus"):
+        requests.append(IamRequest("s3:PutObjectLegalHold", arn))
+    return requests
+
+
+def _s3_delete(params: Params) -> list[IamRequest]:
+    arn = _object_arn(params["Bucket"], params["Key"])
+    action = "s3:DeleteObjectVersion" if params.get("VersionId") else "s3:DeleteObject"
+    requests = [IamRequest(action, arn)]
+    if params.get("BypassGovernanceRetention"):
+        requests.append(IamRequest("s3:BypassGovernanceRetention", arn))
+    return requests
+
+
+# Calls on a bucket rather than an object, and the action each needs.
+_S3_BUCKET_ACTIONS = {
+    "ListObjectsV2": "s3:ListBucket",
+    "ListObjects": "s3:ListBucket",
+    "HeadBucket": "s3:ListBucket",
+    "ListObjectVersions": "s3:ListBucketVersions",
+}
+
+
 def _s3(operation: str, params: Params, where: Where) -> list[IamRequest]:
     if operation in {"GetObject", "HeadObject"}:
         return [_s3_read(params)]
+    if operation == "PutObject":
+        return _s3_write(params)
     if operation == "CopyObject":
-        return [
-            _copy_source(params),
-            IamRequest("s3:PutObject", _object_arn(params["Bucket"], params["Key"])),
-        ]
+        return [_copy_source(params), *_s3_write(params)]
     if operation == "DeleteObject":
-        action = "s3:DeleteObjectVersion" if params.get("VersionId") else "s3:DeleteObject"
-        return [IamRequest(action, _object_arn(params["Bucket"], params["Key"]))]
-    if operation in {"PutObject", "PutObjectRetention", "PutObjectLegalHold", "GetObjectTagging"}:
-        return [IamRequest(f"s3:{operation}", _object_arn(params["Bucket"], params["Key"]))]
-    bucket_actions = {
-        "ListObjectsV2": "s3:ListBucket",
-        "ListObjects": "s3:ListBucket",
-        "HeadBucket": "s3:ListBucket",
-        "ListObjectVersions": "s3:ListBucketVersions",
-    }
-    if operation in bucket_actions:
-        return [IamRequest(bucket_actions[operation], f"arn:aws:s3:::{params['Bucket']}")]
+        return _s3_delete(params)
+    if operation in _S3_BUCKET_ACTIONS:
+        return [IamRequest(_S3_BUCKET_ACTIONS[operation], f"arn:aws:s3:::{params['Bucket']}")]
     raise UnmappedCall(f"s3:{operation}")
 
 
@@ -161,10 +180,6 @@ def _sqs(operation: str, params: Params, where: Where) -> list[IamRequest]:
     if "QueueUrl" in params:
         action = _SQS_BATCHES.get(operation, operation)
         return [IamRequest(f"sqs:{action}", _queue_arn(where, params["QueueUrl"]))]
-    if operation == "GetQueueUrl":
-        account = params.get("QueueOwnerAWSAccountId", where.account)
-        arn = f"arn:aws:sqs:{where.region}:{account}:{params['QueueName']}"
-        return [IamRequest("sqs:GetQueueUrl", arn)]
     raise UnmappedCall(f"sqs:{operation}")
 
 
@@ -177,10 +192,8 @@ def _secret_arn(where: Where, secret_id: str) -> str:
 
 
 def _secretsmanager(operation: str, params: Params, where: Where) -> list[IamRequest]:
-    secret_id = params.get("SecretId") or params.get("Name")
-    if secret_id is None:
-        raise UnmappedCall(f"secretsmanager:{operation}")
-    return [IamRequest(f"secretsmanager:{operation}", _secret_arn(where, secret_id))]
+    arn = _secret_arn(where, params["SecretId"])
+    return [IamRequest(f"secretsmanager:{operation}", arn)]
 
 
 def _lambda(operation: str, params: Params, where: Where) -> list[IamRequest]:
