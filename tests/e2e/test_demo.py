@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 
 import pytest
+
+from tests.support.recorded_psx import COMMAND as RECORDED_PSX
+from tests.support.recorded_psx import adopt_recorded_calls
 
 pytestmark = pytest.mark.e2e
 
 
 def test_demo_ingests_every_sample_and_runs_every_workflow() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "psx", "demo"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    with adopt_recorded_calls() as env:
+        result = subprocess.run(
+            [*RECORDED_PSX, "demo"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            env=env,
+        )
 
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout

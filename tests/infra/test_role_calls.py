@@ -9,8 +9,10 @@ and against the synthesized template, which must allow every call.
 
 from __future__ import annotations
 
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +21,14 @@ from chalicelib.stores.notices_table import NoticeStore
 from psx.embedded.running_function import running, running_function
 from psx.embedded.runtime import EmbeddedRuntime
 from tests.api.support import Api, new_platform, new_regulator, notice_content, table, unique
-from tests.support.aws_calls import RECORDER, RecordedCall, check, grants, stack_names
+from tests.support.aws_calls import (
+    RECORDER,
+    CallRecorder,
+    RecordedCall,
+    check,
+    grants,
+    stack_names,
+)
 from tests.support.iam import IamRequest, Policy, StackNames, resolve, role_policy
 
 # PlanDispatchRole's statements before the fix, as the template had them.
@@ -140,6 +149,21 @@ def test_a_call_is_judged_in_the_stack_whose_resources_it_names(
     assert check(template, plan_dispatch_calls, {"next": next_stack, "own": names}).violations == []
     no_stack = check(template, plan_dispatch_calls, {})
     assert no_stack.violations == sorted(set(plan_dispatch_calls), key=RecordedCall.describe)
+
+
+def test_a_record_saved_by_another_process_adds_to_this_one(
+    plan_dispatch_calls: list[RecordedCall], names: StackNames, tmp_path: Path
+) -> None:
+    theirs, ours = CallRecorder(), CallRecorder()
+    theirs.calls.update(plan_dispatch_calls)
+    theirs.stacks["their-stack"] = names
+    ours.calls.update(plan_dispatch_calls[:1])
+
+    theirs.save(tmp_path / "calls.json")
+    ours.load(tmp_path / "calls.json")
+
+    assert ours.calls == theirs.calls + Counter(plan_dispatch_calls[:1])
+    assert ours.stacks == {"their-stack": names}
 
 
 def test_the_authorizer_and_the_api_handler_are_two_functions(runtime: EmbeddedRuntime) -> None:

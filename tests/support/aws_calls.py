@@ -15,7 +15,9 @@ ran against, even when a handler still finishing after its test module ends call
 the next module's stack is up.
 
 Calls made outside any handler (tests seeding data, the runtime provisioning itself or
-playing an event source) are not the functions' and are not recorded.
+playing an event source) are not the functions' and are not recorded. ``psx serve`` and
+``psx demo`` started by the e2e tests record in their own process and hand their record
+over when they end (tests/support/recorded_psx.py).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 import botocore.handlers
@@ -132,7 +135,8 @@ def stack_names(stack_name: str = STACK_NAME) -> tuple[str, StackNames] | None:
 
 class CallRecorder:
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        # Re-entrant: a signal handler may save while its thread records (recorded_psx).
+        self._lock = threading.RLock()
         self.calls: Counter[RecordedCall] = Counter()
         self.stacks: dict[str, StackNames] = {}  # stack id -> its names
         self._listeners: list[list[RecordedCall]] = []
@@ -173,6 +177,26 @@ class CallRecorder:
             names = _names_of(found)
             with self._lock:
                 self.stacks.setdefault(found.stack_id, names)
+
+    # -- calls of other processes (tests/support/recorded_psx.py) ---------------------
+
+    def save(self, path: Path) -> None:
+        with self._lock:
+            recorded = {
+                "calls": [[asdict(call), count] for call, count in self.calls.items()],
+                "stacks": {stack_id: asdict(names) for stack_id, names in self.stacks.items()},
+            }
+        path.write_text(json.dumps(recorded), encoding="utf-8")
+
+    def load(self, path: Path) -> None:
+        """Add what another process recorded (and saved to ``path``) to this record."""
+        recorded = json.loads(path.read_text(encoding="utf-8"))
+        with self._lock:
+            for call, count in recorded["calls"]:
+                request = call["request"] and IamRequest(**call["request"])
+                self.calls[RecordedCall(**{**call, "request": request})] += count
+            for stack_id, names in recorded["stacks"].items():
+                self.stacks.setdefault(stack_id, StackNames(**names))
 
     @contextmanager
     def listening(self) -> Iterator[list[RecordedCall]]:
