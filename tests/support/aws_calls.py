@@ -134,6 +134,8 @@ def stack_names(stack_name: str = STACK_NAME) -> tuple[str, StackNames] | None:
 
 
 class CallRecorder:
+    """The functions' calls (counted) and the stacks they may have gone to."""
+
     def __init__(self) -> None:
         # Re-entrant: a signal handler may save while its thread records (recorded_psx).
         self._lock = threading.RLock()
@@ -145,7 +147,9 @@ class CallRecorder:
 
     def install(self) -> None:
         """Hear every botocore session created from now on; mark the API's functions."""
-        botocore.handlers.BUILTIN_HANDLERS.append(("before-parameter-build", self.on_call))
+        hearing = ("before-parameter-build", self.on_call)
+        if hearing not in botocore.handlers.BUILTIN_HANDLERS:
+            botocore.handlers.BUILTIN_HANDLERS.append(hearing)
         _carry_context_into_thread_pools()
         _mark_local_gateway_functions()
 
