@@ -338,10 +338,6 @@ def allow(actions: list[str], resources: list[Any]) -> Template:
     return {"Effect": "Allow", "Action": actions, "Resource": resources}
 
 
-def _table_arns() -> list[Any]:
-    return [arn_of("NoticesTable"), sub("${NoticesTable.Arn}/index/*")]
-
-
 # "*" because naming the log group would need the function's name, and the function
 # needs this role first (a cycle). No logs:CreateLogGroup: the stack creates each log
 # group with its retention (function_log_groups); a function creating it first would
@@ -353,7 +349,11 @@ _LOGS_AND_TRACES = [
 
 
 def _dynamodb(*actions: str) -> Template:
-    return allow([f"dynamodb:{action}" for action in actions], _table_arns())
+    return allow([f"dynamodb:{action}" for action in actions], [arn_of("NoticesTable")])
+
+
+# Of the table's calls only Query reads an index (GSI1 lists, GSI2 open waits).
+_QUERY_INDEXES = allow(["dynamodb:Query"], [sub("${NoticesTable.Arn}/index/*")])
 
 
 # Step Functions' task-token calls cannot be scoped to a resource (the token names the
@@ -385,8 +385,11 @@ def _function_permissions() -> dict[str, list[Template]]:
             ),
         ],
         RECORD_RECEIVED_FUNCTION: [_dynamodb("GetItem", "PutItem", "UpdateItem")],
+        # Reads the notice and its dispatches, lists the platforms (GSI1, then
+        # BatchGetItem), stores the new dispatches, fails older versions' waits.
         "PlanDispatch": [
-            _dynamodb("GetItem", "Query", "PutItem", "UpdateItem"),
+            _dynamodb("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem"),
+            _QUERY_INDEXES,
             _task_tokens("SendTaskFailure"),
         ],
         "PushWebhook": [
@@ -400,8 +403,10 @@ def _function_permissions() -> dict[str, list[Template]]:
         ],
         "Escalate": [_dynamodb("GetItem", "PutItem"), _PUBLISH_ESCALATIONS],
         "HandOff": [_dynamodb("PutItem", "UpdateItem")],
+        # Finds the open waits past their deadline (GSI2) and fails them.
         ENFORCE_DEADLINES_FUNCTION: [
-            _dynamodb("GetItem", "Query", "UpdateItem"),
+            _dynamodb("GetItem", "UpdateItem"),
+            _QUERY_INDEXES,
             _task_tokens("SendTaskFailure"),
         ],
         # Reads and writes notices, dispatches, idempotency keys and affected parties;
@@ -409,6 +414,7 @@ def _function_permissions() -> dict[str, list[Template]]:
         # resumes waits answered through it; signs webhook tests.
         API_FUNCTION: [
             _dynamodb("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"),
+            _QUERY_INDEXES,
             allow(
                 ["states:StartExecution"],
                 [FUNCTION_ENVIRONMENT["PSX_LIFECYCLE_STATE_MACHINE_ARN"]],

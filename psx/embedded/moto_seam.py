@@ -43,6 +43,8 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.s3 import notifications as s3_notifications
 from moto.stepfunctions.models import stepfunctions_backends
 
+from psx.embedded.running_function import running
+
 Handler = Callable[[dict[str, Any], Any], Any]
 
 MOTO_CONFIG: Any = {
@@ -106,7 +108,8 @@ class FunctionRegistry:
         self._handlers[function_name] = handler
 
     def invoke(self, function_name: str, event: dict[str, Any]) -> Any:
-        return self._handlers[function_name](event, LambdaContext(function_name))
+        with running(function_name):
+            return self._handlers[function_name](event, LambdaContext(function_name))
 
     def __contains__(self, function_name: str) -> bool:
         return function_name in self._handlers

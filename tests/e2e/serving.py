@@ -1,4 +1,5 @@
-"""`psx serve` as a separate process, the way a user starts it, for tests over real HTTP."""
+"""`psx serve` as a separate process, as a user starts it (its functions' AWS calls
+recorded for the role check), for tests over real HTTP."""
 
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+
+from tests.support.recorded_psx import COMMAND as RECORDED_PSX
+from tests.support.recorded_psx import adopt_recorded_calls
 
 PSX = [sys.executable, "-m", "psx"]
 STARTUP_SECONDS = 120
@@ -47,12 +51,20 @@ class Served:
 
 @contextmanager
 def psx_serve() -> Iterator[Served]:
+    """`psx serve`, its functions' AWS calls recorded for the role check (recorded_psx)."""
+    with adopt_recorded_calls() as env, _serving(env) as served:
+        yield served
+
+
+@contextmanager
+def _serving(env: dict[str, str]) -> Iterator[Served]:
     aws_port, api_port = free_port(), free_port()
     process = subprocess.Popen(
-        [*PSX, "serve", "--aws-port", str(aws_port), "--api-port", str(api_port)],
+        [*RECORDED_PSX, "serve", "--aws-port", str(aws_port), "--api-port", str(api_port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
+        env=env,
     )
     assert process.stdout is not None
     deadline = time.monotonic() + STARTUP_SECONDS

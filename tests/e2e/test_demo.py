@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 
 import pytest
+
+from tests.support.recorded_psx import COMMAND as RECORDED_PSX
+from tests.support.recorded_psx import adopt_recorded_calls
 
 pytestmark = pytest.mark.e2e
 
 
 def test_demo_ingests_every_sample_and_runs_every_workflow() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "psx", "demo"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    with adopt_recorded_calls() as env:
+        result = subprocess.run(
+            [*RECORDED_PSX, "demo"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+            env=env,
+        )
 
     assert result.returncode == 0, result.stderr[-3000:]
     out = result.stdout
@@ -31,7 +35,12 @@ def test_demo_ingests_every_sample_and_runs_every_workflow() -> None:
     assert executions is not None and executions.group(1) == executions.group(2)
     assert "received v2" in out
     # Two marketplaces: Temu answers on time, AliExpress misses and answers late.
-    assert "(0 failed verification)" in out and "failed verification)" in out
+    webhooks = re.findall(
+        r"(\w+) received (\d+) signed webhooks \((\d+) failed verification\)", out
+    )
+    assert {name for name, _, _ in webhooks} == {"Temu", "AliExpress"}
+    for name, received, failed in webhooks:
+        assert int(received) > 0 and int(failed) == 0, name
     escalated = re.search(r"(\d+) missed deadlines escalated .* \(aliexpress\)", out)
     assert escalated is not None and int(escalated.group(1)) > 0
     assert "met late" in out and "  met\n" in out

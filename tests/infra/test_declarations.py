@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,15 +28,6 @@ def test_every_placeholder_has_a_substitution(workflow: str) -> None:
 
 def test_every_substituted_workflow_exists() -> None:
     assert set(stack.WORKFLOW_SUBSTITUTIONS) <= set(WORKFLOWS)
-
-
-@pytest.mark.parametrize("workflow", WORKFLOWS)
-def test_function_placeholders_name_their_function(workflow: str) -> None:
-    for placeholder, value in stack.WORKFLOW_SUBSTITUTIONS[workflow].items():
-        if placeholder.endswith("FunctionArn"):
-            function = placeholder.removesuffix("FunctionArn")
-            assert function in stack.CHALICE_FUNCTIONS
-            assert value == {"Fn::GetAtt": [function, "Arn"]}
 
 
 def test_placeholders_skip_escapes_and_pseudo_parameters(
@@ -79,7 +72,27 @@ def test_merge_template_holds_both_worlds() -> None:
     assert "DependsOn" not in stack.resources()["IntakeBucket"]
 
 
-def test_api_gateway_stage_comes_from_chalice_config() -> None:
+def _chalice_config(tmp_path: Path, config: dict[str, Any]) -> Path:
+    path = tmp_path / "chalice.json"
+    path.write_text(json.dumps(config))
+    return path
+
+
+def test_api_gateway_stage_comes_from_chalice_config(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stages = {"dev": {"api_gateway_stage": "v1"}, "prod": {"api_gateway_stage": "v1"}}
+    monkeypatch.setattr(stack, "CHALICE_CONFIG", _chalice_config(tmp_path, {"stages": stages}))
+    assert stack.api_gateway_stage() == "v1"
+
+
+def test_api_gateway_stage_defaults_to_chalices_own(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = {"api_gateway_stage": "top", "stages": {"dev": {}, "prod": {}}}
+    monkeypatch.setattr(stack, "CHALICE_CONFIG", _chalice_config(tmp_path, config))
+    assert stack.api_gateway_stage() == "top"
+    monkeypatch.setattr(stack, "CHALICE_CONFIG", _chalice_config(tmp_path, {"stages": {"dev": {}}}))
     assert stack.api_gateway_stage() == "api"
 
 
@@ -89,3 +102,12 @@ def test_the_intake_knows_which_delivery_of_a_file_is_its_last() -> None:
     redrive = stack.resources()["IntakeQueue"]["Properties"]["RedrivePolicy"]
 
     assert redrive["maxReceiveCount"] == MAX_DELIVERIES
+
+
+def test_stages_with_different_api_gateway_stages_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stages = {"dev": {"api_gateway_stage": "a"}, "prod": {}}
+    monkeypatch.setattr(stack, "CHALICE_CONFIG", _chalice_config(tmp_path, {"stages": stages}))
+    with pytest.raises(ValueError, match="different api_gateway_stage"):
+        stack.api_gateway_stage()

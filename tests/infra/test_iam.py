@@ -1,4 +1,8 @@
-"""Each role allows only what its function (or state machine) touches."""
+"""Each role allows only what its function (or state machine) touches.
+
+These tests pin each grant, so a grant that grows shows up in review; that every grant a
+function needs is there is proven against its recorded calls (tests/support/aws_calls.py,
+tests/infra/test_role_calls.py)."""
 
 from __future__ import annotations
 
@@ -37,7 +41,7 @@ EXPECTED = {
     ),
     "PlanDispatchRole": (
         LOGS_AND_TRACES
-        | _table("GetItem", "Query", "PutItem", "UpdateItem")
+        | _table("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem")
         | {"states:SendTaskFailure"},
         {"NoticesTable"},
     ),
@@ -145,6 +149,17 @@ def test_intake_reads_only_incoming_and_writes_only_results(resources: dict[str,
     }
     assert by_action["s3:GetObject"] == [{"Fn::Sub": "${IntakeBucket.Arn}/incoming/*"}]
     assert by_action["s3:PutObject"] == [{"Fn::Sub": "${IntakeBucket.Arn}/results/*"}]
+
+
+@pytest.mark.parametrize("role_id", sorted(EXPECTED))
+def test_only_queries_reach_the_indexes(resources: dict[str, Any], role_id: str) -> None:
+    on_indexes = [
+        as_list(statement["Action"])
+        for statement in policy_statements(resources[role_id])
+        if {"Fn::Sub": "${NoticesTable.Arn}/index/*"} in as_list(statement["Resource"])
+    ]
+    queries = "dynamodb:Query" in EXPECTED[role_id][0]
+    assert on_indexes == ([["dynamodb:Query"]] if queries else [])
 
 
 def test_functions_cannot_create_log_groups(resources: dict[str, Any]) -> None:
