@@ -402,7 +402,7 @@ def _function_permissions() -> dict[str, list[Template]]:
             _task_tokens("SendTaskSuccess", "SendTaskFailure"),
         ],
         "Escalate": [_dynamodb("GetItem", "PutItem"), _PUBLISH_ESCALATIONS],
-        "HandOff": [_dynamodb("PutItem", "UpdateItem")],
+        "HandOff": [_dynamodb("GetItem", "PutItem", "UpdateItem")],
         # Finds the open waits past their deadline (GSI2) and fails them.
         ENFORCE_DEADLINES_FUNCTION: [
             _dynamodb("GetItem", "UpdateItem"),

@@ -155,7 +155,7 @@ def test_a_missed_deadline_escalates_and_late_answers_are_recorded_as_late(
     assert dispatch.acknowledgement_deadline is not None
     after_deadline = dispatch.acknowledgement_deadline + timedelta(hours=1)
 
-    assert _missed(runtime.run_schedules(after_deadline), notice_id) == [vars(late_ref)]
+    assert _missed(runtime, after_deadline, notice_id) == [vars(late_ref)]
 
     wait_until(lambda: "deadline_missed" in timeline_kinds(notice_id, late), "the breach")
     (breach,) = [m for m in escalations.about(notice_id) if m.get("waiting_for")]
@@ -167,13 +167,7 @@ def test_a_missed_deadline_escalates_and_late_answers_are_recorded_as_late(
     assert outcome.recorded and outcome.late_working_days >= 1
     waiting_for(late_ref, WaitKind.ACTION_REPORT)
     # Each miss is escalated once; the punctual platform never missed anything.
-    assert _missed(runtime.run_schedules(after_deadline), notice_id) == []
-
-
-def _missed(schedule_results: dict[str, Any], notice_id: str) -> list[dict[str, Any]]:
-    """The dispatches of ``notice_id`` the deadline check found overdue."""
-    missed: list[dict[str, Any]] = schedule_results["enforce_deadlines"]["missed"]
-    return [ref for ref in missed if ref["notice_id"] == notice_id]
+    assert _missed(runtime, after_deadline, notice_id) == []
 
 
 def test_a_withdrawal_mid_flight_ends_the_waits_and_tells_the_platforms(

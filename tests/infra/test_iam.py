@@ -65,7 +65,7 @@ EXPECTED = {
         LOGS_AND_TRACES | _table("GetItem", "PutItem") | {"sns:Publish"},
         {"NoticesTable", "EscalationTopic"},
     ),
-    "HandOffRole": (LOGS_AND_TRACES | _table("PutItem", "UpdateItem"), {"NoticesTable"}),
+    "HandOffRole": (LOGS_AND_TRACES | _table("GetItem", "PutItem", "UpdateItem"), {"NoticesTable"}),
     "EnforceDeadlinesRole": (
         LOGS_AND_TRACES | _table("GetItem", "Query", "UpdateItem") | {"states:SendTaskFailure"},
         {"NoticesTable"},
