@@ -16,7 +16,11 @@ import click
 
 from chalicelib.deadlines.policy import DeadlinePolicy
 from chalicelib.platforms.model import Platform
-from chalicelib.stores.platforms_table import PlatformNotFound, PlatformStore
+from chalicelib.stores.platforms_table import (
+    ConcurrentUpdateError,
+    PlatformNotFound,
+    PlatformStore,
+)
 from psx.cli_common import reported_errors, target_options
 from psx.target import Target
 from psx.terminal import echo
@@ -96,7 +100,7 @@ def set_agreement(
     days = {field: value for field, value in given.items() if value is not None}
     if not days:
         raise click.UsageError("give at least one of the --…-days options")
-    with reported_errors(PlatformNotFound):
+    with reported_errors(PlatformNotFound, ConcurrentUpdateError):
         # The id is checked by the platform model as the agreement is stored.
         updated = _store(stack, endpoint_url).set_agreement(
             platform_id, regulator_id, DeadlinePolicy(**days)
@@ -113,7 +117,7 @@ def remove_agreement(
     regulator_id: str, platform_id: str, endpoint_url: str | None, stack: str
 ) -> None:
     """Remove the agreement between REGULATOR_ID (or '*') and PLATFORM_ID."""
-    with reported_errors(PlatformNotFound):
+    with reported_errors(PlatformNotFound, ConcurrentUpdateError):
         store = _store(stack, endpoint_url)
         platform = store.get(platform_id)
         if platform is None:
