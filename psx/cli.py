@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from psx import render
+from psx.agreements_cli import agreements
 from psx.cli_common import EXIT_REFUSED, EXIT_TIMEOUT, EXIT_UNREACHABLE, exit_with, target_options
 from psx.keys_cli import keys
 from psx.platforms_cli import platforms
@@ -166,3 +167,4 @@ def audit(at: datetime | None, as_json: bool, endpoint_url: str | None, stack: s
 
 main.add_command(platforms)
 main.add_command(keys)
+main.add_command(agreements)

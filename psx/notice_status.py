@@ -21,10 +21,19 @@ def notice_status(
     if notice is None:
         return None
     moment = now or datetime.now(UTC)
+    timeline = store.timeline(notice_id)
+    # Which agreement each dispatch's deadlines came from, as recorded when it was planned.
+    agreements = {
+        (event.version, event.details.get("platform_id")): event.details.get("agreement")
+        for event in timeline
+        if event.kind == "dispatched"
+    }
     return {
         "notice": notice.model_dump(mode="json"),
         "dispatches": [
-            _dispatch_status(dispatch, moment)
+            _dispatch_status(
+                dispatch, agreements.get((dispatch.ref.version, dispatch.ref.platform_id)), moment
+            )
             for dispatch in sorted(
                 DispatchStore(table).for_notice(notice_id),
                 key=lambda d: (d.ref.version, d.ref.platform_id),
@@ -38,17 +47,19 @@ def notice_status(
                 "version": event.version,
                 "details": event.details,
             }
-            for event in store.timeline(notice_id)
+            for event in timeline
         ],
     }
 
 
-def _dispatch_status(dispatch: Dispatch, now: datetime) -> dict[str, Any]:
+def _dispatch_status(dispatch: Dispatch, agreement: str | None, now: datetime) -> dict[str, Any]:
     return {
         "platform_id": dispatch.ref.platform_id,
         "version": dispatch.ref.version,
         "state": dispatch.state.value,
         "webhook_attempts": dispatch.webhook_attempts,
+        # "regulator:platform" ("*": every regulator), "defaults", or None (no deadlines).
+        "agreement": agreement,
         "deadlines": {
             kind.value: {
                 "due": due.isoformat() if (due := dispatch.deadline(kind)) else None,

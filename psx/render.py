@@ -95,4 +95,6 @@ def _dispatch_lines(dispatch: dict[str, Any]) -> list[str]:
         if deadline["due"]:
             label = kind.replace("_", " ")
             lines.append(f"      {label:<16} due {deadline['due']}  {deadline['state']}")
+    if dispatch["agreement"]:
+        lines.append(f"      {'deadlines from':<16} {dispatch['agreement']}")
     return lines

@@ -2,6 +2,11 @@
 
 Chalice's test client sets a stage's environment variables only during a call, and
 the embedded runtime sets them after provisioning, so settings are read lazily.
+
+``SETTINGS`` declares every environment variable the project reads, here and in the
+``psx`` CLI; docs/configuration.md is generated from it (``python -m psx.configuration``)
+and tests/unit/test_configuration.py fails on a variable read but not declared, or
+declared (here or in the template) but not read.
 """
 
 from __future__ import annotations
@@ -9,8 +14,73 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
+from enum import StrEnum
 
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
+
+
+class Reader(StrEnum):
+    FUNCTIONS = "functions"  # load_settings below, in every Lambda function
+    POWERTOOLS = "Powertools"  # aws-lambda-powertools, in every Lambda function
+    CLI = "psx"  # the command-line tool and its embedded runtime
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    read_by: Reader
+    meaning: str
+    # None: required, so the template (chalice.json or infra/stack.py) must set it.
+    default: str | None = None
+
+
+_LIMITS = IntakeLimits()
+SETTINGS = (
+    Setting("PSX_TABLE_NAME", Reader.FUNCTIONS, "The single DynamoDB table."),
+    Setting("PSX_INTAKE_BUCKET", Reader.FUNCTIONS, "Bucket regulators upload notice files to."),
+    Setting("PSX_EVIDENCE_BUCKET", Reader.FUNCTIONS, "Object Lock bucket for evidence."),
+    Setting(
+        "PSX_LIFECYCLE_STATE_MACHINE_ARN",
+        Reader.FUNCTIONS,
+        "The notice lifecycle state machine each new version starts.",
+    ),
+    Setting("PSX_ESCALATION_TOPIC_ARN", Reader.FUNCTIONS, "SNS topic for missed deadlines."),
+    Setting(
+        "PSX_MAX_FILE_BYTES",
+        Reader.FUNCTIONS,
+        "Largest notice file accepted.",
+        str(_LIMITS.max_file_bytes),
+    ),
+    Setting("PSX_MAX_ROWS", Reader.FUNCTIONS, "Most rows in one file.", str(_LIMITS.max_rows)),
+    Setting(
+        "PSX_MAX_CELL_CHARS",
+        Reader.FUNCTIONS,
+        "Longest cell accepted.",
+        str(_LIMITS.max_cell_chars),
+    ),
+    Setting(
+        "PSX_REGULATORS",
+        Reader.FUNCTIONS,
+        "JSON object: each regulator's default jurisdiction and language.",
+        "{}",
+    ),
+    Setting("POWERTOOLS_SERVICE_NAME", Reader.POWERTOOLS, "Service name in logs and metrics."),
+    Setting("POWERTOOLS_METRICS_NAMESPACE", Reader.POWERTOOLS, "CloudWatch metrics namespace."),
+    Setting("POWERTOOLS_LOG_LEVEL", Reader.POWERTOOLS, "Log level, per stage."),
+    Setting(
+        "PSX_ENDPOINT_URL",
+        Reader.CLI,
+        "AWS endpoint of `psx serve` (same as `--endpoint-url`).",
+        "unset: real AWS",
+    ),
+    Setting(
+        "AWS_DEFAULT_REGION",
+        Reader.CLI,
+        "Region of the stack the CLI talks to, and of the embedded runtime.",
+        "us-east-1",
+    ),
+    Setting("AWS_REGION", Reader.CLI, "Region in the embedded runtime's events.", "us-east-1"),
+)
 
 
 class SettingsError(RuntimeError):
@@ -21,11 +91,11 @@ class SettingsError(RuntimeError):
 class Settings:
     table_name: str
     intake_bucket: str
+    evidence_bucket: str
     lifecycle_state_machine_arn: str
     escalation_topic_arn: str
     limits: IntakeLimits
     regulators: dict[str, RegulatorDefaults]
-    agreements_json: str
 
     def regulator_defaults(self, regulator_id: str) -> RegulatorDefaults:
         return self.regulators.get(regulator_id, RegulatorDefaults())
@@ -71,6 +141,7 @@ def load_settings() -> Settings:
     return Settings(
         table_name=_required("PSX_TABLE_NAME"),
         intake_bucket=_required("PSX_INTAKE_BUCKET"),
+        evidence_bucket=_required("PSX_EVIDENCE_BUCKET"),
         lifecycle_state_machine_arn=_required("PSX_LIFECYCLE_STATE_MACHINE_ARN"),
         escalation_topic_arn=_required("PSX_ESCALATION_TOPIC_ARN"),
         limits=IntakeLimits(
@@ -79,6 +150,4 @@ def load_settings() -> Settings:
             max_cell_chars=_int("PSX_MAX_CELL_CHARS", defaults.max_cell_chars),
         ),
         regulators=_regulators(os.environ.get("PSX_REGULATORS", "")),
-        # Per regulator-platform deadline agreements (chalicelib/deadlines/policy.py).
-        agreements_json=os.environ.get("PSX_AGREEMENTS", "").strip() or "{}",
     )

@@ -8,11 +8,15 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from chalicelib.deadlines.working_days import add_working_days
 from tests.e2e.serving import PSX, Served, free_port, psx_serve
+from tests.support import unique_platform_id
 
 pytestmark = pytest.mark.e2e
 
@@ -176,3 +180,62 @@ def test_platforms_can_be_registered_and_listed_over_the_endpoint(served: Served
     assert json.loads(added.stdout)["signing_secret"].startswith("whsec_")
     listed = served.run("platforms", "list")
     assert "coupang" in listed.stdout
+
+
+def _dispatch_status(served: Served, notice_id: str, platform_id: str) -> dict[str, Any]:
+    for _ in range(150):  # the workflow plans the dispatch asynchronously
+        status = served.json("status", notice_id, "--json")
+        mine = [d for d in status["dispatches"] if d["platform_id"] == platform_id]
+        if mine:
+            dispatched = next(
+                e
+                for e in status["timeline"]
+                if e["kind"] == "dispatched" and e["details"]["platform_id"] == platform_id
+            )
+            return {**mine[0], "dispatched_at": datetime.fromisoformat(dispatched["at"])}
+        time.sleep(0.2)
+    pytest.fail(f"notice {notice_id} was never dispatched to {platform_id}")
+
+
+def _due(dispatch: dict[str, Any], kind: str) -> datetime:
+    return datetime.fromisoformat(dispatch["deadlines"][kind]["due"])
+
+
+def test_agreed_deadlines_apply_to_notices_dispatched_after_the_agreement(
+    served: Served, tmp_path: Path
+) -> None:
+    platform_id = unique_platform_id("agreed")
+    added = served.run("platforms", "add", platform_id, "--name", "Agreed", "--jurisdiction", "KR")
+    assert added.returncode == 0, added.stderr
+    agreed = served.run(
+        "agreements", "set", "kftc", platform_id, "--acknowledge-days", "4", "--action-days", "6"
+    )
+    assert agreed.returncode == 0, agreed.stderr
+    listed = served.json("agreements", "list", "--json")
+    assert {
+        "regulator_id": "kftc",
+        "platform_id": platform_id,
+        "acknowledge_working_days": 4,
+        "order_action_working_days": 6,
+        "notice_action_working_days": 6,
+    } in listed
+    notices = tmp_path / "agreed.csv"
+    notices.write_text(
+        "source_reference,product_name,barcodes,jurisdiction,notice_type,target_platforms\n"
+        f"A-1,Heater,4006381333931,KR,notice,{platform_id}\n",
+        encoding="utf-8",
+    )
+    report = served.json("upload", str(notices), "--regulator", "kftc", "--json")
+    notice_id = report["rows"][0]["notice_id"]
+
+    dispatch = _dispatch_status(served, notice_id, platform_id)
+
+    at = dispatch["dispatched_at"]
+    assert dispatch["agreement"] == f"kftc:{platform_id}"
+    assert _due(dispatch, "acknowledgement") == add_working_days(at, 4, "KR")
+    assert _due(dispatch, "action_report") == add_working_days(at, 6, "KR")
+    assert f"deadlines from   kftc:{platform_id}" in served.run("status", notice_id).stdout
+    # A later change leaves the deadlines already given alone.
+    changed = served.run("agreements", "set", "kftc", platform_id, "--acknowledge-days", "1")
+    assert changed.returncode == 0, changed.stderr
+    assert _dispatch_status(served, notice_id, platform_id) == dispatch

@@ -7,24 +7,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chalicelib.deadlines import (
-    DeadlineKind,
-    DeadlinePolicy,
-    deadline_for,
-    load_agreements,
-    policy_for,
-)
+from chalicelib.deadlines import DeadlineKind, DeadlinePolicy, deadline_for, policy_for
+from chalicelib.deadlines.policy import AppliedPolicy
 
 SEOUL = ZoneInfo("Asia/Seoul")
 BERLIN = ZoneInfo("Europe/Berlin")
 
-AGREEMENTS_JSON = """{
-  "kftc:temu": {"acknowledge_working_days": 1, "order_action_working_days": 1,
-                "notice_action_working_days": 1},
-  "*:aliexpress": {"notice_action_working_days": 2},
-  "kftc:*": {"order_action_working_days": 4},
-  "*:*": {"acknowledge_working_days": 2}
-}"""
+# One platform's agreements, as stored with it (Platform.agreements).
+AGREEMENTS = {
+    "kftc": DeadlinePolicy(1, 1, 1),
+    "*": DeadlinePolicy(notice_action_working_days=2),
+}
 
 
 def test_defaults_follow_gpsr_and_the_pledge() -> None:
@@ -40,64 +33,27 @@ def test_unknown_notice_kind_is_rejected() -> None:
         DeadlinePolicy().working_days_for(DeadlineKind.ACTION_REPORT, "recall")
 
 
-def test_entries_override_only_the_keys_they_name() -> None:
-    agreements = load_agreements(AGREEMENTS_JSON)
-    assert agreements[("*", "aliexpress")] == DeadlinePolicy(notice_action_working_days=2)
-    assert agreements[("kftc", "temu")] == DeadlinePolicy(1, 1, 1)
-
-
 @pytest.mark.parametrize(
-    ("regulator", "platform", "expected"),
+    ("regulator", "expected"),
     [
-        ("kftc", "temu", DeadlinePolicy(1, 1, 1)),  # exact pair
-        ("kftc", "aliexpress", DeadlinePolicy(notice_action_working_days=2)),  # *:platform
-        ("kca", "aliexpress", DeadlinePolicy(notice_action_working_days=2)),
-        ("kftc", "coupang", DeadlinePolicy(order_action_working_days=4)),  # regulator:*
-        ("baua", "coupang", DeadlinePolicy(acknowledge_working_days=2)),  # *:*
+        ("kftc", AppliedPolicy(DeadlinePolicy(1, 1, 1), "kftc:temu")),  # this regulator's
+        ("kca", AppliedPolicy(DeadlinePolicy(notice_action_working_days=2), "*:temu")),
     ],
 )
-def test_policy_precedence(regulator: str, platform: str, expected: DeadlinePolicy) -> None:
-    assert policy_for(load_agreements(AGREEMENTS_JSON), regulator, platform) == expected
+def test_policy_precedence(regulator: str, expected: AppliedPolicy) -> None:
+    assert policy_for(AGREEMENTS, regulator, "temu") == expected
 
 
 def test_no_matching_agreement_gives_the_defaults() -> None:
-    agreements = load_agreements('{"kftc:temu": {"order_action_working_days": 1}}')
-    assert policy_for(agreements, "baua", "temu") == DeadlinePolicy()
-    assert policy_for({}, "kftc", "temu") == DeadlinePolicy()
+    kftc_only = {"kftc": DeadlinePolicy(order_action_working_days=1)}
+    assert policy_for(kftc_only, "baua", "temu") == AppliedPolicy(DeadlinePolicy(), "defaults")
+    assert policy_for({}, "kftc", "temu") == AppliedPolicy(DeadlinePolicy(), "defaults")
 
 
-@pytest.mark.parametrize(
-    ("raw", "message"),
-    [
-        ("{not json", "not valid JSON"),
-        ("[]", "must be a JSON object keyed by regulator:platform"),
-        ('{"kftc": {}}', "agreement key 'kftc' must be 'regulator:platform'"),
-        ('{"kftc:": {}}', "agreement key 'kftc:' must be"),
-        ('{"a:b:c": {}}', "agreement key 'a:b:c' must be"),
-        ('{"kftc:temu": 1}', "agreement 'kftc:temu' must be a JSON object"),
-        ('{"kftc:temu": {"ack_days": 1}}', r"'kftc:temu': unknown keys \['ack_days'\]"),
-        (
-            '{"kftc:temu": {"order_action_working_days": 0}}',
-            "'kftc:temu': order_action_working_days must be a positive integer, got 0",
-        ),
-        (
-            '{"kftc:temu": {"notice_action_working_days": -2}}',
-            "notice_action_working_days must be a positive integer, got -2",
-        ),
-        (
-            '{"kftc:temu": {"acknowledge_working_days": 1.5}}',
-            "acknowledge_working_days must be a positive integer, got 1.5",
-        ),
-        (
-            '{"kftc:temu": {"acknowledge_working_days": true}}',
-            "acknowledge_working_days must be a positive integer, got True",
-        ),
-        ('{"kftc:temu": {}, "kftc:temu": {}}', "duplicate key 'kftc:temu'"),
-    ],
-)
-def test_bad_config_names_the_key(raw: str, message: str) -> None:
-    with pytest.raises(ValueError, match=message):
-        load_agreements(raw)
+@pytest.mark.parametrize("days", [0, -2, 1.5, True])
+def test_a_policy_of_no_working_days_is_refused(days: object) -> None:
+    with pytest.raises(ValueError, match="acknowledge_working_days must be a positive integer"):
+        DeadlinePolicy(acknowledge_working_days=days)  # type: ignore[arg-type]
 
 
 def test_order_action_report_is_due_in_two_working_days() -> None:
@@ -108,7 +64,7 @@ def test_order_action_report_is_due_in_two_working_days() -> None:
 
 def test_notice_deadlines_use_the_agreement() -> None:
     received = datetime(2026, 9, 23, 10, 0, tzinfo=SEOUL)  # Wednesday before Chuseok
-    policy = policy_for(load_agreements(AGREEMENTS_JSON), "kftc", "aliexpress")
+    policy = policy_for(AGREEMENTS, "kca", "aliexpress").policy
     action = deadline_for(received, DeadlineKind.ACTION_REPORT, "notice", "KR", policy)
     ack = deadline_for(received, DeadlineKind.ACKNOWLEDGEMENT, "notice", "KR", policy)
     assert action == datetime(2026, 9, 29, 1, 0, tzinfo=UTC)  # Tue 29 Sep 10:00 KST

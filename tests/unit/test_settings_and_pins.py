@@ -26,6 +26,7 @@ LAMBDA_PACKAGES = {
 def configured(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("PSX_TABLE_NAME", "t")
     monkeypatch.setenv("PSX_INTAKE_BUCKET", "b")
+    monkeypatch.setenv("PSX_EVIDENCE_BUCKET", "e")
     monkeypatch.setenv("PSX_LIFECYCLE_STATE_MACHINE_ARN", "arn:sm")
     monkeypatch.setenv("PSX_ESCALATION_TOPIC_ARN", "arn:topic")
     monkeypatch.setenv("PSX_REGULATORS", '{"kftc": {"jurisdiction": "KR", "language": "ko"}}')

@@ -1,10 +1,10 @@
 """Response deadlines in working days of the regulator's jurisdiction."""
 
 from chalicelib.deadlines.policy import (
+    AppliedPolicy,
     DeadlineKind,
     DeadlinePolicy,
     deadline_for,
-    load_agreements,
     policy_for,
 )
 from chalicelib.deadlines.working_days import (
@@ -17,6 +17,7 @@ from chalicelib.deadlines.working_days import (
 )
 
 __all__ = [
+    "AppliedPolicy",
     "DeadlineKind",
     "DeadlinePolicy",
     "UnknownJurisdiction",
@@ -24,7 +25,6 @@ __all__ = [
     "add_working_days",
     "deadline_for",
     "is_working_day",
-    "load_agreements",
     "policy_for",
     "working_day_calendar",
     "working_days_late",

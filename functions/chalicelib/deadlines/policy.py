@@ -1,30 +1,25 @@
 """Deadline defaults (EU GPSR / Product Safety Pledge) and per-agreement overrides.
 
-Agreements are configured as JSON keyed by ``regulator:platform``, ``*`` standing for any
-regulator or any platform (the Korean KFTC agreements publish no numbers, so each is set
-per agreement)::
-
-    {"kftc:temu": {"acknowledge_working_days": 1, "order_action_working_days": 1,
-                   "notice_action_working_days": 1},
-     "*:aliexpress": {"notice_action_working_days": 2}}
-
-Keys left out of an entry keep the defaults.
+An agreement is stored with the platform it binds (``Platform.agreements``, set with
+``psx agreements set``), keyed by regulator id, ``*`` standing for every regulator (a
+pledge the platform signed). The Korean KFTC agreements publish no numbers, so each is
+set per agreement. Fields left out of an agreement keep the defaults.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+
+from pydantic import StrictInt
 
 from chalicelib.deadlines.working_days import add_working_days
 
-ANY = "*"
+ANY_REGULATOR = "*"
+DEFAULTS = "defaults"
 NOTICE_KINDS = ("order", "notice")
-
-Agreements = dict[tuple[str, str], "DeadlinePolicy"]
 
 
 class DeadlineKind(StrEnum):
@@ -36,11 +31,12 @@ class DeadlineKind(StrEnum):
 class DeadlinePolicy:
     """Working days a platform has to acknowledge a notice and to report the action taken."""
 
-    acknowledge_working_days: int = 1
+    # StrictInt: when pydantic reads an agreement, `true` or "2" is a mistake, not a number.
+    acknowledge_working_days: StrictInt = 1
     # GPSR Art. 22: act on an authority order within 2 working days of receipt.
-    order_action_working_days: int = 2
+    order_action_working_days: StrictInt = 2
     # GPSR: process a notice within 3 working days; Pledge+: identify listings within 3.
-    notice_action_working_days: int = 3
+    notice_action_working_days: StrictInt = 3
 
     def __post_init__(self) -> None:
         for name in _POLICY_KEYS:
@@ -62,28 +58,24 @@ class DeadlinePolicy:
 _POLICY_KEYS = tuple(f.name for f in fields(DeadlinePolicy))
 
 
-def load_agreements(raw_json: str) -> Agreements:
-    """Parse the agreements JSON; any mistake is a ValueError naming the offending key."""
-    try:
-        entries = json.loads(raw_json, object_pairs_hook=_reject_duplicate_keys)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"deadline agreements are not valid JSON: {exc}") from exc
-    if not isinstance(entries, dict):
-        raise ValueError("deadline agreements must be a JSON object keyed by regulator:platform")
-    return {_agreement_key(key): _policy(key, entry) for key, entry in entries.items()}
+@dataclass(frozen=True)
+class AppliedPolicy:
+    """A deadline policy and the agreement it comes from (``regulator:platform``, or
+    ``defaults`` when no agreement applies)."""
+
+    policy: DeadlinePolicy
+    agreement: str
 
 
-def policy_for(agreements: Agreements, regulator_id: str, platform_id: str) -> DeadlinePolicy:
-    """The most specific agreement: exact, any regulator, any platform, ``*:*``, defaults."""
-    for key in (
-        (regulator_id, platform_id),
-        (ANY, platform_id),
-        (regulator_id, ANY),
-        (ANY, ANY),
-    ):
+def policy_for(
+    agreements: Mapping[str, DeadlinePolicy], regulator_id: str, platform_id: str
+) -> AppliedPolicy:
+    """The platform's agreement with the regulator, else with every regulator, else the
+    defaults. ``agreements`` are the platform's, keyed by regulator id or ``*``."""
+    for key in (regulator_id, ANY_REGULATOR):
         if key in agreements:
-            return agreements[key]
-    return DeadlinePolicy()
+            return AppliedPolicy(agreements[key], f"{key}:{platform_id}")
+    return AppliedPolicy(DeadlinePolicy(), DEFAULTS)
 
 
 def deadline_for(
@@ -96,32 +88,3 @@ def deadline_for(
     """When a response of ``kind`` to a notice received at ``received_at`` is due (UTC)."""
     days = policy.working_days_for(kind, notice_kind)
     return add_working_days(received_at, days, jurisdiction)
-
-
-def _agreement_key(key: str) -> tuple[str, str]:
-    regulator_id, separator, platform_id = key.partition(":")
-    if not separator or not regulator_id or not platform_id or ":" in platform_id:
-        raise ValueError(f"agreement key {key!r} must be 'regulator:platform' ('*' for any)")
-    return regulator_id, platform_id
-
-
-def _policy(key: str, entry: Any) -> DeadlinePolicy:
-    if not isinstance(entry, dict):
-        raise ValueError(f"agreement {key!r} must be a JSON object")
-    unknown = sorted(set(entry) - set(_POLICY_KEYS))
-    if unknown:
-        raise ValueError(f"agreement {key!r}: unknown keys {unknown}; allowed: {_POLICY_KEYS}")
-    try:
-        return DeadlinePolicy(**entry)
-    except ValueError as exc:
-        raise ValueError(f"agreement {key!r}: {exc}") from exc
-
-
-def _reject_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    # json.loads silently keeps the last duplicate; a repeated agreement is a config mistake.
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r} in deadline agreements")
-        result[key] = value
-    return result

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.deadlines.policy import DeadlineKind, deadline_for
+from chalicelib.deadlines.policy import DeadlineKind, DeadlinePolicy, deadline_for, policy_for
 from chalicelib.deadlines.working_days import UnknownJurisdiction
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState
 from chalicelib.dispatch.services import LifecycleServices
@@ -131,9 +131,15 @@ def _create_dispatch(
     notice: Notice, platform: Platform, now: datetime, services: LifecycleServices
 ) -> Dispatch:
     withdrawal = notice.status is NoticeStatus.WITHDRAWN
-    # Nothing is owed on a withdrawal.
+    # The agreement as stored when this plan read the platform: a later change applies
+    # to later dispatches only. Nothing is owed on a withdrawal.
+    applied = (
+        None
+        if withdrawal
+        else policy_for(platform.agreements, notice.regulator_id, platform.platform_id)
+    )
     acknowledgement, action = (
-        (None, None) if withdrawal else _deadlines(notice, platform, now, services)
+        _deadlines(notice, platform, applied.policy, now, services) if applied else (None, None)
     )
     dispatch = services.dispatches.create(
         Dispatch(
@@ -162,16 +168,20 @@ def _create_dispatch(
         platform_id=platform.platform_id,
         acknowledgement_deadline=_iso(dispatch.acknowledgement_deadline),
         action_deadline=_iso(dispatch.action_deadline),
+        agreement=applied.agreement if applied else None,
     )
     return dispatch
 
 
 def _deadlines(
-    notice: Notice, platform: Platform, now: datetime, services: LifecycleServices
+    notice: Notice,
+    platform: Platform,
+    policy: DeadlinePolicy,
+    now: datetime,
+    services: LifecycleServices,
 ) -> tuple[datetime | None, datetime | None]:
     """Acknowledgement and action-report deadlines, counted from now (receipt)."""
     content = notice.content
-    policy = services.policy(notice.regulator_id, platform.platform_id)
     try:
         return (
             deadline_for(

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from chalicelib.deadlines.policy import DeadlinePolicy, load_agreements, policy_for
 from chalicelib.settings import Settings
 from chalicelib.stores.dispatches_table import DispatchStore
 from chalicelib.stores.escalation_topic import EscalationTopic
@@ -24,10 +23,6 @@ class LifecycleServices:
     platforms: PlatformStore
     tokens: TaskTokens
     escalations: EscalationTopic
-    agreements: dict[tuple[str, str], DeadlinePolicy]
-
-    def policy(self, regulator_id: str, platform_id: str) -> DeadlinePolicy:
-        return policy_for(self.agreements, regulator_id, platform_id)
 
     def record(
         self, notice_id: str, key: str, kind: str, at: datetime, actor: str, **details: object
@@ -43,5 +38,4 @@ def lifecycle_services(settings: Settings) -> LifecycleServices:
         platforms=PlatformStore(settings.table_name),
         tokens=TaskTokens(),
         escalations=EscalationTopic(settings.escalation_topic_arn),
-        agreements=load_agreements(settings.agreements_json),
     )

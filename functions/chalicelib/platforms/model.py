@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from chalicelib.deadlines.policy import ANY_REGULATOR, DeadlinePolicy
 from chalicelib.intake.jurisdictions import ISO_3166_ALPHA2, UNION_WIDE
+from chalicelib.stores.intake_bucket import REGULATOR_ID_PATTERN
 
 _EU_MEMBER_STATES_TEXT = """
     AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK
@@ -93,6 +95,15 @@ def _email(value: str) -> str:
     return value
 
 
+_REGULATOR_ID = re.compile(REGULATOR_ID_PATTERN)
+
+
+def _agreement_regulator(value: str) -> str:
+    if value != ANY_REGULATOR and not _REGULATOR_ID.fullmatch(value):
+        raise ValueError(f"{value!r} is not a regulator id or {ANY_REGULATOR} (every regulator)")
+    return value
+
+
 def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
@@ -100,6 +111,7 @@ def _unique(values: list[str]) -> list[str]:
 Jurisdiction = Annotated[str, AfterValidator(_jurisdiction)]
 Language = Annotated[str, AfterValidator(_language)]
 Email = Annotated[str, AfterValidator(_email)]
+AgreementRegulator = Annotated[str, AfterValidator(_agreement_regulator)]
 
 
 class Platform(BaseModel):
@@ -115,6 +127,9 @@ class Platform(BaseModel):
     contact_email: Email | None = None
     languages: Annotated[list[Language], AfterValidator(_unique)] = Field(default_factory=list)
     active: bool = True
+    # Deadlines agreed with a regulator (or "*", every regulator), read by each dispatch
+    # planned after the change (chalicelib/deadlines/policy.py).
+    agreements: dict[AgreementRegulator, DeadlinePolicy] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _webhooks_are_signed(self) -> Platform:

@@ -8,10 +8,12 @@ platforms, not millions, so one index partition is plenty.
 from __future__ import annotations
 
 import builtins
+from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.deadlines.policy import DeadlinePolicy
 from chalicelib.platforms.model import Platform
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
@@ -83,14 +85,34 @@ class PlatformStore:
         """
         if "platform_id" in changes:
             raise ValueError("a platform's id cannot change; register a new platform instead")
+        return self._change(platform_id, lambda _: changes)
+
+    def set_agreement(
+        self, platform_id: str, regulator_id: str, policy: DeadlinePolicy | None
+    ) -> Platform:
+        """Store (or with ``None`` remove) the platform's deadline agreement with
+        ``regulator_id`` (``*``: every regulator); its other agreements stay as they are."""
+
+        def agreements(current: Platform) -> dict[str, Any]:
+            changed = {**current.agreements, regulator_id: policy}
+            return {
+                "agreements": {key: value for key, value in changed.items() if value is not None}
+            }
+
+        return self._change(platform_id, agreements)
+
+    def _change(
+        self, platform_id: str, changes_to: Callable[[Platform], dict[str, Any]]
+    ) -> Platform:
         for _ in range(_MAX_UPDATE_ATTEMPTS):
             item = self._db.get_item(
                 TableName=self._table, Key=_key(platform_id), ConsistentRead=True
             ).get("Item")
             if item is None:
                 raise PlatformNotFound(f"no platform {platform_id}")
+            current = _platform(item)
             # model_validate, not model_copy: model_copy would skip validation.
-            updated = Platform.model_validate({**_platform(item).model_dump(), **changes})
+            updated = Platform.model_validate({**current.model_dump(), **changes_to(current)})
             if self._replace_if_unchanged(updated, previous_body=item["body"]["S"]):
                 return updated
         raise ConcurrentUpdateError(
@@ -136,7 +158,9 @@ class PlatformStore:
 
     def _batch_get(self, platform_ids: builtins.list[str]) -> builtins.list[Platform]:
         found: builtins.list[Platform] = []
-        request: Any = {self._table: {"Keys": [_key(platform_id) for platform_id in platform_ids]}}
+        # Consistent: an agreement or deactivation applies to the very next dispatch.
+        keys = [_key(platform_id) for platform_id in platform_ids]
+        request: Any = {self._table: {"Keys": keys, "ConsistentRead": True}}
         while request:
             response = self._db.batch_get_item(RequestItems=request)
             found.extend(_platform(item) for item in response["Responses"].get(self._table, []))
