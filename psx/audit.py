@@ -10,7 +10,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from infra.stack import ENFORCE_DEADLINES_FUNCTION, function_name_output
+from infra.lifecycle import ENFORCE_DEADLINES_FUNCTION
+from infra.stack import function_name_output
 from psx.scheduled import scheduled_event
 from psx.target import Target, TargetError
 

@@ -28,7 +28,7 @@ from chalice.local import (
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from chalicelib.api.problems import PROBLEM_JSON
-from infra.stack import GATEWAY_DEFAULT_PROBLEMS, GATEWAY_PROBLEMS
+from infra.api import GATEWAY_DEFAULT_PROBLEMS, GATEWAY_PROBLEMS
 from psx import FUNCTIONS_DIR
 from psx.embedded.runtime import EmbeddedRuntime
 
@@ -52,7 +52,7 @@ class FramingError(Exception):
 
 class GatewayProblemsHandler(ChaliceRequestHandler):
     """Chalice's local gateway, answering as API Gateway does with the stack's gateway
-    responses (infra/stack.py ``GATEWAY_PROBLEMS``): problem details, not Chalice's bodies.
+    responses (infra/api.py ``GATEWAY_PROBLEMS``): problem details, not Chalice's bodies.
     What this server refuses itself (a malformed request, a URL or header too long, an
     unknown method, a body it cannot frame) is a problem too, shaped as the stack's
     default gateway responses (``GATEWAY_DEFAULT_PROBLEMS``).

@@ -1,4 +1,4 @@
-"""Static checks of infra/stack.py and workflows/ (no synthesis, no moto)."""
+"""Static checks of infra/ and workflows/ (no synthesis, no moto)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 
 from chalicelib.intake.process import MAX_DELIVERIES
-from infra import stack
+from infra import api, stack, workflows
 from tests.infra.cfn import referenced_ids
 
-WORKFLOWS = sorted(p.name.removesuffix(".asl.json") for p in stack.WORKFLOWS_DIR.glob("*.asl.json"))
+WORKFLOWS = sorted(
+    p.name.removesuffix(".asl.json") for p in workflows.WORKFLOWS_DIR.glob("*.asl.json")
+)
 PSEUDO_PARAMETERS = {"AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::StackName"}
 
 
@@ -23,7 +25,7 @@ def test_there_are_workflows() -> None:
 @pytest.mark.parametrize("workflow", WORKFLOWS)
 def test_every_placeholder_has_a_substitution(workflow: str) -> None:
     assert workflow in stack.WORKFLOW_SUBSTITUTIONS, f"no substitutions for {workflow}"
-    assert stack.workflow_placeholders(workflow) == set(stack.WORKFLOW_SUBSTITUTIONS[workflow])
+    assert workflows.workflow_placeholders(workflow) == set(stack.WORKFLOW_SUBSTITUTIONS[workflow])
 
 
 def test_every_substituted_workflow_exists() -> None:
@@ -36,8 +38,8 @@ def test_placeholders_skip_escapes_and_pseudo_parameters(
     (tmp_path / "sample.asl.json").write_text(
         '{"a": "${X}", "b": "${!Literal}", "c": "${AWS::Region}", "d.$": "$.path"}'
     )
-    monkeypatch.setattr(stack, "WORKFLOWS_DIR", tmp_path)
-    assert stack.workflow_placeholders("sample") == {"X"}
+    monkeypatch.setattr(workflows, "WORKFLOWS_DIR", tmp_path)
+    assert workflows.workflow_placeholders("sample") == {"X"}
 
 
 # -- the split between both worlds and AWS only ---------------------------------------------
@@ -82,18 +84,18 @@ def test_api_gateway_stage_comes_from_chalice_config(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stages = {"dev": {"api_gateway_stage": "v1"}, "prod": {"api_gateway_stage": "v1"}}
-    monkeypatch.setattr(stack, "CHALICE_CONFIG", _chalice_config(tmp_path, {"stages": stages}))
-    assert stack.api_gateway_stage() == "v1"
+    monkeypatch.setattr(api, "CHALICE_CONFIG", _chalice_config(tmp_path, {"stages": stages}))
+    assert api.api_gateway_stage() == "v1"
 
 
 def test_api_gateway_stage_defaults_to_chalices_own(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = {"api_gateway_stage": "top", "stages": {"dev": {}, "prod": {}}}
-    monkeypatch.setattr(stack, "CHALICE_CONFIG", _chalice_config(tmp_path, config))
-    assert stack.api_gateway_stage() == "top"
-    monkeypatch.setattr(stack, "CHALICE_CONFIG", _chalice_config(tmp_path, {"stages": {"dev": {}}}))
-    assert stack.api_gateway_stage() == "api"
+    monkeypatch.setattr(api, "CHALICE_CONFIG", _chalice_config(tmp_path, config))
+    assert api.api_gateway_stage() == "top"
+    monkeypatch.setattr(api, "CHALICE_CONFIG", _chalice_config(tmp_path, {"stages": {"dev": {}}}))
+    assert api.api_gateway_stage() == "api"
 
 
 def test_the_intake_knows_which_delivery_of_a_file_is_its_last() -> None:
@@ -108,6 +110,6 @@ def test_stages_with_different_api_gateway_stages_are_refused(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     stages = {"dev": {"api_gateway_stage": "a"}, "prod": {}}
-    monkeypatch.setattr(stack, "CHALICE_CONFIG", _chalice_config(tmp_path, {"stages": stages}))
+    monkeypatch.setattr(api, "CHALICE_CONFIG", _chalice_config(tmp_path, {"stages": stages}))
     with pytest.raises(ValueError, match="different api_gateway_stage"):
-        stack.api_gateway_stage()
+        api.api_gateway_stage()

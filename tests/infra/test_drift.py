@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from infra import stack
+from infra import intake, stack
 from psx.embedded.runtime import EmbeddedRuntime
 from tests.infra.cfn import get_att_target, of_type
 
@@ -175,9 +175,9 @@ def test_intake_bucket_notifies_the_intake_queue(
     (queue_configuration,) = configuration["QueueConfigurations"]
     assert queue_configuration["QueueArn"].endswith(physical_ids["IntakeQueue"].rsplit("/")[-1])
     assert queue_configuration["Filter"]["Key"]["FilterRules"] == [
-        {"Name": "Prefix", "Value": stack.INTAKE_PREFIX}
+        {"Name": "Prefix", "Value": intake.INTAKE_PREFIX}
     ] or queue_configuration["Filter"]["Key"]["FilterRules"] == [
-        {"Name": "prefix", "Value": stack.INTAKE_PREFIX}
+        {"Name": "prefix", "Value": intake.INTAKE_PREFIX}
     ]
 
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint_file  # type: ignore[import-untyped]
 
-from infra import stack
+from infra import api, intake, lifecycle, stack, stages
 from tests.infra.cfn import as_list, get_att_target, of_type
 
 # Written out by hand on purpose: a generator bug must not hide an alarm.
@@ -131,15 +131,15 @@ def test_every_queue_but_a_dead_letter_queue_redrives_to_one(resources: dict[str
 def test_intake_function_polls_the_intake_queue_with_partial_batches(
     resources: dict[str, Any],
 ) -> None:
-    events = resources[stack.INTAKE_FUNCTION]["Properties"]["Events"]
+    events = resources[intake.INTAKE_FUNCTION]["Properties"]["Events"]
     sqs_events = [e for e in events.values() if e["Type"] == "SQS"]
     assert len(sqs_events) == 1
     properties = sqs_events[0]["Properties"]
     assert properties["Queue"] == {"Fn::GetAtt": ["IntakeQueue", "Arn"]}
     assert properties["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     # Lambda's floor is 2; more would outrun Step Functions' StartExecution refill.
-    assert properties["ScalingConfig"] == {"MaximumConcurrency": stack.INTAKE_MAX_CONCURRENCY}
-    assert stack.INTAKE_MAX_CONCURRENCY == 2
+    assert properties["ScalingConfig"] == {"MaximumConcurrency": intake.INTAKE_MAX_CONCURRENCY}
+    assert intake.INTAKE_MAX_CONCURRENCY == 2
 
 
 def test_every_sqs_event_source_reports_partial_batches_and_fits_the_queue(
@@ -169,7 +169,7 @@ def test_state_machine_substitutions_name_the_right_functions(resources: dict[st
     ]
     assert substitutions == {
         f"{function}FunctionArn": {"Fn::GetAtt": [function, "Arn"]}
-        for function in stack.LIFECYCLE_TASK_FUNCTIONS
+        for function in lifecycle.LIFECYCLE_TASK_FUNCTIONS
     }
     definition = json.loads(text)
     assert definition["States"]["RecordReceived"]["Parameters"]["FunctionName"] == (
@@ -277,5 +277,5 @@ def test_stage_settings_cover_every_stage(template: dict[str, Any]) -> None:
 
 
 def test_chalice_stages_are_the_template_stages() -> None:
-    config = json.loads(stack.CHALICE_CONFIG.read_text(encoding="utf-8"))
-    assert set(config["stages"]) == set(stack.STAGES)
+    config = json.loads(api.CHALICE_CONFIG.read_text(encoding="utf-8"))
+    assert set(config["stages"]) == set(stages.STAGES)

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 
 from chalicelib.dispatch.model import DispatchRef, DispatchState, WaitKind
-from chalicelib.dispatch.plan import NOTICE_WITHDRAWN_ERROR, close_dispatch
+from chalicelib.dispatch.plan import close_dispatch
 from chalicelib.dispatch.services import LifecycleServices
 from chalicelib.dispatch.waits import DispatchClosed, answer
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, Product
 from chalicelib.stores.dispatches_table import DispatchStore
+from chalicelib.workflow.errors import NOTICE_WITHDRAWN_ERROR
 from chalicelib.workflow.lifecycle import TaskTokens
 from psx.embedded.runtime import EmbeddedRuntime
 from tests.api.support import seed_dispatch, unique

@@ -37,7 +37,7 @@ import botocore.handlers
 from chalice.local import LocalGateway, LocalGatewayAuthorizer
 from chalice.utils import to_cfn_resource_name
 
-from infra import stack
+from infra import api
 from psx.embedded.running_function import running, running_function
 from tests.support.iam import (
     ACCOUNT_ID,
@@ -65,7 +65,7 @@ AUTHORIZER_FUNCTION_NAME = f"{STACK_NAME}-api_key_authorizer"
 def logical_function_id(function_name: str) -> str:
     """``psx-dev-plan_dispatch`` -> ``PlanDispatch``; the API handler -> ``APIHandler``."""
     if function_name == API_FUNCTION_NAME:
-        return stack.API_FUNCTION
+        return api.API_FUNCTION
     return to_cfn_resource_name(function_name.removeprefix(f"{STACK_NAME}-"))
 
 

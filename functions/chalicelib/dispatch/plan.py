@@ -18,15 +18,12 @@ from chalicelib.dispatch.services import LifecycleServices
 from chalicelib.notices.model import Notice, NoticeStatus
 from chalicelib.notices.timeline import not_before
 from chalicelib.platforms.model import Platform, select_targets
+from chalicelib.workflow.errors import NOTICE_SUPERSEDED_ERROR, NOTICE_WITHDRAWN_ERROR
 from chalicelib.workflow.received import UnknownNoticeVersion
 
 NOTICE_PUBLISHED = "notice.published"
 NOTICE_AMENDED = "notice.amended"
 NOTICE_WITHDRAWN = "notice.withdrawn"
-
-# Task failure errors that end an older version's waits (caught in the workflow).
-NOTICE_SUPERSEDED_ERROR = "NoticeSuperseded"
-NOTICE_WITHDRAWN_ERROR = "NoticeWithdrawn"
 
 
 @dataclass(frozen=True)

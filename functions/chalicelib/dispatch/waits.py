@@ -14,13 +14,15 @@ from typing import Any
 
 from chalicelib.deadlines.working_days import working_days_late
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState, WaitKind
-from chalicelib.dispatch.plan import NOTICE_SUPERSEDED_ERROR, NOTICE_WITHDRAWN_ERROR
 from chalicelib.dispatch.push import UnknownDispatch
 from chalicelib.dispatch.services import LifecycleServices
 from chalicelib.notices.model import NoticeStatus
 from chalicelib.notices.timeline import not_before
-
-DEADLINE_MISSED_ERROR = "DeadlineMissed"
+from chalicelib.workflow.errors import (
+    DEADLINE_MISSED_ERROR,
+    NOTICE_SUPERSEDED_ERROR,
+    NOTICE_WITHDRAWN_ERROR,
+)
 
 
 class DispatchClosed(RuntimeError):

@@ -40,7 +40,7 @@ STORE_WORKERS = 8
 # on, and for a file that could not be processed at all.
 STORE_FAILED = "store_failed"
 INTAKE_FAILED = "intake_failed"
-# How often SQS delivers a file before it moves to the dead-letter queue: infra/stack.py's
+# How often SQS delivers a file before it moves to the dead-letter queue: infra/intake.py's
 # maxReceiveCount of the intake queue (tests/infra checks that they agree). The last
 # delivery reports even transient failures, so no file ends there without a report.
 MAX_DELIVERIES = 5

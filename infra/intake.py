@@ -1,0 +1,136 @@
+"""Intake of regulators' notice files: the bucket they upload to, the queue its
+notifications go through, and the function that reads them and starts lifecycles.
+"""
+
+from __future__ import annotations
+
+from infra.iam import allow
+from infra.intrinsics import Template, arn_of, ref, sub
+from infra.lifecycle import STATE_MACHINE_ARN
+from infra.storage import dead_letter_queue, private_bucket_properties, queue, table_access
+
+# The logical id Chalice gives the intake function of functions/app.py.
+INTAKE_FUNCTION = "IntakeNoticeFiles"
+
+INTAKE_PREFIX = "incoming/"
+
+# At most this many intake invocations at once (the least Lambda allows). Each one starts
+# lifecycles from STORE_WORKERS threads (chalicelib/intake/process.py), ~160 a second;
+# two stay inside Step Functions' StartExecution refill of 300 a second (us-east-1; 150
+# in smaller regions, where the token bucket absorbs bursts and boto3 retries the rest).
+# docs/deploy.md, "Quotas".
+INTAKE_MAX_CONCURRENCY = 2
+
+
+def intake_bucket() -> Template:
+    return {
+        "Type": "AWS::S3::Bucket",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            **private_bucket_properties(),
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "expire-old-versions",
+                        "Status": "Enabled",
+                        "NoncurrentVersionExpiration": {"NoncurrentDays": 365},
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+                    }
+                ]
+            },
+            "NotificationConfiguration": {
+                "QueueConfigurations": [
+                    {
+                        "Event": "s3:ObjectCreated:*",
+                        "Queue": arn_of("IntakeQueue"),
+                        "Filter": {
+                            "S3Key": {"Rules": [{"Name": "prefix", "Value": INTAKE_PREFIX}]}
+                        },
+                    }
+                ]
+            },
+        },
+    }
+
+
+def intake_queue_policy() -> Template:
+    return {
+        "Type": "AWS::SQS::QueuePolicy",
+        "Properties": {
+            "Queues": [ref("IntakeQueue")],
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "IntakeBucketNotifications",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "s3.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": arn_of("IntakeQueue"),
+                        "Condition": {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}},
+                    }
+                ],
+            },
+        },
+    }
+
+
+def function_permissions() -> dict[str, list[Template]]:
+    """What the intake function touches, beyond writing its logs and traces."""
+    return {
+        INTAKE_FUNCTION: [
+            allow(
+                ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                [arn_of("IntakeQueue")],
+            ),
+            allow(
+                ["s3:GetObject", "s3:GetObjectVersion"],
+                [sub(f"${{IntakeBucket.Arn}}/{INTAKE_PREFIX}*")],
+            ),
+            allow(["s3:PutObject"], [sub("${IntakeBucket.Arn}/results/*")]),
+            table_access("BatchGetItem", "GetItem", "PutItem", "UpdateItem", "DeleteItem"),
+            allow(["states:StartExecution"], [STATE_MACHINE_ARN]),
+        ],
+    }
+
+
+def function_overrides() -> dict[str, Template]:
+    """What Chalice cannot say about the intake function: the real queue, partial batches."""
+    return {
+        INTAKE_FUNCTION: {
+            "Properties": {
+                "Events": {
+                    f"{INTAKE_FUNCTION}SqsEventSource": {
+                        "Properties": {
+                            "Queue": arn_of("IntakeQueue"),
+                            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                            # Bursts of files wait in the queue instead of fanning out: see
+                            # INTAKE_MAX_CONCURRENCY.
+                            "ScalingConfig": {"MaximumConcurrency": INTAKE_MAX_CONCURRENCY},
+                        }
+                    }
+                },
+                "Timeout": 300,
+                "MemorySize": 1024,
+            }
+        }
+    }
+
+
+def resources() -> dict[str, Template]:
+    return {
+        "IntakeQueue": queue("IntakeDeadLetterQueue", visibility_timeout=6 * 300),
+        "IntakeDeadLetterQueue": dead_letter_queue(),
+        "IntakeBucket": intake_bucket(),
+    }
+
+
+def aws_only_resources() -> dict[str, Template]:
+    """S3 -> SQS permission: moto's CloudFormation cannot create queue policies."""
+    return {"IntakeQueuePolicy": intake_queue_policy()}
+
+
+# Dependencies on AWS-only resources, added to resources() declarations for AWS only:
+# S3 checks that it may send to the queue when the notification is configured.
+AWS_ONLY_DEPENDENCIES: dict[str, list[str]] = {"IntakeBucket": ["IntakeQueuePolicy"]}
