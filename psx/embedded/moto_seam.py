@@ -17,11 +17,19 @@
   workflows' Lambda tasks and the event sources all run in threads of one process, so
   DynamoDB requests are served one at a time (they never call back into our handlers,
   so the lock cannot be held across one).
+- moto parses a state machine's definition with its ANTLR grammar for every execution
+  (``ExecutionWorker._get_evaluation_entrypoint``): a fifth of the CPU of a busy
+  exchange. The parsed program keeps per-execution state in the execution's
+  environment, so one program per definition (keyed by its hash) serves every
+  execution; the one thing moto creates lazily on it, each component's ``heap_key``
+  (where Retry counts attempts), is assigned before the program is shared, so
+  concurrent executions never draw different keys for the same component.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import logging
 import os
@@ -29,7 +37,7 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,6 +46,10 @@ from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.dynamodb.responses import DynamoHandler
 from moto.stepfunctions.models import stepfunctions_backends
+from moto.stepfunctions.parser.asl.component.component import Component
+from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 Handler = Callable[[dict[str, Any], Any], Any]
 
@@ -153,6 +165,54 @@ def _one_at_a_time(action: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return serialized
 
 
+class ParsedPrograms:
+    """Definition hash -> moto's parsed program, parsed once however many executions
+    start at the same time."""
+
+    def __init__(self) -> None:
+        self._programs: dict[str, EvalComponent] = {}
+        self._lock = threading.Lock()
+
+    def program(self, definition: str) -> EvalComponent:
+        key = hashlib.sha256(definition.encode()).hexdigest()
+        program = self._programs.get(key)
+        if program is None:
+            with self._lock:
+                program = self._programs.get(key)
+                if program is None:
+                    program = AmazonStateLanguageParser.parse(definition)[0]
+                    _assign_heap_keys(program, set())
+                    self._programs[key] = program
+        return program
+
+    def entrypoint(self) -> Callable[[ExecutionWorker], EvalComponent]:
+        """A replacement for ``ExecutionWorker._get_evaluation_entrypoint``."""
+
+        def cached_entrypoint(worker: ExecutionWorker) -> EvalComponent:
+            return self.program(worker._evaluation_details.state_machine_details.definition)
+
+        return cached_entrypoint
+
+
+def _assign_heap_keys(value: object, seen: set[int]) -> None:
+    """Touch ``heap_key`` on every component of a parsed program (moto draws it lazily)."""
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, EvalComponent):
+        value.heap_key  # noqa: B018 -- assigns the key now, before threads share the program
+    if isinstance(value, Component):
+        children: Iterable[object] = vars(value).values()
+    elif isinstance(value, list | tuple | set | frozenset):
+        children = value
+    elif isinstance(value, dict):
+        children = value.values()
+    else:
+        return
+    for child in children:
+        _assign_heap_keys(child, seen)
+
+
 @contextmanager
 def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     """moto with real Step Functions execution and Lambda routed to ``registry``."""
@@ -163,6 +223,8 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     LambdaSimpleBackend.invoke = _invoke_in_process(registry)  # type: ignore[method-assign]
     original_dynamodb_action = DynamoHandler.call_action
     DynamoHandler.call_action = _one_at_a_time(original_dynamodb_action)  # type: ignore[method-assign]
+    original_entrypoint = ExecutionWorker._get_evaluation_entrypoint
+    ExecutionWorker._get_evaluation_entrypoint = ParsedPrograms().entrypoint()  # type: ignore[method-assign,assignment]
     # moto logs a stack trace for every failure path a workflow takes on purpose.
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     try:
@@ -171,6 +233,7 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     finally:
         LambdaSimpleBackend.invoke = original_invoke  # type: ignore[method-assign]
         DynamoHandler.call_action = original_dynamodb_action  # type: ignore[method-assign]
+        ExecutionWorker._get_evaluation_entrypoint = original_entrypoint  # type: ignore[method-assign]
         for name, value in saved_environment.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import boto3
 import pytest
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
 from psx.embedded.moto_seam import (
     FunctionRegistry,
@@ -22,6 +25,7 @@ from psx.embedded.moto_seam import (
 )
 
 ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": []})
+EXECUTIONS = 6
 
 
 class ListingNotFound(Exception):
@@ -69,8 +73,12 @@ def _run(definition: dict[str, object], name: str) -> dict[str, object]:
     execution = sfn.start_execution(
         stateMachineArn=machine["stateMachineArn"], name=name, input=json.dumps({"n": 1})
     )
+    return _finished(sfn, execution["executionArn"])
+
+
+def _finished(sfn: Any, execution_arn: str) -> dict[str, object]:
     for _ in range(200):
-        described = sfn.describe_execution(executionArn=execution["executionArn"])
+        described = sfn.describe_execution(executionArn=execution_arn)
         if described["status"] != "RUNNING":
             return dict(described)
         time.sleep(0.05)
@@ -234,3 +242,51 @@ def test_dynamodb_requests_from_many_threads_do_not_race(world: FunctionRegistry
 
     item = db.get_item(TableName="race", Key={"PK": {"S": "item"}})["Item"]
     assert len(item) == 1 + 3 * 60
+
+
+class FirstAttemptFails(Exception):
+    """Raised by the flaky handler on each execution's first attempt."""
+
+
+def test_executions_of_one_definition_share_one_parsed_program(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without the seam moto parses the definition with ANTLR for every execution.
+    attempts: dict[object, int] = {}
+    attempts_lock = threading.Lock()
+
+    def flaky(event: dict[str, object], context: object) -> dict[str, object]:
+        with attempts_lock:
+            attempts[event["n"]] = attempts.get(event["n"], 0) + 1
+            first = attempts[event["n"]] == 1
+        if first:
+            raise FirstAttemptFails(str(event["n"]))
+        return {"n": event["n"]}
+
+    world.register("flaky", flaky)
+    retry = [{"ErrorEquals": ["FirstAttemptFails"], "MaxAttempts": 1, "IntervalSeconds": 1}]
+    sfn = boto3.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name="machine-shared",
+        definition=json.dumps(_task(_function("flaky"), Retry=retry)),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )["stateMachineArn"]
+    parses = []
+    original_parse = AmazonStateLanguageParser.parse
+    monkeypatch.setattr(
+        AmazonStateLanguageParser,
+        "parse",
+        staticmethod(lambda definition: parses.append(definition) or original_parse(definition)),
+    )
+
+    executions = [
+        sfn.start_execution(stateMachineArn=machine, name=f"run-{n}", input=json.dumps({"n": n}))
+        for n in range(EXECUTIONS)
+    ]
+    outcomes = [_finished(sfn, e["executionArn"]) for e in executions]
+
+    assert len(parses) == 1
+    # Retry counts attempts under each component's heap key: shared, they still count
+    # per execution (every first attempt failed, every retry succeeded).
+    assert [o["status"] for o in outcomes] == ["SUCCEEDED"] * EXECUTIONS
+    assert attempts == dict.fromkeys(range(EXECUTIONS), 2)
