@@ -24,12 +24,21 @@
   execution; the one thing moto creates lazily on it, each component's ``heap_key``
   (where Retry counts attempts), is assigned before the program is shared, so
   concurrent executions never draw different keys for the same component.
+- moto's DynamoDB Query sorts every item of the table before it picks the partition
+  (``Table.all_items``): each Query costs O(table), and under the lock above the
+  workflows' queries starve the intake's writes. Queries here see only the items that
+  can match (the key's partition; for an index, the items whose index hash key
+  matches); moto's own filtering, sorting and paging run unchanged on them.
+- moto's Step Functions builds a new boto3 Lambda client for every lambda:invoke task
+  (``lambda_eval_utils.boto_client_for``), a sixth of the CPU of a busy exchange; here
+  one client per region serves every task (the arguments never vary otherwise).
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -44,10 +53,13 @@ from typing import Any
 
 from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.stepfunctions.models import stepfunctions_backends
 from moto.stepfunctions.parser.asl.component.component import Component
 from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
@@ -165,6 +177,86 @@ def _one_at_a_time(action: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return serialized
 
 
+class QueryCandidates:
+    """Patches ``Table.query`` to hand moto only the items a query can match (through
+    ``Table.all_items``, for the querying thread only)."""
+
+    def __init__(self, original_query: Callable[..., Any], original_all_items: Any) -> None:
+        self._signature = inspect.signature(original_query)
+        self._original_query = original_query
+        self._original_all_items = original_all_items
+        self._current = threading.local()
+
+    def query(self) -> Callable[..., Any]:
+        def query(table: Table, *args: Any, **kwargs: Any) -> Any:
+            bound = self._signature.bind(table, *args, **kwargs).arguments
+            self._current.table = table
+            self._current.items = _candidates(
+                table,
+                bound["hash_key"],
+                bound.get("index_name"),
+                bound.get("hash_key_conditions") or [],
+            )
+            try:
+                return self._original_query(table, *args, **kwargs)
+            finally:
+                self._current.table = None
+
+        return query
+
+    def all_items(self) -> Callable[[Table], list[Item]]:
+        def all_items(table: Table) -> list[Item]:
+            if getattr(self._current, "table", None) is table:
+                items: list[Item] = self._current.items
+                return items
+            original: list[Item] = self._original_all_items(table)
+            return original
+
+        return all_items
+
+
+def _candidates(
+    table: Table, hash_key: Any, index_name: str | None, hash_conditions: list[tuple[str, Any]]
+) -> list[Item]:
+    if index_name is None:
+        partition: Any = table.items.get(hash_key)  # {range key: item}, or the item itself
+        if not partition:
+            return []
+        return list(partition.values()) if table.range_key_attr else [partition]
+    every: Iterator[Any] = (
+        item
+        for partition in table.items.values()
+        for item in (partition.values() if table.range_key_attr else [partition])
+    )
+    return [item for item in every if _has_values(item, hash_conditions)]
+
+
+def _has_values(item: Item, conditions: list[tuple[str, Any]]) -> bool:
+    # As moto's own check: a missing attribute never matches (DynamoType == None raises).
+    for name, value in conditions:
+        found = item.attrs.get(name)
+        if found is None or found != value:
+            return False
+    return True
+
+
+class TaskClients:
+    """(region, service) -> the one client moto's lambda:invoke tasks use."""
+
+    def __init__(self, create: Callable[..., Any]) -> None:
+        self._create = create
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def client_for(self, region: str, service: str, state_credentials: Any = None) -> Any:
+        key = (region, service)
+        if key not in self._clients:
+            with self._lock:
+                if key not in self._clients:
+                    self._clients[key] = self._create(region, service, state_credentials)
+        return self._clients[key]
+
+
 class ParsedPrograms:
     """Definition hash -> moto's parsed program, parsed once however many executions
     start at the same time."""
@@ -224,6 +316,12 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     original_dynamodb_action = DynamoHandler.call_action
     DynamoHandler.call_action = _one_at_a_time(original_dynamodb_action)  # type: ignore[method-assign]
     original_entrypoint = ExecutionWorker._get_evaluation_entrypoint
+    original_task_client = lambda_eval_utils.boto_client_for  # type: ignore[attr-defined]
+    lambda_eval_utils.boto_client_for = TaskClients(original_task_client).client_for  # type: ignore[attr-defined]
+    original_query, original_all_items = Table.query, Table.all_items
+    candidates = QueryCandidates(original_query, original_all_items)
+    Table.query = candidates.query()  # type: ignore[method-assign]
+    Table.all_items = candidates.all_items()  # type: ignore[method-assign,assignment]
     ExecutionWorker._get_evaluation_entrypoint = ParsedPrograms().entrypoint()  # type: ignore[method-assign,assignment]
     # moto logs a stack trace for every failure path a workflow takes on purpose.
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
@@ -234,6 +332,9 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
         LambdaSimpleBackend.invoke = original_invoke  # type: ignore[method-assign]
         DynamoHandler.call_action = original_dynamodb_action  # type: ignore[method-assign]
         ExecutionWorker._get_evaluation_entrypoint = original_entrypoint  # type: ignore[method-assign]
+        lambda_eval_utils.boto_client_for = original_task_client  # type: ignore[attr-defined]
+        Table.query = original_query  # type: ignore[method-assign]
+        Table.all_items = original_all_items  # type: ignore[method-assign]
         for name, value in saved_environment.items():
             if value is None:
                 os.environ.pop(name, None)

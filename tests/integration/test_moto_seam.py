@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 import pytest
+from moto.dynamodb.models.table import Table
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 
 from psx.embedded.moto_seam import (
@@ -290,3 +291,122 @@ def test_executions_of_one_definition_share_one_parsed_program(
     # per execution (every first attempt failed, every retry succeeded).
     assert [o["status"] for o in outcomes] == ["SUCCEEDED"] * EXECUTIONS
     assert attempts == dict.fromkeys(range(EXECUTIONS), 2)
+
+
+def test_lambda_tasks_share_one_lambda_client(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without the seam moto builds a boto3 Lambda client for every lambda:invoke task.
+    created = []
+    original_client = boto3.client
+
+    def counting_client(*args: Any, **kwargs: Any) -> Any:
+        created.append(kwargs.get("service_name", args[0] if args else None))
+        return original_client(*args, **kwargs)
+
+    function_arn = _function("echo")
+    monkeypatch.setattr(boto3, "client", counting_client)
+    outcomes = [_run(_task(function_arn), f"echo-{n}") for n in range(3)]
+
+    assert [o["status"] for o in outcomes] == ["SUCCEEDED"] * 3
+    assert created.count("lambda") == 1
+
+
+def _query_table(db: Any) -> None:
+    db.create_table(
+        TableName="partitions",
+        KeySchema=[
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"}
+            for name in ("PK", "SK", "GSI1PK", "GSI1SK")
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "GSI1",
+                "KeySchema": [
+                    {"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                    {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for partition in ("a", "b", "c"):
+        for n in range(12):
+            item = {
+                "PK": {"S": partition},
+                "SK": {"S": f"{'EVENT' if n % 2 else 'VERSION'}#{n:02d}"},
+            }
+            if n % 3:  # a third of the items are not in the index at all
+                item |= {"GSI1PK": {"S": f"inbox-{n % 2}"}, "GSI1SK": {"S": f"{partition}{n:02d}"}}
+            db.put_item(TableName="partitions", Item=item)
+
+
+def _all_pages(db: Any, **query: Any) -> list[str]:
+    keys = []
+    for page in db.get_paginator("query").paginate(TableName="partitions", **query):
+        keys += [f"{item['PK']['S']}/{item['SK']['S']}" for item in page["Items"]]
+    return keys
+
+
+@pytest.fixture
+def whole_table_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Calls of moto's ``Table.all_items`` (installed before the world wraps it)."""
+    reads: list[str] = []
+    original = Table.all_items
+
+    def counted(table: Table) -> list[Any]:
+        reads.append(table.name)
+        return original(table)
+
+    monkeypatch.setattr(Table, "all_items", counted)
+    return reads
+
+
+def test_queries_read_only_the_items_they_can_match_and_answer_as_moto_does(
+    whole_table_reads: list[str], world: FunctionRegistry
+) -> None:
+    # Without the seam moto sorts the whole table for every Query (O(table) each).
+    db = boto3.client("dynamodb")
+    _query_table(db)
+    whole_table_reads.clear()
+    events = [f"b/EVENT#{n:02d}" for n in range(1, 12, 2)]
+
+    assert (
+        _all_pages(
+            db,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :event)",
+            ExpressionAttributeValues={":pk": {"S": "b"}, ":event": {"S": "EVENT#"}},
+            PaginationConfig={"PageSize": 4},
+        )
+        == events
+    )
+    assert _all_pages(
+        db,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": "b"}},
+        ScanIndexForward=False,
+    ) == sorted([*events, *(f"b/VERSION#{n:02d}" for n in range(0, 12, 2))], reverse=True)
+    assert (
+        _all_pages(
+            db,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": "nobody"}},
+        )
+        == []
+    )
+    assert _all_pages(
+        db,
+        IndexName="GSI1",
+        KeyConditionExpression="GSI1PK = :inbox",
+        ExpressionAttributeValues={":inbox": {"S": "inbox-1"}},
+        ScanIndexForward=False,
+        PaginationConfig={"PageSize": 5},
+    ) == [f"{p}/EVENT#{n:02d}" for p in ("c", "b", "a") for n in (11, 7, 5, 1)]
+    assert whole_table_reads == []
+    db.scan(TableName="partitions")  # a Scan does read the whole table (the spy works)
+    assert whole_table_reads == ["partitions"]
