@@ -101,6 +101,9 @@ def derived_reference(
 
 def clean_text(text: str) -> str | None:
     """Trim, collapse runs of spaces/tabs (keeping line breaks), None when nothing is left."""
+    if "\n" not in text and "\r" not in text:
+        # Most cells are one line: the same result without splitting into lines.
+        return _HORIZONTAL_SPACE.sub(" ", text).strip() or None
     unified = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = (_HORIZONTAL_SPACE.sub(" ", line).strip() for line in unified.split("\n"))
     cleaned = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
