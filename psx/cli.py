@@ -85,7 +85,7 @@ def upload(
     Exits 0 when the file was processed (rows may still be rejected: see the report),
     1 when it was refused whole, 3 when the exchange is unreachable, 4 on timeout.
     """
-    from psx.uploads import ReportTimeout, upload_notice_file, wait_for_report
+    from psx.uploads import ReportTimeout, progress_shown, upload_notice_file, wait_for_report
 
     target = Target(stack_name=stack, endpoint_url=endpoint_url)
     try:
@@ -101,8 +101,9 @@ def upload(
         sent = upload_notice_file(s3, bucket, file, regulator_id, format_hint)
     if not as_json:
         click.echo(f"Uploaded s3://{bucket}/{sent.key}; waiting for the result report…", err=True)
+    show_progress = _quiet if as_json else lambda line: click.echo(line, err=True)
     try:
-        report = wait_for_report(s3, sent, timeout)
+        report = wait_for_report(s3, sent, timeout, progress_shown(s3, sent, show_progress))
     except ReportTimeout as exc:
         click.echo(str(exc), err=True)
         sys.exit(EXIT_TIMEOUT)
@@ -112,6 +113,10 @@ def upload(
         render.echo_report(report)
     if report["status"] == "refused":
         sys.exit(EXIT_REFUSED)
+
+
+def _quiet(line: str) -> None:
+    """--json prints the report alone."""
 
 
 @main.command()

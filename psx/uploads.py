@@ -11,7 +11,11 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.stores.intake_bucket import FORMAT_METADATA_KEY, result_key_for
+from chalicelib.stores.intake_bucket import (
+    FORMAT_METADATA_KEY,
+    progress_key_for,
+    result_key_for,
+)
 
 Progress = Callable[[int], None]
 
@@ -31,6 +35,10 @@ class Upload:
     @property
     def result_key(self) -> str:
         return result_key_for(self.regulator_id, self.relative_name)
+
+    @property
+    def progress_key(self) -> str:
+        return progress_key_for(self.regulator_id, self.relative_name)
 
 
 def upload_notice_file(
@@ -77,3 +85,37 @@ def _read_report(s3: Any, upload: Upload) -> dict[str, Any] | None:
         raise
     report: dict[str, Any] = json.loads(body)
     return report
+
+
+def progress_shown(
+    s3: Any,
+    upload: Upload,
+    show: Callable[[str], None],
+    pause: Callable[[], object] = lambda: time.sleep(0.5),
+) -> Callable[[], None]:
+    """A ``poll`` for ``wait_for_report`` that shows how far the intake of *this* upload
+    has got (large files only write progress) each time it moves."""
+    shown: list[dict[str, Any]] = []
+
+    def poll() -> None:
+        progress = _read_progress(s3, upload)
+        if progress is not None and progress.get("etag") == upload.etag and progress not in shown:
+            shown.append(progress)
+            show(
+                f"{progress['stored']} of {progress['rows']} rows stored, "
+                f"{progress['executions_started']} executions started"
+            )
+        pause()
+
+    return poll
+
+
+def _read_progress(s3: Any, upload: Upload) -> dict[str, Any] | None:
+    try:
+        body = s3.get_object(Bucket=upload.bucket, Key=upload.progress_key)["Body"].read()
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in {"NoSuchKey", "404"}:
+            return None  # not started yet, or a small file
+        raise
+    progress: dict[str, Any] = json.loads(body)
+    return progress

@@ -36,6 +36,11 @@ class IntakeObject:
     def result_key(self) -> str:
         return f"{RESULTS_PREFIX}{self.regulator_id}/{self.relative_name}.result.json"
 
+    @property
+    def progress_key(self) -> str:
+        """Where the intake of a large file says how far it has got (before the report)."""
+        return f"{RESULTS_PREFIX}{self.regulator_id}/{self.relative_name}.progress.json"
+
 
 def intake_object(bucket: str, key: str, version_id: str | None = None) -> IntakeObject:
     """Read the regulator id and file name out of an ``incoming/`` key."""
@@ -49,6 +54,10 @@ def intake_object(bucket: str, key: str, version_id: str | None = None) -> Intak
 
 def result_key_for(regulator_id: str, relative_name: str) -> str:
     return IntakeObject("", "", regulator_id, relative_name).result_key
+
+
+def progress_key_for(regulator_id: str, relative_name: str) -> str:
+    return IntakeObject("", "", regulator_id, relative_name).progress_key
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,14 @@ class IntakeBucket:
             Key=obj.result_key,
             Body=json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8"),
             ContentType="application/json; charset=utf-8",
+        )
+
+    def write_progress(self, obj: IntakeObject, progress: dict[str, Any]) -> None:
+        self._s3.put_object(
+            Bucket=obj.bucket,
+            Key=obj.progress_key,
+            Body=json.dumps(progress).encode("utf-8"),
+            ContentType="application/json",
         )
 
 
