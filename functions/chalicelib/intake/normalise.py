@@ -80,7 +80,10 @@ def normalise_record(
 def _oversized_cells(fields: dict[str, RawValue], max_chars: int) -> list[Problem]:
     problems = []
     for name, value in fields.items():
-        longest = max((len(text) for text in _strings(value)), default=0)
+        if isinstance(value, str):  # most cells: no list to build
+            longest = len(value)
+        else:
+            longest = max((len(text) for text in _strings(value)), default=0)
         if longest > max_chars:
             problems.append(
                 Problem(
