@@ -17,6 +17,7 @@ import boto3
 import pytest
 from moto.dynamodb.models.table import Table
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.asl.utils import json_path
 
 from psx.embedded.moto_seam import (
     FunctionRegistry,
@@ -272,13 +273,14 @@ def test_executions_of_one_definition_share_one_parsed_program(
         definition=json.dumps(_task(_function("flaky"), Retry=retry)),
         roleArn="arn:aws:iam::123456789012:role/sfn",
     )["stateMachineArn"]
-    parses = []
+    parses: list[str] = []
     original_parse = AmazonStateLanguageParser.parse
-    monkeypatch.setattr(
-        AmazonStateLanguageParser,
-        "parse",
-        staticmethod(lambda definition: parses.append(definition) or original_parse(definition)),
-    )
+
+    def counted_parse(definition: str) -> Any:
+        parses.append(definition)
+        return original_parse(definition)
+
+    monkeypatch.setattr(AmazonStateLanguageParser, "parse", staticmethod(counted_parse))
 
     executions = [
         sfn.start_execution(stateMachineArn=machine, name=f"run-{n}", input=json.dumps({"n": n}))
@@ -410,3 +412,28 @@ def test_queries_read_only_the_items_they_can_match_and_answer_as_moto_does(
     assert whole_table_reads == []
     db.scan(TableName="partitions")  # a Scan does read the whole table (the spy works)
     assert whole_table_reads == ["partitions"]
+
+
+@pytest.fixture
+def json_path_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Paths moto's JSONPath evaluation parses (counted before the world caches them)."""
+    parsed: list[str] = []
+    original = json_path.parse  # type: ignore[attr-defined]  # moto imports it from jsonpath-ng
+
+    def counted(path: str) -> Any:
+        parsed.append(path)
+        return original(path)
+
+    monkeypatch.setattr(json_path, "parse", counted)
+    return parsed
+
+
+def test_each_json_path_is_parsed_once_however_many_executions_use_it(
+    json_path_parses: list[str], world: FunctionRegistry
+) -> None:
+    # Without the seam moto builds a jsonpath-ng parser for every path it evaluates.
+    function_arn = _function("echo")
+    outcomes = [_run(_task(function_arn), f"paths-{n}") for n in range(3)]
+
+    assert [o["status"] for o in outcomes] == ["SUCCEEDED"] * 3
+    assert json_path_parses.count("$.Payload") == 1
