@@ -84,7 +84,7 @@ def upload(
     1 when it was refused whole, 3 when the exchange is unreachable, 4 on timeout.
     """
     from chalicelib.stores.intake_bucket import file_name_problem
-    from psx.uploads import ReportTimeout, upload_notice_file, wait_for_report
+    from psx.uploads import ReportTimeout, progress_shown, upload_notice_file, wait_for_report
 
     name_problem = file_name_problem(file.name)
     if name_problem is not None:  # refused here rather than by S3 or by intake later
@@ -104,8 +104,9 @@ def upload(
         sent = upload_notice_file(s3, bucket, file, regulator_id, format_hint)
     if not as_json:
         echo(f"Uploaded s3://{bucket}/{sent.key}; waiting for the result report…", err=True)
+    show_progress = _quiet if as_json else lambda line: echo(line, err=True)
     try:
-        report = wait_for_report(s3, sent, timeout)
+        report = wait_for_report(s3, sent, timeout, progress_shown(s3, sent, show_progress))
     except ReportTimeout as exc:
         echo(str(exc), err=True)
         sys.exit(EXIT_TIMEOUT)
@@ -115,6 +116,10 @@ def upload(
         render.echo_report(report)
     if report["status"] == "refused":
         sys.exit(EXIT_REFUSED)
+
+
+def _quiet(line: str) -> None:
+    """--json prints the report alone."""
 
 
 @main.command()

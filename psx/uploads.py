@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.stores.intake_bucket import (
     FORMAT_METADATA_KEY,
+    progress_key_for,
     result_key_for,
     version_result_key_for,
 )
@@ -39,6 +40,10 @@ class Upload:
         if self.version_id is None:
             return result_key_for(self.regulator_id, self.relative_name)
         return version_result_key_for(self.regulator_id, self.relative_name, self.version_id)
+
+    @property
+    def progress_key(self) -> str:
+        return progress_key_for(self.regulator_id, self.relative_name, self.version_id)
 
     def is_reported_by(self, report: dict[str, Any]) -> bool:
         file = report["file"]
@@ -120,3 +125,37 @@ def _read_report(s3: Any, upload: Upload) -> dict[str, Any] | None:
         raise
     report: dict[str, Any] = json.loads(body)
     return report
+
+
+def progress_shown(
+    s3: Any,
+    upload: Upload,
+    show: Callable[[str], None],
+    pause: Callable[[], object] = lambda: time.sleep(0.5),
+) -> Callable[[], None]:
+    """A ``poll`` for ``wait_for_report`` that shows how far the intake of *this* upload
+    has got (large files only write progress) each time it moves."""
+    shown: list[dict[str, Any]] = []
+
+    def poll() -> None:
+        progress = _read_progress(s3, upload)
+        if progress is not None and progress.get("etag") == upload.etag and progress not in shown:
+            shown.append(progress)
+            show(
+                f"{progress['stored']} of {progress['rows']} rows stored, "
+                f"{progress['executions_started']} executions started"
+            )
+        pause()
+
+    return poll
+
+
+def _read_progress(s3: Any, upload: Upload) -> dict[str, Any] | None:
+    try:
+        body = s3.get_object(Bucket=upload.bucket, Key=upload.progress_key)["Body"].read()
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in {"NoSuchKey", "404"}:
+            return None  # not started yet, or a small file
+        raise
+    progress: dict[str, Any] = json.loads(body)
+    return progress

@@ -20,11 +20,32 @@
 - moto's S3 event notifications leave out ``s3.object.versionId``, which AWS sends for
   every object of a versioned bucket (the intake bucket is one): intake reads the
   version an event names, so two uploads under one name are two files. We add it.
+- moto parses a state machine's definition with its ANTLR grammar for every execution
+  (``ExecutionWorker._get_evaluation_entrypoint``): a fifth of the CPU of a busy
+  exchange. The parsed program keeps per-execution state in the execution's
+  environment, so one program per definition (keyed by its hash) serves every
+  execution; the one thing moto creates lazily on it, each component's ``heap_key``
+  (where Retry counts attempts), is assigned before the program is shared, so
+  concurrent executions never draw different keys for the same component.
+- moto's DynamoDB Query sorts every item of the table before it picks the partition
+  (``Table.all_items``): each Query costs O(table), and under the lock above the
+  workflows' queries starve the intake's writes. Queries here see only the items that
+  can match (the key's partition; for an index, the items whose index hash key
+  matches); moto's own filtering, sorting and paging run unchanged on them.
+- moto's Step Functions builds a new boto3 Lambda client for every lambda:invoke task
+  (``lambda_eval_utils.boto_client_for``), a sixth of the CPU of a busy exchange; here
+  one client per region serves every task (the arguments never vary otherwise).
+- moto evaluates every JSONPath of a definition (``InputPath``, ``"Payload.$"``,
+  ``ResultPath`` …) by building a new jsonpath-ng parser, ply's tables included, each
+  time: an eighth of the CPU of a dispatching exchange. Parsed paths are immutable, so
+  each path text is parsed once.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import inspect
 import json
 import logging
 import os
@@ -32,16 +53,25 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.s3 import notifications as s3_notifications
 from moto.stepfunctions.models import stepfunctions_backends
+from moto.stepfunctions.parser.asl.component.common.path import result_path
+from moto.stepfunctions.parser.asl.component.component import Component
+from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent
+from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 
 from psx.embedded.running_function import running
 
@@ -172,6 +202,134 @@ def _with_version_id(moto_s3_event: Callable[..., Any]) -> Callable[..., Any]:
     return s3_event
 
 
+class QueryCandidates:
+    """Patches ``Table.query`` to hand moto only the items a query can match (through
+    ``Table.all_items``, for the querying thread only)."""
+
+    def __init__(self, original_query: Callable[..., Any], original_all_items: Any) -> None:
+        self._signature = inspect.signature(original_query)
+        self._original_query = original_query
+        self._original_all_items = original_all_items
+        self._current = threading.local()
+
+    def query(self) -> Callable[..., Any]:
+        def query(table: Table, *args: Any, **kwargs: Any) -> Any:
+            bound = self._signature.bind(table, *args, **kwargs).arguments
+            self._current.table = table
+            self._current.items = _candidates(
+                table,
+                bound["hash_key"],
+                bound.get("index_name"),
+                bound.get("hash_key_conditions") or [],
+            )
+            try:
+                return self._original_query(table, *args, **kwargs)
+            finally:
+                self._current.table = None
+
+        return query
+
+    def all_items(self) -> Callable[[Table], list[Item]]:
+        def all_items(table: Table) -> list[Item]:
+            if getattr(self._current, "table", None) is table:
+                items: list[Item] = self._current.items
+                return items
+            original: list[Item] = self._original_all_items(table)
+            return original
+
+        return all_items
+
+
+def _candidates(
+    table: Table, hash_key: Any, index_name: str | None, hash_conditions: list[tuple[str, Any]]
+) -> list[Item]:
+    if index_name is None:
+        partition: Any = table.items.get(hash_key)  # {range key: item}, or the item itself
+        if not partition:
+            return []
+        return list(partition.values()) if table.range_key_attr else [partition]
+    every: Iterator[Any] = (
+        item
+        for partition in table.items.values()
+        for item in (partition.values() if table.range_key_attr else [partition])
+    )
+    return [item for item in every if _has_values(item, hash_conditions)]
+
+
+def _has_values(item: Item, conditions: list[tuple[str, Any]]) -> bool:
+    # As moto's own check: a missing attribute never matches (DynamoType == None raises).
+    for name, value in conditions:
+        found = item.attrs.get(name)
+        if found is None or found != value:
+            return False
+    return True
+
+
+class TaskClients:
+    """(region, service) -> the one client moto's lambda:invoke tasks use."""
+
+    def __init__(self, create: Callable[..., Any]) -> None:
+        self._create = create
+        self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    def client_for(self, region: str, service: str, state_credentials: Any = None) -> Any:
+        key = (region, service)
+        if key not in self._clients:
+            with self._lock:
+                if key not in self._clients:
+                    self._clients[key] = self._create(region, service, state_credentials)
+        return self._clients[key]
+
+
+class ParsedPrograms:
+    """Definition hash -> moto's parsed program, parsed once however many executions
+    start at the same time."""
+
+    def __init__(self) -> None:
+        self._programs: dict[str, EvalComponent] = {}
+        self._lock = threading.Lock()
+
+    def program(self, definition: str) -> EvalComponent:
+        key = hashlib.sha256(definition.encode()).hexdigest()
+        program = self._programs.get(key)
+        if program is None:
+            with self._lock:
+                program = self._programs.get(key)
+                if program is None:
+                    program = AmazonStateLanguageParser.parse(definition)[0]
+                    _assign_heap_keys(program, set())
+                    self._programs[key] = program
+        return program
+
+    def entrypoint(self) -> Callable[[ExecutionWorker], EvalComponent]:
+        """A replacement for ``ExecutionWorker._get_evaluation_entrypoint``."""
+
+        def cached_entrypoint(worker: ExecutionWorker) -> EvalComponent:
+            return self.program(worker._evaluation_details.state_machine_details.definition)
+
+        return cached_entrypoint
+
+
+def _assign_heap_keys(value: object, seen: set[int]) -> None:
+    """Touch ``heap_key`` on every component of a parsed program (moto draws it lazily)."""
+    if id(value) in seen:
+        return
+    seen.add(id(value))
+    if isinstance(value, EvalComponent):
+        value.heap_key  # noqa: B018 -- assigns the key now, before threads share the program
+    if isinstance(value, Component):
+        children: Iterable[object] = vars(value).values()
+    elif isinstance(value, list | tuple | set | frozenset):
+        children = value
+    elif isinstance(value, dict):
+        children = value.values()
+    else:
+        return
+    for child in children:
+        _assign_heap_keys(child, seen)
+
+
 @contextmanager
 def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     """moto with real Step Functions execution and Lambda routed to ``registry``."""
@@ -184,6 +342,17 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     DynamoHandler.call_action = _one_at_a_time(original_dynamodb_action)  # type: ignore[method-assign]
     original_s3_event = s3_notifications._get_s3_event
     s3_notifications._get_s3_event = _with_version_id(original_s3_event)
+    original_entrypoint = ExecutionWorker._get_evaluation_entrypoint
+    original_task_client = lambda_eval_utils.boto_client_for  # type: ignore[attr-defined]
+    lambda_eval_utils.boto_client_for = TaskClients(original_task_client).client_for  # type: ignore[attr-defined]
+    original_json_path_parses = json_path.parse, result_path.parse  # type: ignore[attr-defined]
+    json_path.parse = functools.lru_cache(maxsize=4096)(json_path.parse)  # type: ignore[attr-defined]
+    result_path.parse = functools.lru_cache(maxsize=4096)(result_path.parse)  # type: ignore[attr-defined]
+    original_query, original_all_items = Table.query, Table.all_items
+    candidates = QueryCandidates(original_query, original_all_items)
+    Table.query = candidates.query()  # type: ignore[method-assign]
+    Table.all_items = candidates.all_items()  # type: ignore[method-assign,assignment]
+    ExecutionWorker._get_evaluation_entrypoint = ParsedPrograms().entrypoint()  # type: ignore[method-assign,assignment]
     # moto logs a stack trace for every failure path a workflow takes on purpose.
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     try:
@@ -193,6 +362,11 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
         LambdaSimpleBackend.invoke = original_invoke  # type: ignore[method-assign]
         DynamoHandler.call_action = original_dynamodb_action  # type: ignore[method-assign]
         s3_notifications._get_s3_event = original_s3_event
+        ExecutionWorker._get_evaluation_entrypoint = original_entrypoint  # type: ignore[method-assign]
+        lambda_eval_utils.boto_client_for = original_task_client  # type: ignore[attr-defined]
+        json_path.parse, result_path.parse = original_json_path_parses  # type: ignore[attr-defined]
+        Table.query = original_query  # type: ignore[method-assign]
+        Table.all_items = original_all_items  # type: ignore[method-assign]
         for name, value in saved_environment.items():
             if value is None:
                 os.environ.pop(name, None)

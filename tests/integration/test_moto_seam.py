@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import boto3
 import pytest
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
+from moto.dynamodb.models.table import Table
 from moto.s3 import notifications as s3_notifications
 from moto.s3.models import s3_backends
+from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
+from moto.stepfunctions.parser.asl.utils import json_path
 
 from psx.embedded.moto_seam import (
     FunctionRegistry,
@@ -25,6 +30,7 @@ from psx.embedded.moto_seam import (
 )
 
 ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": []})
+EXECUTIONS = 6
 
 
 class ListingNotFound(Exception):
@@ -72,8 +78,12 @@ def _run(definition: dict[str, object], name: str) -> dict[str, object]:
     execution = sfn.start_execution(
         stateMachineArn=machine["stateMachineArn"], name=name, input=json.dumps({"n": 1})
     )
+    return _finished(sfn, execution["executionArn"])
+
+
+def _finished(sfn: Any, execution_arn: str) -> dict[str, object]:
     for _ in range(200):
-        described = sfn.describe_execution(executionArn=execution["executionArn"])
+        described = sfn.describe_execution(executionArn=execution_arn)
         if described["status"] != "RUNNING":
             return dict(described)
         time.sleep(0.05)
@@ -275,3 +285,196 @@ def test_dynamodb_requests_from_many_threads_do_not_race(world: FunctionRegistry
 
     item = db.get_item(TableName="race", Key={"PK": {"S": "item"}})["Item"]
     assert len(item) == 1 + 3 * 60
+
+
+class FirstAttemptFails(Exception):
+    """Raised by the flaky handler on each execution's first attempt."""
+
+
+def test_executions_of_one_definition_share_one_parsed_program(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without the seam moto parses the definition with ANTLR for every execution.
+    attempts: dict[object, int] = {}
+    attempts_lock = threading.Lock()
+
+    def flaky(event: dict[str, object], context: object) -> dict[str, object]:
+        with attempts_lock:
+            attempts[event["n"]] = attempts.get(event["n"], 0) + 1
+            first = attempts[event["n"]] == 1
+        if first:
+            raise FirstAttemptFails(str(event["n"]))
+        return {"n": event["n"]}
+
+    world.register("flaky", flaky)
+    retry = [{"ErrorEquals": ["FirstAttemptFails"], "MaxAttempts": 1, "IntervalSeconds": 1}]
+    sfn = boto3.client("stepfunctions")
+    machine = sfn.create_state_machine(
+        name="machine-shared",
+        definition=json.dumps(_task(_function("flaky"), Retry=retry)),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )["stateMachineArn"]
+    parses: list[str] = []
+    original_parse = AmazonStateLanguageParser.parse
+
+    def counted_parse(definition: str) -> Any:
+        parses.append(definition)
+        return original_parse(definition)
+
+    monkeypatch.setattr(AmazonStateLanguageParser, "parse", staticmethod(counted_parse))
+
+    executions = [
+        sfn.start_execution(stateMachineArn=machine, name=f"run-{n}", input=json.dumps({"n": n}))
+        for n in range(EXECUTIONS)
+    ]
+    outcomes = [_finished(sfn, e["executionArn"]) for e in executions]
+
+    assert len(parses) == 1
+    # Retry counts attempts under each component's heap key: shared, they still count
+    # per execution (every first attempt failed, every retry succeeded).
+    assert [o["status"] for o in outcomes] == ["SUCCEEDED"] * EXECUTIONS
+    assert attempts == dict.fromkeys(range(EXECUTIONS), 2)
+
+
+def test_lambda_tasks_share_one_lambda_client(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without the seam moto builds a boto3 Lambda client for every lambda:invoke task.
+    created = []
+    original_client = boto3.client
+
+    def counting_client(*args: Any, **kwargs: Any) -> Any:
+        created.append(kwargs.get("service_name", args[0] if args else None))
+        return original_client(*args, **kwargs)
+
+    function_arn = _function("echo")
+    monkeypatch.setattr(boto3, "client", counting_client)
+    outcomes = [_run(_task(function_arn), f"echo-{n}") for n in range(3)]
+
+    assert [o["status"] for o in outcomes] == ["SUCCEEDED"] * 3
+    assert created.count("lambda") == 1
+
+
+def _query_table(db: Any) -> None:
+    db.create_table(
+        TableName="partitions",
+        KeySchema=[
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"}
+            for name in ("PK", "SK", "GSI1PK", "GSI1SK")
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "GSI1",
+                "KeySchema": [
+                    {"AttributeName": "GSI1PK", "KeyType": "HASH"},
+                    {"AttributeName": "GSI1SK", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for partition in ("a", "b", "c"):
+        for n in range(12):
+            item = {
+                "PK": {"S": partition},
+                "SK": {"S": f"{'EVENT' if n % 2 else 'VERSION'}#{n:02d}"},
+            }
+            if n % 3:  # a third of the items are not in the index at all
+                item |= {"GSI1PK": {"S": f"inbox-{n % 2}"}, "GSI1SK": {"S": f"{partition}{n:02d}"}}
+            db.put_item(TableName="partitions", Item=item)
+
+
+def _all_pages(db: Any, **query: Any) -> list[str]:
+    keys = []
+    for page in db.get_paginator("query").paginate(TableName="partitions", **query):
+        keys += [f"{item['PK']['S']}/{item['SK']['S']}" for item in page["Items"]]
+    return keys
+
+
+@pytest.fixture
+def whole_table_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Calls of moto's ``Table.all_items`` (installed before the world wraps it)."""
+    reads: list[str] = []
+    original = Table.all_items
+
+    def counted(table: Table) -> list[Any]:
+        reads.append(table.name)
+        return original(table)
+
+    monkeypatch.setattr(Table, "all_items", counted)
+    return reads
+
+
+def test_queries_read_only_the_items_they_can_match_and_answer_as_moto_does(
+    whole_table_reads: list[str], world: FunctionRegistry
+) -> None:
+    # Without the seam moto sorts the whole table for every Query (O(table) each).
+    db = boto3.client("dynamodb")
+    _query_table(db)
+    whole_table_reads.clear()
+    events = [f"b/EVENT#{n:02d}" for n in range(1, 12, 2)]
+
+    assert (
+        _all_pages(
+            db,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :event)",
+            ExpressionAttributeValues={":pk": {"S": "b"}, ":event": {"S": "EVENT#"}},
+            PaginationConfig={"PageSize": 4},
+        )
+        == events
+    )
+    assert _all_pages(
+        db,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": "b"}},
+        ScanIndexForward=False,
+    ) == sorted([*events, *(f"b/VERSION#{n:02d}" for n in range(0, 12, 2))], reverse=True)
+    assert (
+        _all_pages(
+            db,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": "nobody"}},
+        )
+        == []
+    )
+    assert _all_pages(
+        db,
+        IndexName="GSI1",
+        KeyConditionExpression="GSI1PK = :inbox",
+        ExpressionAttributeValues={":inbox": {"S": "inbox-1"}},
+        ScanIndexForward=False,
+        PaginationConfig={"PageSize": 5},
+    ) == [f"{p}/EVENT#{n:02d}" for p in ("c", "b", "a") for n in (11, 7, 5, 1)]
+    assert whole_table_reads == []
+    db.scan(TableName="partitions")  # a Scan does read the whole table (the spy works)
+    assert whole_table_reads == ["partitions"]
+
+
+@pytest.fixture
+def json_path_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Paths moto's JSONPath evaluation parses (counted before the world caches them)."""
+    parsed: list[str] = []
+    original = json_path.parse  # type: ignore[attr-defined]  # moto imports it from jsonpath-ng
+
+    def counted(path: str) -> Any:
+        parsed.append(path)
+        return original(path)
+
+    monkeypatch.setattr(json_path, "parse", counted)
+    return parsed
+
+
+def test_each_json_path_is_parsed_once_however_many_executions_use_it(
+    json_path_parses: list[str], world: FunctionRegistry
+) -> None:
+    # Without the seam moto builds a jsonpath-ng parser for every path it evaluates.
+    function_arn = _function("echo")
+    outcomes = [_run(_task(function_arn), f"paths-{n}") for n in range(3)]
+
+    assert [o["status"] for o in outcomes] == ["SUCCEEDED"] * 3
+    assert json_path_parses.count("$.Payload") == 1

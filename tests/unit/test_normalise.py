@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.normalise import clean_text, normalise_record
@@ -403,3 +405,10 @@ def test_full_row_maps_every_field() -> None:
     assert content.remedy == "환불"
     assert content.consumer_contact == "080-123-4567"
     assert content.source_url == "https://example.org/r/1"
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters="\r\n")))
+def test_a_one_line_cell_cleans_exactly_as_the_line_by_line_path_would(text: str) -> None:
+    # One-line cells skip the split into lines (the intake's hot path); a trailing line
+    # break sends the same text through the general path, which must agree.
+    assert clean_text(text) == clean_text(text + "\n")

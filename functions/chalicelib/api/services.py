@@ -1,4 +1,4 @@
-"""Everything the API's logic uses, built per request from settings (clients are cached)."""
+"""Everything the API's logic uses, built once per process and configuration."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from chalicelib.dispatch.services import LifecycleServices, lifecycle_services
 from chalicelib.settings import Settings
 from chalicelib.stores.affected_parties_table import AffectedPartiesStore
 from chalicelib.stores.api_keys_table import ApiKeyStore
+from chalicelib.stores.aws_clients import per_world
 from chalicelib.stores.idempotency_keys import IdempotencyKeyStore
 from chalicelib.workflow.lifecycle import LifecycleStarter
 
@@ -21,6 +22,7 @@ class ApiServices:
     affected_parties: AffectedPartiesStore
 
 
+@per_world
 def api_services(settings: Settings) -> ApiServices:
     return ApiServices(
         settings=settings,

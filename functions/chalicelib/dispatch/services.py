@@ -1,4 +1,5 @@
-"""Everything the lifecycle's domain steps use, built once per invocation from settings."""
+"""Everything the lifecycle's domain steps use, built once per process and configuration
+(every workflow task asks for it; its stores are stateless apart from their clients)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.settings import Settings
+from chalicelib.stores.aws_clients import per_world
 from chalicelib.stores.dispatches_table import DispatchStore
 from chalicelib.stores.escalation_topic import EscalationTopic
 from chalicelib.stores.notices_table import NoticeStore, TimelineEvent
@@ -31,6 +33,7 @@ class LifecycleServices:
         self.notices.append_event(TimelineEvent(notice_id, key, kind, at, actor, dict(details)))
 
 
+@per_world
 def lifecycle_services(settings: Settings) -> LifecycleServices:
     return LifecycleServices(
         notices=NoticeStore(settings.table_name),

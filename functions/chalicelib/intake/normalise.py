@@ -86,7 +86,10 @@ def normalise_record(
 def _oversized_cells(fields: dict[str, RawValue], max_chars: int) -> list[Problem]:
     problems = []
     for name, value in fields.items():
-        longest = max((len(text) for text in _strings(value)), default=0)
+        if isinstance(value, str):  # most cells: no list to build
+            longest = len(value)
+        else:
+            longest = max((len(text) for text in _strings(value)), default=0)
         if longest > max_chars:
             problems.append(
                 Problem(
@@ -127,6 +130,9 @@ def derived_reference(
 
 def clean_text(text: str) -> str | None:
     """Trim, collapse runs of spaces/tabs (keeping line breaks), None when nothing is left."""
+    if "\n" not in text and "\r" not in text:
+        # Most cells are one line: the same result without splitting into lines.
+        return _HORIZONTAL_SPACE.sub(" ", text).strip() or None
     unified = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = (_HORIZONTAL_SPACE.sub(" ", line).strip() for line in unified.split("\n"))
     cleaned = _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.intake.parse import parse_notice_file
+from chalicelib.intake.progress import IntakeProgress
 from chalicelib.intake.report import RowResult, file_summary, processed_report, refused_report
 from chalicelib.intake.rows import ParsedFile, ParsedRow, Problem
 from chalicelib.notices.model import NoticeContent, notice_id_for
@@ -146,11 +147,17 @@ def _report_for(
         final_delivery=final_delivery,
     )
     results: dict[int, RowResult] = {}
+    progress = IntakeProgress(
+        lambda written: services.bucket.write_progress(obj, written),
+        etag=summary["etag"],
+        rows=sum(len(rows) for rows in by_notice.values()),
+    )
     with ThreadPoolExecutor(max_workers=STORE_WORKERS) as pool:
         # Rows naming the same notice go to one worker, in file order, so a file that
         # re-issues a notice twice yields its versions in the order the regulator wrote.
         for stored in pool.map(lambda rows: _store_rows(batch, rows, services), by_notice.values()):
             results.update(stored)
+            progress.add(stored.values())
     ordered = [results.get(id(row)) or RowResult(row) for row in parsed.rows]
     return processed_report(summary, parsed, ordered)
 

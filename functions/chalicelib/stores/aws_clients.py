@@ -1,14 +1,20 @@
 """boto3 clients, created lazily and cached per process (Lambda reuses them across calls).
 
+Creation is serialised: building a botocore client loads service models from disk, and
+without a lock every thread that asks for a client before the first one is cached
+builds its own (the embedded runtime runs many workflow tasks at once). One session
+serves every client, so its loader reads each model file once.
+
 The embedded runtime and tests call ``reset_clients`` when they start a fresh moto
-world, so no client outlives the AWS it was created for.
+world, so no client outlives the AWS it was created for; ``per_world`` caches anything
+built from clients (a capability's services) for exactly as long.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from functools import cache
-from typing import TYPE_CHECKING, Any
+import threading
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -21,10 +27,60 @@ if TYPE_CHECKING:
 
 _CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"})
 
+# Reentrant: what per_world builds asks for clients while holding it.
+_lock = threading.RLock()
+_session: boto3.session.Session | None = None
+_clients: dict[str, Any] = {}
+# Bumped by reset_clients: whatever per_world cached before belongs to an old world.
+_world = 0
 
-@cache
+Key = TypeVar("Key")
+Built = TypeVar("Built")
+
+
 def _client(service: str) -> Any:
-    return boto3.session.Session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+    client = _clients.get(service)
+    if client is not None:
+        return client
+    with _lock:
+        if service not in _clients:
+            _clients[service] = _current_session().client(service, config=_CONFIG)  # type: ignore[call-overload]
+        return _clients[service]
+
+
+def _current_session() -> boto3.session.Session:
+    global _session  # noqa: PLW0603 -- one session per process, replaced by reset_clients
+    if _session is None:
+        _session = boto3.session.Session()
+    return _session
+
+
+def per_world(build: Callable[[Key], Built]) -> Callable[[Key], Built]:
+    """``build(key)`` once per process and key, rebuilt when the key or the clients change.
+
+    Keeps only the latest key (a process serves one configuration; tests switch between
+    them), so keys need equality, not hashing.
+    """
+    latest: list[tuple[int, Key, Built]] = []  # at most one entry, replaced whole
+
+    def cached(key: Key) -> Built | None:
+        entry = latest[0] if latest else None
+        if entry is not None and entry[0] == _world and entry[1] == key:
+            return entry[2]
+        return None
+
+    def built_once(key: Key) -> Built:
+        found = cached(key)
+        if found is not None:
+            return found
+        with _lock:
+            found = cached(key)
+            if found is None:
+                found = build(key)
+                latest[:] = [(_world, key, found)]
+            return found
+
+    return built_once
 
 
 def dynamodb() -> DynamoDBClient:
@@ -59,4 +115,8 @@ def query_items(db: DynamoDBClient, **query: Any) -> Iterator[dict[str, Any]]:
 
 
 def reset_clients() -> None:
-    _client.cache_clear()
+    global _session, _world  # noqa: PLW0603 -- see _current_session
+    with _lock:
+        _clients.clear()
+        _session = None
+        _world += 1

@@ -54,6 +54,12 @@ class IntakeObject:
             return None
         return version_result_key_for(self.regulator_id, self.relative_name, self.version_id)
 
+    @property
+    def progress_key(self) -> str:
+        """Where the intake of this upload of a large file says how far it has got
+        (before the report)."""
+        return progress_key_for(self.regulator_id, self.relative_name, self.version_id)
+
     def at_version(self, version_id: str | None) -> IntakeObject:
         return replace(self, version_id=version_id)
 
@@ -97,6 +103,11 @@ def result_key_for(regulator_id: str, relative_name: str) -> str:
 
 def version_result_key_for(regulator_id: str, relative_name: str, version_id: str) -> str:
     return f"{RESULTS_PREFIX}{regulator_id}/{relative_name}.{version_id}.result.json"
+
+
+def progress_key_for(regulator_id: str, relative_name: str, version_id: str | None) -> str:
+    upload = f"{relative_name}.{version_id}" if version_id else relative_name
+    return f"{RESULTS_PREFIX}{regulator_id}/{upload}.progress.json"
 
 
 @dataclass(frozen=True)
@@ -150,6 +161,14 @@ class IntakeBucket:
     def _is_current(self, obj: IntakeObject) -> bool:
         current = self.describe(obj.at_version(None))
         return current is None or current.version_id == obj.version_id
+
+    def write_progress(self, obj: IntakeObject, progress: dict[str, Any]) -> None:
+        self._s3.put_object(
+            Bucket=obj.bucket,
+            Key=obj.progress_key,
+            Body=json.dumps(progress).encode("utf-8"),
+            ContentType="application/json",
+        )
 
 
 def _version(obj: IntakeObject) -> dict[str, Any]:
