@@ -19,7 +19,7 @@ ROWS = 120
 
 def _sent(report: dict[str, Any], regulator_id: str, name: str) -> Upload:
     file = report["file"]
-    return Upload(file["bucket"], file["key"], file["etag"], regulator_id, name)
+    return Upload(file["bucket"], file["key"], file["etag"], regulator_id, name, file["version_id"])
 
 
 def _shown(runtime: EmbeddedRuntime, sent: Upload) -> list[str]:
@@ -42,18 +42,13 @@ def test_a_large_files_intake_writes_progress_that_upload_shows_for_that_upload(
     shown = re.fullmatch(r"(\d+) of 120 rows stored, (\d+) executions started", line)
     assert shown is not None, line
     assert 1 <= int(shown[1]) <= ROWS and shown[1] == shown[2]
-    # A progress object left by an earlier upload of the same name is not this one's.
+    # Another upload of the same name has progress of its own, never this one's.
+    assert _shown(runtime, Upload(**{**vars(sent), "version_id": "another-upload"})) == []
     assert _shown(runtime, Upload(**{**vars(sent), "etag": "an-older-upload"})) == []
 
 
 def test_a_small_file_writes_no_progress(runtime: EmbeddedRuntime, regulator_id: str) -> None:
     report = upload(runtime, regulator_id, "small.csv", (HEADER + notice_row("S-1", [])).encode())
-    sent = Upload(
-        report["file"]["bucket"],
-        report["file"]["key"],
-        report["file"]["etag"],
-        regulator_id,
-        "small.csv",
-    )
+    sent = _sent(report, regulator_id, "small.csv")
 
     assert _shown(runtime, sent) == []
