@@ -116,6 +116,12 @@ def stage_setting(name: str) -> dict[str, list[Any]]:
     return {"Fn::FindInMap": ["StageSettings", ref("Stage"), name]}
 
 
+# How long each evidence object is locked (COMPLIANCE mode): five years, leap days
+# included. Every write sets its own retention from PSX_EVIDENCE_RETENTION_DAYS; the
+# bucket's default is the same, so nothing in it is ever unlocked. docs/evidence.md.
+EVIDENCE_RETENTION_DAYS = 1827
+
+
 # What every function reads from its environment (chalicelib/settings.py), resolved by
 # CloudFormation on AWS and from the stack's outputs by the embedded runtime.
 FUNCTION_ENVIRONMENT: dict[str, Any] = {
@@ -129,6 +135,7 @@ FUNCTION_ENVIRONMENT: dict[str, Any] = {
         "${AWS::StackName}-notice-lifecycle"
     ),
     "PSX_ESCALATION_TOPIC_ARN": ref("EscalationTopic"),
+    "PSX_EVIDENCE_RETENTION_DAYS": str(EVIDENCE_RETENTION_DAYS),
 }
 
 # Where `psx platforms add` keeps each platform's webhook signing secrets.
@@ -240,7 +247,9 @@ def evidence_bucket() -> Template:
             "ObjectLockEnabled": True,
             "ObjectLockConfiguration": {
                 "ObjectLockEnabled": "Enabled",
-                "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Years": 5}},
+                "Rule": {
+                    "DefaultRetention": {"Mode": "COMPLIANCE", "Days": EVIDENCE_RETENTION_DAYS}
+                },
             },
         },
     }
@@ -364,6 +373,12 @@ def _task_tokens(*actions: str) -> Template:
 
 _PUBLISH_ESCALATIONS = allow(["sns:Publish"], [ref("EscalationTopic")])
 
+# Writing evidence: a locked object (its retention is part of the write), and reading
+# back an object a retried write finds already kept, to check it holds the same bytes.
+_KEEP_EVIDENCE = allow(
+    ["s3:PutObject", "s3:PutObjectRetention", "s3:GetObject"], [sub("${EvidenceBucket.Arn}/*")]
+)
+
 
 def _function_permissions() -> dict[str, list[Template]]:
     """What each function touches, beyond writing its logs and traces."""
@@ -378,6 +393,7 @@ def _function_permissions() -> dict[str, list[Template]]:
                 [sub(f"${{IntakeBucket.Arn}}/{INTAKE_PREFIX}*")],
             ),
             allow(["s3:PutObject"], [sub("${IntakeBucket.Arn}/results/*")]),
+            _KEEP_EVIDENCE,
             _dynamodb("BatchGetItem", "GetItem", "PutItem", "UpdateItem", "DeleteItem"),
             allow(
                 ["states:StartExecution"],
@@ -395,6 +411,7 @@ def _function_permissions() -> dict[str, list[Template]]:
         "PushWebhook": [
             _dynamodb("GetItem", "PutItem", "UpdateItem"),
             allow(["secretsmanager:GetSecretValue"], [SIGNING_SECRETS_ARN]),
+            _KEEP_EVIDENCE,
         ],
         "FallBackToInbox": [_dynamodb("GetItem", "PutItem", "UpdateItem"), _PUBLISH_ESCALATIONS],
         "OpenWait": [
@@ -421,6 +438,7 @@ def _function_permissions() -> dict[str, list[Template]]:
             ),
             _task_tokens("SendTaskSuccess"),
             allow(["secretsmanager:GetSecretValue"], [SIGNING_SECRETS_ARN]),
+            _KEEP_EVIDENCE,
         ],
         # Looks up one API key by its id.
         AUTHORIZER_FUNCTION: [_dynamodb("GetItem")],

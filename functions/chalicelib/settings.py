@@ -12,6 +12,10 @@ from dataclasses import dataclass
 
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 
+# Five years, leap days included: how long evidence stays locked unless the stage says
+# otherwise (infra/stack.py declares the same default for every function).
+EVIDENCE_RETENTION_DAYS = 1827
+
 
 class SettingsError(RuntimeError):
     """A required setting is missing or malformed: a deployment mistake, not user input."""
@@ -26,6 +30,9 @@ class Settings:
     limits: IntakeLimits
     regulators: dict[str, RegulatorDefaults]
     agreements_json: str
+    # Where evidence is kept, and for how long each object is locked (docs/evidence.md).
+    evidence_bucket: str
+    evidence_retention_days: int
 
     def regulator_defaults(self, regulator_id: str) -> RegulatorDefaults:
         return self.regulators.get(regulator_id, RegulatorDefaults())
@@ -81,4 +88,6 @@ def load_settings() -> Settings:
         regulators=_regulators(os.environ.get("PSX_REGULATORS", "")),
         # Per regulator-platform deadline agreements (chalicelib/deadlines/policy.py).
         agreements_json=os.environ.get("PSX_AGREEMENTS", "").strip() or "{}",
+        evidence_bucket=_required("PSX_EVIDENCE_BUCKET"),
+        evidence_retention_days=_int("PSX_EVIDENCE_RETENTION_DAYS", EVIDENCE_RETENTION_DAYS),
     )

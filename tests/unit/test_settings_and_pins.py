@@ -28,6 +28,7 @@ def configured(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("PSX_INTAKE_BUCKET", "b")
     monkeypatch.setenv("PSX_LIFECYCLE_STATE_MACHINE_ARN", "arn:sm")
     monkeypatch.setenv("PSX_ESCALATION_TOPIC_ARN", "arn:topic")
+    monkeypatch.setenv("PSX_EVIDENCE_BUCKET", "evidence")
     monkeypatch.setenv("PSX_REGULATORS", '{"kftc": {"jurisdiction": "KR", "language": "ko"}}')
     return monkeypatch
 

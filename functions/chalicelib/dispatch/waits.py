@@ -85,6 +85,8 @@ def answer(
     late_days = working_days_late(deadline, at, dispatch.jurisdiction) if deadline else 0
     recorded = services.dispatches.record_answer(ref, kind, at, body)
     if recorded:
+        # Only the writer that recorded the answer gets here: one answer per key.
+        kept = services.keep(ref, kind.value, "answer.json", _answer_evidence(ref, kind, at, body))
         services.record(
             ref.notice_id,
             f"{ref.event_prefix}#{kind.value}",
@@ -96,11 +98,25 @@ def answer(
             late=late_days > 0,  # after the deadline; at the deadline itself is on time
             late_working_days=late_days,
             report=body,
+            evidence=kept,
         )
     else:
         _open_dispatch(ref, services)  # a duplicate; or refused: closed since the check
     _resume_if_answered(ref, services)
     return AnswerOutcome(recorded, late_days)
+
+
+def _answer_evidence(
+    ref: DispatchRef, kind: WaitKind, at: datetime, body: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "notice_id": ref.notice_id,
+        "version": ref.version,
+        "platform_id": ref.platform_id,
+        "answer": kind.value,
+        "received_at": at.isoformat(),
+        "body": body,
+    }
 
 
 def enforce_deadlines(now: datetime, services: LifecycleServices) -> list[DispatchRef]:
