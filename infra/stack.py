@@ -373,11 +373,9 @@ def _task_tokens(*actions: str) -> Template:
 
 _PUBLISH_ESCALATIONS = allow(["sns:Publish"], [ref("EscalationTopic")])
 
-# Writing evidence: a locked object (its retention is part of the write), and reading
-# back an object a retried write finds already kept, to check it holds the same bytes.
-_KEEP_EVIDENCE = allow(
-    ["s3:PutObject", "s3:PutObjectRetention", "s3:GetObject"], [sub("${EvidenceBucket.Arn}/*")]
-)
+# Writing evidence: a locked object (its retention is part of the write). Never delete.
+_EVIDENCE_OBJECTS = sub("${EvidenceBucket.Arn}/*")
+_KEEP_EVIDENCE = allow(["s3:PutObject", "s3:PutObjectRetention"], [_EVIDENCE_OBJECTS])
 
 
 def _function_permissions() -> dict[str, list[Template]]:
@@ -394,6 +392,9 @@ def _function_permissions() -> dict[str, list[Template]]:
             ),
             allow(["s3:PutObject"], [sub("${IntakeBucket.Arn}/results/*")]),
             _KEEP_EVIDENCE,
+            # A retried delivery finds its file kept already and reads back its checksum
+            # (the other writers' keys are unique to each write: an attempt, an answer).
+            allow(["s3:GetObject"], [_EVIDENCE_OBJECTS]),
             _dynamodb("BatchGetItem", "GetItem", "PutItem", "UpdateItem", "DeleteItem"),
             allow(
                 ["states:StartExecution"],

@@ -21,8 +21,8 @@ LOGS_AND_TRACES = {
 
 # Role -> the exact actions it may take, and the resources its statements may name.
 
-# Writing locked evidence, and reading back what a retried write finds already kept.
-EVIDENCE = {"s3:PutObject", "s3:PutObjectRetention", "s3:GetObject"}
+# Writing locked evidence (intake also reads back what a retried delivery finds kept).
+EVIDENCE = {"s3:PutObject", "s3:PutObjectRetention"}
 
 
 def _table(*actions: str) -> set[str]:
