@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
@@ -71,7 +71,7 @@ def export_bundle(target: Target, notice_id: str, out: Path) -> Exported | None:
     files: dict[str, bytes] = {}
     entries = []
     for ref in refs:
-        path = _bundle_path(ref, files)
+        path = bundle_path(ref, files)
         files[path], entry = _exported_object(evidence, ref)
         entries.append({"path": path, **entry})
     manifest = {
@@ -126,20 +126,23 @@ def _exported_object(evidence: EvidenceBucket, ref: EvidenceRef) -> tuple[bytes,
     }
 
 
-def _bundle_path(ref: EvidenceRef, taken: dict[str, bytes]) -> str:
+# Path parts a file system would not take as names; percent-escaped like the rest.
+_SPECIAL_PARTS = {"": "%20", ".": "%2E", "..": "%2E%2E"}
+
+
+def bundle_path(ref: EvidenceRef, taken: Collection[str] = ()) -> str:
     """``objects/<key>``, each part made safe for a file system (a key is text S3 took
-    from a regulator's file name: never let it climb out of the bundle)."""
+    from a regulator's file name: it must never climb out of the bundle); a second
+    version of a key already ``taken`` gets its version id appended."""
     parts = [_safe_part(part) for part in ref.key.split("/")]
     path = "/".join([OBJECTS_DIR, *parts])
-    if path in taken:  # another version of the same key
+    if path in taken:
         path = f"{path}.version-{_safe_part(ref.version_id)}"
     return path
 
 
 def _safe_part(part: str) -> str:
-    if part in {"", ".", ".."}:
-        return quote(part, safe="") or "%00"
-    return quote(part, safe=" !#$&'()+,;=@[]^_`{}~-.")
+    return _SPECIAL_PARTS.get(part) or quote(part, safe=" !#$&'()+,;=@[]^_`{}~-.")
 
 
 def _write_bundle(out: Path, files: dict[str, bytes]) -> None:
@@ -166,11 +169,7 @@ def verify_bundle(bundle: Path) -> Verification:
     files = _read_bundle(bundle)
     if MANIFEST not in files:
         raise EvidenceError(f"{bundle} has no {MANIFEST}: not an evidence bundle")
-    try:
-        manifest = json.loads(files.pop(MANIFEST))
-        entries = manifest["objects"]
-    except (ValueError, KeyError, TypeError) as exc:
-        raise EvidenceError(f"{bundle}: {MANIFEST} is not a bundle manifest ({exc})") from exc
+    entries = _manifest_entries(bundle, files.pop(MANIFEST))
     problems = []
     for entry in entries:
         body = files.pop(entry["path"], None)
@@ -184,6 +183,21 @@ def verify_bundle(bundle: Path) -> Verification:
             problems.append(f"{entry['path']}: SHA-256 differs from the manifest")
     problems.extend(f"{path}: not in the manifest" for path in sorted(files))
     return Verification(objects=len(entries), problems=problems)
+
+
+def _manifest_entries(bundle: Path, manifest: bytes) -> list[dict[str, Any]]:
+    try:
+        entries = json.loads(manifest)["objects"]
+        for entry in entries:
+            if not (
+                isinstance(entry["path"], str)
+                and isinstance(entry["size"], int)
+                and isinstance(entry["sha256"], str)
+            ):
+                raise TypeError(f"object {entry!r} needs a path, a size and a sha256")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise EvidenceError(f"{bundle}: {MANIFEST} is not a bundle manifest ({exc})") from exc
+    return list(entries)
 
 
 def _read_bundle(bundle: Path) -> dict[str, bytes]:
