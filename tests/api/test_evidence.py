@@ -185,3 +185,29 @@ def test_a_file_of_the_same_size_but_other_bytes_fails_verification(
     assert verify_bundle(tmp_path).problems == [
         f"{entry['path']}: SHA-256 differs from the manifest"
     ]
+
+
+def test_each_webhook_attempt_is_kept_with_its_outcome_in_our_words(
+    runtime: EmbeddedRuntime, regulator_id: str, platform: tuple[str, WebhookReceiver]
+) -> None:
+    platform_id, receiver = platform
+    receiver.fail_next(1, status=500, body=b"<pre>DB_PASSWORD=hunter2</pre>")
+
+    body = (HEADER + notice_row("EV-2", [platform_id])).encode()
+    notice_id = accepted_rows(upload(runtime, regulator_id, "attempts.csv", body))[0]["notice_id"]
+    waiting_for(DispatchRef(notice_id, 1, platform_id), WaitKind.ACKNOWLEDGEMENT, seconds=60)
+
+    (failed,) = _named(notice_id, "webhook_failed")
+    (delivered,) = _named(notice_id, "webhook_delivered")
+    first, second = json.loads(_read(runtime, failed)), json.loads(_read(runtime, delivered))
+    assert (first["attempt"], second["attempt"]) == (1, 2)
+    assert first["outcome"] == {
+        "delivered": False,
+        "status_code": 500,
+        "reason": "HTTP 500 from the platform's endpoint",
+    }
+    assert second["outcome"]["delivered"] is True
+    # The same message, signed anew for each attempt.
+    assert first["payload"] == second["payload"]
+    assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"]
+    assert b"DB_PASSWORD" not in _read(runtime, failed)
