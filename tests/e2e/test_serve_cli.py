@@ -176,3 +176,24 @@ def test_platforms_can_be_registered_and_listed_over_the_endpoint(served: Served
     assert json.loads(added.stdout)["signing_secret"].startswith("whsec_")
     listed = served.run("platforms", "list")
     assert "coupang" in listed.stdout
+
+
+def test_evidence_exported_over_http_verifies(served: Served, tmp_path: Path) -> None:
+    notices = tmp_path / "evidence.csv"
+    notices.write_text(
+        "source_reference,product_name,jurisdiction\nE-1,Night light,KR\n", encoding="utf-8"
+    )
+    uploaded = served.run("upload", str(notices), "--regulator", "kftc", "--json")
+    assert uploaded.returncode == 0, uploaded.stderr
+    notice_id = json.loads(uploaded.stdout)["rows"][0]["notice_id"]
+    bundle = tmp_path / "bundle.zip"
+
+    exported = served.run("evidence", notice_id, "--out", str(bundle))
+    verified = served.run("evidence", "--verify", str(bundle))
+    missing = served.run("evidence", "ntc-000000000000000000000000", "--out", str(tmp_path / "x"))
+
+    assert exported.returncode == 0, exported.stderr
+    assert f"Evidence of {notice_id}: 2 objects" in exported.stdout  # the file, its report
+    assert "evidence.csv" in exported.stdout and "COMPLIANCE until" in exported.stdout
+    assert verified.returncode == 0 and "every SHA-256 matches" in verified.stdout
+    assert missing.returncode == 1 and "no notice" in missing.stderr
