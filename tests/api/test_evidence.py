@@ -211,3 +211,40 @@ def test_each_webhook_attempt_is_kept_with_its_outcome_in_our_words(
     assert first["payload"] == second["payload"]
     assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"]
     assert b"DB_PASSWORD" not in _read(runtime, failed)
+
+
+def test_an_answer_whose_evidence_cannot_be_kept_is_not_recorded_and_a_retry_is(
+    runtime: EmbeddedRuntime,
+    api: Api,
+    regulator_id: str,
+    platform: tuple[str, WebhookReceiver],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    platform_id, _ = platform
+    body = (HEADER + notice_row("EV-3", [platform_id])).encode()
+    notice_id = accepted_rows(upload(runtime, regulator_id, "ev3.csv", body))[0]["notice_id"]
+    ref = DispatchRef(notice_id, 1, platform_id)
+    waiting_for(ref, WaitKind.ACKNOWLEDGEMENT)
+    caller = api_key_for(PrincipalKind.PLATFORM, platform_id)
+    original = EvidenceBucket.put
+    refused: list[str] = []
+
+    def refuse_once(self: EvidenceBucket, key: str, data: bytes, content_type: str) -> EvidenceRef:
+        if "/acknowledgement/" in key and not refused:
+            refused.append(key)
+            raise ConnectionResetError
+        return original(self, key, data, content_type)
+
+    monkeypatch.setattr(EvidenceBucket, "put", refuse_once)
+    path = f"/v1/notices/{notice_id}/acknowledgement"
+
+    failed = api.post(path, {"reference": "T-3"}, caller, idempotency_key="ack-ev3")
+    answered_meanwhile = services().dispatches.get(ref)
+    retried = api.post(path, {"reference": "T-3"}, caller, idempotency_key="ack-ev3")
+
+    assert failed.status == 500 and refused
+    assert answered_meanwhile is not None and answered_meanwhile.acknowledged_at is None
+    assert retried.status == 201
+    (ack,) = _named(notice_id, "acknowledgement_received")
+    assert json.loads(_read(runtime, ack))["body"]["reference"] == "T-3"
+    waiting_for(ref, WaitKind.ACTION_REPORT)  # the workflow moved on

@@ -90,7 +90,6 @@ def report_affected_parties(call: ApiCall, services: ApiServices) -> Reply:
     dispatch = _open_dispatch(call, services, body.version)
     ref = dispatch.ref
     batch_id = f"{call.now:%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(4)}"
-    services.affected_parties.add(ref, batch_id, _report(body), call.now)
     # Counts only, on the timeline and in evidence: the contacts are personal data.
     counts = {
         "batch_id": batch_id,
@@ -100,9 +99,11 @@ def report_affected_parties(call: ApiCall, services: ApiServices) -> Reply:
             body.notified_by_platform.model_dump() if body.notified_by_platform else None
         ),
     }
+    # Kept first: a failed write stores nothing, and the platform's retry starts clean.
     kept = services.lifecycle.keep(
         ref, "affected-parties", f"{batch_id}.json", {**counts, "received_at": _iso(call.now)}
     )
+    services.affected_parties.add(ref, batch_id, _report(body), call.now)
     services.lifecycle.record(
         ref.notice_id,
         f"{ref.event_prefix}#affected_parties#{batch_id}",

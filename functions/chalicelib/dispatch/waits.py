@@ -19,6 +19,7 @@ from chalicelib.dispatch.push import UnknownDispatch
 from chalicelib.dispatch.services import LifecycleServices
 from chalicelib.notices.model import NoticeStatus
 from chalicelib.notices.timeline import not_before
+from chalicelib.stores.evidence_bucket import content_name
 
 DEADLINE_MISSED_ERROR = "DeadlineMissed"
 
@@ -83,10 +84,13 @@ def answer(
     dispatch = _open_dispatch(ref, services)
     deadline = dispatch.deadline(kind)
     late_days = working_days_late(deadline, at, dispatch.jurisdiction) if deadline else 0
+    # Kept before it is recorded: a failed write records nothing, and the platform's
+    # retry starts clean. Named by content: a concurrent answer that loses the race
+    # below is kept too (it was sent), but no event names it.
+    received = _answer_evidence(ref, kind, at, body)
+    kept = services.keep(ref, kind.value, content_name("answer", received), received)
     recorded = services.dispatches.record_answer(ref, kind, at, body)
     if recorded:
-        # Only the writer that recorded the answer gets here: one answer per key.
-        kept = services.keep(ref, kind.value, "answer.json", _answer_evidence(ref, kind, at, body))
         services.record(
             ref.notice_id,
             f"{ref.event_prefix}#{kind.value}",

@@ -84,6 +84,11 @@ def sha256_hex(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+def content_name(stem: str, document: Any) -> str:
+    """A name that is the document's own: the same document, the same name."""
+    return f"{stem}-{sha256_hex(canonical_json(document))[:16]}.json"
+
+
 class EvidenceBucket:
     def __init__(self, bucket: str, retention_days: int) -> None:
         self._bucket = bucket
