@@ -146,7 +146,10 @@ def _safe_part(part: str) -> str:
 
 
 def _write_bundle(out: Path, files: dict[str, bytes]) -> None:
+    """Into a new ZIP file or an empty directory: a bundle never overwrites another."""
     if out.suffix.lower() == ".zip":
+        if out.exists():
+            raise EvidenceError(f"{out} exists: export into a new file")
         out.parent.mkdir(parents=True, exist_ok=True)
         with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
             for path, body in files.items():

@@ -19,7 +19,7 @@ from chalicelib.dispatch.model import DispatchRef, WaitKind
 from chalicelib.stores.evidence_bucket import EvidenceBucket, EvidenceRef
 from chalicelib.stores.intake_bucket import version_result_key_for
 from psx.embedded.runtime import EmbeddedRuntime
-from psx.evidence import export_bundle, verify_bundle
+from psx.evidence import EvidenceError, export_bundle, verify_bundle
 from psx.target import Target
 from psx.webhook_receiver import WebhookReceiver
 from tests.api.support import Api, listing
@@ -156,6 +156,9 @@ def test_the_exported_bundle_verifies_and_a_tampered_one_does_not(
     listed = {(entry["key"], entry["version_id"]) for entry in exported.manifest["objects"]}
     assert len(named) == 4 and named < listed  # and the file and its report
     assert verify_bundle(directory).ok and verify_bundle(tmp_path / "bundle.zip").ok
+    for taken in (directory, tmp_path / "bundle.zip"):
+        with pytest.raises(EvidenceError, match="export into a new"):
+            export_bundle(Target(), notice_id, taken)
     with zipfile.ZipFile(tmp_path / "bundle.zip") as archive:
         assert json.loads(archive.read("manifest.json"))["objects"] == exported.manifest["objects"]
 
