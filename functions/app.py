@@ -35,6 +35,7 @@ from chalicelib.intake.events import S3Notification
 from chalicelib.intake.process import MAX_DELIVERIES, IntakeServices, ingest_file
 from chalicelib.observability import logger, metrics, tracer
 from chalicelib.settings import load_settings
+from chalicelib.stores.evidence_bucket import EvidenceBucket
 from chalicelib.stores.intake_bucket import IntakeBucket, NotAnIntakeKey, intake_object
 from chalicelib.stores.notices_table import NoticeStore
 from chalicelib.workflow.lifecycle import LifecycleStarter
@@ -195,6 +196,7 @@ def _ingest_object(
         notices=NoticeStore(settings.table_name),
         lifecycle=LifecycleStarter(settings.lifecycle_state_machine_arn),
         clock=_now,
+        evidence=EvidenceBucket(settings.evidence_bucket, settings.evidence_retention_days),
     )
     stored = services.bucket.describe(obj)
     if stored is None:

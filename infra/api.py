@@ -13,7 +13,7 @@ from typing import Any
 from infra.iam import allow, task_tokens
 from infra.intrinsics import Template, ref
 from infra.lifecycle import SIGNING_SECRETS_ARN, STATE_MACHINE_ARN
-from infra.storage import TABLE_INDEX_QUERIES, table_access
+from infra.storage import KEEP_EVIDENCE, TABLE_INDEX_QUERIES, table_access
 
 CHALICE_CONFIG = Path(__file__).resolve().parent.parent / "chalice.json"
 
@@ -41,6 +41,7 @@ def function_permissions() -> dict[str, list[Template]]:
             allow(["states:StartExecution"], [STATE_MACHINE_ARN]),
             task_tokens("SendTaskSuccess"),
             allow(["secretsmanager:GetSecretValue"], [SIGNING_SECRETS_ARN]),
+            KEEP_EVIDENCE,
         ],
         # Looks up one API key by its id.
         AUTHORIZER_FUNCTION: [table_access("GetItem")],

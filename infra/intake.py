@@ -7,7 +7,14 @@ from __future__ import annotations
 from infra.iam import allow
 from infra.intrinsics import Template, arn_of, ref, sub
 from infra.lifecycle import STATE_MACHINE_ARN
-from infra.storage import dead_letter_queue, private_bucket_properties, queue, table_access
+from infra.storage import (
+    EVIDENCE_OBJECTS,
+    KEEP_EVIDENCE,
+    dead_letter_queue,
+    private_bucket_properties,
+    queue,
+    table_access,
+)
 
 # The logical id Chalice gives the intake function of functions/app.py.
 INTAKE_FUNCTION = "IntakeNoticeFiles"
@@ -89,6 +96,10 @@ def function_permissions() -> dict[str, list[Template]]:
                 [sub(f"${{IntakeBucket.Arn}}/{INTAKE_PREFIX}*")],
             ),
             allow(["s3:PutObject"], [sub("${IntakeBucket.Arn}/results/*")]),
+            KEEP_EVIDENCE,
+            # A retried delivery finds its file kept already and reads back its checksum
+            # (the other writers' keys are unique to each write: an attempt, an answer).
+            allow(["s3:GetObject"], [EVIDENCE_OBJECTS]),
             table_access("BatchGetItem", "GetItem", "PutItem", "UpdateItem", "DeleteItem"),
             allow(["states:StartExecution"], [STATE_MACHINE_ARN]),
         ],

@@ -8,7 +8,7 @@ from typing import Any
 
 from infra.iam import allow, role, task_tokens
 from infra.intrinsics import Template, arn_of, ref, sub
-from infra.storage import TABLE_INDEX_QUERIES, table_access
+from infra.storage import KEEP_EVIDENCE, TABLE_INDEX_QUERIES, table_access
 from infra.workflows import state_machine
 
 # Logical ids Chalice gives the functions of functions/app.py (CamelCase of their names).
@@ -64,6 +64,7 @@ def function_permissions() -> dict[str, list[Template]]:
         "PushWebhook": [
             table_access("GetItem", "PutItem", "UpdateItem"),
             allow(["secretsmanager:GetSecretValue"], [SIGNING_SECRETS_ARN]),
+            KEEP_EVIDENCE,
         ],
         "FallBackToInbox": [
             table_access("GetItem", "PutItem", "UpdateItem"),

@@ -45,6 +45,7 @@ FUNCTION_ENVIRONMENT: dict[str, Any] = {
     "PSX_EVIDENCE_BUCKET": ref("EvidenceBucket"),
     "PSX_LIFECYCLE_STATE_MACHINE_ARN": lifecycle.STATE_MACHINE_ARN,
     "PSX_ESCALATION_TOPIC_ARN": ref("EscalationTopic"),
+    "PSX_EVIDENCE_RETENTION_DAYS": str(storage.EVIDENCE_RETENTION_DAYS),
 }
 
 

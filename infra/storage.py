@@ -73,6 +73,16 @@ def private_bucket_properties() -> Template:
     }
 
 
+# How long each evidence object is locked (COMPLIANCE mode): five years, leap days
+# included. Every write sets its own retention from PSX_EVIDENCE_RETENTION_DAYS; the
+# bucket's default is the same, so nothing in it is ever unlocked. docs/evidence.md.
+EVIDENCE_RETENTION_DAYS = 1827
+
+# Writing evidence: a locked object (its retention is part of the write). Never delete.
+EVIDENCE_OBJECTS = sub("${EvidenceBucket.Arn}/*")
+KEEP_EVIDENCE = allow(["s3:PutObject", "s3:PutObjectRetention"], [EVIDENCE_OBJECTS])
+
+
 def evidence_bucket() -> Template:
     return {
         "Type": "AWS::S3::Bucket",
@@ -83,7 +93,9 @@ def evidence_bucket() -> Template:
             "ObjectLockEnabled": True,
             "ObjectLockConfiguration": {
                 "ObjectLockEnabled": "Enabled",
-                "Rule": {"DefaultRetention": {"Mode": "GOVERNANCE", "Years": 5}},
+                "Rule": {
+                    "DefaultRetention": {"Mode": "COMPLIANCE", "Days": EVIDENCE_RETENTION_DAYS}
+                },
             },
         },
     }

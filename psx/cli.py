@@ -11,7 +11,14 @@ import click
 
 from psx import render
 from psx.agreements_cli import agreements
-from psx.cli_common import EXIT_REFUSED, EXIT_TIMEOUT, EXIT_UNREACHABLE, exit_with, target_options
+from psx.cli_common import (
+    EXIT_REFUSED,
+    EXIT_TIMEOUT,
+    EXIT_UNREACHABLE,
+    exit_with,
+    reported_errors,
+    target_options,
+)
 from psx.keys_cli import keys
 from psx.platforms_cli import platforms
 from psx.target import Target, TargetError
@@ -168,6 +175,54 @@ def audit(at: datetime | None, as_json: bool, endpoint_url: str | None, stack: s
     echo(f"Deadline check at {result['at']}: {len(result['missed'])} missed")
     for missed in result["missed"]:
         echo(f"  {missed['notice_id']} v{missed['version']} {missed['platform_id']}")
+
+
+@main.command()
+@click.argument("notice_id", required=False)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Where to write the bundle: a directory, or a file ending in .zip.",
+)
+@click.option(
+    "--verify",
+    "verify_path",
+    type=click.Path(exists=True, path_type=Path),
+    help="Check a bundle (directory or .zip) against its manifest instead.",
+)
+@target_options
+def evidence(
+    notice_id: str | None,
+    out: Path | None,
+    verify_path: Path | None,
+    endpoint_url: str | None,
+    stack: str,
+) -> None:
+    """Export NOTICE_ID's evidence bundle (--out), or verify one (--verify PATH).
+
+    Verification exits 1 when a file is missing, altered or not in the manifest.
+    """
+    from psx.evidence import EvidenceError, export_bundle, verify_bundle
+
+    if verify_path is not None:
+        if notice_id or out:
+            raise click.UsageError("--verify takes a bundle only: no NOTICE_ID, no --out")
+        with reported_errors(EvidenceError):
+            checked = verify_bundle(verify_path)
+        for problem in checked.problems:
+            echo(f"  {problem}", err=True)
+        if not checked.ok:
+            exit_with(f"{verify_path}: {len(checked.problems)} problem(s)", EXIT_REFUSED)
+        echo(f"{verify_path}: {checked.objects} objects, every SHA-256 matches the manifest")
+        return
+    if notice_id is None or out is None:
+        raise click.UsageError("give NOTICE_ID and --out PATH, or --verify PATH")
+    target = Target(stack_name=stack, endpoint_url=endpoint_url)
+    with reported_errors(EvidenceError):
+        exported = export_bundle(target, notice_id, out)
+    if exported is None:
+        raise click.ClickException(printable(f"no notice {notice_id}"))
+    echo(render.evidence_summary(exported.path, exported.manifest, exported.manifest_sha256))
 
 
 main.add_command(platforms)

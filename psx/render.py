@@ -6,6 +6,7 @@ platform wrote cannot move the cursor, break a line or reach the terminal as a c
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from psx.terminal import echo, one_line
@@ -98,3 +99,20 @@ def _dispatch_lines(dispatch: dict[str, Any]) -> list[str]:
     if dispatch["agreement"]:
         lines.append(f"      {'deadlines from':<16} {dispatch['agreement']}")
     return lines
+
+
+def evidence_summary(path: Path, manifest: dict[str, Any], manifest_sha256: str) -> str:
+    """What an exported evidence bundle holds, and where it is."""
+    objects = manifest["objects"]
+    lines = [
+        f"Evidence of {manifest['notice_id']}: {len(objects)} objects, "
+        f"{len(manifest['timeline'])} timeline events, in {path}",
+        f"  manifest SHA-256 {manifest_sha256}",
+    ]
+    for entry in objects:
+        until = entry["retention"]["until"] or "not locked"
+        lines.append(
+            f"  {entry['key']}  {entry['size']} bytes  sha256 {entry['sha256'][:16]}…  "
+            f"{entry['retention']['mode'] or ''} until {until}"
+        )
+    return "\n".join(one_line(line) for line in lines)

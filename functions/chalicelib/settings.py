@@ -18,6 +18,10 @@ from enum import StrEnum
 
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 
+# Five years, leap days included: how long evidence stays locked unless the stage says
+# otherwise (infra/stack.py declares the same default for every function).
+EVIDENCE_RETENTION_DAYS = 1827
+
 
 class Reader(StrEnum):
     FUNCTIONS = "functions"  # load_settings below, in every Lambda function
@@ -39,6 +43,12 @@ SETTINGS = (
     Setting("PSX_TABLE_NAME", Reader.FUNCTIONS, "The single DynamoDB table."),
     Setting("PSX_INTAKE_BUCKET", Reader.FUNCTIONS, "Bucket regulators upload notice files to."),
     Setting("PSX_EVIDENCE_BUCKET", Reader.FUNCTIONS, "Object Lock bucket for evidence."),
+    Setting(
+        "PSX_EVIDENCE_RETENTION_DAYS",
+        Reader.FUNCTIONS,
+        "Days each evidence object stays locked (COMPLIANCE mode).",
+        str(EVIDENCE_RETENTION_DAYS),
+    ),
     Setting(
         "PSX_LIFECYCLE_STATE_MACHINE_ARN",
         Reader.FUNCTIONS,
@@ -96,6 +106,8 @@ class Settings:
     escalation_topic_arn: str
     limits: IntakeLimits
     regulators: dict[str, RegulatorDefaults]
+    # How long each evidence object is locked (docs/evidence.md).
+    evidence_retention_days: int
 
     def regulator_defaults(self, regulator_id: str) -> RegulatorDefaults:
         return self.regulators.get(regulator_id, RegulatorDefaults())
@@ -150,4 +162,5 @@ def load_settings() -> Settings:
             max_cell_chars=_int("PSX_MAX_CELL_CHARS", defaults.max_cell_chars),
         ),
         regulators=_regulators(os.environ.get("PSX_REGULATORS", "")),
+        evidence_retention_days=_int("PSX_EVIDENCE_RETENTION_DAYS", EVIDENCE_RETENTION_DAYS),
     )

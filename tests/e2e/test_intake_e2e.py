@@ -67,7 +67,11 @@ def test_rows_become_notices_each_with_a_finished_lifecycle(
     (execution,) = executions_named(runtime, charger_id)
     assert execution["status"] == "SUCCEEDED"
     # No platform is registered in this module: the notice is received and goes nowhere.
-    assert [event.kind for event in store().timeline(charger_id)] == ["received", "no_platforms"]
+    assert [event.kind for event in store().timeline(charger_id)] == [
+        "source_file_kept",
+        "received",
+        "no_platforms",
+    ]
 
 
 def test_the_same_object_delivered_twice_changes_nothing(

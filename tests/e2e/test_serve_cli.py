@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 import urllib.request
@@ -239,3 +240,26 @@ def test_agreed_deadlines_apply_to_notices_dispatched_after_the_agreement(
     changed = served.run("agreements", "set", "kftc", platform_id, "--acknowledge-days", "1")
     assert changed.returncode == 0, changed.stderr
     assert _dispatch_status(served, notice_id, platform_id) == dispatch
+
+
+def test_evidence_exported_over_http_verifies(served: Served, tmp_path: Path) -> None:
+    notices = tmp_path / "evidence.csv"
+    notices.write_text(
+        "source_reference,product_name,jurisdiction\nE-1,Night light,KR\n", encoding="utf-8"
+    )
+    uploaded = served.run("upload", str(notices), "--regulator", "kftc", "--json")
+    assert uploaded.returncode == 0, uploaded.stderr
+    notice_id = json.loads(uploaded.stdout)["rows"][0]["notice_id"]
+    bundle = tmp_path / "bundle.zip"
+
+    exported = served.run("evidence", notice_id, "--out", str(bundle))
+    verified = served.run("evidence", "--verify", str(bundle))
+    missing = served.run("evidence", "ntc-000000000000000000000000", "--out", str(tmp_path / "x"))
+
+    assert exported.returncode == 0, exported.stderr
+    # At least the file and its report (webhook attempts too, if a platform is registered).
+    assert f"Evidence of {notice_id}: " in exported.stdout
+    assert re.search(r"files/kftc/\S+/evidence\.csv .* COMPLIANCE until", exported.stdout)
+    assert re.search(r"files/kftc/\S+/result-\w+\.json .* COMPLIANCE until", exported.stdout)
+    assert verified.returncode == 0 and "every SHA-256 matches" in verified.stdout
+    assert missing.returncode == 1 and "no notice" in missing.stderr

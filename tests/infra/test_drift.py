@@ -147,10 +147,11 @@ def test_evidence_bucket_object_lock(
         Bucket=physical_ids["EvidenceBucket"]
     )["ObjectLockConfiguration"]
     assert lock["ObjectLockEnabled"] == "Enabled"
-    assert lock["Rule"]["DefaultRetention"]["Mode"] == declared["Rule"]["DefaultRetention"]["Mode"]
-    assert (
-        lock["Rule"]["DefaultRetention"]["Years"] == (declared["Rule"]["DefaultRetention"]["Years"])
+    retention = lock["Rule"]["DefaultRetention"]
+    assert {"Mode": retention["Mode"], "Days": retention["Days"]} == (
+        declared["Rule"]["DefaultRetention"]
     )
+    assert declared["Rule"]["DefaultRetention"]["Mode"] == "COMPLIANCE"
 
 
 def test_intake_bucket_lifecycle(runtime: EmbeddedRuntime, physical_ids: dict[str, str]) -> None:

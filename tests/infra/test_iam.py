@@ -21,6 +21,9 @@ LOGS_AND_TRACES = {
 
 # Role -> the exact actions it may take, and the resources its statements may name.
 
+# Writing locked evidence (intake also reads back what a retried delivery finds kept).
+EVIDENCE = {"s3:PutObject", "s3:PutObjectRetention"}
+
 
 def _table(*actions: str) -> set[str]:
     return {f"dynamodb:{action}" for action in actions}
@@ -31,9 +34,10 @@ EXPECTED = {
         LOGS_AND_TRACES
         | {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
         | {"s3:GetObject", "s3:GetObjectVersion", "s3:PutObject"}
+        | EVIDENCE
         | _table("BatchGetItem", "GetItem", "PutItem", "UpdateItem", "DeleteItem")
         | {"states:StartExecution"},
-        {"IntakeQueue", "IntakeBucket", "NoticesTable"},
+        {"IntakeQueue", "IntakeBucket", "EvidenceBucket", "NoticesTable"},
     ),
     "RecordReceivedRole": (
         LOGS_AND_TRACES | _table("GetItem", "PutItem", "UpdateItem"),
@@ -48,8 +52,9 @@ EXPECTED = {
     "PushWebhookRole": (
         LOGS_AND_TRACES
         | _table("GetItem", "PutItem", "UpdateItem")
-        | {"secretsmanager:GetSecretValue"},
-        {"NoticesTable"},
+        | {"secretsmanager:GetSecretValue"}
+        | EVIDENCE,
+        {"NoticesTable", "EvidenceBucket"},
     ),
     "FallBackToInboxRole": (
         LOGS_AND_TRACES | _table("GetItem", "PutItem", "UpdateItem") | {"sns:Publish"},
@@ -73,8 +78,9 @@ EXPECTED = {
     "APIHandlerRole": (
         LOGS_AND_TRACES
         | _table("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem")
-        | {"states:StartExecution", "states:SendTaskSuccess", "secretsmanager:GetSecretValue"},
-        {"NoticesTable"},
+        | {"states:StartExecution", "states:SendTaskSuccess", "secretsmanager:GetSecretValue"}
+        | EVIDENCE,
+        {"NoticesTable", "EvidenceBucket"},
     ),
     "ApiKeyAuthorizerRole": (LOGS_AND_TRACES | _table("GetItem"), {"NoticesTable"}),
     "NoticeLifecycleStateMachineRole": (
@@ -142,13 +148,22 @@ def test_record_received_cannot_touch_s3_or_queues(resources: dict[str, Any]) ->
 
 
 def test_intake_reads_only_incoming_and_writes_only_results(resources: dict[str, Any]) -> None:
-    by_action = {
-        action: statement["Resource"]
-        for statement in policy_statements(resources["IntakeNoticeFilesRole"])
-        for action in as_list(statement["Action"])
+    by_action: dict[str, list[Any]] = {}
+    for statement in policy_statements(resources["IntakeNoticeFilesRole"]):
+        for action in as_list(statement["Action"]):
+            by_action.setdefault(action, []).extend(statement["Resource"])
+    evidence = {"Fn::Sub": "${EvidenceBucket.Arn}/*"}
+    assert by_action["s3:GetObject"] == [{"Fn::Sub": "${IntakeBucket.Arn}/incoming/*"}, evidence]
+    assert by_action["s3:PutObject"] == [{"Fn::Sub": "${IntakeBucket.Arn}/results/*"}, evidence]
+    assert by_action["s3:PutObjectRetention"] == [evidence]
+
+
+@pytest.mark.parametrize("role_id", sorted(EXPECTED))
+def test_evidence_is_never_deleted_nor_unlocked(resources: dict[str, Any], role_id: str) -> None:
+    actions = {
+        action for s in policy_statements(resources[role_id]) for action in as_list(s["Action"])
     }
-    assert by_action["s3:GetObject"] == [{"Fn::Sub": "${IntakeBucket.Arn}/incoming/*"}]
-    assert by_action["s3:PutObject"] == [{"Fn::Sub": "${IntakeBucket.Arn}/results/*"}]
+    assert not {a for a in actions if a.startswith("s3:Delete") or "Bypass" in a}
 
 
 @pytest.mark.parametrize("role_id", sorted(EXPECTED))

@@ -29,6 +29,7 @@ def configured(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("PSX_EVIDENCE_BUCKET", "e")
     monkeypatch.setenv("PSX_LIFECYCLE_STATE_MACHINE_ARN", "arn:sm")
     monkeypatch.setenv("PSX_ESCALATION_TOPIC_ARN", "arn:topic")
+    monkeypatch.setenv("PSX_EVIDENCE_BUCKET", "evidence")
     monkeypatch.setenv("PSX_REGULATORS", '{"kftc": {"jurisdiction": "KR", "language": "ko"}}')
     return monkeypatch
 
@@ -41,6 +42,13 @@ def test_settings_read_limits_and_regulator_defaults(configured: pytest.MonkeyPa
     assert settings.limits.max_rows == 10
     assert settings.regulator_defaults("kftc").jurisdiction == "KR"
     assert settings.regulator_defaults("unknown").jurisdiction is None
+    assert settings.evidence_retention_days == 1827  # five years unless the stage says
+
+
+def test_evidence_retention_is_read_from_its_setting(configured: pytest.MonkeyPatch) -> None:
+    configured.setenv("PSX_EVIDENCE_RETENTION_DAYS", "30")
+
+    assert load_settings().evidence_retention_days == 30
 
 
 @pytest.mark.parametrize(
@@ -50,6 +58,8 @@ def test_settings_read_limits_and_regulator_defaults(configured: pytest.MonkeyPa
         ("PSX_MAX_ROWS", "many", "PSX_MAX_ROWS must be an integer"),
         ("PSX_MAX_FILE_BYTES", "-1", "PSX_MAX_FILE_BYTES must be positive"),
         ("PSX_REGULATORS", "[1, 2]", "PSX_REGULATORS is not a JSON object"),
+        ("PSX_EVIDENCE_BUCKET", "", "PSX_EVIDENCE_BUCKET is not set"),
+        ("PSX_EVIDENCE_RETENTION_DAYS", "0", "PSX_EVIDENCE_RETENTION_DAYS must be positive"),
     ],
 )
 def test_bad_settings_name_the_variable(

@@ -90,6 +90,19 @@ def report_affected_parties(call: ApiCall, services: ApiServices) -> Reply:
     dispatch = _open_dispatch(call, services, body.version)
     ref = dispatch.ref
     batch_id = f"{call.now:%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(4)}"
+    # Counts only, on the timeline and in evidence: the contacts are personal data.
+    counts = {
+        "batch_id": batch_id,
+        "sellers": len(body.sellers),
+        "buyers": len(body.buyers),
+        "notified_by_platform": (
+            body.notified_by_platform.model_dump() if body.notified_by_platform else None
+        ),
+    }
+    # Kept first: a failed write stores nothing, and the platform's retry starts clean.
+    kept = services.lifecycle.keep(
+        ref, "affected-parties", f"{batch_id}.json", {**counts, "received_at": _iso(call.now)}
+    )
     services.affected_parties.add(ref, batch_id, _report(body), call.now)
     services.lifecycle.record(
         ref.notice_id,
@@ -98,13 +111,8 @@ def report_affected_parties(call: ApiCall, services: ApiServices) -> Reply:
         call.now,
         str(call.principal),
         platform_id=ref.platform_id,
-        batch_id=batch_id,
-        # Counts only: the timeline is read by regulators, the contacts are personal data.
-        sellers=len(body.sellers),
-        buyers=len(body.buyers),
-        notified_by_platform=(
-            body.notified_by_platform.model_dump() if body.notified_by_platform else None
-        ),
+        **counts,
+        evidence=kept,
     )
     receipt = AffectedPartiesReceipt(
         notice_id=ref.notice_id,

@@ -81,6 +81,7 @@ def push_webhook(
     try:
         result = deliver(platform.webhook_url, payload, headers)
     except WebhookDeliveryFailed as exc:
+        outcome = {"delivered": False, "status_code": exc.status_code, "reason": exc.reason}
         services.record(
             ref.notice_id,
             f"{ref.event_prefix}#webhook#{attempt:03d}",
@@ -91,10 +92,12 @@ def push_webhook(
             attempt=attempt,
             status_code=exc.status_code,
             reason=exc.reason,
+            evidence=_keep_attempt(ref, attempt, now, payload, headers, outcome, services),
         )
         if exc.retryable:
             raise
         raise WebhookRejected(exc.reason) from exc
+    outcome = {"delivered": True, "status_code": result.status_code, "reason": None}
     services.record(
         ref.notice_id,
         f"{ref.event_prefix}#webhook#{attempt:03d}",
@@ -105,6 +108,7 @@ def push_webhook(
         attempt=attempt,
         status_code=result.status_code,
         elapsed_ms=result.elapsed_ms,
+        evidence=_keep_attempt(ref, attempt, now, payload, headers, outcome, services),
     )
     services.dispatches.set_state(ref, DispatchState.DELIVERED, unless=_ANSWERED)
     return {"delivered": True, "attempt": attempt}
@@ -145,6 +149,30 @@ def fall_back_to_inbox(
             "fallback": "the notice is in the platform's inbox",
         },
     )
+
+
+def _keep_attempt(
+    ref: DispatchRef,
+    attempt: int,
+    now: datetime,
+    payload: bytes,
+    headers: dict[str, str],
+    outcome: dict[str, Any],
+    services: LifecycleServices,
+) -> dict[str, str]:
+    """The signed message exactly as sent, and how the attempt ended. Each attempt has
+    its own number (counted before sending), so a retried task never rewrites one."""
+    attempt_evidence = {
+        "notice_id": ref.notice_id,
+        "version": ref.version,
+        "platform_id": ref.platform_id,
+        "attempt": attempt,
+        "sent_at": now.isoformat(),
+        "headers": headers,
+        "payload": payload.decode("utf-8"),
+        "outcome": outcome,
+    }
+    return services.keep(ref, "webhooks", f"attempt-{attempt:03d}.json", attempt_evidence)
 
 
 def _payload(dispatch: Dispatch, event_type: str, services: LifecycleServices) -> bytes:

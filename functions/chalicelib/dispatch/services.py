@@ -7,10 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from chalicelib.dispatch.model import DispatchRef
 from chalicelib.settings import Settings
 from chalicelib.stores.aws_clients import per_world
 from chalicelib.stores.dispatches_table import DispatchStore
 from chalicelib.stores.escalation_topic import EscalationTopic
+from chalicelib.stores.evidence_bucket import EvidenceBucket, notice_evidence_key
 from chalicelib.stores.notices_table import NoticeStore, TimelineEvent
 from chalicelib.stores.platforms_table import PlatformStore
 from chalicelib.workflow.lifecycle import TaskTokens
@@ -25,12 +27,19 @@ class LifecycleServices:
     platforms: PlatformStore
     tokens: TaskTokens
     escalations: EscalationTopic
+    evidence: EvidenceBucket
 
     def record(
         self, notice_id: str, key: str, kind: str, at: datetime, actor: str, **details: object
     ) -> None:
         """Append one event to the notice's timeline (a repeated key is a no-op)."""
         self.notices.append_event(TimelineEvent(notice_id, key, kind, at, actor, dict(details)))
+
+    def keep(self, ref: DispatchRef, kind: str, name: str, document: object) -> dict[str, str]:
+        """Keep ``document`` as locked evidence of this dispatch; what the event that it
+        backs names (record it after this returns, so no event names missing evidence)."""
+        key = notice_evidence_key(ref.notice_id, ref.version, kind, f"{ref.platform_id}/{name}")
+        return self.evidence.put_json(key, document).as_details()
 
 
 @per_world
@@ -41,4 +50,5 @@ def lifecycle_services(settings: Settings) -> LifecycleServices:
         platforms=PlatformStore(settings.table_name),
         tokens=TaskTokens(),
         escalations=EscalationTopic(settings.escalation_topic_arn),
+        evidence=EvidenceBucket(settings.evidence_bucket, settings.evidence_retention_days),
     )

@@ -18,6 +18,7 @@ from chalicelib.dispatch.push import UnknownDispatch
 from chalicelib.dispatch.services import LifecycleServices
 from chalicelib.notices.model import NoticeStatus
 from chalicelib.notices.timeline import not_before
+from chalicelib.stores.evidence_bucket import content_name
 from chalicelib.workflow.errors import (
     DEADLINE_MISSED_ERROR,
     NOTICE_SUPERSEDED_ERROR,
@@ -85,6 +86,11 @@ def answer(
     dispatch = _open_dispatch(ref, services)
     deadline = dispatch.deadline(kind)
     late_days = working_days_late(deadline, at, dispatch.jurisdiction) if deadline else 0
+    # Kept before it is recorded: a failed write records nothing, and the platform's
+    # retry starts clean. Named by content: a concurrent answer that loses the race
+    # below is kept too (it was sent), but no event names it.
+    received = _answer_evidence(ref, kind, at, body)
+    kept = services.keep(ref, kind.value, content_name("answer", received), received)
     recorded = services.dispatches.record_answer(ref, kind, at, body)
     if recorded:
         services.record(
@@ -98,11 +104,25 @@ def answer(
             late=late_days > 0,  # after the deadline; at the deadline itself is on time
             late_working_days=late_days,
             report=body,
+            evidence=kept,
         )
     else:
         _open_dispatch(ref, services)  # a duplicate; or refused: closed since the check
     _resume_if_answered(ref, services)
     return AnswerOutcome(recorded, late_days)
+
+
+def _answer_evidence(
+    ref: DispatchRef, kind: WaitKind, at: datetime, body: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "notice_id": ref.notice_id,
+        "version": ref.version,
+        "platform_id": ref.platform_id,
+        "answer": kind.value,
+        "received_at": at.isoformat(),
+        "body": body,
+    }
 
 
 def enforce_deadlines(now: datetime, services: LifecycleServices) -> list[DispatchRef]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from chalicelib.intake.evidence import keep_upload_evidence
 from chalicelib.intake.parse import parse_notice_file
 from chalicelib.intake.progress import IntakeProgress
 from chalicelib.intake.report import RowResult, file_summary, processed_report, refused_report
@@ -17,6 +18,7 @@ from chalicelib.observability import logger
 from chalicelib.record_size import RecordTooLarge
 from chalicelib.settings import Settings
 from chalicelib.stores.aws_errors import error_name, is_permanent
+from chalicelib.stores.evidence_bucket import EvidenceBucket
 from chalicelib.stores.intake_bucket import (
     IntakeBucket,
     IntakeObject,
@@ -53,6 +55,7 @@ class IntakeServices:
     notices: NoticeStore
     lifecycle: LifecycleStarter
     clock: Clock
+    evidence: EvidenceBucket
 
 
 @dataclass(frozen=True)
@@ -87,16 +90,35 @@ def ingest_file(
         etag=stored.etag,
         processed_at=services.clock(),
     )
+    content: bytes | None = None  # the file as read, kept as evidence with its report
     try:
-        report = _report_of(obj, stored, settings, services, summary, final_delivery)
+        report, content = _report_of(obj, stored, settings, services, summary, final_delivery)
     except Exception as exc:
         if _retry_delivery(exc) and not final_delivery:
             raise
         logger.exception("a file could not be processed", extra={"key": obj.key})
         reason = Problem("file", INTAKE_FAILED, f"the file {_failure(exc, final_delivery)}")
         report = refused_report(summary, reason, stored.format_hint)
+    _keep_evidence(obj, content, report, services, final_delivery)
     services.bucket.write_result(obj, report)
     return report
+
+
+def _keep_evidence(
+    obj: IntakeObject,
+    content: bytes | None,
+    report: dict[str, Any],
+    services: IntakeServices,
+    final_delivery: bool,
+) -> None:
+    """Before the report: a failure of the moment retries the delivery; on the last
+    delivery, or for a fault of another kind, the report still goes out (logged)."""
+    try:
+        keep_upload_evidence(obj, content, report, services.evidence, services.notices)
+    except Exception as exc:
+        if _retry_delivery(exc) and not final_delivery:
+            raise
+        logger.exception("the evidence of a file could not be kept", extra={"key": obj.key})
 
 
 def _report_of(
@@ -106,27 +128,28 @@ def _report_of(
     services: IntakeServices,
     summary: dict[str, Any],
     final_delivery: bool,
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], bytes | None]:
+    """The report, and the file's content if it was read (not for a file refused first)."""
     name_problem = file_name_problem(obj.relative_name)
     if name_problem is not None:
-        return refused_report(
-            summary, Problem("file", "file_name_refused", name_problem), stored.format_hint
-        )
+        reason = Problem("file", "file_name_refused", name_problem)
+        return refused_report(summary, reason, stored.format_hint), None
     if stored.size > settings.limits.max_file_bytes:
         reason = Problem(
             "file",
             "file_too_large",
             f"file is {stored.size} bytes; the limit is {settings.limits.max_file_bytes} bytes",
         )
-        return refused_report(summary, reason, stored.format_hint)
+        return refused_report(summary, reason, stored.format_hint), None
+    content = services.bucket.read(obj)
     parsed = parse_notice_file(
-        services.bucket.read(obj),
+        content,
         filename=obj.relative_name,
         format_hint=stored.format_hint,
         limits=settings.limits,
         defaults=settings.regulator_defaults(obj.regulator_id),
     )
-    return _report_for(obj, parsed, summary, services, final_delivery)
+    return _report_for(obj, parsed, summary, services, final_delivery), content
 
 
 def _report_for(

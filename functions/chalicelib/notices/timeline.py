@@ -16,6 +16,7 @@ from typing import Any
 # A step is the event's kind, told apart where one kind happens at several points.
 _CAUSAL_SEQUENCE: tuple[tuple[str, ...], ...] = (
     ("amendment_requested", "withdrawal_requested"),
+    ("source_file_kept",),  # the uploaded file, kept as evidence before its rows are stored
     ("received",),
     ("unknown_platforms", "no_platforms"),
     ("closed",),  # an older version's dispatch, closed before the new one is dispatched

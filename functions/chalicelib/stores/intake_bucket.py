@@ -144,7 +144,7 @@ class IntakeBucket:
     def write_result(self, obj: IntakeObject, report: dict[str, Any]) -> None:
         """The upload's own report, then the file's plain report name, unless a newer
         upload under the same name has replaced this one meanwhile."""
-        body = json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8")
+        body = report_bytes(report)
         keys = [obj.version_result_key] if obj.version_result_key else []
         if self._is_current(obj):
             keys.append(obj.result_key)
@@ -169,6 +169,11 @@ class IntakeBucket:
             Body=json.dumps(progress).encode("utf-8"),
             ContentType="application/json",
         )
+
+
+def report_bytes(report: dict[str, Any]) -> bytes:
+    """A result report as the regulator reads it (and as evidence keeps it)."""
+    return json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8")
 
 
 def _version(obj: IntakeObject) -> dict[str, Any]:
