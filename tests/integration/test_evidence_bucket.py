@@ -23,7 +23,7 @@ from chalicelib.stores.evidence_bucket import (
     EvidenceRef,
     sha256_hex,
 )
-from infra import stack
+from infra import stack, storage
 from psx.embedded.runtime import EmbeddedRuntime
 
 
@@ -132,7 +132,7 @@ def test_other_bytes_under_a_kept_key_are_refused(
 
 
 def test_the_stack_locks_every_object_by_default_for_the_same_retention() -> None:
-    lock = stack.evidence_bucket()["Properties"]["ObjectLockConfiguration"]
+    lock = storage.evidence_bucket()["Properties"]["ObjectLockConfiguration"]
     assert lock["Rule"]["DefaultRetention"] == {
         "Mode": "COMPLIANCE",
         "Days": EVIDENCE_RETENTION_DAYS,
