@@ -20,6 +20,10 @@ from infra.storage import (
 INTAKE_FUNCTION = "IntakeNoticeFiles"
 
 INTAKE_PREFIX = "incoming/"
+# Lambda's ceiling: the largest file allowed (PSX_MAX_ROWS, 50,000 rows) must fit in one
+# invocation, which an estimate of AWS latencies puts at the slow end near 300 s
+# (docs/deploy.md, "How many rows one intake invocation takes").
+INTAKE_TIMEOUT_SECONDS = 900
 
 # At most this many intake invocations at once (the least Lambda allows). Each one starts
 # lifecycles from STORE_WORKERS threads (chalicelib/intake/process.py), ~160 a second;
@@ -122,7 +126,7 @@ def function_overrides() -> dict[str, Template]:
                         }
                     }
                 },
-                "Timeout": 300,
+                "Timeout": INTAKE_TIMEOUT_SECONDS,
                 "MemorySize": 1024,
             }
         }
@@ -131,7 +135,9 @@ def function_overrides() -> dict[str, Template]:
 
 def resources() -> dict[str, Template]:
     return {
-        "IntakeQueue": queue("IntakeDeadLetterQueue", visibility_timeout=6 * 300),
+        "IntakeQueue": queue(
+            "IntakeDeadLetterQueue", visibility_timeout=6 * INTAKE_TIMEOUT_SECONDS
+        ),
         "IntakeDeadLetterQueue": dead_letter_queue(),
         "IntakeBucket": intake_bucket(),
     }
