@@ -29,7 +29,8 @@ class Issue(NamedTuple):
 
 def gtin_check_digit(body: str) -> int:
     """Check digit for the digits before it (GS1 mod-10, weights 3,1,3... from the right)."""
-    total = sum(int(digit) * (3 if i % 2 == 0 else 1) for i, digit in enumerate(reversed(body)))
+    # Slices instead of a per-digit generator: this runs for every barcode of a file.
+    total = 3 * sum(map(int, body[-1::-2])) + sum(map(int, body[-2::-2]))
     return (10 - total % 10) % 10
 
 
@@ -75,8 +76,11 @@ def split_barcodes(text: str) -> list[str]:
 
 def _codes_in_piece(piece: str) -> list[str]:
     compact = _INSIDE_CODE.sub("", piece)
-    tokens = [_INSIDE_CODE.sub("", token) for token in piece.split()]
-    if len(tokens) > 1 and gtin_issue(compact) and not any(map(gtin_issue, tokens)):
+    words = piece.split()
+    if len(words) < 2:  # one word: nothing to tell apart
+        return [compact]
+    tokens = [_INSIDE_CODE.sub("", word) for word in words]
+    if gtin_issue(compact) and not any(map(gtin_issue, tokens)):
         return tokens
     return [compact]
 

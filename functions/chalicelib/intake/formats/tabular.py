@@ -168,7 +168,12 @@ def _header_text(cell: Cell) -> str:
 
 
 def _blank(cells: Sequence[Cell]) -> bool:
-    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+    # A loop rather than all(generator): it runs for every row and usually stops at the
+    # first cell.
+    for cell in cells:
+        if cell is not None and (not isinstance(cell, str) or cell.strip()):
+            return False
+    return True
 
 
 def _quoted(names: Iterable[str]) -> str:
