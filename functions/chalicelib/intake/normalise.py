@@ -328,10 +328,11 @@ class _RowNormaliser:
             return None
         parsed = parse_date(value)
         if parsed is None:
+            written = value if isinstance(value, str) else _date_text(value)  # an Excel date
             self._warn(
                 "issued_on",
                 "date_unreadable",
-                f"issue date {value!r} is not a date we can read (use YYYY-MM-DD); left empty",
+                f"issue date {written!r} is not a date we can read (use YYYY-MM-DD); left empty",
             )
         return parsed
 

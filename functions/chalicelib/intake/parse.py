@@ -78,7 +78,8 @@ def parse_notice_file(
 ) -> ParsedFile:
     """Read, map and validate every record of an uploaded notice file. Never raises."""
     try:
-        return _parse(data, filename, format_hint, limits, defaults)
+        with _cyclic_collector_paused():
+            return _parse(data, filename, format_hint, limits, defaults)
     except Exception:  # a parser bug must cost one file, not the whole intake batch
         logger.exception("intake parser failed on %s", filename)
         return _refused(
@@ -125,15 +126,11 @@ def _parse(
         _check_size(data, limits)
         hint = _resolved_hint(format_hint, filename)
         file_format = hint or detect_format(data)
-        with _cyclic_collector_paused():
-            raw = _READERS[file_format](data, limits)
+        raw = _READERS[file_format](data, limits)
         _check_row_count(raw, limits)
     except FileRefused as refusal:
         return ParsedFile(format=file_format, refused=refusal.problem)
-    with _cyclic_collector_paused():
-        rows = [
-            normalise_record(record, limits=limits, defaults=defaults) for record in raw.records
-        ]
+    rows = [normalise_record(record, limits=limits, defaults=defaults) for record in raw.records]
     warnings = [*raw.warnings, *_file_warnings(raw, filename, file_format, detected=hint is None)]
     return ParsedFile(format=file_format, rows=rows, warnings=warnings)
 
