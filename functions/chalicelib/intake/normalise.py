@@ -379,14 +379,14 @@ class _RowNormaliser:
         if value is None:  # an absent field: nothing to split
             return []
         texts = [value] if isinstance(value, str) else _strings(value)
-        return _unique(
-            [
-                cleaned
-                for text in texts
-                for piece in splitter(text)
-                if piece and (cleaned := clean_text(piece))
-            ]
-        )
+        # A plain loop: in a comprehension Python 3.11 builds a frame per call, and this
+        # runs for every list field of every row.
+        pieces = []
+        for text in texts:
+            for piece in splitter(text):
+                if piece and (cleaned := clean_text(piece)):
+                    pieces.append(cleaned)
+        return _unique(pieces)
 
     def _warn(self, field: str, code: str, message: str) -> None:
         self.warnings.append(Problem(field, code, message))
