@@ -178,6 +178,17 @@ def _date_text(value: date) -> str:
     return (value.date() if isinstance(value, datetime) else value).isoformat()
 
 
+def _identifies_a_product(product: dict[str, Any]) -> bool:
+    # Spelled out rather than any() over the keys: no generator to build for every row.
+    return bool(
+        product["name"]
+        or product["models"]
+        or product["barcodes"]
+        or product["suspect_barcodes"]
+        or product["kc_certificates"]
+    )
+
+
 def _unique(items: list[str]) -> list[str]:
     """Drop repeats (ignoring case), keeping the first spelling and the order."""
     if len(items) < 2:  # most lists: nothing can repeat
@@ -239,8 +250,7 @@ class _RowNormaliser:
             "country_of_origin": self._text("country_of_origin"),
             "pictures": self._items("pictures", _PICTURE_SEPARATORS),
         }
-        identifiers = ("name", "models", "barcodes", "suspect_barcodes", "kc_certificates")
-        if not any(product[key] for key in identifiers):
+        if not _identifies_a_product(product):
             self._error(
                 "product_name",
                 "product_unidentified",
@@ -338,9 +348,14 @@ class _RowNormaliser:
 
     def _kind(self) -> NoticeKind:
         value = (self._text("kind") or "").casefold()
-        if value in {"", "notice"} or any(marker in value for marker in _NOTICE_MARKERS):
+        # The plain words first: no marker can be inside them, and most rows use them.
+        if value in {"", "notice"}:
             return NoticeKind.NOTICE
-        if value == "order" or any(marker in value for marker in _ORDER_MARKERS):
+        if value == "order":
+            return NoticeKind.ORDER
+        if any(marker in value for marker in _NOTICE_MARKERS):
+            return NoticeKind.NOTICE
+        if any(marker in value for marker in _ORDER_MARKERS):
             return NoticeKind.ORDER
         self._warn(
             "kind", "kind_unknown", f"kind {value!r} is neither order nor notice; taken as notice"
