@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from datetime import date, datetime
 
 import pytest
@@ -448,3 +450,12 @@ def test_a_one_line_cell_cleans_exactly_as_the_line_by_line_path_would(text: str
     # One-line cells skip the split into lines (the intake's hot path); a trailing line
     # break sends the same text through the general path, which must agree.
     assert clean_text(text) == clean_text(text + "\n")
+
+
+def test_the_whitespace_assumptions_of_the_fast_paths_hold_for_every_character() -> None:
+    # clean_text skips its regexes for printable cells without double spaces, and barcode
+    # cells are split with str.split() where a regex \s was used: both rely on these.
+    every_character = "".join(map(chr, range(sys.maxunicode + 1)))
+    whitespace = re.findall(r"\s", every_character)
+    assert whitespace == [character for character in every_character if character.isspace()]
+    assert [character for character in whitespace if character.isprintable()] == [" "]
