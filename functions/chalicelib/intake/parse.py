@@ -140,8 +140,9 @@ def _cyclic_collector_paused() -> Iterator[None]:
     """Reading and normalising a file builds ~25 containers per row that all live until
     the file is done and hold no reference cycles. CPython's cyclic collector rescans
     the whole growing heap each time it grows by a quarter, finding nothing to free:
-    more than half the parse time of a 10,000-row file (bench.run --profile). Memory is
-    still freed by reference counting meanwhile; the collector runs again after."""
+    about half the parse time of a 10,000-row file. Paused, it scans the new rows once
+    when it resumes (a quarter of the parse time now; bench.run counts it). Reference
+    counting still frees memory meanwhile; only cycles wait, for one file's parse."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
