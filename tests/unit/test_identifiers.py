@@ -11,6 +11,9 @@ from chalicelib.intake.identifiers import (
     split_barcodes,
     split_kc_certificates,
 )
+from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
+from chalicelib.intake.normalise import normalise_record
+from chalicelib.intake.raw import RawRecord
 
 
 @pytest.mark.parametrize(
@@ -103,3 +106,36 @@ def test_other_kc_numbers_are_flagged(number: str) -> None:
     found = kc_certificate_issue(number)
     assert found is not None
     assert found.code == "kc_certificate_format"
+
+
+@pytest.mark.parametrize(
+    "number",
+    [
+        "SU\u0660\u06671356-\u0661\u0662\u0660\u0660\u0661",  # Arabic-Indic digits
+        "SU071356-\uff11\uff12\uff10\uff10\uff11",  # fullwidth digits
+        "SU071356-12001\n",
+    ],
+)
+def test_kc_numbers_need_ascii_digits_and_nothing_after(number: str) -> None:
+    found = kc_certificate_issue(number)
+    assert found is not None
+    assert found.code == "kc_certificate_format"
+
+
+def test_a_kc_number_in_other_digits_warns_on_its_row() -> None:
+    cell = "SU\u0660\u06671356-\u0661\u0662\u0660\u0660\u0661"
+    record = RawRecord(
+        row=2,
+        locator="row 2",
+        fields={"source_reference": "R1", "product_name": "x", "kc_certificates": cell},
+    )
+    row = normalise_record(
+        record, limits=IntakeLimits(), defaults=RegulatorDefaults(jurisdiction="KR")
+    )
+    assert [problem.code for problem in row.warnings] == ["kc_certificate_format"]
+
+
+def test_only_ascii_digits_read_as_scientific_notation() -> None:
+    found = gtin_issue("\u0668.\u0668\u0660E+12")
+    assert found is not None
+    assert "scientific notation" not in found.message

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import sys
 from datetime import date, datetime
 
 import pytest
@@ -258,6 +260,42 @@ def test_unreadable_date_warns_and_is_left_empty(written: str) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "\u0662\u0660\u0662\u0664-\u0660\u0665-\u0660\u0663",  # Arabic-Indic digits
+        "\uff12\uff10\uff12\uff14-\uff10\uff15-\uff10\uff13",  # fullwidth digits
+        "\u0662\u0660\u0662\u0664\u0660\u0665\u0660\u0663",
+        "0001-01-01",
+        "1969-12-31",
+        "2100-01-01",
+        "19000101",
+        "3.5.9999",
+        datetime(1900, 1, 1),  # Excel's zero date
+        date(2100, 1, 1),
+    ],
+)
+def test_dates_in_other_digits_or_outside_1970_to_2099_warn(written: str | date) -> None:
+    row = normalise(source_reference="R1", product_name="x", issued_on=written)
+    assert row.content is not None and row.content.issued_on is None
+    assert [(problem.field, problem.code) for problem in row.warnings] == [
+        ("issued_on", "date_unreadable")
+    ]
+
+
+def test_an_excel_date_out_of_range_is_shown_as_a_date() -> None:
+    row = normalise(source_reference="R1", product_name="x", issued_on=datetime(1900, 1, 1))
+    assert "'1900-01-01'" in row.warnings[0].message
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [("1970-01-01", date(1970, 1, 1)), ("31.12.2099", date(2099, 12, 31))],
+)
+def test_the_first_and_last_years_are_accepted(written: str, expected: date) -> None:
+    assert accepted(product_name="x", issued_on=written).issued_on == expected
+
+
 @pytest.mark.parametrize("written", [None, "", "   "])
 def test_missing_date_is_silent(written: str | None) -> None:
     row = normalise(source_reference="R1", product_name="x", issued_on=written)
@@ -412,3 +450,12 @@ def test_a_one_line_cell_cleans_exactly_as_the_line_by_line_path_would(text: str
     # One-line cells skip the split into lines (the intake's hot path); a trailing line
     # break sends the same text through the general path, which must agree.
     assert clean_text(text) == clean_text(text + "\n")
+
+
+def test_the_whitespace_assumptions_of_the_fast_paths_hold_for_every_character() -> None:
+    # clean_text skips its regexes for printable cells without double spaces, and barcode
+    # cells are split with str.split() where a regex \s was used: both rely on these.
+    every_character = "".join(map(chr, range(sys.maxunicode + 1)))
+    whitespace = re.findall(r"\s", every_character)
+    assert whitespace == [character for character in every_character if character.isspace()]
+    assert [character for character in whitespace if character.isprintable()] == [" "]

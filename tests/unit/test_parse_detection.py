@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -139,3 +141,53 @@ def test_detect_format_refuses_by_raising_its_reason() -> None:
     with pytest.raises(FileRefused) as refused:
         detect_format(b"\x00\x01binary")
     assert refused.value.problem.code == "binary_content"
+
+
+@pytest.mark.parametrize("data", [b"product_name\nToy\n", b"", b"\x00\x01binary"])
+def test_the_cyclic_collector_is_back_on_after_a_parse(data: bytes) -> None:
+    assert gc.isenabled()
+    parse_notice_file(
+        data,
+        filename="x.csv",
+        format_hint=None,
+        limits=IntakeLimits(),
+        defaults=RegulatorDefaults(jurisdiction="KR"),
+    )
+    assert gc.isenabled()
+
+
+def test_a_parse_leaves_a_collector_paused_by_its_caller_paused() -> None:
+    gc.disable()
+    try:
+        parse_notice_file(
+            b"product_name\nToy\n",
+            filename="x.csv",
+            format_hint=None,
+            limits=IntakeLimits(),
+            defaults=RegulatorDefaults(jurisdiction="KR"),
+        )
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_rows_are_built_with_the_collector_paused_and_it_resumes_after_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seen: list[bool] = []
+
+    def crashing_normaliser(*args: Any, **kwargs: Any) -> None:
+        seen.append(gc.isenabled())
+        raise RuntimeError("parser bug")
+
+    monkeypatch.setattr("chalicelib.intake.parse.normalise_record", crashing_normaliser)
+    parsed = parse_notice_file(
+        b"product_name\nToy\n",
+        filename="x.csv",
+        format_hint=None,
+        limits=IntakeLimits(),
+        defaults=RegulatorDefaults(jurisdiction="KR"),
+    )
+    assert parsed.refused is not None and parsed.refused.code == "internal_error"
+    assert seen == [False]
+    assert gc.isenabled()

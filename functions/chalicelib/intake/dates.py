@@ -5,37 +5,51 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
-# (pattern, order of the captured groups). Year-first forms are unambiguous; the only
-# day-first forms accepted are the European dd/MM/yyyy and dd.MM.yyyy (never US MM/dd).
+# Like every other date and time the exchange accepts (api.models EARLIEST_TIME and
+# LATEST_TIME): a year outside is a typo or an Excel zero date, not a notice's date.
+EARLIEST_YEAR = 1970
+LATEST_YEAR = 2099
+
+# (pattern, order of the captured groups), matched against the whole text. Digits are
+# ASCII only: int() would also read Arabic-Indic or fullwidth digits. Year-first forms
+# are unambiguous; the only day-first forms accepted are the European dd/MM/yyyy and
+# dd.MM.yyyy (never US MM/dd).
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # ISO date, optionally followed by a time we ignore: the date is what was published.
-    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}.*)?$"), "ymd"),
-    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), "ymd"),  # SafetyKorea publishDate
+    (re.compile(r"([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[T ][0-9]{1,2}:[0-9]{2}.*)?"), "ymd"),
+    (re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})"), "ymd"),  # SafetyKorea publishDate
     # yyyy.MM.dd, yyyy/MM/dd and the Korean "2024. 5. 3." with spaces and final dot.
-    (re.compile(r"^(\d{4})\s*[./]\s*(\d{1,2})\s*[./]\s*(\d{1,2})\.?$"), "ymd"),
-    (re.compile(r"^(\d{4})년\s*(\d{1,2})월\s*(\d{1,2})일$"), "ymd"),
-    (re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{4})$"), "dmy"),
+    (re.compile(r"([0-9]{4})\s*[./]\s*([0-9]{1,2})\s*[./]\s*([0-9]{1,2})\.?"), "ymd"),
+    (re.compile(r"([0-9]{4})년\s*([0-9]{1,2})월\s*([0-9]{1,2})일"), "ymd"),
+    (re.compile(r"([0-9]{1,2})[./]([0-9]{1,2})[./]([0-9]{4})"), "dmy"),
 )
 
 
 def parse_date(value: str | date) -> date | None:
-    """The calendar date in ``value``, or None when it is not a date we can read."""
+    """The calendar date in ``value``, or None when it is not a date we can read or
+    its year is outside ``EARLIEST_YEAR``..``LATEST_YEAR``."""
     if isinstance(value, datetime):
-        return value.date()
+        return _within_years(value.date())
     if isinstance(value, date):
-        return value
+        return _within_years(value)
     text = value.strip()
     for pattern, order in _PATTERNS:
-        match = pattern.match(text)
+        match = pattern.fullmatch(text)
         if match:
             return _build(match.groups(), order)
     return None
 
 
 def _build(groups: tuple[str, ...], order: str) -> date | None:
-    first, second, third = (int(group) for group in groups)
+    first, second, third = int(groups[0]), int(groups[1]), int(groups[2])
     year, month, day = (first, second, third) if order == "ymd" else (third, second, first)
+    if not EARLIEST_YEAR <= year <= LATEST_YEAR:
+        return None
     try:
         return date(year, month, day)
     except ValueError:  # 2024-02-30 and the like
         return None
+
+
+def _within_years(value: date) -> date | None:
+    return value if EARLIEST_YEAR <= value.year <= LATEST_YEAR else None

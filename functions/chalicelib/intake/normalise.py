@@ -33,7 +33,7 @@ from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.raw import RawRecord, RawValue
 from chalicelib.intake.rows import ParsedRow, Problem
 from chalicelib.notices.model import NoticeContent, NoticeKind
-from chalicelib.record_size import RecordTooLarge, ensure_within, utf8_bytes
+from chalicelib.record_size import MAX_RECORD_BYTES, RecordTooLarge, ensure_within
 
 DERIVED_PREFIX = "derived:"
 
@@ -101,10 +101,13 @@ def _oversized_cells(fields: dict[str, RawValue], max_chars: int) -> list[Proble
 
 def _oversized_notice(content: NoticeContent) -> list[Problem]:
     """Cells within their limit can still add up to more than one record may hold."""
+    stored_bytes = len(content.__pydantic_serializer__.to_json(content))
+    if stored_bytes <= MAX_RECORD_BYTES:
+        # Nearly every notice: skip dumping the content as a dict, which only serves to
+        # name the largest field of one that is too large.
+        return []
     try:
-        ensure_within(
-            "the notice", content.model_dump(mode="json"), utf8_bytes(content.model_dump_json())
-        )
+        ensure_within("the notice", content.model_dump(mode="json"), stored_bytes)
     except RecordTooLarge as too_large:
         field = _field_of(too_large.field)
         return [
@@ -130,8 +133,12 @@ def derived_reference(
 
 def clean_text(text: str) -> str | None:
     """Trim, collapse runs of spaces/tabs (keeping line breaks), None when nothing is left."""
+    if text.isprintable() and "  " not in text:
+        # Most cells: no whitespace but single spaces (every other whitespace character
+        # is unprintable), so there is nothing to collapse.
+        return text.strip() or None
     if "\n" not in text and "\r" not in text:
-        # Most cells are one line: the same result without splitting into lines.
+        # One line: the same result without splitting into lines.
         return _HORIZONTAL_SPACE.sub(" ", text).strip() or None
     unified = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = (_HORIZONTAL_SPACE.sub(" ", line).strip() for line in unified.split("\n"))
@@ -171,8 +178,21 @@ def _date_text(value: date) -> str:
     return (value.date() if isinstance(value, datetime) else value).isoformat()
 
 
-def _unique(items: Iterable[str]) -> list[str]:
+def _identifies_a_product(product: dict[str, Any]) -> bool:
+    # Spelled out rather than any() over the keys: no generator to build for every row.
+    return bool(
+        product["name"]
+        or product["models"]
+        or product["barcodes"]
+        or product["suspect_barcodes"]
+        or product["kc_certificates"]
+    )
+
+
+def _unique(items: list[str]) -> list[str]:
     """Drop repeats (ignoring case), keeping the first spelling and the order."""
+    if len(items) < 2:  # most lists: nothing can repeat
+        return items
     seen: dict[str, str] = {}
     for item in items:
         seen.setdefault(item.casefold(), item)
@@ -230,8 +250,7 @@ class _RowNormaliser:
             "country_of_origin": self._text("country_of_origin"),
             "pictures": self._items("pictures", _PICTURE_SEPARATORS),
         }
-        identifiers = ("name", "models", "barcodes", "suspect_barcodes", "kc_certificates")
-        if not any(product[key] for key in identifiers):
+        if not _identifies_a_product(product):
             self._error(
                 "product_name",
                 "product_unidentified",
@@ -243,7 +262,7 @@ class _RowNormaliser:
     def _barcodes(self) -> tuple[list[str], list[str]]:
         valid: list[str] = []
         suspect: list[str] = []
-        for code in _unique(self._split("barcodes", split_barcodes)):
+        for code in self._split("barcodes", split_barcodes):
             issue = gtin_issue(code)
             if issue is None:
                 valid.append(code)
@@ -253,7 +272,7 @@ class _RowNormaliser:
         return valid, suspect
 
     def _kc_certificates(self) -> list[str]:
-        numbers = _unique(self._split("kc_certificates", split_kc_certificates))
+        numbers = self._split("kc_certificates", split_kc_certificates)
         for number in numbers:
             issue = kc_certificate_issue(number)
             if issue:
@@ -319,18 +338,24 @@ class _RowNormaliser:
             return None
         parsed = parse_date(value)
         if parsed is None:
+            written = value if isinstance(value, str) else _date_text(value)  # an Excel date
             self._warn(
                 "issued_on",
                 "date_unreadable",
-                f"issue date {value!r} is not a date we can read (use YYYY-MM-DD); left empty",
+                f"issue date {written!r} is not a date we can read (use YYYY-MM-DD); left empty",
             )
         return parsed
 
     def _kind(self) -> NoticeKind:
         value = (self._text("kind") or "").casefold()
-        if value in {"", "notice"} or any(marker in value for marker in _NOTICE_MARKERS):
+        # The plain words first: no marker can be inside them, and most rows use them.
+        if value in {"", "notice"}:
             return NoticeKind.NOTICE
-        if value == "order" or any(marker in value for marker in _ORDER_MARKERS):
+        if value == "order":
+            return NoticeKind.ORDER
+        if any(marker in value for marker in _NOTICE_MARKERS):
+            return NoticeKind.NOTICE
+        if any(marker in value for marker in _ORDER_MARKERS):
             return NoticeKind.ORDER
         self._warn(
             "kind", "kind_unknown", f"kind {value!r} is neither order nor notice; taken as notice"
@@ -352,14 +377,31 @@ class _RowNormaliser:
     # -- value helpers -----------------------------------------------------------
 
     def _text(self, name: str) -> str | None:
-        return clean_text("\n".join(_strings(self._fields.get(name))))
+        value = self._fields.get(name)
+        # Most fields of a row are absent or one string: no list to build and join.
+        if value is None:
+            return None
+        if isinstance(value, str):
+            return clean_text(value)
+        return clean_text("\n".join(_strings(value)))
 
     def _items(self, name: str, separators: re.Pattern[str] = _LIST_SEPARATORS) -> list[str]:
-        return _unique(self._split(name, separators.split))
+        return self._split(name, separators.split)
 
     def _split(self, name: str, splitter: Callable[[str], Iterable[str]]) -> list[str]:
-        pieces = (piece for text in _strings(self._fields.get(name)) for piece in splitter(text))
-        return [cleaned for piece in pieces if piece and (cleaned := clean_text(piece))]
+        """The distinct cleaned pieces of field ``name``, in order."""
+        value = self._fields.get(name)
+        if value is None:  # an absent field: nothing to split
+            return []
+        texts = [value] if isinstance(value, str) else _strings(value)
+        # A plain loop: in a comprehension Python 3.11 builds a frame per call, and this
+        # runs for every list field of every row.
+        pieces = []
+        for text in texts:
+            for piece in splitter(text):
+                if piece and (cleaned := clean_text(piece)):
+                    pieces.append(cleaned)
+        return _unique(pieces)
 
     def _warn(self, field: str, code: str, message: str) -> None:
         self.warnings.append(Problem(field, code, message))

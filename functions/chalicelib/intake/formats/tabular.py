@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, time, timedelta
 
 import openpyxl
@@ -18,7 +18,7 @@ from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from chalicelib.intake.fields import canonical_field
 from chalicelib.intake.formats.common import scalar_text, shortened
-from chalicelib.intake.raw import FileRefused, RawFile, RawRecord
+from chalicelib.intake.raw import FileRefused, RawFile, RawRecord, RawValue
 from chalicelib.intake.rows import Problem
 
 Cell = str | date | None
@@ -80,15 +80,27 @@ def records_from_table(rows: Iterable[NumberedRow]) -> RawFile:
             "template's column names such as product_name, brand, models, barcodes, "
             "source_reference",
         )
+    fields_of = _field_picker(columns)
     records = [
-        RawRecord(
-            row=number,
-            locator=f"row {number}",
-            fields={name: cells[index] for index, name in columns.items() if index < len(cells)},
-        )
+        RawRecord(row=number, locator=f"row {number}", fields=fields_of(cells))
         for number, cells in filled
     ]
     return RawFile(records=records, unknown_fields=unknown, warnings=warnings)
+
+
+def _field_picker(columns: dict[int, str]) -> Callable[[Sequence[Cell]], dict[str, RawValue]]:
+    """Maps a row's cells to its fields. Built once per file: for rows as long as the
+    header, the known columns are picked at C level instead of by a Python loop."""
+    indices, names = tuple(columns), tuple(columns.values())
+    width = max(indices, default=-1) + 1
+
+    def fields_of(cells: Sequence[Cell]) -> dict[str, RawValue]:
+        if len(cells) >= width:
+            return dict(zip(names, map(cells.__getitem__, indices), strict=True))
+        # A short row (the CSV left trailing cells out): only the cells it has.
+        return {name: cells[index] for index, name in columns.items() if index < len(cells)}
+
+    return fields_of
 
 
 def _map_header(names: list[str]) -> tuple[dict[int, str], list[str], list[Problem]]:
@@ -168,7 +180,12 @@ def _header_text(cell: Cell) -> str:
 
 
 def _blank(cells: Sequence[Cell]) -> bool:
-    return all(cell is None or (isinstance(cell, str) and not cell.strip()) for cell in cells)
+    # A loop rather than all(generator): it runs for every row and usually stops at the
+    # first cell.
+    for cell in cells:
+        if cell is not None and (not isinstance(cell, str) or cell.strip()):
+            return False
+    return True
 
 
 def _quoted(names: Iterable[str]) -> str:
