@@ -8,7 +8,9 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -76,8 +78,16 @@ def _serving(env: dict[str, str]) -> Iterator[Served]:
             break
         if process.poll() is not None:
             pytest.fail("psx serve exited:\n" + "".join(lines))
+    # Keep reading what it prints: a full pipe would block every thread that logs (a
+    # request, a workflow task), and with them the server and its shutdown.
+    tail: deque[str] = deque(maxlen=200)
+    threading.Thread(target=tail.extend, args=(process.stdout,), daemon=True).start()
     try:
         yield Served(f"http://127.0.0.1:{aws_port}", f"http://127.0.0.1:{api_port}", "".join(lines))
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail("psx serve did not stop on SIGTERM; its last lines:\n" + "".join(tail))
