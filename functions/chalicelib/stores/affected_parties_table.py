@@ -16,11 +16,8 @@ from chalicelib.dispatch.model import DispatchRef
 from chalicelib.record_size import ensure_within, utf8_bytes
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
+from chalicelib.stores.dynamodb_items import from_attributes, to_attributes
 from chalicelib.stores.index_pages import sortable_time
-
-
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
 
 
 def _prefix(ref: DispatchRef) -> str:
@@ -38,12 +35,14 @@ class AffectedPartiesStore:
         ensure_within("the batch of affected parties", body, utf8_bytes(stored))
         self._db.put_item(
             TableName=self._table,
-            Item={
-                "PK": _s(f"NOTICE#{ref.notice_id}"),
-                "SK": _s(_prefix(ref) + batch_id),
-                "received_at": _s(sortable_time(at)),
-                "body": _s(stored),
-            },
+            Item=to_attributes(
+                {
+                    "PK": f"NOTICE#{ref.notice_id}",
+                    "SK": _prefix(ref) + batch_id,
+                    "received_at": sortable_time(at),
+                    "body": stored,
+                }
+            ),
             # Batch ids are drawn fresh for every request: never overwrite one.
             ConditionExpression="attribute_not_exists(SK)",
         )
@@ -54,10 +53,9 @@ class AffectedPartiesStore:
             self._db,
             TableName=self._table,
             KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
-            ExpressionAttributeValues={
-                ":pk": _s(f"NOTICE#{ref.notice_id}"),
-                ":prefix": _s(_prefix(ref)),
-            },
+            ExpressionAttributeValues=to_attributes(
+                {":pk": f"NOTICE#{ref.notice_id}", ":prefix": _prefix(ref)}
+            ),
             ConsistentRead=True,
         )
-        return [json.loads(item["body"]["S"]) for item in items]
+        return [json.loads(from_attributes(item)["body"]) for item in items]

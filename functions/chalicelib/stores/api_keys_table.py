@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
+from chalicelib.stores.dynamodb_items import from_attributes, is_condition_failure, to_attributes
 from chalicelib.stores.index_pages import sortable_time
 
 
@@ -35,16 +36,8 @@ class StoredKey:
         return self.expires_at is None or now < self.expires_at
 
 
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def _key(key_id: str) -> dict[str, dict[str, str]]:
-    return {"PK": _s(f"APIKEY#{key_id}"), "SK": _s("META")}
-
-
-def _is_condition_failure(exc: ClientError) -> bool:
-    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
+def _key(key_id: str) -> dict[str, Any]:
+    return to_attributes({"PK": f"APIKEY#{key_id}", "SK": "META"})
 
 
 class ApiKeyStore:
@@ -59,17 +52,21 @@ class ApiKeyStore:
                 TableName=self._table,
                 Item={
                     **_key(key.key_id),
-                    "key_id": _s(key.key_id),
-                    "principal": _s(key.principal),
-                    "secret_sha256": _s(key.secret_sha256),
-                    "created_at": _s(sortable_time(key.created_at)),
-                    "GSI1PK": _s(f"APIKEYS#{key.principal}"),
-                    "GSI1SK": _s(f"{sortable_time(key.created_at)}#{key.key_id}"),
+                    **to_attributes(
+                        {
+                            "key_id": key.key_id,
+                            "principal": key.principal,
+                            "secret_sha256": key.secret_sha256,
+                            "created_at": sortable_time(key.created_at),
+                            "GSI1PK": f"APIKEYS#{key.principal}",
+                            "GSI1SK": f"{sortable_time(key.created_at)}#{key.key_id}",
+                        }
+                    ),
                 },
                 ConditionExpression="attribute_not_exists(PK)",
             )
         except ClientError as exc:
-            if _is_condition_failure(exc):
+            if is_condition_failure(exc):
                 return False
             raise
         return True
@@ -78,7 +75,7 @@ class ApiKeyStore:
         item = self._db.get_item(TableName=self._table, Key=_key(key_id), ConsistentRead=True).get(
             "Item"
         )
-        return _stored_key(item) if item else None
+        return _stored_key(from_attributes(item)) if item else None
 
     def for_principal(self, principal: str) -> list[StoredKey]:
         """The principal's keys, oldest first, whatever their state."""
@@ -87,9 +84,9 @@ class ApiKeyStore:
             TableName=self._table,
             IndexName="GSI1",
             KeyConditionExpression="GSI1PK = :pk",
-            ExpressionAttributeValues={":pk": _s(f"APIKEYS#{principal}")},
+            ExpressionAttributeValues=to_attributes({":pk": f"APIKEYS#{principal}"}),
         )
-        key_ids = [item["GSI1SK"]["S"].rsplit("#", 1)[1] for item in items]
+        key_ids = [from_attributes(item)["GSI1SK"].rsplit("#", 1)[1] for item in items]
         found = [self.get(key_id) for key_id in key_ids]
         return [key for key in found if key is not None]
 
@@ -114,17 +111,17 @@ class ApiKeyStore:
                 Key=_key(key_id),
                 UpdateExpression=f"SET {attribute} = :at",
                 ConditionExpression=f"attribute_exists(PK) AND {condition}",
-                ExpressionAttributeValues={":at": _s(sortable_time(at))},
+                ExpressionAttributeValues=to_attributes({":at": sortable_time(at)}),
             )
         except ClientError as exc:
-            if _is_condition_failure(exc):
+            if is_condition_failure(exc):
                 return False
             raise
         return True
 
 
 def _time(item: dict[str, Any], name: str) -> datetime | None:
-    raw = item.get(name, {}).get("S")
+    raw = item.get(name)
     return datetime.fromisoformat(raw) if raw else None
 
 
@@ -132,9 +129,9 @@ def _stored_key(item: dict[str, Any]) -> StoredKey:
     created_at = _time(item, "created_at")
     assert created_at is not None
     return StoredKey(
-        key_id=item["key_id"]["S"],
-        principal=item["principal"]["S"],
-        secret_sha256=item["secret_sha256"]["S"],
+        key_id=item["key_id"],
+        principal=item["principal"],
+        secret_sha256=item["secret_sha256"],
         created_at=created_at,
         expires_at=_time(item, "expires_at"),
         revoked_at=_time(item, "revoked_at"),

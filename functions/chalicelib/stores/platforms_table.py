@@ -17,9 +17,14 @@ from chalicelib.deadlines.policy import DeadlinePolicy
 from chalicelib.platforms.model import Platform
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
+from chalicelib.stores.dynamodb_items import (
+    batch_get,
+    from_attributes,
+    is_condition_failure,
+    to_attributes,
+)
 
 _ALL_PLATFORMS = "PLATFORMS"
-_BATCH_GET_LIMIT = 100
 _MAX_UPDATE_ATTEMPTS = 5
 
 
@@ -35,16 +40,8 @@ class ConcurrentUpdateError(RuntimeError):
     """The platform kept changing under ``update``; the caller may try again."""
 
 
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def _key(platform_id: str) -> dict[str, dict[str, str]]:
-    return {"PK": _s(f"PLATFORM#{platform_id}"), "SK": _s("META")}
-
-
-def _is_condition_failure(exc: ClientError) -> bool:
-    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
+def _key(platform_id: str) -> dict[str, str]:
+    return {"PK": f"PLATFORM#{platform_id}", "SK": "META"}
 
 
 class PlatformStore:
@@ -64,16 +61,14 @@ class PlatformStore:
                 ConditionExpression="attribute_not_exists(PK)",
             )
         except ClientError as exc:
-            if _is_condition_failure(exc):
+            if is_condition_failure(exc):
                 raise PlatformExists(
                     f"platform {platform.platform_id} is already registered"
                 ) from exc
             raise
 
     def get(self, platform_id: str) -> Platform | None:
-        item = self._db.get_item(
-            TableName=self._table, Key=_key(platform_id), ConsistentRead=True
-        ).get("Item")
+        item = self._get_item(platform_id)
         return _platform(item) if item else None
 
     def update(self, platform_id: str, /, **changes: Any) -> Platform:
@@ -105,15 +100,13 @@ class PlatformStore:
         self, platform_id: str, changes_to: Callable[[Platform], dict[str, Any]]
     ) -> Platform:
         for _ in range(_MAX_UPDATE_ATTEMPTS):
-            item = self._db.get_item(
-                TableName=self._table, Key=_key(platform_id), ConsistentRead=True
-            ).get("Item")
+            item = self._get_item(platform_id)
             if item is None:
                 raise PlatformNotFound(f"no platform {platform_id}")
             current = _platform(item)
             # model_validate, not model_copy: model_copy would skip validation.
             updated = Platform.model_validate({**current.model_dump(), **changes_to(current)})
-            if self._replace_if_unchanged(updated, previous_body=item["body"]["S"]):
+            if self._replace_if_unchanged(updated, previous_body=item["body"]):
                 return updated
         raise ConcurrentUpdateError(
             f"platform {platform_id} changed under {_MAX_UPDATE_ATTEMPTS} updates"
@@ -124,13 +117,18 @@ class PlatformStore:
 
         GSI1 is eventually consistent: a platform registered a moment ago may be missing.
         """
-        platforms: builtins.list[Platform] = []
-        ids = self._listed_ids()
-        for start in range(0, len(ids), _BATCH_GET_LIMIT):
-            platforms.extend(self._batch_get(ids[start : start + _BATCH_GET_LIMIT]))
+        # Consistent: an agreement or deactivation applies to the very next dispatch.
+        keys = [_key(platform_id) for platform_id in self._listed_ids()]
+        platforms = [_platform(item) for item in batch_get(self._db, self._table, keys)]
         return sorted(platforms, key=lambda platform: platform.platform_id)
 
     # -- internals -------------------------------------------------------------------------
+
+    def _get_item(self, platform_id: str) -> dict[str, Any] | None:
+        item = self._db.get_item(
+            TableName=self._table, Key=to_attributes(_key(platform_id)), ConsistentRead=True
+        ).get("Item")
+        return from_attributes(item) if item else None
 
     def _replace_if_unchanged(self, platform: Platform, previous_body: str) -> bool:
         try:
@@ -138,10 +136,10 @@ class PlatformStore:
                 TableName=self._table,
                 Item=_item(platform),
                 ConditionExpression="body = :previous",
-                ExpressionAttributeValues={":previous": _s(previous_body)},
+                ExpressionAttributeValues=to_attributes({":previous": previous_body}),
             )
         except ClientError as exc:
-            if _is_condition_failure(exc):
+            if is_condition_failure(exc):
                 return False
             raise
         return True
@@ -152,30 +150,21 @@ class PlatformStore:
             TableName=self._table,
             IndexName="GSI1",
             KeyConditionExpression="GSI1PK = :pk",
-            ExpressionAttributeValues={":pk": _s(_ALL_PLATFORMS)},
+            ExpressionAttributeValues=to_attributes({":pk": _ALL_PLATFORMS}),
         )
-        return [item["GSI1SK"]["S"] for item in items]
-
-    def _batch_get(self, platform_ids: builtins.list[str]) -> builtins.list[Platform]:
-        found: builtins.list[Platform] = []
-        # Consistent: an agreement or deactivation applies to the very next dispatch.
-        keys = [_key(platform_id) for platform_id in platform_ids]
-        request: Any = {self._table: {"Keys": keys, "ConsistentRead": True}}
-        while request:
-            response = self._db.batch_get_item(RequestItems=request)
-            found.extend(_platform(item) for item in response["Responses"].get(self._table, []))
-            request = response.get("UnprocessedKeys") or None
-        return found
+        return [from_attributes(item)["GSI1SK"] for item in items]
 
 
 def _item(platform: Platform) -> dict[str, Any]:
-    return {
-        **_key(platform.platform_id),
-        "body": _s(platform.model_dump_json()),
-        "GSI1PK": _s(_ALL_PLATFORMS),
-        "GSI1SK": _s(platform.platform_id),
-    }
+    return to_attributes(
+        {
+            **_key(platform.platform_id),
+            "body": platform.model_dump_json(),
+            "GSI1PK": _ALL_PLATFORMS,
+            "GSI1SK": platform.platform_id,
+        }
+    )
 
 
 def _platform(item: dict[str, Any]) -> Platform:
-    return Platform.model_validate_json(item["body"]["S"])
+    return Platform.model_validate_json(item["body"])
