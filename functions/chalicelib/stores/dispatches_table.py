@@ -278,28 +278,10 @@ class DispatchStore:
             keep=lambda dispatch: states is None or dispatch.state in states,
         )
 
-    def inbox(self, platform_id: str, limit: int = 100) -> list[Dispatch]:
-        response = self._db.query(
-            TableName=self._table,
-            IndexName="GSI1",
-            KeyConditionExpression="GSI1PK = :inbox",
-            ExpressionAttributeValues=to_attributes({":inbox": f"INBOX#{platform_id}"}),
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-        refs = [_ref_from_inbox_key(from_attributes(item)) for item in response["Items"]]
-        found = [self.get(ref) for ref in refs]
-        return [dispatch for dispatch in found if dispatch is not None]
-
 
 def _ref_from_sort_key(sort_key: str) -> DispatchRef:
     _, notice_id, version, platform_id = sort_key.split("#")
     return DispatchRef(notice_id, int(version.removeprefix("v")), platform_id)
-
-
-def _ref_from_inbox_key(item: dict[str, Any]) -> DispatchRef:
-    platform_id = item["GSI1PK"].removeprefix("INBOX#")
-    return _ref_from_inbox_sort_key(platform_id, item["GSI1SK"])
 
 
 def _ref_from_inbox_sort_key(platform_id: str, sort_key: str) -> DispatchRef:

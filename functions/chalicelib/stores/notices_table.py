@@ -241,22 +241,6 @@ class NoticeStore:
             if not is_condition_failure(exc):
                 raise
 
-    def list_for_regulator(self, regulator_id: str, limit: int = 100) -> list[Notice]:
-        response = self._db.query(
-            TableName=self._table,
-            IndexName="GSI1",
-            KeyConditionExpression="GSI1PK = :pk",
-            ExpressionAttributeValues=to_attributes({":pk": f"REGULATOR#{regulator_id}"}),
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-        # GSI1 projects keys only: the notice id is read from the table key.
-        notice_ids = [
-            from_attributes(item)["PK"].removeprefix("NOTICE#") for item in response["Items"]
-        ]
-        notices = [self.get(notice_id) for notice_id in notice_ids]
-        return [notice for notice in notices if notice is not None]
-
     # -- timeline --------------------------------------------------------------------------
 
     def append_event(self, event: TimelineEvent) -> bool:

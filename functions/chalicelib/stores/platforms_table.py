@@ -49,10 +49,6 @@ class PlatformStore:
         self._table = table_name
         self._db = aws_clients.dynamodb()
 
-    def put(self, platform: Platform) -> None:
-        """Create or replace."""
-        self._db.put_item(TableName=self._table, Item=_item(platform))
-
     def create(self, platform: Platform) -> None:
         try:
             self._db.put_item(
