@@ -12,6 +12,7 @@ import pytest
 
 from chalicelib.api.principal import PrincipalKind
 from chalicelib.dispatch.model import DispatchRef, DispatchState
+from chalicelib.notices.timeline import EventKind
 from chalicelib.platforms.model import Platform
 from chalicelib.stores.affected_parties_table import AffectedPartiesStore
 from chalicelib.stores.platforms_table import PlatformStore
@@ -123,7 +124,7 @@ def test_an_acknowledgement_is_recorded_once(api: Api, regulator: Caller) -> Non
     assert first.status == 201
     assert second.status == 409 and second.problem_type == "already-answered"
     kinds = [e.kind for e in services().notices.timeline(notice_id)]
-    assert kinds.count("acknowledgement_received") == 1
+    assert kinds.count(EventKind.ACKNOWLEDGEMENT_RECEIVED) == 1
 
 
 def test_an_action_report_first_implies_the_acknowledgement(api: Api, regulator: Caller) -> None:

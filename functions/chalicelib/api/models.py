@@ -27,8 +27,8 @@ from chalicelib.api.notice_submission import NoticeSubmission
 from chalicelib.api.problems import FieldError
 from chalicelib.dispatch.model import DispatchState, WaitKind
 from chalicelib.notices.model import NoticeContent, NoticeKind, NoticeStatus
+from chalicelib.notices.versions import SaveOutcome
 from chalicelib.platforms.model import Email, Jurisdiction, Language
-from chalicelib.stores.notices_table import SaveOutcome
 
 MAX_LISTINGS = 1000
 MAX_PARTIES = 1000

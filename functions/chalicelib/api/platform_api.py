@@ -33,6 +33,7 @@ from chalicelib.dispatch.model import Dispatch, DispatchState, WaitKind
 from chalicelib.dispatch.waits import DispatchClosed, answer
 from chalicelib.dispatch.webhooks import WebhookDeliveryFailed, deliver, sign
 from chalicelib.notices.model import NoticeKind
+from chalicelib.notices.timeline import EventKind
 from chalicelib.stores.index_pages import SORTABLE_TIME_PATTERN
 from chalicelib.stores.signing_secrets import signing_keys
 
@@ -93,8 +94,8 @@ def report_affected_parties(call: ApiCall, services: ApiServices) -> Reply:
     services.affected_parties.add(ref, batch_id, _report(body), call.now)
     services.lifecycle.record(
         ref.notice_id,
-        f"{ref.event_prefix}#affected_parties#{batch_id}",
-        "affected_parties_received",
+        ref.event_key("affected_parties", batch_id),
+        EventKind.AFFECTED_PARTIES_RECEIVED,
         call.now,
         str(call.principal),
         platform_id=ref.platform_id,

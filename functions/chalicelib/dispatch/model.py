@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from chalicelib.notices.timeline import event_key_for
+
 
 class WaitKind(StrEnum):
     """What the workflow waits for from a platform, in this order."""
@@ -30,10 +32,9 @@ class DispatchRef:
     version: int
     platform_id: str
 
-    @property
-    def event_prefix(self) -> str:
-        """Timeline event keys of this dispatch start with this."""
-        return f"v{self.version:06d}#{self.platform_id}"
+    def event_key(self, *parts: str) -> str:
+        """The key of a timeline event about this dispatch (``v<version>#<platform>#…``)."""
+        return event_key_for(self.version, self.platform_id, *parts)
 
 
 @dataclass(frozen=True)

@@ -7,11 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from chalicelib.notices.timeline import EventKind, TimelineEvent
 from chalicelib.settings import Settings
 from chalicelib.stores.aws_clients import per_world
 from chalicelib.stores.dispatches_table import DispatchStore
 from chalicelib.stores.escalation_topic import EscalationTopic
-from chalicelib.stores.notices_table import NoticeStore, TimelineEvent
+from chalicelib.stores.notices_table import NoticeStore
 from chalicelib.stores.platforms_table import PlatformStore
 from chalicelib.workflow.lifecycle import TaskTokens
 
@@ -27,7 +28,13 @@ class LifecycleServices:
     escalations: EscalationTopic
 
     def record(
-        self, notice_id: str, key: str, kind: str, at: datetime, actor: str, **details: object
+        self,
+        notice_id: str,
+        key: str,
+        kind: EventKind,
+        at: datetime,
+        actor: str,
+        **details: object,
     ) -> None:
         """Append one event to the notice's timeline (a repeated key is a no-op)."""
         self.notices.append_event(TimelineEvent(notice_id, key, kind, at, actor, dict(details)))

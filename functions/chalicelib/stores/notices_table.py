@@ -10,15 +10,21 @@ Items of one notice share the partition ``NOTICE#<id>``:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
-from chalicelib.notices.timeline import timeline_order, version_of_key
+from chalicelib.notices.timeline import EventKind, TimelineEvent, timeline_order
+from chalicelib.notices.versions import (
+    ConcurrentWriteError,
+    CurrentState,
+    NoticeSummary,
+    SavedNotice,
+    SaveOutcome,
+    VersionConflict,
+)
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
 from chalicelib.stores.dynamodb_items import (
@@ -31,78 +37,6 @@ from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page, sortable
 from chalicelib.stores.item_size import ensure_fits
 
 _MAX_WRITE_ATTEMPTS = 5
-
-
-class SaveOutcome(StrEnum):
-    CREATED = "created"
-    NEW_VERSION = "new_version"
-    WITHDRAWN = "withdrawn"
-    # Sent again after a withdrawal: a new notice for the platforms (status active).
-    REISSUED = "reissued"
-    UNCHANGED = "unchanged"
-
-
-@dataclass(frozen=True)
-class CurrentState:
-    """What META says about a notice: enough to decide a save without reading a version."""
-
-    notice_id: str
-    version: int
-    status: NoticeStatus
-    content_hash: str
-    regulator_id: str
-    source_reference: str
-    lifecycle_started: bool
-
-
-@dataclass(frozen=True)
-class NoticeSummary:
-    """A line of a regulator's list: the current state and when it last changed."""
-
-    state: CurrentState
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class SavedNotice:
-    current: CurrentState
-    outcome: SaveOutcome
-    # The version this one replaced (None: created, or unchanged).
-    replaced_version: int | None = None
-
-
-@dataclass(frozen=True)
-class TimelineEvent:
-    notice_id: str
-    event_key: str  # ``v<version>#…``: unique per event, so a retried append is a no-op
-    kind: str
-    at: datetime
-    actor: str
-    details: dict[str, Any]
-
-    def __post_init__(self) -> None:
-        version_of_key(self.event_key)  # every event names the version it is about
-
-    @property
-    def version(self) -> int:
-        return version_of_key(self.event_key)
-
-
-class ConcurrentWriteError(RuntimeError):
-    """Another writer kept changing the same notice; the caller's retry will settle it."""
-
-
-class VersionConflict(RuntimeError):
-    """The notice moved past the version a change was based on, and the change must not
-    be applied to the newer one: nothing was written."""
-
-    def __init__(self, based_on: int, current: CurrentState) -> None:
-        super().__init__(
-            f"notice {current.notice_id} is at version {current.version} ({current.status}), "
-            f"written since version {based_on} this change was based on"
-        )
-        self.based_on = based_on
-        self.current = current
 
 
 def _notice_pk(notice_id: str) -> str:
@@ -416,7 +350,7 @@ def _event_from_item(notice_id: str, item: dict[str, Any]) -> TimelineEvent:
     return TimelineEvent(
         notice_id=notice_id,
         event_key=item["SK"].removeprefix("EVENT#"),
-        kind=item["kind"],
+        kind=EventKind(item["kind"]),
         at=datetime.fromisoformat(item["at"]).astimezone(UTC),
         actor=item["actor"],
         details=json.loads(item["details"]),
