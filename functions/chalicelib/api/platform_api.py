@@ -30,6 +30,7 @@ from chalicelib.api.problems import ApiProblem, FieldError, conflict, invalid, n
 from chalicelib.api.services import ApiServices
 from chalicelib.api.views import dispatch_view, notice_view
 from chalicelib.dispatch.model import Dispatch, DispatchState, WaitKind
+from chalicelib.dispatch.parties import AffectedPartiesBatch
 from chalicelib.dispatch.waits import DispatchClosed, answer
 from chalicelib.dispatch.webhooks import WebhookDeliveryFailed, deliver, sign
 from chalicelib.notices.model import NoticeKind
@@ -91,7 +92,8 @@ def report_affected_parties(call: ApiCall, services: ApiServices) -> Reply:
     dispatch = _open_dispatch(call, services, body.version)
     ref = dispatch.ref
     batch_id = f"{call.now:%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(4)}"
-    services.affected_parties.add(ref, batch_id, _report(body), call.now)
+    batch = AffectedPartiesBatch.model_validate(_report(body))
+    services.affected_parties.add(ref, batch_id, batch, call.now)
     services.lifecycle.record(
         ref.notice_id,
         ref.event_key("affected_parties", batch_id),

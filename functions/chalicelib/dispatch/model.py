@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from chalicelib.dispatch.actions import ActionReport
 from chalicelib.notices.timeline import event_key_for
 
 
@@ -56,6 +57,7 @@ class Dispatch:
     # When the deadline check found a deadline missed (its own clock: `psx audit --at`).
     acknowledgement_missed_at: datetime | None = None
     action_report_missed_at: datetime | None = None
+    action_report: ActionReport | None = None  # what the platform reported it did
 
     def deadline(self, kind: WaitKind) -> datetime | None:
         if kind is WaitKind.ACKNOWLEDGEMENT:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
 
 from chalicelib.dispatch.model import DispatchRef
+from chalicelib.dispatch.parties import AffectedPartiesBatch
 from chalicelib.record_size import ensure_within, utf8_bytes
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
@@ -29,8 +29,11 @@ class AffectedPartiesStore:
         self._table = table_name
         self._db = aws_clients.dynamodb()
 
-    def add(self, ref: DispatchRef, batch_id: str, body: dict[str, Any], at: datetime) -> None:
+    def add(
+        self, ref: DispatchRef, batch_id: str, batch: AffectedPartiesBatch, at: datetime
+    ) -> None:
         """Store one batch; over ``MAX_RECORD_BYTES`` it raises ``RecordTooLarge`` unwritten."""
+        body = batch.model_dump(mode="json")
         stored = json.dumps(body, sort_keys=True, ensure_ascii=False)
         ensure_within("the batch of affected parties", body, utf8_bytes(stored))
         self._db.put_item(
@@ -47,7 +50,7 @@ class AffectedPartiesStore:
             ConditionExpression="attribute_not_exists(SK)",
         )
 
-    def for_dispatch(self, ref: DispatchRef) -> list[dict[str, Any]]:
+    def for_dispatch(self, ref: DispatchRef) -> list[AffectedPartiesBatch]:
         """Every batch reported for the dispatch, in the order they arrived."""
         items = query_items(
             self._db,
@@ -58,4 +61,7 @@ class AffectedPartiesStore:
             ),
             ConsistentRead=True,
         )
-        return [json.loads(from_attributes(item)["body"]) for item in items]
+        return [
+            AffectedPartiesBatch.model_validate_json(from_attributes(item)["body"])
+            for item in items
+        ]

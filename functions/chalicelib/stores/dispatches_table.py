@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.dispatch.actions import ActionReport
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState, WaitKind
 from chalicelib.record_size import ensure_within, utf8_bytes
 from chalicelib.stores import aws_clients
@@ -294,6 +295,10 @@ def _time(item: dict[str, Any], name: str) -> datetime | None:
     return datetime.fromisoformat(raw) if raw else None
 
 
+def _action_report(stored: str | None) -> ActionReport | None:
+    return ActionReport.model_validate_json(stored) if stored else None
+
+
 def _dispatch_from_item(item: dict[str, Any]) -> Dispatch:
     created_at = _time(item, "created_at")
     assert created_at is not None
@@ -315,4 +320,5 @@ def _dispatch_from_item(item: dict[str, Any]) -> Dispatch:
         action_reported_at=_time(item, "action_reported_at"),
         acknowledgement_missed_at=_time(item, "acknowledgement_missed_at"),
         action_report_missed_at=_time(item, "action_report_missed_at"),
+        action_report=_action_report(item.get("action_report")),
     )
