@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from botocore.exceptions import ClientError
 
 from chalicelib.stores.dynamodb_items import (
@@ -13,6 +14,7 @@ from chalicelib.stores.dynamodb_items import (
     from_attributes,
     is_condition_failure,
     to_attributes,
+    written,
 )
 
 
@@ -63,9 +65,29 @@ def test_attributes_round_trip_plain_values() -> None:
     assert from_attributes(attributes) == values
 
 
-def test_only_a_failed_condition_is_a_condition_failure() -> None:
-    def error(code: str) -> ClientError:
-        return ClientError({"Error": {"Code": code, "Message": ""}}, "PutItem")
+def _error(code: str) -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": ""}}, "PutItem")
 
-    assert is_condition_failure(error("ConditionalCheckFailedException"))
-    assert not is_condition_failure(error("ValidationException"))
+
+def test_only_a_failed_condition_is_a_condition_failure() -> None:
+    assert is_condition_failure(_error("ConditionalCheckFailedException"))
+    assert not is_condition_failure(_error("ValidationException"))
+
+
+def test_a_conditional_write_says_whether_it_was_written() -> None:
+    requests: list[dict[str, object]] = []
+
+    def put_item(**request: object) -> None:
+        requests.append(request)
+
+    def refused(**_: object) -> None:
+        raise _error("ConditionalCheckFailedException")
+
+    def throttled(**_: object) -> None:
+        raise _error("ProvisionedThroughputExceededException")
+
+    assert written(put_item, TableName="t", Item={}) is True
+    assert requests == [{"TableName": "t", "Item": {}}]
+    assert written(refused, TableName="t") is False
+    with pytest.raises(ClientError):
+        written(throttled, TableName="t")

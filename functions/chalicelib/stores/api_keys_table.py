@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
-from chalicelib.stores.dynamodb_items import from_attributes, is_condition_failure, to_attributes
-from chalicelib.stores.index_pages import sortable_time
+from chalicelib.stores.dynamodb_items import (
+    from_attributes,
+    to_attributes,
+    written,
+)
+from chalicelib.stores.index_pages import sortable_time, stored_time
 
 
 @dataclass(frozen=True)
@@ -47,29 +49,24 @@ class ApiKeyStore:
 
     def create(self, key: StoredKey) -> bool:
         """Store a new key; False when its id is already taken (the caller draws another)."""
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item={
-                    **_key(key.key_id),
-                    **to_attributes(
-                        {
-                            "key_id": key.key_id,
-                            "principal": key.principal,
-                            "secret_sha256": key.secret_sha256,
-                            "created_at": sortable_time(key.created_at),
-                            "GSI1PK": f"APIKEYS#{key.principal}",
-                            "GSI1SK": f"{sortable_time(key.created_at)}#{key.key_id}",
-                        }
-                    ),
-                },
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return written(
+            self._db.put_item,
+            TableName=self._table,
+            Item={
+                **_key(key.key_id),
+                **to_attributes(
+                    {
+                        "key_id": key.key_id,
+                        "principal": key.principal,
+                        "secret_sha256": key.secret_sha256,
+                        "created_at": sortable_time(key.created_at),
+                        "GSI1PK": f"APIKEYS#{key.principal}",
+                        "GSI1SK": f"{sortable_time(key.created_at)}#{key.key_id}",
+                    }
+                ),
+            },
+            ConditionExpression="attribute_not_exists(PK)",
+        )
 
     def get(self, key_id: str) -> StoredKey | None:
         item = self._db.get_item(TableName=self._table, Key=_key(key_id), ConsistentRead=True).get(
@@ -105,34 +102,24 @@ class ApiKeyStore:
         )
 
     def _stamp(self, key_id: str, attribute: str, at: datetime, condition: str) -> bool:
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=_key(key_id),
-                UpdateExpression=f"SET {attribute} = :at",
-                ConditionExpression=f"attribute_exists(PK) AND {condition}",
-                ExpressionAttributeValues=to_attributes({":at": sortable_time(at)}),
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
-
-
-def _time(item: dict[str, Any], name: str) -> datetime | None:
-    raw = item.get(name)
-    return datetime.fromisoformat(raw) if raw else None
+        return written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=_key(key_id),
+            UpdateExpression=f"SET {attribute} = :at",
+            ConditionExpression=f"attribute_exists(PK) AND {condition}",
+            ExpressionAttributeValues=to_attributes({":at": sortable_time(at)}),
+        )
 
 
 def _stored_key(item: dict[str, Any]) -> StoredKey:
-    created_at = _time(item, "created_at")
+    created_at = stored_time(item, "created_at")
     assert created_at is not None
     return StoredKey(
         key_id=item["key_id"],
         principal=item["principal"],
         secret_sha256=item["secret_sha256"],
         created_at=created_at,
-        expires_at=_time(item, "expires_at"),
-        revoked_at=_time(item, "revoked_at"),
+        expires_at=stored_time(item, "expires_at"),
+        revoked_at=stored_time(item, "revoked_at"),
     )

@@ -12,8 +12,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.dispatch.actions import ActionReport
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState, WaitKind
 from chalicelib.record_size import ensure_within, utf8_bytes
@@ -22,10 +20,10 @@ from chalicelib.stores.aws_clients import query_items
 from chalicelib.stores.dynamodb_items import (
     batch_get,
     from_attributes,
-    is_condition_failure,
     to_attributes,
+    written,
 )
-from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page, sortable_time
+from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page, sortable_time, stored_time
 
 OPEN_WAIT_PARTITION = "OPEN_WAIT"
 _ANSWER_ATTRIBUTES = {
@@ -75,15 +73,12 @@ class DispatchStore:
         ):
             if moment is not None:
                 item[name] = sortable_time(moment)
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=to_attributes(item),
-                ConditionExpression="attribute_not_exists(SK)",
-            )
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise
+        written(
+            self._db.put_item,
+            TableName=self._table,
+            Item=to_attributes(item),
+            ConditionExpression="attribute_not_exists(SK)",
+        )
         stored = self.get(ref)
         assert stored is not None
         return stored
@@ -122,20 +117,15 @@ class DispatchStore:
         condition = "attribute_exists(SK)"
         if blocked:
             condition += f" AND NOT #state IN ({', '.join(blocked)})"
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=to_attributes(_key(ref)),
-                UpdateExpression="SET #state = :state",
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues=to_attributes({":state": state.value, **blocked}),
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=to_attributes(_key(ref)),
+            UpdateExpression="SET #state = :state",
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues=to_attributes({":state": state.value, **blocked}),
+        )
 
     def open_wait(
         self, ref: DispatchRef, kind: WaitKind, token: str, deadline: datetime | None
@@ -155,20 +145,15 @@ class DispatchStore:
             )
         else:
             update += " REMOVE GSI2PK, GSI2SK"
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=to_attributes(_key(ref)),
-                UpdateExpression=update,
-                ConditionExpression="attribute_exists(SK) AND #state <> :closed",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues=to_attributes(values),
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=to_attributes(_key(ref)),
+            UpdateExpression=update,
+            ConditionExpression="attribute_exists(SK) AND #state <> :closed",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues=to_attributes(values),
+        )
 
     def close_wait(self, ref: DispatchRef, token: str) -> bool:
         """Forget the wait holding ``token``; False when another caller already did."""
@@ -188,19 +173,14 @@ class DispatchStore:
             kind, at = missed
             update = f"SET {_MISSED_ATTRIBUTES[kind]} = :missed_at {update}"
             values[":missed_at"] = sortable_time(at)
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=to_attributes(_key(ref)),
-                UpdateExpression=update,
-                ConditionExpression="task_token = :token",
-                ExpressionAttributeValues=to_attributes(values),
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=to_attributes(_key(ref)),
+            UpdateExpression=update,
+            ConditionExpression="task_token = :token",
+            ExpressionAttributeValues=to_attributes(values),
+        )
 
     def record_answer(
         self, ref: DispatchRef, kind: WaitKind, at: datetime, body: dict[str, Any]
@@ -212,31 +192,25 @@ class DispatchStore:
         at_attribute, body_attribute = _ANSWER_ATTRIBUTES[kind]
         stored = json.dumps(body, sort_keys=True)
         ensure_within(f"the {kind.value.replace('_', ' ')}", body, utf8_bytes(stored))
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=to_attributes(_key(ref)),
-                UpdateExpression=f"SET {at_attribute} = :at, {body_attribute} = :body, "
-                "#state = :state",
-                ConditionExpression=(
-                    f"attribute_exists(SK) AND attribute_not_exists({at_attribute}) "
-                    "AND #state <> :closed"
-                ),
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues=to_attributes(
-                    {
-                        ":at": sortable_time(at),
-                        ":body": stored,
-                        ":state": _ANSWER_STATES[kind].value,
-                        ":closed": DispatchState.CLOSED.value,
-                    }
-                ),
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=to_attributes(_key(ref)),
+            UpdateExpression=f"SET {at_attribute} = :at, {body_attribute} = :body, #state = :state",
+            ConditionExpression=(
+                f"attribute_exists(SK) AND attribute_not_exists({at_attribute}) "
+                "AND #state <> :closed"
+            ),
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues=to_attributes(
+                {
+                    ":at": sortable_time(at),
+                    ":body": stored,
+                    ":state": _ANSWER_STATES[kind].value,
+                    ":closed": DispatchState.CLOSED.value,
+                }
+            ),
+        )
 
     def overdue(self, now: datetime) -> list[Dispatch]:
         """Dispatches whose open wait's deadline is before ``now``, as the index says:
@@ -290,17 +264,12 @@ def _ref_from_inbox_sort_key(platform_id: str, sort_key: str) -> DispatchRef:
     return DispatchRef(notice_id, int(version.removeprefix("v")), platform_id)
 
 
-def _time(item: dict[str, Any], name: str) -> datetime | None:
-    raw = item.get(name)
-    return datetime.fromisoformat(raw) if raw else None
-
-
 def _action_report(stored: str | None) -> ActionReport | None:
     return ActionReport.model_validate_json(stored) if stored else None
 
 
 def _dispatch_from_item(item: dict[str, Any]) -> Dispatch:
-    created_at = _time(item, "created_at")
+    created_at = stored_time(item, "created_at")
     assert created_at is not None
     open_wait = item.get("open_wait")
     return Dispatch(
@@ -310,15 +279,15 @@ def _dispatch_from_item(item: dict[str, Any]) -> Dispatch:
         jurisdiction=item["jurisdiction"],
         withdrawal=item["withdrawal"],
         created_at=created_at,
-        acknowledgement_deadline=_time(item, "acknowledgement_deadline"),
-        action_deadline=_time(item, "action_deadline"),
+        acknowledgement_deadline=stored_time(item, "acknowledgement_deadline"),
+        action_deadline=stored_time(item, "action_deadline"),
         state=DispatchState(item["state"]),
         webhook_attempts=int(item["webhook_attempts"]),
         open_wait=WaitKind(open_wait) if open_wait else None,
         task_token=item.get("task_token"),
-        acknowledged_at=_time(item, "acknowledged_at"),
-        action_reported_at=_time(item, "action_reported_at"),
-        acknowledgement_missed_at=_time(item, "acknowledgement_missed_at"),
-        action_report_missed_at=_time(item, "action_report_missed_at"),
+        acknowledged_at=stored_time(item, "acknowledged_at"),
+        action_reported_at=stored_time(item, "action_reported_at"),
+        acknowledgement_missed_at=stored_time(item, "acknowledgement_missed_at"),
+        action_report_missed_at=stored_time(item, "action_report_missed_at"),
         action_report=_action_report(item.get("action_report")),
     )

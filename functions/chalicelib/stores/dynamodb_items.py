@@ -8,7 +8,7 @@ Numbers come back as ``Decimal``: a store that keeps an int converts with ``int(
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -37,6 +37,18 @@ def from_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
 def is_condition_failure(exc: ClientError) -> bool:
     """The write's condition did not hold (nothing was written)."""
     return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def written(write: Callable[..., object], **request: Any) -> bool:
+    """Make a conditional write (``write`` is the client's put, update or delete): True
+    when it was written, False when its condition did not hold; other errors raise."""
+    try:
+        write(**request)
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            return False
+        raise
+    return True
 
 
 def batch_get(

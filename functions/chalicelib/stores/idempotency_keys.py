@@ -15,10 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.stores import aws_clients
-from chalicelib.stores.dynamodb_items import from_attributes, is_condition_failure, to_attributes
+from chalicelib.stores.dynamodb_items import (
+    from_attributes,
+    to_attributes,
+    written,
+)
 
 
 @dataclass(frozen=True)
@@ -61,33 +63,31 @@ class IdempotencyKeyStore:
 
         An expired record, or a claim whose holder died (its lock ran out), is taken over.
         """
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item={
-                    **_key(principal, idempotency_key),
-                    **to_attributes(
-                        {
-                            "fingerprint": fingerprint,
-                            "expiration": _epoch(now) + keep_seconds,
-                            "locked_until": _epoch(now) + lock_seconds,
-                        }
-                    ),
-                },
-                ConditionExpression=(
-                    "attribute_not_exists(PK) OR expiration < :now "
-                    "OR (attribute_not_exists(stored_response) AND locked_until < :now)"
+        claimed = written(
+            self._db.put_item,
+            TableName=self._table,
+            Item={
+                **_key(principal, idempotency_key),
+                **to_attributes(
+                    {
+                        "fingerprint": fingerprint,
+                        "expiration": _epoch(now) + keep_seconds,
+                        "locked_until": _epoch(now) + lock_seconds,
+                    }
                 ),
-                ExpressionAttributeValues=to_attributes({":now": _epoch(now)}),
-            )
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise
-            held = self._get(principal, idempotency_key)
-            # Deleted between our write and our read (a failed request released it):
-            # report it as in progress; the client's retry will claim it.
-            return held or IdempotencyRecord(fingerprint="", response=None)
-        return None
+            },
+            ConditionExpression=(
+                "attribute_not_exists(PK) OR expiration < :now "
+                "OR (attribute_not_exists(stored_response) AND locked_until < :now)"
+            ),
+            ExpressionAttributeValues=to_attributes({":now": _epoch(now)}),
+        )
+        if claimed:
+            return None
+        held = self._get(principal, idempotency_key)
+        # Deleted between our write and our read (a failed request released it):
+        # report it as in progress; the client's retry will claim it.
+        return held or IdempotencyRecord(fingerprint="", response=None)
 
     def complete(
         self, principal: str, idempotency_key: str, fingerprint: str, response: StoredResponse
@@ -108,18 +108,15 @@ class IdempotencyKeyStore:
 
     def release(self, principal: str, idempotency_key: str, fingerprint: str) -> None:
         """Forget our claim (the request failed): the client may retry with the same key."""
-        try:
-            self._db.delete_item(
-                TableName=self._table,
-                Key=_key(principal, idempotency_key),
-                ConditionExpression=(
-                    "fingerprint = :fingerprint AND attribute_not_exists(stored_response)"
-                ),
-                ExpressionAttributeValues=to_attributes({":fingerprint": fingerprint}),
-            )
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise
+        written(
+            self._db.delete_item,
+            TableName=self._table,
+            Key=_key(principal, idempotency_key),
+            ConditionExpression=(
+                "fingerprint = :fingerprint AND attribute_not_exists(stored_response)"
+            ),
+            ExpressionAttributeValues=to_attributes({":fingerprint": fingerprint}),
+        )
 
     def _get(self, principal: str, idempotency_key: str) -> IdempotencyRecord | None:
         raw = self._db.get_item(

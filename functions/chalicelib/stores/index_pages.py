@@ -27,6 +27,12 @@ def sortable_time(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def stored_time(item: dict[str, Any], name: str) -> datetime | None:
+    """The moment ``sortable_time`` stored as ``item[name]``; None when it has none."""
+    raw = item.get(name)
+    return datetime.fromisoformat(raw) if raw else None
+
+
 @dataclass(frozen=True)
 class PageRequest:
     limit: int

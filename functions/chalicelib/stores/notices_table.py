@@ -13,8 +13,6 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
 from chalicelib.notices.timeline import EventKind, TimelineEvent, timeline_order
 from chalicelib.notices.versions import (
@@ -30,8 +28,8 @@ from chalicelib.stores.aws_clients import query_items
 from chalicelib.stores.dynamodb_items import (
     batch_get,
     from_attributes,
-    is_condition_failure,
     to_attributes,
+    written,
 )
 from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page, sortable_time
 from chalicelib.stores.item_size import ensure_fits
@@ -162,18 +160,15 @@ class NoticeStore:
 
     def mark_lifecycle_started(self, notice_id: str, version: int) -> None:
         """Recorded by the workflow itself, so intake knows it need not start it again."""
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=to_attributes(_meta_key(notice_id)),
-                UpdateExpression="SET lifecycle_started_version = :v",
-                # A newer version's META must not be marked by an older execution.
-                ConditionExpression="current_version = :v",
-                ExpressionAttributeValues=to_attributes({":v": version}),
-            )
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise
+        written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=to_attributes(_meta_key(notice_id)),
+            UpdateExpression="SET lifecycle_started_version = :v",
+            # A newer version's META must not be marked by an older execution.
+            ConditionExpression="current_version = :v",
+            ExpressionAttributeValues=to_attributes({":v": version}),
+        )
 
     # -- timeline --------------------------------------------------------------------------
 
@@ -240,15 +235,12 @@ class NoticeStore:
 
     def _put_once(self, item: dict[str, Any]) -> bool:
         """Write an immutable item; False when it is already there."""
-        try:
-            self._db.put_item(
-                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(SK)"
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return written(
+            self._db.put_item,
+            TableName=self._table,
+            Item=item,
+            ConditionExpression="attribute_not_exists(SK)",
+        )
 
     def _point_meta_at(self, notice: Notice) -> None:
         """Make ``notice`` the current version, unless META already moved past it."""
@@ -267,16 +259,13 @@ class NoticeStore:
             }
         )
         ensure_fits("the notice's current state", item)
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=item,
-                ConditionExpression="attribute_not_exists(PK) OR current_version < :version",
-                ExpressionAttributeValues=to_attributes({":version": notice.version}),
-            )
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise
+        written(
+            self._db.put_item,
+            TableName=self._table,
+            Item=item,
+            ConditionExpression="attribute_not_exists(PK) OR current_version < :version",
+            ExpressionAttributeValues=to_attributes({":version": notice.version}),
+        )
 
 
 def _already_current(current: CurrentState, content: NoticeContent, content_hash: str) -> bool:

@@ -11,8 +11,6 @@ import builtins
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.deadlines.policy import DeadlinePolicy
 from chalicelib.platforms.model import Platform
 from chalicelib.stores import aws_clients
@@ -20,8 +18,8 @@ from chalicelib.stores.aws_clients import query_items
 from chalicelib.stores.dynamodb_items import (
     batch_get,
     from_attributes,
-    is_condition_failure,
     to_attributes,
+    written,
 )
 
 _ALL_PLATFORMS = "PLATFORMS"
@@ -50,18 +48,14 @@ class PlatformStore:
         self._db = aws_clients.dynamodb()
 
     def create(self, platform: Platform) -> None:
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=_item(platform),
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                raise PlatformExists(
-                    f"platform {platform.platform_id} is already registered"
-                ) from exc
-            raise
+        created = written(
+            self._db.put_item,
+            TableName=self._table,
+            Item=_item(platform),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+        if not created:
+            raise PlatformExists(f"platform {platform.platform_id} is already registered")
 
     def get(self, platform_id: str) -> Platform | None:
         item = self._get_item(platform_id)
@@ -127,18 +121,13 @@ class PlatformStore:
         return from_attributes(item) if item else None
 
     def _replace_if_unchanged(self, platform: Platform, previous_body: str) -> bool:
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=_item(platform),
-                ConditionExpression="body = :previous",
-                ExpressionAttributeValues=to_attributes({":previous": previous_body}),
-            )
-        except ClientError as exc:
-            if is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return written(
+            self._db.put_item,
+            TableName=self._table,
+            Item=_item(platform),
+            ConditionExpression="body = :previous",
+            ExpressionAttributeValues=to_attributes({":previous": previous_body}),
+        )
 
     def _listed_ids(self) -> builtins.list[str]:
         items = query_items(
