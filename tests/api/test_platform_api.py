@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from chalicelib.api.principal import PrincipalKind
+from chalicelib.dispatch.actions import ActionReport, Listing, ListingAction
 from chalicelib.dispatch.model import DispatchRef, DispatchState
+from chalicelib.dispatch.parties import AffectedPartiesBatch, Buyer, PartyCounts, Seller
+from chalicelib.notices.timeline import EventKind
 from chalicelib.platforms.model import Platform
 from chalicelib.stores.affected_parties_table import AffectedPartiesStore
 from chalicelib.stores.platforms_table import PlatformStore
@@ -123,24 +126,26 @@ def test_an_acknowledgement_is_recorded_once(api: Api, regulator: Caller) -> Non
     assert first.status == 201
     assert second.status == 409 and second.problem_type == "already-answered"
     kinds = [e.kind for e in services().notices.timeline(notice_id)]
-    assert kinds.count("acknowledgement_received") == 1
+    assert kinds.count(EventKind.ACKNOWLEDGEMENT_RECEIVED) == 1
 
 
 def test_an_action_report_first_implies_the_acknowledgement(api: Api, regulator: Caller) -> None:
     platform = new_platform()
     notice_id = seed_notice(regulator, [platform])
 
-    report = api.post(
-        f"/v1/notices/{notice_id}/actions",
-        {"listings": [listing("L-1"), listing("L-2", "no_match")]},
-        platform,
-    )
+    sent = [listing("L-1"), listing("L-2", "no_match")]
+    report = api.post(f"/v1/notices/{notice_id}/actions", {"listings": sent}, platform)
     late_ack = api.post(f"/v1/notices/{notice_id}/acknowledgement", {}, platform)
 
     assert report.status == 201
     assert late_ack.status == 409 and "already acknowledged" in late_ack.body["detail"]
     dispatch = services().dispatches.get(DispatchRef(notice_id, 1, platform.id))
     assert dispatch is not None and dispatch.state is DispatchState.ACTION_REPORTED
+    # Kept for verification, as the platform's listings.
+    assert dispatch.action_report == ActionReport(
+        listings=[Listing.model_validate(sent_listing) for sent_listing in sent]
+    )
+    assert dispatch.action_report.listings[1].action is ListingAction.NO_MATCH
 
 
 def test_an_empty_action_report_says_no_listing_was_found(api: Api, regulator: Caller) -> None:
@@ -197,7 +202,16 @@ def test_affected_parties_are_stored_and_only_counted_on_the_timeline(
     assert answer.status == 201, answer
     assert (answer.body["sellers"], answer.body["buyers"]) == (1, 2)
     stored = AffectedPartiesStore(table()).for_dispatch(DispatchRef(notice_id, 1, platform.id))
-    assert stored[0]["buyers"][0]["email"] == "b1@mail.example"
+    assert stored == [
+        AffectedPartiesBatch(
+            sellers=[Seller(seller_id="S-9", email="s9@shop.example", listing_ids=["L-1"])],
+            buyers=[
+                Buyer(buyer_ref="B-1", email="b1@mail.example", language="ko", country="KR"),
+                Buyer(buyer_ref="B-2", email="b2@mail.example", purchased_on=date(2025, 1, 2)),
+            ],
+            notified_by_platform=PartyCounts(sellers=0, buyers=120),
+        )
+    ]
     (event,) = [
         e for e in services().notices.timeline(notice_id) if e.kind == "affected_parties_received"
     ]

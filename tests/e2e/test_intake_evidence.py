@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.intake.evidence import SOURCE_FILE_KEPT
 from chalicelib.intake.process import MAX_DELIVERIES
+from chalicelib.notices.timeline import EventKind
 from chalicelib.stores.evidence_bucket import EvidenceBucket, EvidenceConflict, EvidenceRef
 from chalicelib.stores.notices_table import NoticeStore, TimelineEvent
 from psx.embedded.runtime import EmbeddedRuntime
@@ -22,7 +22,9 @@ pytestmark = pytest.mark.e2e
 
 
 def _kept_events(notice_id: str) -> list[TimelineEvent]:
-    return [event for event in store().timeline(notice_id) if event.kind == SOURCE_FILE_KEPT]
+    return [
+        event for event in store().timeline(notice_id) if event.kind == EventKind.SOURCE_FILE_KEPT
+    ]
 
 
 def _versions(runtime: EmbeddedRuntime, key: str) -> list[str]:
@@ -76,7 +78,7 @@ def test_a_retried_delivery_keeps_one_copy_of_the_file(
 
     def fail_once(self: NoticeStore, event: TimelineEvent) -> bool:
         with lock:
-            if event.kind == SOURCE_FILE_KEPT and not failed:
+            if event.kind == EventKind.SOURCE_FILE_KEPT and not failed:
                 failed.append(event.notice_id)
                 raise ConnectionResetError
         return original(self, event)

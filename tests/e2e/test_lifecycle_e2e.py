@@ -34,6 +34,16 @@ from tests.e2e.lifecycle_steps import (
     waiting_for,
 )
 
+# A listing as the API stores it (the dispatch reads the action report back).
+_REMOVED_LISTING = {
+    "listing_id": "L-1",
+    "url": "https://market.example/item/L-1",
+    "title": "Magnetic toy set",
+    "seller_id": "S-9",
+    "action": "removed",
+    "acted_at": "2026-11-30T09:00:00+00:00",
+}
+
 pytestmark = pytest.mark.e2e
 
 # A misconfigured endpoint's answer: its environment and the request's headers.
@@ -73,7 +83,7 @@ def test_both_platforms_get_signed_notices_answer_and_hand_off(
         assert receiver.rejections == []
         respond(ref, WaitKind.ACKNOWLEDGEMENT)
         waiting_for(ref, WaitKind.ACTION_REPORT)
-        respond(ref, WaitKind.ACTION_REPORT, listings=[{"listing_id": "L-1", "action": "removed"}])
+        respond(ref, WaitKind.ACTION_REPORT, listings=[_REMOVED_LISTING])
 
     assert finished(runtime, notice_id, 1)["status"] == "SUCCEEDED"
     for ref in _refs(notice_id, 1, platforms):

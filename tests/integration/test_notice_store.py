@@ -8,14 +8,10 @@ from datetime import UTC, datetime
 import pytest
 
 from chalicelib.notices.model import Notice, NoticeContent, Product, notice_id_for
+from chalicelib.notices.timeline import EventKind, TimelineEvent, event_key_for
+from chalicelib.notices.versions import CurrentState, SaveOutcome, VersionConflict
 from chalicelib.stores.index_pages import PageRequest
-from chalicelib.stores.notices_table import (
-    CurrentState,
-    NoticeStore,
-    SaveOutcome,
-    TimelineEvent,
-    VersionConflict,
-)
+from chalicelib.stores.notices_table import NoticeStore
 from psx.embedded.runtime import EmbeddedRuntime
 
 RECEIVED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -224,7 +220,9 @@ def test_only_the_current_version_can_be_marked_started(
 
 def test_timeline_events_are_written_once(notices: NoticeStore, regulator_id: str) -> None:
     notice_id = notice_id_for(regulator_id, "R-5")
-    event = TimelineEvent(notice_id, "v000001#received", "received", RECEIVED, "regulator:x", {})
+    event = TimelineEvent(
+        notice_id, event_key_for(1, "received"), EventKind.RECEIVED, RECEIVED, "regulator:x", {}
+    )
 
     assert notices.append_event(event) is True
     assert notices.append_event(event) is False

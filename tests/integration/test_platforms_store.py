@@ -43,14 +43,14 @@ class _ClientProxy:
 # -- the store -------------------------------------------------------------------------------
 
 
-def test_create_get_put(store: PlatformStore) -> None:
+def test_create_get_update(store: PlatformStore) -> None:
     platform_id = unique_platform_id()
     assert store.get(platform_id) is None
     store.create(_platform(platform_id))
     assert store.get(platform_id) == _platform(platform_id)
     with pytest.raises(PlatformExists, match="already registered"):
         store.create(_platform(platform_id, name="Impostor"))
-    store.put(_platform(platform_id, name="Renamed"))
+    store.update(platform_id, name="Renamed")
     assert store.get(platform_id).name == "Renamed"  # type: ignore[union-attr]
 
 
@@ -92,7 +92,7 @@ def test_list_reads_every_page_and_batch(store: PlatformStore) -> None:
     prefix = unique_platform_id("many")
     mine = {f"{prefix}-{n:03d}" for n in range(105)}
     for platform_id in mine:
-        store.put(_platform(platform_id))
+        store.create(_platform(platform_id))
     pages = []
 
     def small_pages(params: dict[str, Any], **_: Any) -> None:

@@ -9,7 +9,7 @@ from chalicelib.intake.progress import PROGRESS_INTERVAL_SECONDS, PROGRESS_MIN_R
 from chalicelib.intake.report import RowResult
 from chalicelib.intake.rows import ParsedRow
 from chalicelib.notices.model import NoticeStatus
-from chalicelib.stores.notices_table import CurrentState, SavedNotice, SaveOutcome
+from chalicelib.notices.versions import CurrentState, SavedNotice, SaveOutcome
 
 
 class Clock:

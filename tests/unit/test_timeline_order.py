@@ -4,17 +4,24 @@ names its version."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from chalicelib.notices.timeline import not_before, timeline_order
-from chalicelib.stores.notices_table import TimelineEvent
+from chalicelib.notices.timeline import (
+    EventKind,
+    TimelineEvent,
+    event_key_for,
+    not_before,
+    timeline_order,
+    version_of_key,
+)
 
 AT = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 
 
 def _event(key: str, kind: str, at: datetime = AT, **details: object) -> TimelineEvent:
-    return TimelineEvent("ntc-1", key, kind, at, "psx", dict(details))
+    return TimelineEvent("ntc-1", key, EventKind(kind), at, "psx", dict(details))
 
 
 def _ordered(*events: TimelineEvent) -> list[str]:
@@ -65,3 +72,23 @@ def test_not_before_moves_a_moment_forward_to_its_latest_cause() -> None:
     assert not_before(AT, None, later) == later
     assert not_before(later, AT, None) == later
     assert not_before(AT) == AT
+
+
+def test_an_event_key_names_its_version_and_its_parts() -> None:
+    key = event_key_for(7, "temu", "webhook", "002")
+    assert key == "v000007#temu#webhook#002"
+    assert version_of_key(key) == 7
+
+
+@pytest.mark.parametrize("kind", list(EventKind))
+def test_every_event_kind_has_its_place_in_the_causal_order(kind: EventKind) -> None:
+    # A kind missing from the causal sequence would sort after everything at its time.
+    details = {"waiting_for": "acknowledgement"} if kind is EventKind.DEADLINE_MISSED else {}
+    unranked = timeline_order(AT, "not-a-kind", {}, "v000001#x")[1]
+    assert timeline_order(AT, kind, details, "v000001#x")[1] < unranked
+
+
+def test_the_lifecycle_doc_names_every_event_kind() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+    timeline_section = doc.split("## Timeline", 1)[1]
+    assert [kind for kind in EventKind if kind.value not in timeline_section] == []

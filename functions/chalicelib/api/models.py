@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import (
@@ -25,10 +24,11 @@ from pydantic_core import PydanticCustomError
 
 from chalicelib.api.notice_submission import NoticeSubmission
 from chalicelib.api.problems import FieldError
+from chalicelib.dispatch.actions import ListingAction
 from chalicelib.dispatch.model import DispatchState, WaitKind
 from chalicelib.notices.model import NoticeContent, NoticeKind, NoticeStatus
+from chalicelib.notices.versions import SaveOutcome
 from chalicelib.platforms.model import Email, Jurisdiction, Language
-from chalicelib.stores.notices_table import SaveOutcome
 
 MAX_LISTINGS = 1000
 MAX_PARTIES = 1000
@@ -156,13 +156,6 @@ class Acknowledgement(_AnswersVersion):
 
     reference: Id | None = Field(default=None, description="Your own case or ticket id.")
     note: Note | None = None
-
-
-class ListingAction(StrEnum):
-    REMOVED = "removed"
-    ACCESS_DISABLED = "access_disabled"
-    WARNING_SHOWN = "warning_shown"
-    NO_MATCH = "no_match"
 
 
 class Listing(_Request):

@@ -30,9 +30,11 @@ from chalicelib.api.problems import ApiProblem, FieldError, conflict, invalid, n
 from chalicelib.api.services import ApiServices
 from chalicelib.api.views import dispatch_view, notice_view
 from chalicelib.dispatch.model import Dispatch, DispatchState, WaitKind
+from chalicelib.dispatch.parties import AffectedPartiesBatch
 from chalicelib.dispatch.waits import DispatchClosed, answer
 from chalicelib.dispatch.webhooks import WebhookDeliveryFailed, deliver, sign
 from chalicelib.notices.model import NoticeKind
+from chalicelib.notices.timeline import EventKind
 from chalicelib.stores.index_pages import SORTABLE_TIME_PATTERN
 from chalicelib.stores.signing_secrets import signing_keys
 
@@ -103,11 +105,12 @@ def report_affected_parties(call: ApiCall, services: ApiServices) -> Reply:
     kept = services.lifecycle.keep(
         ref, "affected-parties", f"{batch_id}.json", {**counts, "received_at": _iso(call.now)}
     )
-    services.affected_parties.add(ref, batch_id, _report(body), call.now)
+    batch = AffectedPartiesBatch.model_validate(_report(body))
+    services.affected_parties.add(ref, batch_id, batch, call.now)
     services.lifecycle.record(
         ref.notice_id,
-        f"{ref.event_prefix}#affected_parties#{batch_id}",
-        "affected_parties_received",
+        ref.event_key("affected_parties", batch_id),
+        EventKind.AFFECTED_PARTIES_RECEIVED,
         call.now,
         str(call.principal),
         platform_id=ref.platform_id,

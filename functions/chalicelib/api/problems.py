@@ -16,9 +16,9 @@ from pydantic_core import ErrorDetails
 
 from chalicelib.dispatch.push import UnknownDispatch
 from chalicelib.dispatch.waits import DispatchClosed
+from chalicelib.notices.versions import ConcurrentWriteError
 from chalicelib.record_size import RecordTooLarge
 from chalicelib.stores.item_size import ItemTooLarge
-from chalicelib.stores.notices_table import ConcurrentWriteError
 from chalicelib.stores.signing_secrets import SigningSecretNotFound
 
 PROBLEM_JSON = "application/problem+json"

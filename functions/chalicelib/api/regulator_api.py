@@ -36,13 +36,9 @@ from chalicelib.api.problems import ApiProblem, FieldError, conflict, invalid, n
 from chalicelib.api.services import ApiServices
 from chalicelib.api.views import notice_view, timeline_entry
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
+from chalicelib.notices.timeline import EventKind, TimelineEvent, event_key_for
+from chalicelib.notices.versions import CurrentState, SaveOutcome, VersionConflict
 from chalicelib.stores.index_pages import SORTABLE_TIME_PATTERN
-from chalicelib.stores.notices_table import (
-    CurrentState,
-    SaveOutcome,
-    TimelineEvent,
-    VersionConflict,
-)
 
 NOTICES_SORT_KEY = re.compile(SORTABLE_TIME_PATTERN + r"#ntc-[0-9a-f]{24}")
 SOURCE_FORMAT = "api"
@@ -221,8 +217,8 @@ def _store(
         notices.append_event(
             TimelineEvent(
                 state.notice_id,
-                f"v{state.version:06d}#{kind}_requested",
-                f"{kind}_requested",
+                event_key_for(state.version, f"{kind}_requested"),
+                EventKind(f"{kind}_requested"),
                 call.now,
                 str(call.principal),
                 details,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from chalicelib.api.models import Deadlines, DispatchView, NoticeView, TimelineEntry
 from chalicelib.dispatch.model import Dispatch
 from chalicelib.notices.model import Notice
-from chalicelib.stores.notices_table import TimelineEvent
+from chalicelib.notices.timeline import TimelineEvent
 
 
 def dispatch_view(dispatch: Dispatch) -> DispatchView:

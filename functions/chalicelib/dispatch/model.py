@@ -6,6 +6,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from chalicelib.dispatch.actions import ActionReport
+from chalicelib.notices.timeline import event_key_for
+
 
 class WaitKind(StrEnum):
     """What the workflow waits for from a platform, in this order."""
@@ -30,10 +33,9 @@ class DispatchRef:
     version: int
     platform_id: str
 
-    @property
-    def event_prefix(self) -> str:
-        """Timeline event keys of this dispatch start with this."""
-        return f"v{self.version:06d}#{self.platform_id}"
+    def event_key(self, *parts: str) -> str:
+        """The key of a timeline event about this dispatch (``v<version>#<platform>#…``)."""
+        return event_key_for(self.version, self.platform_id, *parts)
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,7 @@ class Dispatch:
     # When the deadline check found a deadline missed (its own clock: `psx audit --at`).
     acknowledgement_missed_at: datetime | None = None
     action_report_missed_at: datetime | None = None
+    action_report: ActionReport | None = None  # what the platform reported it did
 
     def deadline(self, kind: WaitKind) -> datetime | None:
         if kind is WaitKind.ACKNOWLEDGEMENT:

@@ -16,7 +16,7 @@ from chalicelib.deadlines.working_days import UnknownJurisdiction
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState
 from chalicelib.dispatch.services import LifecycleServices
 from chalicelib.notices.model import Notice, NoticeStatus
-from chalicelib.notices.timeline import not_before
+from chalicelib.notices.timeline import EventKind, event_key_for, not_before
 from chalicelib.platforms.model import Platform, select_targets
 from chalicelib.workflow.errors import NOTICE_SUPERSEDED_ERROR, NOTICE_WITHDRAWN_ERROR
 from chalicelib.workflow.received import UnknownNoticeVersion
@@ -81,8 +81,8 @@ def close_dispatch(
         services.tokens.fail(token, error, f"notice {dispatch.ref.notice_id} {error}")
     services.record(
         dispatch.ref.notice_id,
-        f"{dispatch.ref.event_prefix}#closed",
-        "closed",
+        dispatch.ref.event_key("closed"),
+        EventKind.CLOSED,
         # Not before the version that closes it arrived: a plan's clock, read when it
         # started, may precede a withdrawal it only finds at its end.
         not_before(now, closing.received_at),
@@ -100,8 +100,8 @@ def _targets(notice: Notice, now: datetime, services: LifecycleServices) -> list
     if unknown:
         services.record(
             notice.notice_id,
-            f"v{notice.version:06d}#unknown_platforms",
-            "unknown_platforms",
+            event_key_for(notice.version, "unknown_platforms"),
+            EventKind.UNKNOWN_PLATFORMS,
             now,
             "psx",
             platform_ids=unknown,
@@ -109,8 +109,8 @@ def _targets(notice: Notice, now: datetime, services: LifecycleServices) -> list
     if not targets:
         services.record(
             notice.notice_id,
-            f"v{notice.version:06d}#no_platforms",
-            "no_platforms",
+            event_key_for(notice.version, "no_platforms"),
+            EventKind.NO_PLATFORMS,
             now,
             "psx",
             jurisdiction=notice.content.jurisdiction,
@@ -158,8 +158,8 @@ def _create_dispatch(
     )
     services.record(
         notice.notice_id,
-        f"{dispatch.ref.event_prefix}#dispatched",
-        "withdrawal_dispatched" if withdrawal else "dispatched",
+        dispatch.ref.event_key("dispatched"),
+        EventKind.WITHDRAWAL_DISPATCHED if withdrawal else EventKind.DISPATCHED,
         now,
         "psx",
         platform_id=platform.platform_id,
@@ -193,8 +193,8 @@ def _deadlines(
         # webhook matter more than the clock) and say so on the timeline.
         services.record(
             notice.notice_id,
-            f"v{notice.version:06d}#{platform.platform_id}#no_calendar",
-            "no_deadline_calendar",
+            event_key_for(notice.version, platform.platform_id, "no_calendar"),
+            EventKind.NO_DEADLINE_CALENDAR,
             now,
             "psx",
             platform_id=platform.platform_id,

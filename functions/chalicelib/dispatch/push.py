@@ -21,6 +21,7 @@ from chalicelib.dispatch.webhooks import (
     message_id_for,
     sign,
 )
+from chalicelib.notices.timeline import EventKind
 from chalicelib.stores.signing_secrets import signing_keys
 
 # States a successful push must not overwrite (the platform already answered).
@@ -61,8 +62,8 @@ def push_webhook(
     if not platform.webhook_url or not platform.signing_secret_ref:
         services.record(
             ref.notice_id,
-            f"{ref.event_prefix}#no_webhook",
-            "inbox_only",
+            ref.event_key("no_webhook"),
+            EventKind.INBOX_ONLY,
             now,
             "psx",
             platform_id=ref.platform_id,
@@ -84,8 +85,8 @@ def push_webhook(
         outcome = {"delivered": False, "status_code": exc.status_code, "reason": exc.reason}
         services.record(
             ref.notice_id,
-            f"{ref.event_prefix}#webhook#{attempt:03d}",
-            "webhook_failed",
+            ref.event_key("webhook", f"{attempt:03d}"),
+            EventKind.WEBHOOK_FAILED,
             now,
             "psx",
             platform_id=ref.platform_id,
@@ -100,8 +101,8 @@ def push_webhook(
     outcome = {"delivered": True, "status_code": result.status_code, "reason": None}
     services.record(
         ref.notice_id,
-        f"{ref.event_prefix}#webhook#{attempt:03d}",
-        "webhook_delivered",
+        ref.event_key("webhook", f"{attempt:03d}"),
+        EventKind.WEBHOOK_DELIVERED,
         now,
         "psx",
         platform_id=ref.platform_id,
@@ -129,8 +130,8 @@ def fall_back_to_inbox(
     services.dispatches.set_state(ref, DispatchState.INBOX_ONLY, unless=_ANSWERED)
     services.record(
         ref.notice_id,
-        f"{ref.event_prefix}#webhook_gave_up",
-        "webhook_gave_up",
+        ref.event_key("webhook_gave_up"),
+        EventKind.WEBHOOK_GAVE_UP,
         now,
         "psx",
         platform_id=ref.platform_id,

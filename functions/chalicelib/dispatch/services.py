@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from chalicelib.dispatch.model import DispatchRef
+from chalicelib.notices.timeline import EventKind, TimelineEvent
 from chalicelib.settings import Settings
 from chalicelib.stores.aws_clients import per_world
 from chalicelib.stores.dispatches_table import DispatchStore
 from chalicelib.stores.escalation_topic import EscalationTopic
 from chalicelib.stores.evidence_bucket import EvidenceBucket, notice_evidence_key
-from chalicelib.stores.notices_table import NoticeStore, TimelineEvent
+from chalicelib.stores.notices_table import NoticeStore
 from chalicelib.stores.platforms_table import PlatformStore
 from chalicelib.workflow.lifecycle import TaskTokens
 
@@ -30,7 +31,13 @@ class LifecycleServices:
     evidence: EvidenceBucket
 
     def record(
-        self, notice_id: str, key: str, kind: str, at: datetime, actor: str, **details: object
+        self,
+        notice_id: str,
+        key: str,
+        kind: EventKind,
+        at: datetime,
+        actor: str,
+        **details: object,
     ) -> None:
         """Append one event to the notice's timeline (a repeated key is a no-op)."""
         self.notices.append_event(TimelineEvent(notice_id, key, kind, at, actor, dict(details)))

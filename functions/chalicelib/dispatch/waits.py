@@ -17,7 +17,7 @@ from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState, Wait
 from chalicelib.dispatch.push import UnknownDispatch
 from chalicelib.dispatch.services import LifecycleServices
 from chalicelib.notices.model import NoticeStatus
-from chalicelib.notices.timeline import not_before
+from chalicelib.notices.timeline import EventKind, not_before
 from chalicelib.stores.evidence_bucket import content_name
 from chalicelib.workflow.errors import (
     DEADLINE_MISSED_ERROR,
@@ -52,8 +52,8 @@ def open_wait(
     opened = _dispatch(ref, services)  # read again: an answer may have come meanwhile
     services.record(
         ref.notice_id,
-        f"{ref.event_prefix}#awaiting_{kind.value}{'_late' if late else ''}",
-        f"awaiting_{kind.value}",
+        ref.event_key(f"awaiting_{kind.value}{'_late' if late else ''}"),
+        EventKind(f"awaiting_{kind.value}"),
         _wait_started(opened, kind, late, now),
         "psx",
         platform_id=ref.platform_id,
@@ -95,8 +95,8 @@ def answer(
     if recorded:
         services.record(
             ref.notice_id,
-            f"{ref.event_prefix}#{kind.value}",
-            f"{kind.value}_received",
+            ref.event_key(kind.value),
+            EventKind(f"{kind.value}_received"),
             at,
             f"platform:{ref.platform_id}",
             platform_id=ref.platform_id,
@@ -158,8 +158,8 @@ def escalate(ref: DispatchRef, kind: WaitKind, now: datetime, services: Lifecycl
     detected_at = dispatch.missed_at(kind) or now
     services.record(
         ref.notice_id,
-        f"{ref.event_prefix}#missed_{kind.value}",
-        "deadline_missed",
+        ref.event_key(f"missed_{kind.value}"),
+        EventKind.DEADLINE_MISSED,
         detected_at,
         "psx",
         platform_id=ref.platform_id,
@@ -185,10 +185,10 @@ def hand_off(ref: DispatchRef, now: datetime, services: LifecycleServices) -> No
     """After the action report: seller/buyer notification and verification take over."""
     dispatch = _dispatch(ref, services)
     services.dispatches.set_state(ref, DispatchState.HANDED_OFF, unless={DispatchState.CLOSED})
-    for step in ("awaiting_notification", "awaiting_verification"):
+    for step in (EventKind.AWAITING_NOTIFICATION, EventKind.AWAITING_VERIFICATION):
         services.record(
             ref.notice_id,
-            f"{ref.event_prefix}#{step}",
+            ref.event_key(step),
             step,
             not_before(now, dispatch.answered_at(WaitKind.ACTION_REPORT)),
             "psx",

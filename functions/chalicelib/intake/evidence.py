@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from chalicelib.notices.timeline import EventKind, TimelineEvent, event_key_for
 from chalicelib.stores.evidence_bucket import (
     JSON_CONTENT_TYPE,
     EvidenceBucket,
@@ -19,9 +20,8 @@ from chalicelib.stores.evidence_bucket import (
     upload_evidence_prefix,
 )
 from chalicelib.stores.intake_bucket import IntakeObject, report_bytes
-from chalicelib.stores.notices_table import NoticeStore, TimelineEvent
+from chalicelib.stores.notices_table import NoticeStore
 
-SOURCE_FILE_KEPT = "source_file_kept"
 _FILE_CONTENT_TYPE = "application/octet-stream"
 
 
@@ -72,8 +72,8 @@ def _kept_event(
     return TimelineEvent(
         notice_id=notice_id,
         # One per upload: the same file uploaded again is a second piece of evidence.
-        event_key=f"v{version:06d}#source_file#{upload_id}",
-        kind=SOURCE_FILE_KEPT,
+        event_key=event_key_for(version, "source_file", upload_id),
+        kind=EventKind.SOURCE_FILE_KEPT,
         at=at,
         actor="psx",
         details={

@@ -14,6 +14,12 @@ from chalicelib.intake.progress import IntakeProgress
 from chalicelib.intake.report import RowResult, file_summary, processed_report, refused_report
 from chalicelib.intake.rows import ParsedFile, ParsedRow, Problem
 from chalicelib.notices.model import NoticeContent, notice_id_for
+from chalicelib.notices.versions import (
+    ConcurrentWriteError,
+    CurrentState,
+    SavedNotice,
+    VersionConflict,
+)
 from chalicelib.observability import logger
 from chalicelib.record_size import RecordTooLarge
 from chalicelib.settings import Settings
@@ -25,13 +31,7 @@ from chalicelib.stores.intake_bucket import (
     StoredFile,
     file_name_problem,
 )
-from chalicelib.stores.notices_table import (
-    ConcurrentWriteError,
-    CurrentState,
-    NoticeStore,
-    SavedNotice,
-    VersionConflict,
-)
+from chalicelib.stores.notices_table import NoticeStore
 from chalicelib.workflow.lifecycle import LifecycleStarter
 
 Clock = Callable[[], datetime]

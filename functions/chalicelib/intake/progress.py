@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from chalicelib.intake.report import RowResult
-from chalicelib.stores.notices_table import SaveOutcome
+from chalicelib.notices.versions import SaveOutcome
 
 # Below this many accepted rows the report comes quickly enough without progress.
 PROGRESS_MIN_ROWS = 100

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.intake.rows import ParsedFile, ParsedRow, Problem
-from chalicelib.stores.notices_table import SavedNotice
+from chalicelib.notices.versions import SavedNotice
 
 REPORT_SCHEMA_VERSION = 1
 

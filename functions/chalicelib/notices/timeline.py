@@ -1,4 +1,6 @@
-"""The order of a notice's timeline: by time, and by cause where times are equal.
+"""A notice's timeline: its events, their kinds and keys, and their order.
+
+The order is by time, and by cause where times are equal.
 
 Every event is stamped no earlier than its cause (a wait opened after the answer it
 waits for is stamped with the answer's time, a closure with the time of the version
@@ -9,8 +11,39 @@ never by the alphabet of event keys.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
+
+
+class EventKind(StrEnum):
+    """Every kind of timeline event the exchange records. The values are stored and
+    shown to regulators as they are (docs/api.md): never rename one."""
+
+    AMENDMENT_REQUESTED = "amendment_requested"
+    WITHDRAWAL_REQUESTED = "withdrawal_requested"
+    SOURCE_FILE_KEPT = "source_file_kept"
+    RECEIVED = "received"
+    UNKNOWN_PLATFORMS = "unknown_platforms"
+    NO_PLATFORMS = "no_platforms"
+    CLOSED = "closed"
+    NO_DEADLINE_CALENDAR = "no_deadline_calendar"
+    DISPATCHED = "dispatched"
+    WITHDRAWAL_DISPATCHED = "withdrawal_dispatched"
+    INBOX_ONLY = "inbox_only"
+    WEBHOOK_FAILED = "webhook_failed"
+    WEBHOOK_DELIVERED = "webhook_delivered"
+    WEBHOOK_GAVE_UP = "webhook_gave_up"
+    AWAITING_ACKNOWLEDGEMENT = "awaiting_acknowledgement"
+    AWAITING_ACTION_REPORT = "awaiting_action_report"
+    DEADLINE_MISSED = "deadline_missed"
+    ACKNOWLEDGEMENT_RECEIVED = "acknowledgement_received"
+    ACTION_REPORT_RECEIVED = "action_report_received"
+    AFFECTED_PARTIES_RECEIVED = "affected_parties_received"
+    AWAITING_NOTIFICATION = "awaiting_notification"
+    AWAITING_VERIFICATION = "awaiting_verification"
+
 
 # The lifecycle of one version, cause before effect; steps on one line share a rank.
 # A step is the event's kind, told apart where one kind happens at several points.
@@ -43,12 +76,35 @@ _UNRANKED = len(_CAUSAL_SEQUENCE)
 _VERSIONED_KEY = re.compile(r"v([0-9]{6})#")
 
 
+def event_key_for(version: int, *parts: str) -> str:
+    """The key of an event about ``version``: ``v<version>#<part>#…``. The parts name the
+    event within the version, so recording it again (a retry) finds the same key."""
+    return "#".join((f"v{version:06d}", *parts))
+
+
 def version_of_key(event_key: str) -> int:
     """The notice version an event key names; ValueError for a key without one."""
     match = _VERSIONED_KEY.match(event_key)
     if match is None:
         raise ValueError(f"timeline event key {event_key!r} does not start with v<version>#")
     return int(match.group(1))
+
+
+@dataclass(frozen=True)
+class TimelineEvent:
+    notice_id: str
+    event_key: str  # ``v<version>#…``: unique per event, so a retried append is a no-op
+    kind: EventKind
+    at: datetime
+    actor: str
+    details: dict[str, Any]
+
+    def __post_init__(self) -> None:
+        version_of_key(self.event_key)  # every event names the version it is about
+
+    @property
+    def version(self) -> int:
+        return version_of_key(self.event_key)
 
 
 def timeline_order(

@@ -13,11 +13,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
-from chalicelib.stores.index_pages import sortable_time
+from chalicelib.stores.dynamodb_items import (
+    from_attributes,
+    to_attributes,
+    written,
+)
+from chalicelib.stores.index_pages import sortable_time, stored_time
 
 
 @dataclass(frozen=True)
@@ -35,16 +38,8 @@ class StoredKey:
         return self.expires_at is None or now < self.expires_at
 
 
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def _key(key_id: str) -> dict[str, dict[str, str]]:
-    return {"PK": _s(f"APIKEY#{key_id}"), "SK": _s("META")}
-
-
-def _is_condition_failure(exc: ClientError) -> bool:
-    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
+def _key(key_id: str) -> dict[str, Any]:
+    return to_attributes({"PK": f"APIKEY#{key_id}", "SK": "META"})
 
 
 class ApiKeyStore:
@@ -54,31 +49,30 @@ class ApiKeyStore:
 
     def create(self, key: StoredKey) -> bool:
         """Store a new key; False when its id is already taken (the caller draws another)."""
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item={
-                    **_key(key.key_id),
-                    "key_id": _s(key.key_id),
-                    "principal": _s(key.principal),
-                    "secret_sha256": _s(key.secret_sha256),
-                    "created_at": _s(sortable_time(key.created_at)),
-                    "GSI1PK": _s(f"APIKEYS#{key.principal}"),
-                    "GSI1SK": _s(f"{sortable_time(key.created_at)}#{key.key_id}"),
-                },
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return written(
+            self._db.put_item,
+            TableName=self._table,
+            Item={
+                **_key(key.key_id),
+                **to_attributes(
+                    {
+                        "key_id": key.key_id,
+                        "principal": key.principal,
+                        "secret_sha256": key.secret_sha256,
+                        "created_at": sortable_time(key.created_at),
+                        "GSI1PK": f"APIKEYS#{key.principal}",
+                        "GSI1SK": f"{sortable_time(key.created_at)}#{key.key_id}",
+                    }
+                ),
+            },
+            ConditionExpression="attribute_not_exists(PK)",
+        )
 
     def get(self, key_id: str) -> StoredKey | None:
         item = self._db.get_item(TableName=self._table, Key=_key(key_id), ConsistentRead=True).get(
             "Item"
         )
-        return _stored_key(item) if item else None
+        return _stored_key(from_attributes(item)) if item else None
 
     def for_principal(self, principal: str) -> list[StoredKey]:
         """The principal's keys, oldest first, whatever their state."""
@@ -87,9 +81,9 @@ class ApiKeyStore:
             TableName=self._table,
             IndexName="GSI1",
             KeyConditionExpression="GSI1PK = :pk",
-            ExpressionAttributeValues={":pk": _s(f"APIKEYS#{principal}")},
+            ExpressionAttributeValues=to_attributes({":pk": f"APIKEYS#{principal}"}),
         )
-        key_ids = [item["GSI1SK"]["S"].rsplit("#", 1)[1] for item in items]
+        key_ids = [from_attributes(item)["GSI1SK"].rsplit("#", 1)[1] for item in items]
         found = [self.get(key_id) for key_id in key_ids]
         return [key for key in found if key is not None]
 
@@ -108,34 +102,24 @@ class ApiKeyStore:
         )
 
     def _stamp(self, key_id: str, attribute: str, at: datetime, condition: str) -> bool:
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=_key(key_id),
-                UpdateExpression=f"SET {attribute} = :at",
-                ConditionExpression=f"attribute_exists(PK) AND {condition}",
-                ExpressionAttributeValues={":at": _s(sortable_time(at))},
-            )
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise
-        return True
-
-
-def _time(item: dict[str, Any], name: str) -> datetime | None:
-    raw = item.get(name, {}).get("S")
-    return datetime.fromisoformat(raw) if raw else None
+        return written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=_key(key_id),
+            UpdateExpression=f"SET {attribute} = :at",
+            ConditionExpression=f"attribute_exists(PK) AND {condition}",
+            ExpressionAttributeValues=to_attributes({":at": sortable_time(at)}),
+        )
 
 
 def _stored_key(item: dict[str, Any]) -> StoredKey:
-    created_at = _time(item, "created_at")
+    created_at = stored_time(item, "created_at")
     assert created_at is not None
     return StoredKey(
-        key_id=item["key_id"]["S"],
-        principal=item["principal"]["S"],
-        secret_sha256=item["secret_sha256"]["S"],
+        key_id=item["key_id"],
+        principal=item["principal"],
+        secret_sha256=item["secret_sha256"],
         created_at=created_at,
-        expires_at=_time(item, "expires_at"),
-        revoked_at=_time(item, "revoked_at"),
+        expires_at=stored_time(item, "expires_at"),
+        revoked_at=stored_time(item, "revoked_at"),
     )

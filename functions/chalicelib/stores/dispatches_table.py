@@ -12,16 +12,20 @@ import json
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
+from chalicelib.dispatch.actions import ActionReport
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState, WaitKind
 from chalicelib.record_size import ensure_within, utf8_bytes
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
-from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page, sortable_time
+from chalicelib.stores.dynamodb_items import (
+    batch_get,
+    from_attributes,
+    to_attributes,
+    written,
+)
+from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page, sortable_time, stored_time
 
 OPEN_WAIT_PARTITION = "OPEN_WAIT"
-_BATCH_GET_LIMIT = 100
 _ANSWER_ATTRIBUTES = {
     WaitKind.ACKNOWLEDGEMENT: ("acknowledged_at", "acknowledgement"),
     WaitKind.ACTION_REPORT: ("action_reported_at", "action_report"),
@@ -36,19 +40,8 @@ _ANSWER_STATES = {
 }
 
 
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def _key(ref: DispatchRef) -> dict[str, dict[str, str]]:
-    return {
-        "PK": _s(f"NOTICE#{ref.notice_id}"),
-        "SK": _s(f"DISPATCH#v{ref.version:06d}#{ref.platform_id}"),
-    }
-
-
-def _is_condition_failure(exc: ClientError) -> bool:
-    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
+def _key(ref: DispatchRef) -> dict[str, str]:
+    return {"PK": f"NOTICE#{ref.notice_id}", "SK": f"DISPATCH#v{ref.version:06d}#{ref.platform_id}"}
 
 
 class DispatchStore:
@@ -61,120 +54,106 @@ class DispatchStore:
         ref = dispatch.ref
         item: dict[str, Any] = {
             **_key(ref),
-            "notice_id": _s(ref.notice_id),
-            "version": {"N": str(ref.version)},
-            "platform_id": _s(ref.platform_id),
-            "regulator_id": _s(dispatch.regulator_id),
-            "notice_kind": _s(dispatch.notice_kind),
-            "jurisdiction": _s(dispatch.jurisdiction),
-            "withdrawal": {"BOOL": dispatch.withdrawal},
-            "created_at": _s(sortable_time(dispatch.created_at)),
-            "state": _s(dispatch.state.value),
-            "webhook_attempts": {"N": "0"},
-            "GSI1PK": _s(f"INBOX#{ref.platform_id}"),
-            "GSI1SK": _s(
-                f"{sortable_time(dispatch.created_at)}#{ref.notice_id}#v{ref.version:06d}"
-            ),
+            "notice_id": ref.notice_id,
+            "version": ref.version,
+            "platform_id": ref.platform_id,
+            "regulator_id": dispatch.regulator_id,
+            "notice_kind": dispatch.notice_kind,
+            "jurisdiction": dispatch.jurisdiction,
+            "withdrawal": dispatch.withdrawal,
+            "created_at": sortable_time(dispatch.created_at),
+            "state": dispatch.state.value,
+            "webhook_attempts": 0,
+            "GSI1PK": f"INBOX#{ref.platform_id}",
+            "GSI1SK": f"{sortable_time(dispatch.created_at)}#{ref.notice_id}#v{ref.version:06d}",
         }
         for name, moment in (
             ("acknowledgement_deadline", dispatch.acknowledgement_deadline),
             ("action_deadline", dispatch.action_deadline),
         ):
             if moment is not None:
-                item[name] = _s(sortable_time(moment))
-        try:
-            self._db.put_item(
-                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(SK)"
-            )
-        except ClientError as exc:
-            if not _is_condition_failure(exc):
-                raise
+                item[name] = sortable_time(moment)
+        written(
+            self._db.put_item,
+            TableName=self._table,
+            Item=to_attributes(item),
+            ConditionExpression="attribute_not_exists(SK)",
+        )
         stored = self.get(ref)
         assert stored is not None
         return stored
 
     def get(self, ref: DispatchRef) -> Dispatch | None:
-        item = self._db.get_item(TableName=self._table, Key=_key(ref), ConsistentRead=True).get(
-            "Item"
-        )
-        return _dispatch_from_item(item) if item else None
+        item = self._db.get_item(
+            TableName=self._table, Key=to_attributes(_key(ref)), ConsistentRead=True
+        ).get("Item")
+        return _dispatch_from_item(from_attributes(item)) if item else None
 
     def for_notice(self, notice_id: str) -> list[Dispatch]:
         response = self._db.query(
             TableName=self._table,
             KeyConditionExpression="PK = :pk AND begins_with(SK, :dispatch)",
-            ExpressionAttributeValues={
-                ":pk": _s(f"NOTICE#{notice_id}"),
-                ":dispatch": _s("DISPATCH#"),
-            },
+            ExpressionAttributeValues=to_attributes(
+                {":pk": f"NOTICE#{notice_id}", ":dispatch": "DISPATCH#"}
+            ),
             ConsistentRead=True,
         )
-        return [_dispatch_from_item(item) for item in response["Items"]]
+        return [_dispatch_from_item(from_attributes(item)) for item in response["Items"]]
 
     def count_webhook_attempt(self, ref: DispatchRef) -> int:
         response = self._db.update_item(
             TableName=self._table,
-            Key=_key(ref),
+            Key=to_attributes(_key(ref)),
             UpdateExpression="ADD webhook_attempts :one",
             ConditionExpression="attribute_exists(SK)",
-            ExpressionAttributeValues={":one": {"N": "1"}},
+            ExpressionAttributeValues=to_attributes({":one": 1}),
             ReturnValues="UPDATED_NEW",
         )
-        return int(response["Attributes"]["webhook_attempts"]["N"])
+        return int(from_attributes(response["Attributes"])["webhook_attempts"])
 
     def set_state(self, ref: DispatchRef, state: DispatchState, unless: set[DispatchState]) -> bool:
         """Move to ``state`` unless the dispatch is already in one of ``unless``."""
-        blocked = {f":blocked{i}": _s(s.value) for i, s in enumerate(sorted(unless))}
+        blocked = {f":blocked{i}": s.value for i, s in enumerate(sorted(unless))}
         condition = "attribute_exists(SK)"
         if blocked:
             condition += f" AND NOT #state IN ({', '.join(blocked)})"
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=_key(ref),
-                UpdateExpression="SET #state = :state",
-                ConditionExpression=condition,
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={":state": _s(state.value), **blocked},
-            )
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=to_attributes(_key(ref)),
+            UpdateExpression="SET #state = :state",
+            ConditionExpression=condition,
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues=to_attributes({":state": state.value, **blocked}),
+        )
 
     def open_wait(
         self, ref: DispatchRef, kind: WaitKind, token: str, deadline: datetime | None
     ) -> bool:
         """Store the workflow's task token; a deadline puts the wait on the overdue index."""
         values: dict[str, Any] = {
-            ":kind": _s(kind.value),
-            ":token": _s(token),
-            ":closed": _s(DispatchState.CLOSED.value),
+            ":kind": kind.value,
+            ":token": token,
+            ":closed": DispatchState.CLOSED.value,
         }
         update = "SET open_wait = :kind, task_token = :token"
         if deadline is not None:
             update += ", GSI2PK = :partition, GSI2SK = :due"
-            values[":partition"] = _s(OPEN_WAIT_PARTITION)
-            values[":due"] = _s(
+            values[":partition"] = OPEN_WAIT_PARTITION
+            values[":due"] = (
                 f"{sortable_time(deadline)}#{ref.notice_id}#v{ref.version:06d}#{ref.platform_id}"
             )
         else:
             update += " REMOVE GSI2PK, GSI2SK"
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=_key(ref),
-                UpdateExpression=update,
-                ConditionExpression="attribute_exists(SK) AND #state <> :closed",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=to_attributes(_key(ref)),
+            UpdateExpression=update,
+            ConditionExpression="attribute_exists(SK) AND #state <> :closed",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues=to_attributes(values),
+        )
 
     def close_wait(self, ref: DispatchRef, token: str) -> bool:
         """Forget the wait holding ``token``; False when another caller already did."""
@@ -189,24 +168,19 @@ class DispatchStore:
         self, ref: DispatchRef, token: str, missed: tuple[WaitKind, datetime] | None
     ) -> bool:
         update = "REMOVE open_wait, task_token, GSI2PK, GSI2SK"
-        values = {":token": _s(token)}
+        values = {":token": token}
         if missed is not None:
             kind, at = missed
             update = f"SET {_MISSED_ATTRIBUTES[kind]} = :missed_at {update}"
-            values[":missed_at"] = _s(sortable_time(at))
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=_key(ref),
-                UpdateExpression=update,
-                ConditionExpression="task_token = :token",
-                ExpressionAttributeValues=values,
-            )
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise
-        return True
+            values[":missed_at"] = sortable_time(at)
+        return written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=to_attributes(_key(ref)),
+            UpdateExpression=update,
+            ConditionExpression="task_token = :token",
+            ExpressionAttributeValues=to_attributes(values),
+        )
 
     def record_answer(
         self, ref: DispatchRef, kind: WaitKind, at: datetime, body: dict[str, Any]
@@ -218,29 +192,25 @@ class DispatchStore:
         at_attribute, body_attribute = _ANSWER_ATTRIBUTES[kind]
         stored = json.dumps(body, sort_keys=True)
         ensure_within(f"the {kind.value.replace('_', ' ')}", body, utf8_bytes(stored))
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key=_key(ref),
-                UpdateExpression=f"SET {at_attribute} = :at, {body_attribute} = :body, "
-                "#state = :state",
-                ConditionExpression=(
-                    f"attribute_exists(SK) AND attribute_not_exists({at_attribute}) "
-                    "AND #state <> :closed"
-                ),
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues={
-                    ":at": _s(sortable_time(at)),
-                    ":body": _s(stored),
-                    ":state": _s(_ANSWER_STATES[kind].value),
-                    ":closed": _s(DispatchState.CLOSED.value),
-                },
-            )
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=to_attributes(_key(ref)),
+            UpdateExpression=f"SET {at_attribute} = :at, {body_attribute} = :body, #state = :state",
+            ConditionExpression=(
+                f"attribute_exists(SK) AND attribute_not_exists({at_attribute}) "
+                "AND #state <> :closed"
+            ),
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues=to_attributes(
+                {
+                    ":at": sortable_time(at),
+                    ":body": stored,
+                    ":state": _ANSWER_STATES[kind].value,
+                    ":closed": DispatchState.CLOSED.value,
+                }
+            ),
+        )
 
     def overdue(self, now: datetime) -> list[Dispatch]:
         """Dispatches whose open wait's deadline is before ``now``, as the index says:
@@ -251,27 +221,18 @@ class DispatchStore:
             IndexName="GSI2",
             # "<deadline>#…" < "<now>#" exactly when the deadline is before now.
             KeyConditionExpression="GSI2PK = :partition AND GSI2SK < :now",
-            ExpressionAttributeValues={
-                ":partition": _s(OPEN_WAIT_PARTITION),
-                ":now": _s(f"{sortable_time(now)}#"),
-            },
+            ExpressionAttributeValues=to_attributes(
+                {":partition": OPEN_WAIT_PARTITION, ":now": f"{sortable_time(now)}#"}
+            ),
         )
-        refs = [_ref_from_sort_key(item["GSI2SK"]["S"]) for item in items]
+        refs = [_ref_from_sort_key(from_attributes(item)["GSI2SK"]) for item in items]
         found = [self.get(ref) for ref in refs]
         return [dispatch for dispatch in found if dispatch is not None]
 
     def get_many(self, refs: list[DispatchRef]) -> list[Dispatch | None]:
         """The dispatches ``refs`` name, in that order (None where absent), in few reads."""
-        found: dict[DispatchRef, Dispatch] = {}
-        for start in range(0, len(refs), _BATCH_GET_LIMIT):
-            keys = [_key(ref) for ref in dict.fromkeys(refs[start : start + _BATCH_GET_LIMIT])]
-            request: Any = {self._table: {"Keys": keys, "ConsistentRead": True}}
-            while request:
-                response = self._db.batch_get_item(RequestItems=request)
-                for item in response["Responses"].get(self._table, []):
-                    dispatch = _dispatch_from_item(item)
-                    found[dispatch.ref] = dispatch
-                request = response.get("UnprocessedKeys") or None
+        items = batch_get(self._db, self._table, [_key(ref) for ref in refs])
+        found = {dispatch.ref: dispatch for dispatch in map(_dispatch_from_item, items)}
         return [found.get(ref) for ref in refs]
 
     def inbox_page(
@@ -292,28 +253,10 @@ class DispatchStore:
             keep=lambda dispatch: states is None or dispatch.state in states,
         )
 
-    def inbox(self, platform_id: str, limit: int = 100) -> list[Dispatch]:
-        response = self._db.query(
-            TableName=self._table,
-            IndexName="GSI1",
-            KeyConditionExpression="GSI1PK = :inbox",
-            ExpressionAttributeValues={":inbox": _s(f"INBOX#{platform_id}")},
-            ScanIndexForward=False,
-            Limit=limit,
-        )
-        refs = [_ref_from_inbox_key(item) for item in response["Items"]]
-        found = [self.get(ref) for ref in refs]
-        return [dispatch for dispatch in found if dispatch is not None]
-
 
 def _ref_from_sort_key(sort_key: str) -> DispatchRef:
     _, notice_id, version, platform_id = sort_key.split("#")
     return DispatchRef(notice_id, int(version.removeprefix("v")), platform_id)
-
-
-def _ref_from_inbox_key(item: dict[str, Any]) -> DispatchRef:
-    platform_id = item["GSI1PK"]["S"].removeprefix("INBOX#")
-    return _ref_from_inbox_sort_key(platform_id, item["GSI1SK"]["S"])
 
 
 def _ref_from_inbox_sort_key(platform_id: str, sort_key: str) -> DispatchRef:
@@ -321,32 +264,30 @@ def _ref_from_inbox_sort_key(platform_id: str, sort_key: str) -> DispatchRef:
     return DispatchRef(notice_id, int(version.removeprefix("v")), platform_id)
 
 
-def _time(item: dict[str, Any], name: str) -> datetime | None:
-    raw = item.get(name, {}).get("S")
-    return datetime.fromisoformat(raw) if raw else None
+def _action_report(stored: str | None) -> ActionReport | None:
+    return ActionReport.model_validate_json(stored) if stored else None
 
 
 def _dispatch_from_item(item: dict[str, Any]) -> Dispatch:
-    created_at = _time(item, "created_at")
+    created_at = stored_time(item, "created_at")
     assert created_at is not None
-    open_wait = item.get("open_wait", {}).get("S")
+    open_wait = item.get("open_wait")
     return Dispatch(
-        ref=DispatchRef(
-            item["notice_id"]["S"], int(item["version"]["N"]), item["platform_id"]["S"]
-        ),
-        regulator_id=item["regulator_id"]["S"],
-        notice_kind=item["notice_kind"]["S"],
-        jurisdiction=item["jurisdiction"]["S"],
-        withdrawal=item["withdrawal"]["BOOL"],
+        ref=DispatchRef(item["notice_id"], int(item["version"]), item["platform_id"]),
+        regulator_id=item["regulator_id"],
+        notice_kind=item["notice_kind"],
+        jurisdiction=item["jurisdiction"],
+        withdrawal=item["withdrawal"],
         created_at=created_at,
-        acknowledgement_deadline=_time(item, "acknowledgement_deadline"),
-        action_deadline=_time(item, "action_deadline"),
-        state=DispatchState(item["state"]["S"]),
-        webhook_attempts=int(item["webhook_attempts"]["N"]),
+        acknowledgement_deadline=stored_time(item, "acknowledgement_deadline"),
+        action_deadline=stored_time(item, "action_deadline"),
+        state=DispatchState(item["state"]),
+        webhook_attempts=int(item["webhook_attempts"]),
         open_wait=WaitKind(open_wait) if open_wait else None,
-        task_token=item.get("task_token", {}).get("S"),
-        acknowledged_at=_time(item, "acknowledged_at"),
-        action_reported_at=_time(item, "action_reported_at"),
-        acknowledgement_missed_at=_time(item, "acknowledgement_missed_at"),
-        action_report_missed_at=_time(item, "action_report_missed_at"),
+        task_token=item.get("task_token"),
+        acknowledged_at=stored_time(item, "acknowledged_at"),
+        action_reported_at=stored_time(item, "action_reported_at"),
+        acknowledgement_missed_at=stored_time(item, "acknowledgement_missed_at"),
+        action_report_missed_at=stored_time(item, "action_report_missed_at"),
+        action_report=_action_report(item.get("action_report")),
     )

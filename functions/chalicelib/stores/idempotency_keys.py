@@ -15,9 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.stores import aws_clients
+from chalicelib.stores.dynamodb_items import (
+    from_attributes,
+    to_attributes,
+    written,
+)
 
 
 @dataclass(frozen=True)
@@ -33,17 +36,9 @@ class IdempotencyRecord:
     response: StoredResponse | None  # None while the first request is still running
 
 
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def _n(value: int) -> dict[str, str]:
-    return {"N": str(value)}
-
-
-def _key(principal: str, idempotency_key: str) -> dict[str, dict[str, str]]:
+def _key(principal: str, idempotency_key: str) -> dict[str, Any]:
     digest = hashlib.sha256(idempotency_key.encode("utf-8")).hexdigest()
-    return {"PK": _s(f"IDEMPOTENCY#api#{principal}"), "SK": _s(digest)}
+    return to_attributes({"PK": f"IDEMPOTENCY#api#{principal}", "SK": digest})
 
 
 def _epoch(moment: datetime) -> int:
@@ -68,29 +63,31 @@ class IdempotencyKeyStore:
 
         An expired record, or a claim whose holder died (its lock ran out), is taken over.
         """
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item={
-                    **_key(principal, idempotency_key),
-                    "fingerprint": _s(fingerprint),
-                    "expiration": _n(_epoch(now) + keep_seconds),
-                    "locked_until": _n(_epoch(now) + lock_seconds),
-                },
-                ConditionExpression=(
-                    "attribute_not_exists(PK) OR expiration < :now "
-                    "OR (attribute_not_exists(stored_response) AND locked_until < :now)"
+        claimed = written(
+            self._db.put_item,
+            TableName=self._table,
+            Item={
+                **_key(principal, idempotency_key),
+                **to_attributes(
+                    {
+                        "fingerprint": fingerprint,
+                        "expiration": _epoch(now) + keep_seconds,
+                        "locked_until": _epoch(now) + lock_seconds,
+                    }
                 ),
-                ExpressionAttributeValues={":now": _n(_epoch(now))},
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-            held = self._get(principal, idempotency_key)
-            # Deleted between our write and our read (a failed request released it):
-            # report it as in progress; the client's retry will claim it.
-            return held or IdempotencyRecord(fingerprint="", response=None)
-        return None
+            },
+            ConditionExpression=(
+                "attribute_not_exists(PK) OR expiration < :now "
+                "OR (attribute_not_exists(stored_response) AND locked_until < :now)"
+            ),
+            ExpressionAttributeValues=to_attributes({":now": _epoch(now)}),
+        )
+        if claimed:
+            return None
+        held = self._get(principal, idempotency_key)
+        # Deleted between our write and our read (a failed request released it):
+        # report it as in progress; the client's retry will claim it.
+        return held or IdempotencyRecord(fingerprint="", response=None)
 
     def complete(
         self, principal: str, idempotency_key: str, fingerprint: str, response: StoredResponse
@@ -101,35 +98,35 @@ class IdempotencyKeyStore:
             Key=_key(principal, idempotency_key),
             UpdateExpression="SET stored_response = :response REMOVE locked_until",
             ConditionExpression="fingerprint = :fingerprint",
-            ExpressionAttributeValues={
-                ":response": _s(json.dumps(vars(response), sort_keys=True)),
-                ":fingerprint": _s(fingerprint),
-            },
+            ExpressionAttributeValues=to_attributes(
+                {
+                    ":response": json.dumps(vars(response), sort_keys=True),
+                    ":fingerprint": fingerprint,
+                }
+            ),
         )
 
     def release(self, principal: str, idempotency_key: str, fingerprint: str) -> None:
         """Forget our claim (the request failed): the client may retry with the same key."""
-        try:
-            self._db.delete_item(
-                TableName=self._table,
-                Key=_key(principal, idempotency_key),
-                ConditionExpression=(
-                    "fingerprint = :fingerprint AND attribute_not_exists(stored_response)"
-                ),
-                ExpressionAttributeValues={":fingerprint": _s(fingerprint)},
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+        written(
+            self._db.delete_item,
+            TableName=self._table,
+            Key=_key(principal, idempotency_key),
+            ConditionExpression=(
+                "fingerprint = :fingerprint AND attribute_not_exists(stored_response)"
+            ),
+            ExpressionAttributeValues=to_attributes({":fingerprint": fingerprint}),
+        )
 
     def _get(self, principal: str, idempotency_key: str) -> IdempotencyRecord | None:
-        item: dict[str, Any] | None = self._db.get_item(
+        raw = self._db.get_item(
             TableName=self._table, Key=_key(principal, idempotency_key), ConsistentRead=True
         ).get("Item")
-        if item is None:
+        if raw is None:
             return None
-        stored = item.get("stored_response", {}).get("S")
+        item = from_attributes(raw)
+        stored = item.get("stored_response")
         return IdempotencyRecord(
-            fingerprint=item["fingerprint"]["S"],
+            fingerprint=item["fingerprint"],
             response=StoredResponse(**json.loads(stored)) if stored else None,
         )

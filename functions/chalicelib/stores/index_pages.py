@@ -14,9 +14,10 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 from chalicelib.stores import aws_clients
+from chalicelib.stores.dynamodb_items import from_attributes, to_attributes
 
 T = TypeVar("T")
-TableKey = dict[str, dict[str, str]]
+TableKey = dict[str, str]
 # What ``sortable_time`` writes, in ASCII digits (a cursor's sort key is checked by it).
 SORTABLE_TIME_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z"
 
@@ -24,6 +25,12 @@ SORTABLE_TIME_PATTERN = r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\
 def sortable_time(moment: datetime) -> str:
     """UTC, fixed width: lexicographic order is time order (used in sort keys)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def stored_time(item: dict[str, Any], name: str) -> datetime | None:
+    """The moment ``sortable_time`` stored as ``item[name]``; None when it has none."""
+    raw = item.get(name)
+    return datetime.fromisoformat(raw) if raw else None
 
 
 @dataclass(frozen=True)
@@ -61,21 +68,20 @@ def gsi1_page(
             "TableName": table,
             "IndexName": "GSI1",
             "KeyConditionExpression": "GSI1PK = :pk",
-            "ExpressionAttributeValues": {":pk": {"S": partition}},
+            "ExpressionAttributeValues": {":pk": partition},
             "ScanIndexForward": False,
             "Limit": request.limit,
         }
         if request.since is not None:
             kwargs["KeyConditionExpression"] += " AND GSI1SK >= :since"
-            kwargs["ExpressionAttributeValues"][":since"] = {"S": request.since}
+            kwargs["ExpressionAttributeValues"][":since"] = request.since
+        kwargs["ExpressionAttributeValues"] = to_attributes(kwargs["ExpressionAttributeValues"])
         if after is not None:
-            kwargs["ExclusiveStartKey"] = {
-                **table_key(after),
-                "GSI1PK": {"S": partition},
-                "GSI1SK": {"S": after},
-            }
+            kwargs["ExclusiveStartKey"] = to_attributes(
+                {**table_key(after), "GSI1PK": partition, "GSI1SK": after}
+            )
         page = db.query(**kwargs)
-        sort_keys = [item["GSI1SK"]["S"] for item in page["Items"]]
+        sort_keys = [from_attributes(item)["GSI1SK"] for item in page["Items"]]
         more = "LastEvaluatedKey" in page
         for index, (sort_key, item) in enumerate(zip(sort_keys, load(sort_keys), strict=True)):
             if item is None or not keep(item):
@@ -86,4 +92,4 @@ def gsi1_page(
                 return Page(found, None if exhausted else sort_key)
         if not more:
             return Page(found, None)
-        after = page["LastEvaluatedKey"]["GSI1SK"]["S"]
+        after = from_attributes(page["LastEvaluatedKey"])["GSI1SK"]

@@ -10,110 +10,43 @@ Items of one notice share the partition ``NOTICE#<id>``:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
-from chalicelib.notices.timeline import timeline_order, version_of_key
+from chalicelib.notices.timeline import EventKind, TimelineEvent, timeline_order
+from chalicelib.notices.versions import (
+    ConcurrentWriteError,
+    CurrentState,
+    NoticeSummary,
+    SavedNotice,
+    SaveOutcome,
+    VersionConflict,
+)
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
+from chalicelib.stores.dynamodb_items import (
+    batch_get,
+    from_attributes,
+    to_attributes,
+    written,
+)
 from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page, sortable_time
 from chalicelib.stores.item_size import ensure_fits
 
 _MAX_WRITE_ATTEMPTS = 5
-_BATCH_GET_LIMIT = 100
 
 
-class SaveOutcome(StrEnum):
-    CREATED = "created"
-    NEW_VERSION = "new_version"
-    WITHDRAWN = "withdrawn"
-    # Sent again after a withdrawal: a new notice for the platforms (status active).
-    REISSUED = "reissued"
-    UNCHANGED = "unchanged"
+def _notice_pk(notice_id: str) -> str:
+    return f"NOTICE#{notice_id}"
 
 
-@dataclass(frozen=True)
-class CurrentState:
-    """What META says about a notice: enough to decide a save without reading a version."""
-
-    notice_id: str
-    version: int
-    status: NoticeStatus
-    content_hash: str
-    regulator_id: str
-    source_reference: str
-    lifecycle_started: bool
+def _version_sk(version: int) -> str:
+    return f"V#{version:06d}"
 
 
-@dataclass(frozen=True)
-class NoticeSummary:
-    """A line of a regulator's list: the current state and when it last changed."""
-
-    state: CurrentState
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class SavedNotice:
-    current: CurrentState
-    outcome: SaveOutcome
-    # The version this one replaced (None: created, or unchanged).
-    replaced_version: int | None = None
-
-
-@dataclass(frozen=True)
-class TimelineEvent:
-    notice_id: str
-    event_key: str  # ``v<version>#…``: unique per event, so a retried append is a no-op
-    kind: str
-    at: datetime
-    actor: str
-    details: dict[str, Any]
-
-    def __post_init__(self) -> None:
-        version_of_key(self.event_key)  # every event names the version it is about
-
-    @property
-    def version(self) -> int:
-        return version_of_key(self.event_key)
-
-
-class ConcurrentWriteError(RuntimeError):
-    """Another writer kept changing the same notice; the caller's retry will settle it."""
-
-
-class VersionConflict(RuntimeError):
-    """The notice moved past the version a change was based on, and the change must not
-    be applied to the newer one: nothing was written."""
-
-    def __init__(self, based_on: int, current: CurrentState) -> None:
-        super().__init__(
-            f"notice {current.notice_id} is at version {current.version} ({current.status}), "
-            f"written since version {based_on} this change was based on"
-        )
-        self.based_on = based_on
-        self.current = current
-
-
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def _n(value: int) -> dict[str, str]:
-    return {"N": str(value)}
-
-
-def _notice_pk(notice_id: str) -> dict[str, str]:
-    return _s(f"NOTICE#{notice_id}")
-
-
-def _version_sk(version: int) -> dict[str, str]:
-    return _s(f"V#{version:06d}")
+def _meta_key(notice_id: str) -> dict[str, str]:
+    return {"PK": _notice_pk(notice_id), "SK": "META"}
 
 
 class NoticeStore:
@@ -200,29 +133,14 @@ class NoticeStore:
             self._table,
             f"REGULATOR#{regulator_id}",
             request,
-            table_key=lambda sort_key: {
-                "PK": _notice_pk(_notice_of_sort_key(sort_key)),
-                "SK": _s("META"),
-            },
+            table_key=lambda sort_key: _meta_key(_notice_of_sort_key(sort_key)),
             load=load,
             keep=lambda summary: statuses is None or summary.state.status in statuses,
         )
 
     def _metas(self, notice_ids: list[str]) -> dict[str, dict[str, Any]]:
-        metas: dict[str, dict[str, Any]] = {}
-        unique = list(dict.fromkeys(notice_ids))
-        for start in range(0, len(unique), _BATCH_GET_LIMIT):
-            keys = [
-                {"PK": _notice_pk(notice_id), "SK": _s("META")}
-                for notice_id in unique[start : start + _BATCH_GET_LIMIT]
-            ]
-            request: Any = {self._table: {"Keys": keys, "ConsistentRead": True}}
-            while request:
-                response = self._db.batch_get_item(RequestItems=request)
-                for item in response["Responses"].get(self._table, []):
-                    metas[item["notice_id"]["S"]] = item
-                request = response.get("UnprocessedKeys") or None
-        return metas
+        keys = [_meta_key(notice_id) for notice_id in notice_ids]
+        return {item["notice_id"]: item for item in batch_get(self._db, self._table, keys)}
 
     def current_state(self, notice_id: str) -> CurrentState | None:
         meta = self._get_meta(notice_id)
@@ -235,82 +153,60 @@ class NoticeStore:
     def get_version(self, notice_id: str, version: int) -> Notice | None:
         item = self._db.get_item(
             TableName=self._table,
-            Key={"PK": _notice_pk(notice_id), "SK": _version_sk(version)},
+            Key=to_attributes({"PK": _notice_pk(notice_id), "SK": _version_sk(version)}),
             ConsistentRead=True,
         ).get("Item")
-        return Notice.model_validate_json(item["body"]["S"]) if item else None
+        return Notice.model_validate_json(from_attributes(item)["body"]) if item else None
 
     def mark_lifecycle_started(self, notice_id: str, version: int) -> None:
         """Recorded by the workflow itself, so intake knows it need not start it again."""
-        try:
-            self._db.update_item(
-                TableName=self._table,
-                Key={"PK": _notice_pk(notice_id), "SK": _s("META")},
-                UpdateExpression="SET lifecycle_started_version = :v",
-                # A newer version's META must not be marked by an older execution.
-                ConditionExpression="current_version = :v",
-                ExpressionAttributeValues={":v": _n(version)},
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
-
-    def list_for_regulator(self, regulator_id: str, limit: int = 100) -> list[Notice]:
-        response = self._db.query(
+        written(
+            self._db.update_item,
             TableName=self._table,
-            IndexName="GSI1",
-            KeyConditionExpression="GSI1PK = :pk",
-            ExpressionAttributeValues={":pk": _s(f"REGULATOR#{regulator_id}")},
-            ScanIndexForward=False,
-            Limit=limit,
+            Key=to_attributes(_meta_key(notice_id)),
+            UpdateExpression="SET lifecycle_started_version = :v",
+            # A newer version's META must not be marked by an older execution.
+            ConditionExpression="current_version = :v",
+            ExpressionAttributeValues=to_attributes({":v": version}),
         )
-        # GSI1 projects keys only: the notice id is read from the table key.
-        notices = [self.get(item["PK"]["S"].removeprefix("NOTICE#")) for item in response["Items"]]
-        return [notice for notice in notices if notice is not None]
 
     # -- timeline --------------------------------------------------------------------------
 
     def append_event(self, event: TimelineEvent) -> bool:
         """Append an immutable timeline event; False when it was already recorded."""
-        item = {
-            "PK": _notice_pk(event.notice_id),
-            "SK": _s(f"EVENT#{event.event_key}"),
-            "kind": _s(event.kind),
-            "at": _s(event.at.isoformat()),
-            "actor": _s(event.actor),
-            "details": _s(json.dumps(event.details, sort_keys=True)),
-        }
+        item = to_attributes(
+            {
+                "PK": _notice_pk(event.notice_id),
+                "SK": f"EVENT#{event.event_key}",
+                "kind": event.kind,
+                "at": event.at.isoformat(),
+                "actor": event.actor,
+                "details": json.dumps(event.details, sort_keys=True),
+            }
+        )
         ensure_fits(f"the {event.kind} event", item)
-        try:
-            self._db.put_item(
-                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(SK)"
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._put_once(item)
 
     def timeline(self, notice_id: str) -> list[TimelineEvent]:
         items = query_items(
             self._db,
             TableName=self._table,
             KeyConditionExpression="PK = :pk AND begins_with(SK, :event)",
-            ExpressionAttributeValues={":pk": _notice_pk(notice_id), ":event": _s("EVENT#")},
+            ExpressionAttributeValues=to_attributes(
+                {":pk": _notice_pk(notice_id), ":event": "EVENT#"}
+            ),
             ConsistentRead=True,
         )
-        events = [_event_from_item(notice_id, item) for item in items]
+        events = [_event_from_item(notice_id, from_attributes(item)) for item in items]
         return sorted(events, key=lambda e: timeline_order(e.at, e.kind, e.details, e.event_key))
 
     # -- internals -------------------------------------------------------------------------
 
     def _get_meta(self, notice_id: str) -> dict[str, Any] | None:
-        item: dict[str, Any] | None = self._db.get_item(
-            TableName=self._table,
-            Key={"PK": _notice_pk(notice_id), "SK": _s("META")},
-            ConsistentRead=True,
+        item = self._db.get_item(
+            TableName=self._table, Key=to_attributes(_meta_key(notice_id)), ConsistentRead=True
         ).get("Item")
-        return item
+        return from_attributes(item) if item else None
 
     def _settle(self, notice_id: str, claimed_version: int) -> CurrentState:
         """Point META at a claimed version (it may not have moved yet) and read it."""
@@ -327,48 +223,49 @@ class NoticeStore:
         (No TransactWriteItems: two single-item conditional writes are idempotent on
         their own, and moto copies the whole table for every transaction.)
         """
-        item = {
-            "PK": _notice_pk(notice.notice_id),
-            "SK": _version_sk(notice.version),
-            "body": _s(notice.model_dump_json()),
-        }
+        item = to_attributes(
+            {
+                "PK": _notice_pk(notice.notice_id),
+                "SK": _version_sk(notice.version),
+                "body": notice.model_dump_json(),
+            }
+        )
         ensure_fits("the notice version", item)
-        try:
-            self._db.put_item(
-                TableName=self._table, Item=item, ConditionExpression="attribute_not_exists(SK)"
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "ConditionalCheckFailedException":
-                return False
-            raise
-        return True
+        return self._put_once(item)
+
+    def _put_once(self, item: dict[str, Any]) -> bool:
+        """Write an immutable item; False when it is already there."""
+        return written(
+            self._db.put_item,
+            TableName=self._table,
+            Item=item,
+            ConditionExpression="attribute_not_exists(SK)",
+        )
 
     def _point_meta_at(self, notice: Notice) -> None:
         """Make ``notice`` the current version, unless META already moved past it."""
-        item = {
-            "PK": _notice_pk(notice.notice_id),
-            "SK": _s("META"),
-            "notice_id": _s(notice.notice_id),
-            "regulator_id": _s(notice.regulator_id),
-            "source_reference": _s(notice.content.source_reference),
-            "current_version": _n(notice.version),
-            "status": _s(notice.status.value),
-            "content_hash": _s(notice.content_hash),
-            "updated_at": _s(notice.received_at.isoformat()),
-            "GSI1PK": _s(f"REGULATOR#{notice.regulator_id}"),
-            "GSI1SK": _s(f"{sortable_time(notice.received_at)}#{notice.notice_id}"),
-        }
+        item = to_attributes(
+            {
+                **_meta_key(notice.notice_id),
+                "notice_id": notice.notice_id,
+                "regulator_id": notice.regulator_id,
+                "source_reference": notice.content.source_reference,
+                "current_version": notice.version,
+                "status": notice.status.value,
+                "content_hash": notice.content_hash,
+                "updated_at": notice.received_at.isoformat(),
+                "GSI1PK": f"REGULATOR#{notice.regulator_id}",
+                "GSI1SK": f"{sortable_time(notice.received_at)}#{notice.notice_id}",
+            }
+        )
         ensure_fits("the notice's current state", item)
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=item,
-                ConditionExpression="attribute_not_exists(PK) OR current_version < :version",
-                ExpressionAttributeValues={":version": _n(notice.version)},
-            )
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+        written(
+            self._db.put_item,
+            TableName=self._table,
+            Item=item,
+            ConditionExpression="attribute_not_exists(PK) OR current_version < :version",
+            ExpressionAttributeValues=to_attributes({":version": notice.version}),
+        )
 
 
 def _already_current(current: CurrentState, content: NoticeContent, content_hash: str) -> bool:
@@ -408,15 +305,15 @@ def _state_of(notice: Notice) -> CurrentState:
 
 
 def _state_from_meta(item: dict[str, Any]) -> CurrentState:
-    version = int(item["current_version"]["N"])
+    version = int(item["current_version"])
     return CurrentState(
-        notice_id=item["notice_id"]["S"],
+        notice_id=item["notice_id"],
         version=version,
-        status=NoticeStatus(item["status"]["S"]),
-        content_hash=item["content_hash"]["S"],
-        regulator_id=item["regulator_id"]["S"],
-        source_reference=item["source_reference"]["S"],
-        lifecycle_started=item.get("lifecycle_started_version", {}).get("N") == str(version),
+        status=NoticeStatus(item["status"]),
+        content_hash=item["content_hash"],
+        regulator_id=item["regulator_id"],
+        source_reference=item["source_reference"],
+        lifecycle_started=item.get("lifecycle_started_version") == version,
     )
 
 
@@ -426,7 +323,7 @@ def _notice_of_sort_key(sort_key: str) -> str:
 
 
 def _summary(item: dict[str, Any]) -> NoticeSummary:
-    updated_at = datetime.fromisoformat(item["updated_at"]["S"]).astimezone(UTC)
+    updated_at = datetime.fromisoformat(item["updated_at"]).astimezone(UTC)
     return NoticeSummary(_state_from_meta(item), updated_at)
 
 
@@ -441,9 +338,9 @@ def _outcome_for(notice: Notice) -> SaveOutcome:
 def _event_from_item(notice_id: str, item: dict[str, Any]) -> TimelineEvent:
     return TimelineEvent(
         notice_id=notice_id,
-        event_key=item["SK"]["S"].removeprefix("EVENT#"),
-        kind=item["kind"]["S"],
-        at=datetime.fromisoformat(item["at"]["S"]).astimezone(UTC),
-        actor=item["actor"]["S"],
-        details=json.loads(item["details"]["S"]),
+        event_key=item["SK"].removeprefix("EVENT#"),
+        kind=EventKind(item["kind"]),
+        at=datetime.fromisoformat(item["at"]).astimezone(UTC),
+        actor=item["actor"],
+        details=json.loads(item["details"]),
     )

@@ -11,15 +11,18 @@ import builtins
 from collections.abc import Callable
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from chalicelib.deadlines.policy import DeadlinePolicy
 from chalicelib.platforms.model import Platform
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
+from chalicelib.stores.dynamodb_items import (
+    batch_get,
+    from_attributes,
+    to_attributes,
+    written,
+)
 
 _ALL_PLATFORMS = "PLATFORMS"
-_BATCH_GET_LIMIT = 100
 _MAX_UPDATE_ATTEMPTS = 5
 
 
@@ -35,16 +38,8 @@ class ConcurrentUpdateError(RuntimeError):
     """The platform kept changing under ``update``; the caller may try again."""
 
 
-def _s(value: str) -> dict[str, str]:
-    return {"S": value}
-
-
-def _key(platform_id: str) -> dict[str, dict[str, str]]:
-    return {"PK": _s(f"PLATFORM#{platform_id}"), "SK": _s("META")}
-
-
-def _is_condition_failure(exc: ClientError) -> bool:
-    return exc.response["Error"]["Code"] == "ConditionalCheckFailedException"
+def _key(platform_id: str) -> dict[str, str]:
+    return {"PK": f"PLATFORM#{platform_id}", "SK": "META"}
 
 
 class PlatformStore:
@@ -52,28 +47,18 @@ class PlatformStore:
         self._table = table_name
         self._db = aws_clients.dynamodb()
 
-    def put(self, platform: Platform) -> None:
-        """Create or replace."""
-        self._db.put_item(TableName=self._table, Item=_item(platform))
-
     def create(self, platform: Platform) -> None:
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=_item(platform),
-                ConditionExpression="attribute_not_exists(PK)",
-            )
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                raise PlatformExists(
-                    f"platform {platform.platform_id} is already registered"
-                ) from exc
-            raise
+        created = written(
+            self._db.put_item,
+            TableName=self._table,
+            Item=_item(platform),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+        if not created:
+            raise PlatformExists(f"platform {platform.platform_id} is already registered")
 
     def get(self, platform_id: str) -> Platform | None:
-        item = self._db.get_item(
-            TableName=self._table, Key=_key(platform_id), ConsistentRead=True
-        ).get("Item")
+        item = self._get_item(platform_id)
         return _platform(item) if item else None
 
     def update(self, platform_id: str, /, **changes: Any) -> Platform:
@@ -105,15 +90,13 @@ class PlatformStore:
         self, platform_id: str, changes_to: Callable[[Platform], dict[str, Any]]
     ) -> Platform:
         for _ in range(_MAX_UPDATE_ATTEMPTS):
-            item = self._db.get_item(
-                TableName=self._table, Key=_key(platform_id), ConsistentRead=True
-            ).get("Item")
+            item = self._get_item(platform_id)
             if item is None:
                 raise PlatformNotFound(f"no platform {platform_id}")
             current = _platform(item)
             # model_validate, not model_copy: model_copy would skip validation.
             updated = Platform.model_validate({**current.model_dump(), **changes_to(current)})
-            if self._replace_if_unchanged(updated, previous_body=item["body"]["S"]):
+            if self._replace_if_unchanged(updated, previous_body=item["body"]):
                 return updated
         raise ConcurrentUpdateError(
             f"platform {platform_id} changed under {_MAX_UPDATE_ATTEMPTS} updates"
@@ -124,27 +107,27 @@ class PlatformStore:
 
         GSI1 is eventually consistent: a platform registered a moment ago may be missing.
         """
-        platforms: builtins.list[Platform] = []
-        ids = self._listed_ids()
-        for start in range(0, len(ids), _BATCH_GET_LIMIT):
-            platforms.extend(self._batch_get(ids[start : start + _BATCH_GET_LIMIT]))
+        # Consistent: an agreement or deactivation applies to the very next dispatch.
+        keys = [_key(platform_id) for platform_id in self._listed_ids()]
+        platforms = [_platform(item) for item in batch_get(self._db, self._table, keys)]
         return sorted(platforms, key=lambda platform: platform.platform_id)
 
     # -- internals -------------------------------------------------------------------------
 
+    def _get_item(self, platform_id: str) -> dict[str, Any] | None:
+        item = self._db.get_item(
+            TableName=self._table, Key=to_attributes(_key(platform_id)), ConsistentRead=True
+        ).get("Item")
+        return from_attributes(item) if item else None
+
     def _replace_if_unchanged(self, platform: Platform, previous_body: str) -> bool:
-        try:
-            self._db.put_item(
-                TableName=self._table,
-                Item=_item(platform),
-                ConditionExpression="body = :previous",
-                ExpressionAttributeValues={":previous": _s(previous_body)},
-            )
-        except ClientError as exc:
-            if _is_condition_failure(exc):
-                return False
-            raise
-        return True
+        return written(
+            self._db.put_item,
+            TableName=self._table,
+            Item=_item(platform),
+            ConditionExpression="body = :previous",
+            ExpressionAttributeValues=to_attributes({":previous": previous_body}),
+        )
 
     def _listed_ids(self) -> builtins.list[str]:
         items = query_items(
@@ -152,30 +135,21 @@ class PlatformStore:
             TableName=self._table,
             IndexName="GSI1",
             KeyConditionExpression="GSI1PK = :pk",
-            ExpressionAttributeValues={":pk": _s(_ALL_PLATFORMS)},
+            ExpressionAttributeValues=to_attributes({":pk": _ALL_PLATFORMS}),
         )
-        return [item["GSI1SK"]["S"] for item in items]
-
-    def _batch_get(self, platform_ids: builtins.list[str]) -> builtins.list[Platform]:
-        found: builtins.list[Platform] = []
-        # Consistent: an agreement or deactivation applies to the very next dispatch.
-        keys = [_key(platform_id) for platform_id in platform_ids]
-        request: Any = {self._table: {"Keys": keys, "ConsistentRead": True}}
-        while request:
-            response = self._db.batch_get_item(RequestItems=request)
-            found.extend(_platform(item) for item in response["Responses"].get(self._table, []))
-            request = response.get("UnprocessedKeys") or None
-        return found
+        return [from_attributes(item)["GSI1SK"] for item in items]
 
 
 def _item(platform: Platform) -> dict[str, Any]:
-    return {
-        **_key(platform.platform_id),
-        "body": _s(platform.model_dump_json()),
-        "GSI1PK": _s(_ALL_PLATFORMS),
-        "GSI1SK": _s(platform.platform_id),
-    }
+    return to_attributes(
+        {
+            **_key(platform.platform_id),
+            "body": platform.model_dump_json(),
+            "GSI1PK": _ALL_PLATFORMS,
+            "GSI1SK": platform.platform_id,
+        }
+    )
 
 
 def _platform(item: dict[str, Any]) -> Platform:
-    return Platform.model_validate_json(item["body"]["S"])
+    return Platform.model_validate_json(item["body"])

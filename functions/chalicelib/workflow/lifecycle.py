@@ -8,8 +8,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.notices.versions import CurrentState
 from chalicelib.stores import aws_clients
-from chalicelib.stores.notices_table import CurrentState
 
 
 def execution_name(notice: CurrentState) -> str:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from chalicelib.notices.timeline import not_before
-from chalicelib.stores.notices_table import NoticeStore, TimelineEvent
+from chalicelib.notices.timeline import EventKind, TimelineEvent, event_key_for, not_before
+from chalicelib.stores.notices_table import NoticeStore
 
 
 class UnknownNoticeVersion(LookupError):
@@ -20,8 +20,8 @@ def record_received(
         raise UnknownNoticeVersion(f"notice {notice_id} has no version {version}")
     event = TimelineEvent(
         notice_id=notice_id,
-        event_key=f"v{version:06d}#received",
-        kind="received",
+        event_key=event_key_for(version, "received"),
+        kind=EventKind.RECEIVED,
         at=not_before(at, notice.received_at),  # after the request that sent it
         actor=f"regulator:{notice.regulator_id}",
         details={

@@ -1,0 +1,69 @@
+"""DynamoDB attribute values to and from plain Python values, and the batched read the
+stores share.
+
+boto3's ``TypeSerializer`` / ``TypeDeserializer`` do the conversion; the stores keep the
+low-level client (not the Table resource), so every call stays one visible client call.
+Numbers come back as ``Decimal``: a store that keeps an int converts with ``int()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+# BatchGetItem's limit on keys per request.
+BATCH_GET_LIMIT = 100
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_attributes(values: Mapping[str, Any]) -> dict[str, Any]:
+    """An item, key or ``ExpressionAttributeValues`` in DynamoDB's attribute-value form."""
+    return {name: _serializer.serialize(value) for name, value in values.items()}
+
+
+def from_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An item as DynamoDB returns it, as plain values."""
+    return {name: _deserializer.deserialize(value) for name, value in item.items()}
+
+
+def is_condition_failure(exc: ClientError) -> bool:
+    """The write's condition did not hold (nothing was written)."""
+    return exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException"
+
+
+def written(write: Callable[..., object], **request: Any) -> bool:
+    """Make a conditional write (``write`` is the client's put, update or delete): True
+    when it was written, False when its condition did not hold; other errors raise."""
+    try:
+        write(**request)
+    except ClientError as exc:
+        if is_condition_failure(exc):
+            return False
+        raise
+    return True
+
+
+def batch_get(
+    db: DynamoDBClient, table: str, keys: Sequence[Mapping[str, Any]]
+) -> Iterator[dict[str, Any]]:
+    """The items ``keys`` name (plain values), read consistently, in no particular order;
+    absent ones are left out. Chunks of ``BATCH_GET_LIMIT`` keys; the keys DynamoDB
+    leaves unprocessed (throttling, the 16 MB answer limit) are asked for again."""
+    # BatchGetItem refuses a request that names one key twice.
+    unique = list({tuple(sorted(key.items())): key for key in keys}.values())
+    for start in range(0, len(unique), BATCH_GET_LIMIT):
+        chunk = [to_attributes(key) for key in unique[start : start + BATCH_GET_LIMIT]]
+        request: Any = {table: {"Keys": chunk, "ConsistentRead": True}}
+        while request:
+            response = db.batch_get_item(RequestItems=request)
+            for item in response["Responses"].get(table, []):
+                yield from_attributes(item)
+            request = response.get("UnprocessedKeys") or None
