@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,18 +39,25 @@ def main() -> None:
 
     record = Path(os.environ[RECORDED_CALLS])
 
-    def save_and_end(signal_number: int, frame: object) -> None:
-        # As SIGTERM's default would: end at once (request threads may be blocked on a
-        # full output pipe), but with the record saved first.
-        RECORDER.save(record)
-        os._exit(128 + signal_number)
-
+    # SIGTERM (how the tests stop `psx serve`) is taken by a thread of its own, with the
+    # signal blocked everywhere else: a Python handler runs only in the main thread, and
+    # when the kernel hands the signal to another of serve's many threads, a main thread
+    # waiting on a lock never wakes to run it (the process then ignored SIGTERM).
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # inherited by every thread
+    threading.Thread(target=_end_on_sigterm, args=(record,), daemon=True).start()
     RECORDER.install()
-    signal.signal(signal.SIGTERM, save_and_end)
     try:
         psx(args=sys.argv[1:], prog_name="psx")
     finally:
         RECORDER.save(record)
+
+
+def _end_on_sigterm(record: Path) -> None:
+    signal.sigwait({signal.SIGTERM})
+    # As SIGTERM's default would: end at once (request threads may be blocked on a full
+    # output pipe), but with the record saved first.
+    RECORDER.save(record)
+    os._exit(128 + signal.SIGTERM)
 
 
 if __name__ == "__main__":
