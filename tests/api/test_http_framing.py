@@ -15,13 +15,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from chalicelib.api.problems import PROBLEM_JSON
 from psx.embedded.runtime import EmbeddedRuntime
 from psx.embedded.serve import LocalApi
 from tests.api.support import Caller, new_regulator
 
 pytestmark = pytest.mark.e2e
-
-PROBLEM_JSON = "application/problem+json"
 
 
 @pytest.fixture(scope="module")

@@ -7,22 +7,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-import pytest
-
 from chalicelib.api.http import MAX_BODY_BYTES
-from tests.api.support import Answer, Api, Caller, new_platform, new_regulator, seed_notice
-
-PROBLEM_JSON = "application/problem+json"
-
-
-@pytest.fixture(scope="module")
-def platform(api: Api) -> Caller:
-    return new_platform()
-
-
-@pytest.fixture(scope="module")
-def regulator(api: Api) -> Caller:
-    return new_regulator()
+from chalicelib.api.problems import PROBLEM_JSON
+from tests.api.support import Answer, Api, Caller, new_regulator, seed_notice
 
 
 def _notice(regulator: Caller) -> dict[str, str]:

@@ -15,12 +15,11 @@ from typing import Any
 
 import pytest
 
+from chalicelib.api.problems import PROBLEM_JSON
 from psx.polling import wait_until
 from tests.e2e.serving import Served, psx_serve
 
 pytestmark = pytest.mark.e2e
-
-PROBLEM_JSON = "application/problem+json"
 
 
 @pytest.fixture(scope="module")

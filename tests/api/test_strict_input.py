@@ -11,19 +11,8 @@ from typing import Any
 import pytest
 
 from chalicelib.api.calls import encode_cursor
+from chalicelib.api.problems import PROBLEM_JSON
 from tests.api.support import Answer, Api, Caller, listing, new_platform, new_regulator, seed_notice
-
-PROBLEM_JSON = "application/problem+json"
-
-
-@pytest.fixture(scope="module")
-def platform(api: Api) -> Caller:
-    return new_platform()
-
-
-@pytest.fixture(scope="module")
-def regulator(api: Api) -> Caller:
-    return new_regulator()
 
 
 def _refused(answer: Answer, status: int = 400) -> list[dict[str, Any]]:
