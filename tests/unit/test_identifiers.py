@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from chalicelib.intake.identifiers import (
+from chalicelib.identifiers.products import (
     gtin_check_digit,
     gtin_issue,
     kc_certificate_issue,

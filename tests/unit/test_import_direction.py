@@ -47,12 +47,6 @@ ALLOWED: dict[tuple[str, str], str] = {
     ("chalicelib.api.problems", "chalicelib.stores.signing_secrets"): (
         "maps a missing signing secret to its HTTP problem"
     ),
-    ("chalicelib.api.principal", "chalicelib.stores.intake_bucket"): (
-        "REGULATOR_ID_PATTERN: the shared identifier rules have no package of their own yet"
-    ),
-    ("chalicelib.platforms.model", "chalicelib.stores.intake_bucket"): (
-        "REGULATOR_ID_PATTERN: the shared identifier rules have no package of their own yet"
-    ),
     ("chalicelib.idempotency", "chalicelib.stores"): (
         "aws_clients: Powertools' persistence layer gets the process's DynamoDB client"
     ),

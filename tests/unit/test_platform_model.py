@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from chalicelib.platforms.model import EU_MEMBER_STATES, Platform, select_targets
+from chalicelib.identifiers.jurisdictions import EU_MEMBER_STATES
+from chalicelib.platforms.model import Platform, select_targets
 
 
 def _platform(platform_id: str = "temu", **fields: Any) -> Platform:

@@ -6,8 +6,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from chalicelib.platforms.model import PLATFORM_ID_PATTERN
-from chalicelib.stores.intake_bucket import REGULATOR_ID_PATTERN
+from chalicelib.identifiers.participants import PLATFORM_ID_PATTERN, REGULATOR_ID_PATTERN
 
 
 class PrincipalKind(StrEnum):

@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-UNION_WIDE = "EU"
+from chalicelib.identifiers.jurisdictions import UNION_WIDE
+
 MIDNIGHT = time(0)
 ONE_DAY = timedelta(days=1)
 

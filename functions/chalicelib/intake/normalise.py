@@ -21,14 +21,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from chalicelib.intake.dates import parse_date
-from chalicelib.intake.identifiers import (
+from chalicelib.identifiers.jurisdictions import default_language, jurisdiction_code
+from chalicelib.identifiers.products import (
     gtin_issue,
     kc_certificate_issue,
     split_barcodes,
     split_kc_certificates,
 )
-from chalicelib.intake.jurisdictions import default_language, jurisdiction_code
+from chalicelib.intake.dates import parse_date
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.raw import RawRecord, RawValue
 from chalicelib.intake.rows import ParsedRow, Problem

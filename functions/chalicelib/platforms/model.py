@@ -23,12 +23,9 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.deadlines.policy import ANY_REGULATOR, DeadlinePolicy
-from chalicelib.intake.jurisdictions import ISO_3166_ALPHA2, UNION_WIDE
-from chalicelib.stores.intake_bucket import REGULATOR_ID_PATTERN
+from chalicelib.identifiers.jurisdictions import EU_MEMBER_STATES, ISO_3166_ALPHA2, UNION_WIDE
+from chalicelib.identifiers.participants import PLATFORM_ID_PATTERN, REGULATOR_ID_PATTERN
 
-_EU_MEMBER_STATES_TEXT = """
-    AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK
-"""
 _ISO_639_1_TEXT = """
     aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv
     cy da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho
@@ -38,10 +35,8 @@ _ISO_639_1_TEXT = """
     sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi
     vo wa wo xh yi yo za zh zu
 """
-EU_MEMBER_STATES = frozenset(_EU_MEMBER_STATES_TEXT.split())
 ISO_639_1 = frozenset(_ISO_639_1_TEXT.split())
 
-PLATFORM_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
 # Secrets Manager's own rule for secret names.
 _SECRET_NAME = re.compile(r"^[A-Za-z0-9/_+=.@-]{1,512}$")
 # Deliberately loose: the contact point is checked by a human at registration; this

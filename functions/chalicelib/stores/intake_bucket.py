@@ -13,13 +13,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.identifiers.participants import REGULATOR_ID_PATTERN
 from chalicelib.stores import aws_clients
 
 INCOMING_PREFIX = "incoming/"
 RESULTS_PREFIX = "results/"
 FORMAT_METADATA_KEY = "psx-format"
-# Also the rule for regulator ids in API keys (chalicelib/api/principal.py).
-REGULATOR_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 _REGULATOR_ID = re.compile(REGULATOR_ID_PATTERN)
 # A file name is shown in reports, terminals and consoles, and becomes part of S3 keys
 # (1,024 bytes at most, the report's longer than the file's): printable, and short.

@@ -15,6 +15,11 @@ _ISO_3166_ALPHA2_TEXT = """
 """
 ISO_3166_ALPHA2 = frozenset(_ISO_3166_ALPHA2_TEXT.split())
 UNION_WIDE = "EU"
+# The 27 member states only: EEA states (NO, IS, LI) and the UK are not in the union.
+_EU_MEMBER_STATES_TEXT = """
+    AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK
+"""
+EU_MEMBER_STATES = frozenset(_EU_MEMBER_STATES_TEXT.split())
 
 # Names and non-ISO codes regulators' spreadsheets actually contain (EU usage writes
 # UK and EL for the United Kingdom and Greece).
