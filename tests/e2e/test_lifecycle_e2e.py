@@ -104,6 +104,36 @@ def test_both_platforms_get_signed_notices_answer_and_hand_off(
             "awaiting_verification",
         ]
     _assert_cases_pending(runtime, regulator_id, notice_id, set(platforms))
+    _assert_a_retried_hand_off_changes_nothing(
+        runtime, DispatchRef(notice_id, 1, next(iter(platforms)))
+    )
+
+
+def _assert_a_retried_hand_off_changes_nothing(runtime: EmbeddedRuntime, ref: DispatchRef) -> None:
+    """HandOff again (the workflow's retry): the same result for the next state, the same
+    cases, no second event."""
+    cases = (services().notification_cases.get(ref), services().verification_cases.get(ref))
+    timeline = timeline_kinds(ref.notice_id, ref.platform_id)
+    answer = runtime.client("lambda").invoke(
+        FunctionName=runtime.function_name("hand_off"), Payload=json.dumps(vars(ref))
+    )
+    result = json.loads(answer["Payload"].read())
+
+    assert result == {
+        "dispatch": vars(ref),
+        "cases": {
+            "notification": {
+                "PK": f"NOTICE#{ref.notice_id}",
+                "SK": f"NOTIFICATION#v000001#{ref.platform_id}",
+            },
+            "verification": {
+                "PK": f"NOTICE#{ref.notice_id}",
+                "SK": f"VERIFICATION#v000001#{ref.platform_id}",
+            },
+        },
+    }
+    assert (services().notification_cases.get(ref), services().verification_cases.get(ref)) == cases
+    assert timeline_kinds(ref.notice_id, ref.platform_id) == timeline
 
 
 def _assert_cases_pending(
