@@ -22,6 +22,7 @@ from chalicelib.dispatch.waits import DispatchClosed, hand_off
 from psx.embedded.runtime import EmbeddedRuntime
 from psx.notice_status import notice_status
 from psx.polling import wait_until
+from psx.render import status_text
 from psx.target import Target
 from psx.webhook_receiver import WebhookReceiver
 from tests.api.support import Api, key_for
@@ -151,6 +152,7 @@ def _assert_cases_pending(
     status = json.loads(json.dumps(notice_status(Target(), notice_id)))
     shown = {d["platform_id"]: (d["notification"], d["verification"]) for d in status["dispatches"]}
     assert shown == dict.fromkeys(platform_ids, ("pending", "pending"))
+    assert status_text(status).count("notification     pending") == len(platform_ids)
     regulator = key_for(PrincipalKind.REGULATOR, regulator_id)
     answer = Api(runtime).get(f"/v1/notices/{notice_id}", regulator)
     assert answer.status == 200, answer.body
