@@ -320,8 +320,9 @@ def escalate_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
 @app.lambda_function(name="hand_off")
 def hand_off_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = DispatchRefModel.model_validate(event)
-    hand_off(request.ref(), _now(), _lifecycle())
-    return {"handed_off": True}
+    handed = hand_off(request.ref(), _now(), _lifecycle())
+    # The dispatch reference and each case's key: what a later state starts a capability with.
+    return {"dispatch": request.model_dump(), "cases": handed.cases}
 
 
 # -- Schedules ---------------------------------------------------------------------------

@@ -5,9 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from chalicelib.dispatch.cases import HandOffStatus, hand_off_statuses
 from chalicelib.dispatch.model import Dispatch, WaitKind
 from chalicelib.stores.dispatches_table import DispatchStore
 from chalicelib.stores.notices_table import NoticeStore
+from chalicelib.stores.notification_cases import NotificationCaseStore
+from chalicelib.stores.verification_cases import VerificationCaseStore
 from psx.target import Target
 
 
@@ -28,11 +31,18 @@ def notice_status(
         for event in timeline
         if event.kind == "dispatched"
     }
+    handed_off = hand_off_statuses(
+        NotificationCaseStore(table).for_notice(notice_id),
+        VerificationCaseStore(table).for_notice(notice_id),
+    )
     return {
         "notice": notice.model_dump(mode="json"),
         "dispatches": [
             _dispatch_status(
-                dispatch, agreements.get((dispatch.ref.version, dispatch.ref.platform_id)), moment
+                dispatch,
+                agreements.get((dispatch.ref.version, dispatch.ref.platform_id)),
+                handed_off.get(dispatch.ref, HandOffStatus()),
+                moment,
             )
             for dispatch in sorted(
                 DispatchStore(table).for_notice(notice_id),
@@ -52,7 +62,9 @@ def notice_status(
     }
 
 
-def _dispatch_status(dispatch: Dispatch, agreement: str | None, now: datetime) -> dict[str, Any]:
+def _dispatch_status(
+    dispatch: Dispatch, agreement: str | None, cases: HandOffStatus, now: datetime
+) -> dict[str, Any]:
     return {
         "platform_id": dispatch.ref.platform_id,
         "version": dispatch.ref.version,
@@ -67,4 +79,7 @@ def _dispatch_status(dispatch: Dispatch, agreement: str | None, now: datetime) -
             }
             for kind in WaitKind
         },
+        # The cases the hand-off opened (None: not handed off).
+        "notification": cases.notification,
+        "verification": cases.verification,
     }

@@ -98,6 +98,9 @@ def _dispatch_lines(dispatch: dict[str, Any]) -> list[str]:
             lines.append(f"      {label:<16} due {deadline['due']}  {deadline['state']}")
     if dispatch["agreement"]:
         lines.append(f"      {'deadlines from':<16} {dispatch['agreement']}")
+    for capability in ("notification", "verification"):
+        if dispatch[capability]:
+            lines.append(f"      {capability:<16} {dispatch[capability]}")
     return lines
 
 

@@ -68,6 +68,18 @@ def test_the_document_states_the_bounds_of_numbers_and_times(api: Api) -> None:
     assert "1970-01-01 to 2099-12-31" in acted_at["description"]
 
 
+def test_the_notice_view_documents_each_dispatchs_hand_off_cases(api: Api) -> None:
+    schemas = api.get("/v1/openapi.json").body["components"]["schemas"]
+    dispatches = schemas["NoticeView"]["properties"]["dispatches"]["items"]["$ref"]
+    dispatch = schemas[dispatches.rsplit("/", 1)[-1]]
+
+    for capability in ("notification", "verification"):
+        assert capability in dispatch["required"]
+        status = dispatch["properties"][capability]["anyOf"][0]["$ref"].rsplit("/", 1)[-1]
+        assert schemas[status]["enum"] == ["pending"]
+        assert "null: not handed off" in dispatch["properties"][capability]["description"]
+
+
 class _ChaliceAsWsgi:
     """Chalice's test client (its local gateway and the authorizer) as a WSGI app, so
     schemathesis can call the API in-process."""

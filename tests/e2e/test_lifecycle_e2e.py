@@ -10,17 +10,22 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
 import chalicelib.dispatch.push as push_module
+from chalicelib.api.principal import PrincipalKind
 from chalicelib.dispatch.model import DispatchRef, DispatchState, WaitKind
-from chalicelib.dispatch.waits import DispatchClosed
+from chalicelib.dispatch.waits import DispatchClosed, hand_off
 from psx.embedded.runtime import EmbeddedRuntime
+from psx.notice_status import notice_status
 from psx.polling import wait_until
+from psx.render import status_text
+from psx.target import Target
 from psx.webhook_receiver import WebhookReceiver
+from tests.api.support import Api, key_for
 from tests.e2e.lifecycle_steps import (
     EscalationSubscriber,
     dispatch_of,
@@ -99,6 +104,62 @@ def test_both_platforms_get_signed_notices_answer_and_hand_off(
             "awaiting_notification",
             "awaiting_verification",
         ]
+    _assert_cases_pending(runtime, regulator_id, notice_id, set(platforms))
+    _assert_a_retried_hand_off_changes_nothing(
+        runtime, DispatchRef(notice_id, 1, next(iter(platforms)))
+    )
+
+
+def _assert_a_retried_hand_off_changes_nothing(runtime: EmbeddedRuntime, ref: DispatchRef) -> None:
+    """HandOff again (the workflow's retry): the same result for the next state, the same
+    cases, no second event."""
+    cases = (services().notification_cases.get(ref), services().verification_cases.get(ref))
+    timeline = timeline_kinds(ref.notice_id, ref.platform_id)
+    answer = runtime.client("lambda").invoke(
+        FunctionName=runtime.function_name("hand_off"), Payload=json.dumps(vars(ref))
+    )
+    result = json.loads(answer["Payload"].read())
+
+    assert result == {
+        "dispatch": vars(ref),
+        "cases": {
+            "notification": {
+                "PK": f"NOTICE#{ref.notice_id}",
+                "SK": f"NOTIFICATION#v000001#{ref.platform_id}",
+            },
+            "verification": {
+                "PK": f"NOTICE#{ref.notice_id}",
+                "SK": f"VERIFICATION#v000001#{ref.platform_id}",
+            },
+        },
+    }
+    assert (services().notification_cases.get(ref), services().verification_cases.get(ref)) == cases
+    assert timeline_kinds(ref.notice_id, ref.platform_id) == timeline
+
+
+def _assert_cases_pending(
+    runtime: EmbeddedRuntime, regulator_id: str, notice_id: str, platform_ids: set[str]
+) -> None:
+    """Both capabilities' cases are open for every platform, read back by the stores, psx
+    status and the regulator's API."""
+    for platform_id in platform_ids:
+        ref = DispatchRef(notice_id, 1, platform_id)
+        verification = services().verification_cases.get(ref)
+        assert verification is not None and verification.status == "pending"
+        assert [listing.listing_id for listing in verification.reported_listings] == ["L-1"]
+        notification = services().notification_cases.get(ref)
+        assert notification is not None and notification.seller_ids == ["S-9"]
+    status = json.loads(json.dumps(notice_status(Target(), notice_id)))
+    shown = {d["platform_id"]: (d["notification"], d["verification"]) for d in status["dispatches"]}
+    assert shown == dict.fromkeys(platform_ids, ("pending", "pending"))
+    assert status_text(status).count("notification     pending") == len(platform_ids)
+    regulator = key_for(PrincipalKind.REGULATOR, regulator_id)
+    answer = Api(runtime).get(f"/v1/notices/{notice_id}", regulator)
+    assert answer.status == 200, answer.body
+    seen = {
+        d["platform_id"]: (d["notification"], d["verification"]) for d in answer.body["dispatches"]
+    }
+    assert seen == dict.fromkeys(platform_ids, ("pending", "pending"))
 
 
 def test_a_platform_whose_webhook_is_down_still_gets_the_notice_in_its_inbox(
@@ -197,6 +258,11 @@ def test_a_withdrawal_mid_flight_ends_the_waits_and_tells_the_platforms(
         assert types == ["notice.published", "notice.withdrawn"]
         with pytest.raises(DispatchClosed):
             respond(ref, WaitKind.ACKNOWLEDGEMENT)
+        # The closed version is never handed off, even by a HandOff that comes late (an
+        # action report answered just before the withdrawal): nothing takes it over.
+        assert hand_off(ref, datetime.now(UTC), services()).cases == {}
+        assert services().notification_cases.get(ref) is None
+        assert services().verification_cases.get(ref) is None
     for ref in _refs(notice_id, 2, platforms):  # the withdrawal itself: delivered, owes nothing
         withdrawal = dispatch_of(ref)
         assert withdrawal is not None and withdrawal.withdrawal

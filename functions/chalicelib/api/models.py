@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 from chalicelib.api.notice_submission import NoticeSubmission
 from chalicelib.api.problems import FieldError
 from chalicelib.dispatch.actions import ListingAction
+from chalicelib.dispatch.cases import CaseStatus
 from chalicelib.dispatch.model import DispatchState, WaitKind
 from chalicelib.notices.model import NoticeContent, NoticeKind, NoticeStatus
 from chalicelib.notices.versions import SaveOutcome
@@ -327,6 +328,18 @@ class DispatchView(_Response):
     action_reported_at: datetime | None
 
 
+class NoticeDispatchView(DispatchView):
+    """A dispatch in a notice's view: also where the capabilities that take over after
+    the hand-off stand."""
+
+    notification: CaseStatus | None = Field(
+        description="Seller/buyer notification of this dispatch; null: not handed off."
+    )
+    verification: CaseStatus | None = Field(
+        description="Compliance verification of this dispatch; null: not handed off."
+    )
+
+
 class InboxEntry(_Response):
     notice_id: str
     version: int
@@ -348,7 +361,7 @@ class NoticeView(_Response):
     regulator_id: str
     received_at: datetime
     content: NoticeContent
-    dispatches: list[DispatchView] = Field(
+    dispatches: list[NoticeDispatchView] = Field(
         description="A platform sees its own dispatches; the regulator sees every platform's."
     )
 

@@ -64,7 +64,7 @@ def get_notice(call: ApiCall, services: ApiServices) -> Reply:
     if notice is None:
         raise not_found("such notice")
     shown = notice.model_copy(update={"content": notice.content.as_sent_to(call.principal.id)})
-    return Reply(notice_view(shown, own))
+    return Reply(notice_view(shown, own, services.lifecycle.hand_off_statuses(call.notice)))
 
 
 def acknowledge(call: ApiCall, services: ApiServices) -> Reply:

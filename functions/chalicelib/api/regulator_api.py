@@ -76,7 +76,8 @@ def get_notice(call: ApiCall, services: ApiServices) -> Reply:
     """The current version, with every platform's dispatches of every version."""
     state, notice = _own_notice(call, services)
     dispatches = services.lifecycle.dispatches.for_notice(notice.notice_id)
-    return Reply(notice_view(notice, dispatches), etag=etag(state))
+    handed_off = services.lifecycle.hand_off_statuses(notice.notice_id)
+    return Reply(notice_view(notice, dispatches, handed_off), etag=etag(state))
 
 
 def get_timeline(call: ApiCall, services: ApiServices) -> Reply:

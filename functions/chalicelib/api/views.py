@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from chalicelib.api.models import Deadlines, DispatchView, NoticeView, TimelineEntry
-from chalicelib.dispatch.model import Dispatch
+from collections.abc import Mapping
+
+from chalicelib.api.models import (
+    Deadlines,
+    DispatchView,
+    NoticeDispatchView,
+    NoticeView,
+    TimelineEntry,
+)
+from chalicelib.dispatch.cases import HandOffStatus
+from chalicelib.dispatch.model import Dispatch, DispatchRef
 from chalicelib.notices.model import Notice
 from chalicelib.notices.timeline import TimelineEvent
 
@@ -24,7 +33,9 @@ def dispatch_view(dispatch: Dispatch) -> DispatchView:
     )
 
 
-def notice_view(notice: Notice, dispatches: list[Dispatch]) -> NoticeView:
+def notice_view(
+    notice: Notice, dispatches: list[Dispatch], handed_off: Mapping[DispatchRef, HandOffStatus]
+) -> NoticeView:
     ordered = sorted(dispatches, key=lambda d: (d.ref.version, d.ref.platform_id))
     return NoticeView(
         notice_id=notice.notice_id,
@@ -33,7 +44,18 @@ def notice_view(notice: Notice, dispatches: list[Dispatch]) -> NoticeView:
         regulator_id=notice.regulator_id,
         received_at=notice.received_at,
         content=notice.content,
-        dispatches=[dispatch_view(dispatch) for dispatch in ordered],
+        dispatches=[_notice_dispatch_view(dispatch, handed_off) for dispatch in ordered],
+    )
+
+
+def _notice_dispatch_view(
+    dispatch: Dispatch, handed_off: Mapping[DispatchRef, HandOffStatus]
+) -> NoticeDispatchView:
+    cases = handed_off.get(dispatch.ref, HandOffStatus())
+    return NoticeDispatchView(
+        **dispatch_view(dispatch).model_dump(),
+        notification=cases.notification,
+        verification=cases.verification,
     )
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from chalicelib.dispatch.cases import HandOffStatus, hand_off_statuses
 from chalicelib.dispatch.model import DispatchRef
 from chalicelib.notices.timeline import EventKind, TimelineEvent
 from chalicelib.settings import Settings
@@ -15,7 +16,9 @@ from chalicelib.stores.dispatches_table import DispatchStore
 from chalicelib.stores.escalation_topic import EscalationTopic
 from chalicelib.stores.evidence_bucket import EvidenceBucket, notice_evidence_key
 from chalicelib.stores.notices_table import NoticeStore
+from chalicelib.stores.notification_cases import NotificationCaseStore
 from chalicelib.stores.platforms_table import PlatformStore
+from chalicelib.stores.verification_cases import VerificationCaseStore
 from chalicelib.workflow.lifecycle import TaskTokens
 
 Clock = Callable[[], datetime]
@@ -29,6 +32,8 @@ class LifecycleServices:
     tokens: TaskTokens
     escalations: EscalationTopic
     evidence: EvidenceBucket
+    notification_cases: NotificationCaseStore
+    verification_cases: VerificationCaseStore
 
     def record(
         self,
@@ -41,6 +46,13 @@ class LifecycleServices:
     ) -> None:
         """Append one event to the notice's timeline (a repeated key is a no-op)."""
         self.notices.append_event(TimelineEvent(notice_id, key, kind, at, actor, dict(details)))
+
+    def hand_off_statuses(self, notice_id: str) -> dict[DispatchRef, HandOffStatus]:
+        """Each handed-off dispatch of the notice: its notification and verification case."""
+        return hand_off_statuses(
+            self.notification_cases.for_notice(notice_id),
+            self.verification_cases.for_notice(notice_id),
+        )
 
     def keep(self, ref: DispatchRef, kind: str, name: str, document: object) -> dict[str, str]:
         """Keep ``document`` as locked evidence of this dispatch; what the event that it
@@ -58,4 +70,6 @@ def lifecycle_services(settings: Settings) -> LifecycleServices:
         tokens=TaskTokens(),
         escalations=EscalationTopic(settings.escalation_topic_arn),
         evidence=EvidenceBucket(settings.evidence_bucket, settings.evidence_retention_days),
+        notification_cases=NotificationCaseStore(settings.table_name),
+        verification_cases=VerificationCaseStore(settings.table_name),
     )

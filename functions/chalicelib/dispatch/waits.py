@@ -18,7 +18,9 @@ from chalicelib.dispatch.push import UnknownDispatch
 from chalicelib.dispatch.services import LifecycleServices
 from chalicelib.notices.model import NoticeStatus
 from chalicelib.notices.timeline import EventKind, not_before
+from chalicelib.notification.model import NotificationCase
 from chalicelib.stores.evidence_bucket import content_name
+from chalicelib.verification.model import VerificationCase
 from chalicelib.workflow.errors import (
     DEADLINE_MISSED_ERROR,
     NOTICE_SUPERSEDED_ERROR,
@@ -181,19 +183,45 @@ def escalate(ref: DispatchRef, kind: WaitKind, now: datetime, services: Lifecycl
     )
 
 
-def hand_off(ref: DispatchRef, now: datetime, services: LifecycleServices) -> None:
-    """After the action report: seller/buyer notification and verification take over."""
+@dataclass(frozen=True)
+class HandOff:
+    """What the hand-off opened: the item key of each capability's case (none when the
+    dispatch was closed meanwhile), for the workflow to start the capabilities with."""
+
+    ref: DispatchRef
+    cases: dict[str, dict[str, str]]
+
+
+def hand_off(ref: DispatchRef, now: datetime, services: LifecycleServices) -> HandOff:
+    """After the action report: seller/buyer notification and verification take over,
+    each with a case of its own opened here (once: a retry finds them and changes nothing)."""
     dispatch = _dispatch(ref, services)
-    services.dispatches.set_state(ref, DispatchState.HANDED_OFF, unless={DispatchState.CLOSED})
-    for step in (EventKind.AWAITING_NOTIFICATION, EventKind.AWAITING_VERIFICATION):
+    if not services.dispatches.set_state(
+        ref, DispatchState.HANDED_OFF, unless={DispatchState.CLOSED}
+    ):
+        return HandOff(ref, {})  # superseded or withdrawn: nothing is owed on this version
+    at = not_before(now, dispatch.answered_at(WaitKind.ACTION_REPORT))
+    notification = services.notification_cases.open(NotificationCase.opened_for(dispatch, at))
+    verification = services.verification_cases.open(VerificationCase.opened_for(dispatch, at))
+    for step, case in (
+        (EventKind.AWAITING_NOTIFICATION, notification),
+        (EventKind.AWAITING_VERIFICATION, verification),
+    ):
         services.record(
             ref.notice_id,
             ref.event_key(step),
             step,
-            not_before(now, dispatch.answered_at(WaitKind.ACTION_REPORT)),
+            case.opened_at,
             "psx",
             platform_id=ref.platform_id,
         )
+    return HandOff(
+        ref,
+        {
+            "notification": services.notification_cases.key(ref),
+            "verification": services.verification_cases.key(ref),
+        },
+    )
 
 
 def _resume_if_answered(ref: DispatchRef, services: LifecycleServices) -> None:
