@@ -22,7 +22,7 @@ from psx.embedded.runtime import EmbeddedRuntime
 from psx.evidence import EvidenceError, export_bundle, verify_bundle
 from psx.target import Target
 from psx.webhook_receiver import WebhookReceiver
-from tests.api.support import Api, listing
+from tests.api.support import Api, listing, new_regulator, unique
 from tests.api.support import key_for as api_key_for
 from tests.e2e.intake_steps import accepted_rows, upload
 from tests.e2e.lifecycle_steps import (
@@ -251,3 +251,112 @@ def test_an_answer_whose_evidence_cannot_be_kept_is_not_recorded_and_a_retry_is(
     (ack,) = _named(notice_id, "acknowledgement_received")
     assert json.loads(_read(runtime, ack))["body"]["reference"] == "T-3"
     waiting_for(ref, WaitKind.ACTION_REPORT)  # the workflow moved on
+
+
+REGULATOR_NOTICE = {
+    "kind": "order",
+    "jurisdiction": "KR",
+    "title": "Magnetic toy recall",
+    "product": {"name": "Magnetic toy", "brand": "KidBlocks"},
+    "hazard": {"types": ["Injuries"], "description": "Magnets can be swallowed"},
+    "target_platforms": ["nobody-registered"],
+}
+
+
+def _regulator_requests(runtime: EmbeddedRuntime, notice_id: str) -> list[str]:
+    prefix = f"notices/{notice_id}/"
+    return [
+        ref.key
+        for ref in _evidence(runtime).versions_under(prefix)
+        if "/regulator-request/" in ref.key
+    ]
+
+
+def _kept_request(runtime: EmbeddedRuntime, notice_id: str, kind: str) -> dict[str, Any]:
+    (named,) = _named(notice_id, kind)
+    kept: dict[str, Any] = json.loads(_read(runtime, named))
+    assert _evidence(runtime).describe(EvidenceRef(**named)).lock_mode == "COMPLIANCE"
+    return {"key": named["key"], **kept}
+
+
+def test_each_regulator_request_is_kept_as_sent_and_named_by_its_event(
+    runtime: EmbeddedRuntime, api: Api, tmp_path: Path
+) -> None:
+    regulator = new_regulator()
+    sent = {**REGULATOR_NOTICE, "source_reference": unique("EV-API")}
+    notice_id = api.post("/v1/notices", sent, regulator, idempotency_key="ev-send").body[
+        "notice_id"
+    ]
+    path = f"/v1/notices/{notice_id}"
+    amendment = {"changes": {"remedy": "Full refund"}, "reason": "remedy agreed"}
+    withdrawal = {"reason": "recall complete"}
+
+    assert api.post(f"{path}/amendment", amendment, regulator).status == 201
+    refused = api.post(f"{path}/amendment", {"changes": {"status": "withdrawn"}}, regulator)
+    assert api.post(f"{path}/withdrawal", withdrawal, regulator).status == 201
+
+    assert refused.status == 400
+    submitted = _kept_request(runtime, notice_id, "submission_requested")
+    amended = _kept_request(runtime, notice_id, "amendment_requested")
+    withdrawn = _kept_request(runtime, notice_id, "withdrawal_requested")
+    assert submitted["request"] == sent and submitted["idempotency_key"] == "ev-send"
+    assert submitted["principal"] == f"regulator:{regulator.id}"
+    assert (amended["request"], withdrawn["request"]) == (amendment, withdrawal)
+    assert [kept["key"].split("/")[2] for kept in (submitted, amended, withdrawn)] == [
+        "v000001",
+        "v000002",
+        "v000003",
+    ]
+    # One object per request that made a version: the refused amendment kept nothing.
+    assert len(_regulator_requests(runtime, notice_id)) == 3
+
+    exported = export_bundle(Target(), notice_id, tmp_path / "bundle")
+    assert exported is not None and verify_bundle(tmp_path / "bundle").ok
+    listed = {entry["key"] for entry in exported.manifest["objects"]}
+    assert {submitted["key"], amended["key"], withdrawn["key"]} <= listed
+
+
+def test_a_retried_or_unchanged_request_keeps_nothing_more(
+    runtime: EmbeddedRuntime, api: Api
+) -> None:
+    regulator = new_regulator()
+    sent = {**REGULATOR_NOTICE, "source_reference": unique("EV-API")}
+
+    first = api.post("/v1/notices", sent, regulator, idempotency_key="ev-retry")
+    retried = api.post("/v1/notices", sent, regulator, idempotency_key="ev-retry")
+    unchanged = api.post("/v1/notices", sent, regulator)
+
+    assert (first.status, retried.status, unchanged.status) == (201, 201, 200)
+    notice_id = first.body["notice_id"]
+    assert len(_regulator_requests(runtime, notice_id)) == 1
+    assert len(_named(notice_id, "submission_requested")) == 1
+
+
+def test_a_request_whose_evidence_cannot_be_kept_stores_nothing_and_a_retry_does(
+    runtime: EmbeddedRuntime, api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    regulator = new_regulator()
+    notice_id = api.post(
+        "/v1/notices", {**REGULATOR_NOTICE, "source_reference": unique("EV-API")}, regulator
+    ).body["notice_id"]
+    original = EvidenceBucket.put
+    refused: list[str] = []
+
+    def refuse_once(self: EvidenceBucket, key: str, data: bytes, content_type: str) -> EvidenceRef:
+        if "/regulator-request/amendment" in key and not refused:
+            refused.append(key)
+            raise ConnectionResetError
+        return original(self, key, data, content_type)
+
+    monkeypatch.setattr(EvidenceBucket, "put", refuse_once)
+    path = f"/v1/notices/{notice_id}/amendment"
+    amendment = {"changes": {"remedy": "Full refund"}}
+
+    failed = api.post(path, amendment, regulator, idempotency_key="ev-amend")
+    stored_meanwhile = services().notices.current_state(notice_id)
+    retried = api.post(path, amendment, regulator, idempotency_key="ev-amend")
+
+    assert failed.status == 500 and refused
+    assert stored_meanwhile is not None and stored_meanwhile.version == 1
+    assert retried.status == 201 and retried.body["version"] == 2
+    assert _kept_request(runtime, notice_id, "amendment_requested")["request"] == amendment

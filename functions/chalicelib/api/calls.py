@@ -35,6 +35,8 @@ class ApiCall:
     body: BaseModel | None = None
     # The strong entity tags of an ``If-Match`` header ("*": any); None without one.
     if_match: frozenset[str] | None = None
+    # The ``Idempotency-Key`` of a write (None for a read): kept with what the call sent.
+    idempotency_key: str | None = None
 
     def body_as(self, model: type[M]) -> M:
         assert isinstance(self.body, model), f"{self.body!r} is not a {model.__name__}"

@@ -85,13 +85,14 @@ def _handle(
         query=_query(operation, request),
         body=_body(operation, raw_body),
         if_match=_if_match(request) if operation.conditional else None,
+        idempotency_key=_idempotency_key(request) if operation.writes else None,
     )
-    if not operation.writes:
+    if call.idempotency_key is None:
         return _stored(operation.handler(call, services), mounted_at(request))
     return idempotency.run_once(
         services.idempotency,
         str(principal),
-        _idempotency_key(request),
+        call.idempotency_key,
         _fingerprint(operation, call),
         now,
         lambda: _stored(operation.handler(call, services), mounted_at(request)),

@@ -42,6 +42,8 @@ from chalicelib.stores.index_pages import SORTABLE_TIME_PATTERN
 
 NOTICES_SORT_KEY = re.compile(SORTABLE_TIME_PATTERN + r"#ntc-[0-9a-f]{24}")
 SOURCE_FORMAT = "api"
+# A notice sent whole replaces whatever is current; the others are computed from ``known``.
+_WHOLE_NOTICE = "submission"
 
 
 def submit_notice(call: ApiCall, services: ApiServices) -> Reply:
@@ -49,7 +51,7 @@ def submit_notice(call: ApiCall, services: ApiServices) -> Reply:
     record = raw_record(submitted_fields(call.body))
     content, warnings = validated_content(record, services.settings, call.principal.id)
     known = services.lifecycle.notices.current_state(_notice_id_of(call, content))
-    return _store(call, services, content, warnings, known)
+    return _store(call, services, content, warnings, known, (_WHOLE_NOTICE, {}))
 
 
 def list_notices(call: ApiCall, services: ApiServices) -> Reply:
@@ -191,14 +193,23 @@ def _store(
     content: NoticeContent,
     warnings: list[FieldError],
     known: CurrentState | None,
-    request: tuple[str, dict[str, Any]] | None = None,
+    request: tuple[str, dict[str, Any]],
 ) -> Reply:
     """Store ``content`` as the next version and start its lifecycle (as intake does).
 
-    ``request`` (kind and details) marks an amendment or a withdrawal: computed from
-    ``known``, it is stored as the version after ``known`` or refused.
+    ``request`` (kind and details) is what the regulator asked for: an amendment or a
+    withdrawal, computed from ``known``, is stored as the version after ``known`` or
+    refused; a notice sent whole replaces whatever version is current.
     """
+    kind, details = request
     notices = services.lifecycle.notices
+    # Kept before the version is stored: a failed write stores nothing, and the client's
+    # retry starts clean. A re-send that changes nothing keeps nothing.
+    kept = (
+        None
+        if known and known.already_holds(content)
+        else _keep_request(call, services, content, known, kind)
+    )
     try:
         saved = notices.save(
             content,
@@ -207,14 +218,13 @@ def _store(
             source_file=None,
             received_at=call.now,
             known=known,
-            based_on_known=request is not None,
+            based_on_known=kind != _WHOLE_NOTICE,
         )
     except VersionConflict as exc:
         raise _moved_on(call, exc.current, str(exc)) from exc
     state = saved.current
     changed = saved.outcome is not SaveOutcome.UNCHANGED
-    if changed and request is not None:
-        kind, details = request
+    if changed:
         notices.append_event(
             TimelineEvent(
                 state.notice_id,
@@ -222,7 +232,7 @@ def _store(
                 EventKind(f"{kind}_requested"),
                 call.now,
                 str(call.principal),
-                details,
+                {**details, "evidence": kept},
             )
         )
     if not state.lifecycle_started:
@@ -240,4 +250,35 @@ def _store(
         status=201 if changed else 200,
         location=f"/v1/notices/{state.notice_id}",
         etag=etag(state),
+    )
+
+
+def _keep_request(
+    call: ApiCall,
+    services: ApiServices,
+    content: NoticeContent,
+    known: CurrentState | None,
+    kind: str,
+) -> dict[str, str]:
+    """Keep the request as received, under the version it asks for; what its event names.
+
+    Named by content (its time included): a retry after a failure is received anew and
+    kept as such, one after success is replayed and keeps nothing. An amendment or a
+    withdrawal that then loses the race for its version is kept, named by no event; a
+    notice sent whole that a concurrent change pushes to a later version is named by that
+    version's event under the key of the version it asked for.
+    """
+    assert call.body is not None
+    received = {
+        "principal": str(call.principal),
+        "received_at": call.now.isoformat(),
+        "idempotency_key": call.idempotency_key,
+        "request": call.body.model_dump(mode="json", exclude_unset=True),
+    }
+    return services.lifecycle.keep_for_version(
+        _notice_id_of(call, content),
+        known.version + 1 if known else 1,
+        "regulator-request",
+        kind,
+        received,
     )

@@ -14,7 +14,11 @@ from chalicelib.settings import Settings
 from chalicelib.stores.aws_clients import per_world
 from chalicelib.stores.dispatches_table import DispatchStore
 from chalicelib.stores.escalation_topic import EscalationTopic
-from chalicelib.stores.evidence_bucket import EvidenceBucket, notice_evidence_key
+from chalicelib.stores.evidence_bucket import (
+    EvidenceBucket,
+    content_name,
+    notice_evidence_key,
+)
 from chalicelib.stores.notices_table import NoticeStore
 from chalicelib.stores.notification_cases import NotificationCaseStore
 from chalicelib.stores.platforms_table import PlatformStore
@@ -58,6 +62,14 @@ class LifecycleServices:
         """Keep ``document`` as locked evidence of this dispatch; what the event that it
         backs names (record it after this returns, so no event names missing evidence)."""
         key = notice_evidence_key(ref.notice_id, ref.version, kind, f"{ref.platform_id}/{name}")
+        return self.evidence.put_json(key, document).as_details()
+
+    def keep_for_version(
+        self, notice_id: str, version: int, kind: str, stem: str, document: object
+    ) -> dict[str, str]:
+        """Keep ``document`` as locked evidence of one notice version, named by its content
+        (the same document, the same key); what the event that it backs names."""
+        key = notice_evidence_key(notice_id, version, kind, content_name(stem, document))
         return self.evidence.put_json(key, document).as_details()
 
 

@@ -21,6 +21,7 @@ class EventKind(StrEnum):
     """Every kind of timeline event the exchange records. The values are stored and
     shown to regulators as they are (docs/api.md): never rename one."""
 
+    SUBMISSION_REQUESTED = "submission_requested"
     AMENDMENT_REQUESTED = "amendment_requested"
     WITHDRAWAL_REQUESTED = "withdrawal_requested"
     SOURCE_FILE_KEPT = "source_file_kept"
@@ -48,7 +49,7 @@ class EventKind(StrEnum):
 # The lifecycle of one version, cause before effect; steps on one line share a rank.
 # A step is the event's kind, told apart where one kind happens at several points.
 _CAUSAL_SEQUENCE: tuple[tuple[str, ...], ...] = (
-    ("amendment_requested", "withdrawal_requested"),
+    ("submission_requested", "amendment_requested", "withdrawal_requested"),
     ("source_file_kept",),  # the uploaded file, kept as evidence before its rows are stored
     ("received",),
     ("unknown_platforms", "no_platforms"),

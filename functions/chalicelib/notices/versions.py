@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from chalicelib.notices.model import NoticeStatus
+from chalicelib.notices.model import NoticeContent, NoticeStatus
 
 
 class SaveOutcome(StrEnum):
@@ -30,6 +30,13 @@ class CurrentState:
     regulator_id: str
     source_reference: str
     lifecycle_started: bool
+
+    def already_holds(self, content: NoticeContent) -> bool:
+        """Saving ``content`` on top would change nothing: the same content again, or a
+        withdrawal of a withdrawn notice (withdrawn is final, whatever else it says)."""
+        if content.withdrawn and self.status is NoticeStatus.WITHDRAWN:
+            return True
+        return self.content_hash == content.content_hash()
 
 
 @dataclass(frozen=True)

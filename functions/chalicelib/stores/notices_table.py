@@ -87,7 +87,7 @@ class NoticeStore:
         content_hash = content.content_hash()
         current = known
         for _ in range(_MAX_WRITE_ATTEMPTS):
-            if current is not None and _already_current(current, content, content_hash):
+            if current is not None and current.already_holds(content):
                 return SavedNotice(current, SaveOutcome.UNCHANGED)
             notice = Notice(
                 notice_id=notice_id,
@@ -266,14 +266,6 @@ class NoticeStore:
             ConditionExpression="attribute_not_exists(PK) OR current_version < :version",
             ExpressionAttributeValues=to_attributes({":version": notice.version}),
         )
-
-
-def _already_current(current: CurrentState, content: NoticeContent, content_hash: str) -> bool:
-    """The same content again; or a withdrawal of a withdrawn notice (withdrawn is final,
-    whatever else the row says)."""
-    if content.withdrawn and current.status is NoticeStatus.WITHDRAWN:
-        return True
-    return current.content_hash == content_hash
 
 
 def _withdrawn_meanwhile(
