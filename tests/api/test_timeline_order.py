@@ -4,8 +4,10 @@ a busy exchange made to happen (a handler is held until the race has been run)."
 
 from __future__ import annotations
 
+import importlib
 import threading
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -60,6 +62,12 @@ def platform_id() -> str:
     return platform_id
 
 
+def _lifecycle_tasks(runtime: EmbeddedRuntime) -> ModuleType:
+    """The lifecycle's task handlers, as the running exchange imported them."""
+    assert runtime.app  # imported with the app, once moto runs (not at collection)
+    return importlib.import_module("chalicelib.handlers.lifecycle")
+
+
 def _hold(
     monkeypatch: pytest.MonkeyPatch,
     runtime: EmbeddedRuntime,
@@ -67,15 +75,16 @@ def _hold(
     when: Callable[..., bool],
     gate: Gate,
 ) -> None:
-    """Hold calls of ``app.<handler>`` for which ``when(*args)`` is true at ``gate``."""
-    real = getattr(runtime.app, handler)
+    """Hold the lifecycle tasks' calls of ``handler`` for which ``when(*args)`` is true at
+    ``gate``."""
+    real = getattr(_lifecycle_tasks(runtime), handler)
 
     def held(*args: Any) -> Any:
         if when(*args):
             gate.hold()
         return real(*args)
 
-    monkeypatch.setattr(runtime.app, handler, held)
+    monkeypatch.setattr(_lifecycle_tasks(runtime), handler, held)
 
 
 def _timeline(api: Api, regulator: Caller, notice_id: str) -> list[dict[str, Any]]:
@@ -143,7 +152,7 @@ def test_a_withdrawal_found_by_a_running_plan_closes_after_it_was_requested(
     notice_id = api.post("/v1/notices", body, regulator).body["notice_id"]
     waiting_for(DispatchRef(notice_id, 1, platform_id), WaitKind.ACKNOWLEDGEMENT)
     amendment_planning, amendment_planned = Gate(), threading.Event()
-    real_plan = runtime.app.plan_dispatch
+    real_plan = _lifecycle_tasks(runtime).plan_dispatch
 
     def plan(notice: str, version: int, now: Any, services: Any) -> Any:
         # The amendment's plan read its clock before the withdrawal arrived and finds the
@@ -158,7 +167,7 @@ def test_a_withdrawal_found_by_a_running_plan_closes_after_it_was_requested(
             assert amendment_planned.wait(HOLD_SECONDS)
         return real_plan(notice, version, now, services)
 
-    monkeypatch.setattr(runtime.app, "plan_dispatch", plan)
+    monkeypatch.setattr(_lifecycle_tasks(runtime), "plan_dispatch", plan)
 
     amended = api.post(
         f"/v1/notices/{notice_id}/amendment", {"changes": {"remedy": "refund"}}, regulator

@@ -25,6 +25,7 @@ from tests.support.raised import RaiseAnalysis
 
 ROOT = Path(__file__).resolve().parents[2]
 FUNCTIONS_DIR = ROOT / "functions"
+HANDLERS_DIR = FUNCTIONS_DIR / "chalicelib" / "handlers"
 WORKFLOW_FILES = sorted((ROOT / "workflows").glob("*.asl.json"))
 
 # Names Step Functions and Lambda give errors themselves (timeouts, throttling, ...).
@@ -91,22 +92,24 @@ def _fail_state_errors() -> list[str]:
     ]
 
 
-def _handlers() -> dict[str, str]:
-    """The logical id of each ``@app.lambda_function`` in functions/app.py -> its handler."""
-    tree = ast.parse((FUNCTIONS_DIR / "app.py").read_text(encoding="utf-8"))
+def _handlers() -> dict[str, tuple[str, str]]:
+    """The logical id of each ``@<blueprint>.lambda_function`` in functions/chalicelib/handlers/
+    -> the module and name of its handler."""
     handlers = {}
-    for node in tree.body:
-        if not isinstance(node, ast.FunctionDef):
-            continue
-        for decorator in node.decorator_list:
-            if (
-                isinstance(decorator, ast.Call)
-                and isinstance(decorator.func, ast.Attribute)
-                and decorator.func.attr == "lambda_function"
-            ):
-                (name,) = (k.value for k in decorator.keywords if k.arg == "name")
-                assert isinstance(name, ast.Constant) and isinstance(name.value, str)
-                handlers[to_cfn_resource_name(name.value)] = node.name
+    for path in sorted(HANDLERS_DIR.glob("*.py")):
+        module = ".".join(path.relative_to(FUNCTIONS_DIR).with_suffix("").parts)
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for decorator in node.decorator_list:
+                if (
+                    isinstance(decorator, ast.Call)
+                    and isinstance(decorator.func, ast.Attribute)
+                    and decorator.func.attr == "lambda_function"
+                ):
+                    (name,) = (k.value for k in decorator.keywords if k.arg == "name")
+                    assert isinstance(name, ast.Constant) and isinstance(name.value, str)
+                    handlers[to_cfn_resource_name(name.value)] = (module, node.name)
     return handlers
 
 
@@ -114,8 +117,8 @@ def _raised_by_function() -> dict[str, frozenset[str]]:
     """Each task function -> the names of the errors its handler raises on purpose."""
     analysis = RaiseAnalysis(FUNCTIONS_DIR)
     return {
-        function: frozenset(e.__name__ for e in analysis.raised_by("app", handler))
-        for function, handler in _handlers().items()
+        function: frozenset(e.__name__ for e in analysis.raised_by(module, handler))
+        for function, (module, handler) in _handlers().items()
     }
 
 
