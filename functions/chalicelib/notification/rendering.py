@@ -118,7 +118,6 @@ def _notice_fields(notice: Notice, language: str) -> dict[str, Any]:
         "hazard_types": _listed(content.hazard.types),
         "hazard_description": _text(content.hazard.description),
         "risk_level": _text(content.hazard.risk_level),
-        "measures": _listed(content.measures),
         "regulator_name": placeholders.inert(regulator.name),
         "regulator_contact": _text(regulator.consumer_contact),
         "reference": placeholders.inert(content.source_reference),
