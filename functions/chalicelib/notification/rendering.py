@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -203,8 +204,8 @@ def render_buyer_message(
         language=chosen,
         fallback_language=fallback,
         subject=placeholders.inert(_buyer_subject(kind, product, chosen)),
-        text=env.get_template("buyer.txt.j2").render(m=view),
-        html=env.get_template("buyer.html.j2").render(m=view),
+        text=env.get_template("buyer.txt.j2").render(m=SimpleNamespace(**view)),
+        html=env.get_template("buyer.html.j2").render(m=SimpleNamespace(**view)),
         sms=_buyer_sms(kind, product, notice_url, chosen),
     )
 
@@ -286,8 +287,8 @@ def render_seller_statement(
         language=chosen,
         fallback_language=fallback,
         subject=subject,
-        text=env.get_template("statement.txt.j2").render(m=view),
-        html=env.get_template("statement.html.j2").render(m=view),
+        text=env.get_template("statement.txt.j2").render(m=SimpleNamespace(**view)),
+        html=env.get_template("statement.html.j2").render(m=SimpleNamespace(**view)),
         sms=sms.fit(
             lambda title: sms_template % {"listing": title, "measure": view["measure"]},
             listing.title,
