@@ -28,6 +28,7 @@ from chalicelib.dispatch.actions import Listing, ListingAction
 from chalicelib.dispatch.model import Dispatch
 from chalicelib.notices.model import Notice
 from chalicelib.notification.dsa_tdb import NotForTransparencyDatabase
+from chalicelib.notification.languages import primary_language
 from chalicelib.notification.rendering import (
     MessageKind,
     RenderedMessage,
@@ -126,11 +127,12 @@ def get_statements_of_reasons(call: ApiCall, services: ApiServices) -> Reply:
 def _language(requested: str | None) -> str | None:
     """A language code as asked; one that names no language at all is refused (a real
     language the exchange does not write falls back, and the answer says so)."""
-    if requested is not None and requested.lower() not in ISO_639_1:
+    if requested is not None and primary_language(requested) not in ISO_639_1:
         raise invalid(
             [
                 FieldError(
-                    detail=f"{requested!r} is not an ISO 639-1 language code",
+                    detail=f"{requested!r} is not an ISO 639-1 language code (or a tag such "
+                    "as ko-KR)",
                     code="unknown_language",
                     parameter="language",
                 )

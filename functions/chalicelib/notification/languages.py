@@ -49,12 +49,17 @@ DOMAIN = "messages"
 def choose_language(requested: str | None, country: str | None) -> tuple[str, bool]:
     """The language to write in and whether it is a fallback: the requested language,
     else the main language of the person's country, else English (a fallback)."""
-    if requested and (wanted := requested.strip().lower()) in SUPPORTED_LANGUAGES:
+    if requested and (wanted := primary_language(requested)) in SUPPORTED_LANGUAGES:
         return wanted, False
     main = default_language(country.strip().upper()) if country else None
     if main in SUPPORTED_LANGUAGES:
         return str(main), False
     return FALLBACK_LANGUAGE, True
+
+
+def primary_language(tag: str) -> str:
+    """The language of a tag as people and browsers write it: ko-KR, de_AT, EN -> ko, de, en."""
+    return tag.strip().lower().replace("_", "-").split("-")[0]
 
 
 def catalogue_path(language: str) -> Path:
