@@ -1,7 +1,8 @@
 """Product Safety Exchange's Chalice app: the wiring of every Lambda entry point.
 
 The entry points are thin adapters, one blueprint per capability in
-``chalicelib/handlers/``: ``api_routes`` (the HTTPS API and its authorizer), ``intake``
+``chalicelib/handlers/``: ``api_routes`` (the HTTPS API and its authorizer),
+``notification_routes`` (rendered recall notices and statements of reasons), ``intake``
 (the SQS intake of notice files), ``lifecycle`` (the Step Functions tasks and the
 deadline schedule). Here: the app, its middleware, and the blueprints' registration.
 """
@@ -27,6 +28,7 @@ from chalicelib.handlers.lifecycle import (
     push_webhook_task,
     record_received_task,
 )
+from chalicelib.handlers.notification_routes import notification_routes
 from chalicelib.observability import logger, metrics, tracer
 
 # Lambda imports each function as app.<handler> (chalicelib/handlers/__init__.py): these
@@ -57,5 +59,5 @@ def problem_details(event: Request, get_response: Callable[[Request], Response])
     return api_http.as_problem(get_response(event))
 
 
-for blueprint in (api_routes, intake, lifecycle):
+for blueprint in (api_routes, intake, lifecycle, notification_routes):
     app.register_blueprint(blueprint)
