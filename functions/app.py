@@ -15,6 +15,8 @@ from chalice.app import Request, Response
 
 from chalicelib.api import http as api_http
 from chalicelib.handlers.api_routes import api_key_authorizer, api_routes
+from chalicelib.handlers.feeds import feeds, pull_feeds_task
+from chalicelib.handlers.feeds_routes import feeds_routes
 from chalicelib.handlers.intake import intake, intake_notice_files
 from chalicelib.handlers.lifecycle import (
     enforce_deadlines_task,
@@ -41,6 +43,7 @@ __all__ = [
     "intake_notice_files",
     "open_wait_task",
     "plan_dispatch_task",
+    "pull_feeds_task",
     "push_webhook_task",
     "record_received_task",
 ]
@@ -57,5 +60,5 @@ def problem_details(event: Request, get_response: Callable[[Request], Response])
     return api_http.as_problem(get_response(event))
 
 
-for blueprint in (api_routes, intake, lifecycle):
+for blueprint in (api_routes, intake, lifecycle, feeds, feeds_routes):
     app.register_blueprint(blueprint)

@@ -19,6 +19,7 @@ from psx.cli_common import (
     reported_errors,
     target_options,
 )
+from psx.feeds_cli import feeds
 from psx.keys_cli import keys
 from psx.platforms_cli import platforms
 from psx.target import Target, TargetError
@@ -228,3 +229,4 @@ def evidence(
 main.add_command(platforms)
 main.add_command(keys)
 main.add_command(agreements)
+main.add_command(feeds)

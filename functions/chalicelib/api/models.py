@@ -27,6 +27,7 @@ from chalicelib.api.problems import FieldError
 from chalicelib.dispatch.actions import ListingAction
 from chalicelib.dispatch.cases import CaseStatus
 from chalicelib.dispatch.model import DispatchState, WaitKind
+from chalicelib.feeds.model import FeedKind, Schedule
 from chalicelib.notices.model import NoticeContent, NoticeKind, NoticeStatus
 from chalicelib.notices.versions import SaveOutcome
 from chalicelib.platforms.model import Email, Jurisdiction, Language
@@ -428,3 +429,33 @@ class WebhookTestResult(_Response):
     status_code: int | None
     elapsed_ms: int | None
     error: str | None
+
+
+# -- feeds -------------------------------------------------------------------------------
+
+
+class FeedLine(_Response):
+    name: str
+    kind: FeedKind
+    url: str
+    target_platforms: list[str] = Field(
+        description="Where its notices go; empty: every platform registered for each "
+        "notice's jurisdiction."
+    )
+    schedule: Schedule
+    paused: bool
+    cursor: str | None = Field(
+        description="How far it has been pulled: a date (YYYY-MM-DD) for CPSC recalls, a "
+        "week (YYYY-Www) for Safety Gate reports; null before the first page is stored."
+    )
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    next_pull_at: datetime | None = Field(
+        description="When the schedule pulls it next; null: at its next run."
+    )
+
+
+class FeedsList(_Response):
+    items: list[FeedLine]
