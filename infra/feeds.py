@@ -19,8 +19,9 @@ def function_permissions() -> dict[str, list[Template]]:
     """What the puller touches, beyond writing its logs and traces."""
     return {
         PULL_FEEDS_FUNCTION: [
-            # Lists the feeds (GSI1, then BatchGetItem), claims one, moves its cursor.
-            table_access("BatchGetItem", "GetItem", "Query", "UpdateItem"),
+            # Lists the feeds (GSI1, then BatchGetItem), claims one (reads it when the claim is
+            # refused: busy, or gone), moves its cursor.
+            table_access("BatchGetItem", "GetItem", "UpdateItem"),
             TABLE_INDEX_QUERIES,
             # Writes each page as a regulator's notice file (If-None-Match: only new names).
             allow(["s3:PutObject"], [sub(f"${{IntakeBucket.Arn}}/{INTAKE_PREFIX}*")]),

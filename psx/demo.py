@@ -20,6 +20,7 @@ from typing import Any
 
 from psx import render
 from psx.api_client import ApiClient
+from psx.demo_feeds import pull_demo_feeds
 from psx.demo_platforms import DemoPlatform, answer_inbox, demo_platforms, demo_regulator_key
 from psx.embedded.runtime import ROOT, EmbeddedRuntime
 from psx.embedded.serve import LocalApi
@@ -83,6 +84,7 @@ def run_demo() -> None:
                 f"webhook {platform.receiver.url}, API key {platform.api_key[:12]}…"
             )
         reports = _run_intake(runtime)
+        reports += pull_demo_feeds(runtime, [platform.platform_id for platform in platforms])
         runtime.settle()  # every notice pushed to its platforms, waiting for answers
         _run_platform_responses(runtime, api.url, platforms)
         executions = runtime.wait_for_executions(timeout_seconds=300)

@@ -136,8 +136,10 @@ class FeedState(BaseModel):
 
     @property
     def failing(self) -> bool:
-        """The latest attempt failed."""
-        return self.last_error_at is not None and self.last_error_at == self.last_attempt_at
+        """The latest attempt failed (a later success clears it; the error stays shown)."""
+        if self.last_error_at is None:
+            return False
+        return self.last_success_at is None or self.last_error_at > self.last_success_at
 
     def next_pull_at(self, schedule: Schedule) -> datetime | None:
         """When the schedule pulls next; None: at its next run (never pulled yet)."""
