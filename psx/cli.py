@@ -50,7 +50,7 @@ def demo() -> None:
     "--schedule-seconds",
     default=60.0,
     show_default=True,
-    help="How often the scheduled handlers (deadline check) run.",
+    help="How often the scheduled handlers (deadline check, feed puller) run.",
 )
 def serve(host: str, aws_port: int, api_port: int, schedule_seconds: float) -> None:
     """Serve the embedded exchange: an AWS endpoint and the API, until Ctrl-C."""

@@ -28,9 +28,13 @@ WEEK_START = date(2026, 11, 23)
 DEMO_TIMEOUT_SECONDS = 1
 
 
-def pull_demo_feeds(runtime: EmbeddedRuntime, target_platforms: list[str]) -> list[dict[str, Any]]:
+def pull_demo_feeds(
+    runtime: EmbeddedRuntime, server: FeedServer, target_platforms: list[str]
+) -> list[dict[str, Any]]:
     """Register a CPSC feed (to ``target_platforms``) and a Safety Gate feed (to every
-    platform of the EU), pull a week of each, and return the reports intake wrote."""
+    platform of the EU) on ``server``, pull a week of each, and return the reports intake
+    wrote. The server stays up for the rest of the demo: the scheduled puller runs again
+    when the demo's deadline check does (it finds nothing new)."""
     settings = load_settings()
     table = FeedsTable(settings.table_name)
     services = FeedServices(
@@ -39,17 +43,16 @@ def pull_demo_feeds(runtime: EmbeddedRuntime, target_platforms: list[str]) -> li
         policy=replace(fetch_policy(settings), timeout_seconds=DEMO_TIMEOUT_SECONDS),
     )
     reports = []
-    with FeedServer() as server:
-        echo(f"\n[feeds] A week of public recall feeds from {server.url}", bold=True)
-        for feed, path, fault, told in _demo_feeds(server, target_platforms):
-            table.create(feed)
-            server.inject(path, fault)
-            result = pull_feed(feed.name, clock.now(), services, since=WEEK_START)
-            echo(
-                f"  {feed.name} ({feed.kind}, as {feed.regulator_id}): {result.fetched} pages, "
-                f"{len(result.files)} files, cursor {result.cursor}; {told}"
-            )
-            reports += [_report(runtime, feed.regulator_id, name) for name in result.files]
+    echo(f"\n[feeds] A week of public recall feeds from {server.url}", bold=True)
+    for feed, path, fault, told in _demo_feeds(server, target_platforms):
+        table.create(feed)
+        server.inject(path, fault)
+        result = pull_feed(feed.name, clock.now(), services, since=WEEK_START)
+        echo(
+            f"  {feed.name} ({feed.kind}, as {feed.regulator_id}): {result.fetched} pages, "
+            f"{len(result.files)} files, cursor {result.cursor}; {told}"
+        )
+        reports += [_report(runtime, feed.regulator_id, name) for name in result.files]
     for record in table.list():
         state = feed_json(record)
         echo(f"  psx feeds list: {state['name']} cursor {state['cursor']}, last success "
