@@ -8,12 +8,14 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from click.testing import CliRunner, Result
 
 from chalicelib.feeds.model import Feed, FeedKind, Schedule, Validators
 from chalicelib.feeds.pull import FeedBusy, FeedFile, FeedNotFound, LeaseLost
 from chalicelib.stores.feeds_table import FeedExists, FeedsTable
 from chalicelib.stores.intake_bucket import IncomingFeedFiles, IntakeBucket, intake_object
 from psx.embedded.runtime import EmbeddedRuntime
+from psx.feeds_cli import feeds
 from tests.api.support import unique
 
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
@@ -146,3 +148,49 @@ def test_a_feed_file_is_written_once_with_its_format_and_targets(
     stored = IntakeBucket().describe(intake_object(bucket, key))
     assert stored is not None
     assert (stored.format_hint, stored.target_platforms) == ("cpsc", ("temu", "aliexpress"))
+
+
+# -- `psx feeds`, its refusals ---------------------------------------------------------------
+
+
+def _cli(*args: str) -> Result:
+    # No endpoint: Target() talks to the module's in-process moto, stack psx-dev.
+    return CliRunner().invoke(feeds, list(args), env={"PSX_ENDPOINT_URL": None})
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--url", "http://feeds.example.com/r", "--every-platform"], 2, "feeds must use https"),
+        (["--url", "https://feeds.example.com/r"], 2, "either --targets or --every-platform"),
+        (
+            ["--url", "https://feeds.example.com/r", "--targets", "a b", "--every-platform"],
+            2,
+            "either --targets or --every-platform",
+        ),
+        (["--url", "https://feeds.example.com/r", "--targets", "Bad!"], 2, "not platform ids"),
+    ],
+)
+def test_add_refuses_a_bad_feed(
+    runtime: EmbeddedRuntime, args: list[str], code: int, message: str
+) -> None:
+    result = _cli("add", unique("feed"), "--kind", "cpsc-recalls", "--regulator", "cpsc", *args)
+    assert result.exit_code == code
+    assert message in result.output
+
+
+def test_the_commands_name_what_they_cannot_find(runtime: EmbeddedRuntime) -> None:
+    name = unique("feed")
+    for command in ("pause", "resume", "pull"):
+        result = _cli(command, name)
+        assert result.exit_code == 1
+        assert f"no feed {name}" in result.output
+    added = _cli("add", name, "--kind", "cpsc-recalls", "--regulator", "cpsc",
+                 "--url", "https://feeds.example.com/r", "--every-platform")  # fmt: skip
+    assert added.exit_code == 0
+    again = _cli("add", name, "--kind", "cpsc-recalls", "--regulator", "cpsc",
+                 "--url", "https://feeds.example.com/r", "--every-platform")  # fmt: skip
+    assert again.exit_code == 1 and f"a feed named {name} exists already" in again.output
+    assert _cli("pause", name).exit_code == 0
+    listed = _cli("list").output
+    assert f"{name}  [paused]  cpsc-recalls  daily  as cpsc  -> every platform" in listed

@@ -31,6 +31,8 @@ from chalicelib.feeds.pull import (
     pull_feed,
 )
 from chalicelib.feeds.sources import FeedFormatError, Page, checked_body, pages
+from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
+from chalicelib.intake.parse import parse_notice_file
 from psx.feed_server import RECORDED, Fault, FeedServer
 
 NOW = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)
@@ -436,3 +438,23 @@ def test_due_feeds_are_pulled_paused_ones_are_not(server: FeedServer) -> None:
     results = pull_due_feeds(NOW, _services(store, _MemoryFiles()))
     assert [result.name for result in results] == ["cpsc"]
     assert pull_due_feeds(NOW + timedelta(hours=1), _services(store, _MemoryFiles())) == []
+
+
+# -- what intake does with a feed file's targets ---------------------------------------------
+
+
+def test_a_files_targets_apply_to_rows_that_name_none() -> None:
+    rows = [
+        {"source_reference": "R-1", "product_name": "Kettle", "jurisdiction": "US"},
+        {"source_reference": "R-2", "product_name": "Lamp", "jurisdiction": "US",
+         "target_platforms": ["coupang"]},
+    ]  # fmt: skip
+    parsed = parse_notice_file(
+        json.dumps(rows).encode(),
+        filename="feed.json",
+        format_hint=None,
+        limits=IntakeLimits(),
+        defaults=RegulatorDefaults(target_platforms=("temu", "aliexpress")),
+    )
+    targets = [row.content.target_platforms for row in parsed.rows if row.content]
+    assert targets == [["temu", "aliexpress"], ["coupang"]]
