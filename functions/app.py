@@ -16,6 +16,8 @@ from chalice.app import Request, Response
 
 from chalicelib.api import http as api_http
 from chalicelib.handlers.api_routes import api_key_authorizer, api_routes
+from chalicelib.handlers.feeds import feeds, pull_feeds_task
+from chalicelib.handlers.feeds_routes import feeds_routes
 from chalicelib.handlers.intake import intake, intake_notice_files
 from chalicelib.handlers.lifecycle import (
     enforce_deadlines_task,
@@ -43,6 +45,7 @@ __all__ = [
     "intake_notice_files",
     "open_wait_task",
     "plan_dispatch_task",
+    "pull_feeds_task",
     "push_webhook_task",
     "record_received_task",
 ]
@@ -59,5 +62,12 @@ def problem_details(event: Request, get_response: Callable[[Request], Response])
     return api_http.as_problem(get_response(event))
 
 
-for blueprint in (api_routes, intake, lifecycle, notification_routes):
+for blueprint in (
+    api_routes,
+    intake,
+    lifecycle,
+    notification_routes,
+    feeds,
+    feeds_routes,
+):
     app.register_blueprint(blueprint)

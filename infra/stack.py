@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra import api, intake, lifecycle, observability, stages, storage
+from infra import api, feeds, intake, lifecycle, observability, stages, storage
 from infra.iam import function_roles
 from infra.intrinsics import Template, arn_of, ref
 
@@ -55,6 +55,7 @@ def function_permissions() -> dict[str, list[Template]]:
         **intake.function_permissions(),
         **lifecycle.function_permissions(),
         **api.function_permissions(),
+        **feeds.function_permissions(),
     }
 
 
@@ -121,7 +122,7 @@ def function_overrides() -> dict[str, Template]:
     overrides: dict[str, Template] = {
         name: {"Properties": {"Role": arn_of(f"{name}Role")}} for name in CHALICE_FUNCTIONS
     }
-    for name, override in intake.function_overrides().items():
+    for name, override in {**intake.function_overrides(), **feeds.function_overrides()}.items():
         overrides[name]["Properties"].update(override["Properties"])
     return overrides
 

@@ -19,6 +19,7 @@ from psx.cli_common import (
     reported_errors,
     target_options,
 )
+from psx.feeds_cli import feeds
 from psx.keys_cli import keys
 from psx.platforms_cli import platforms
 from psx.target import Target, TargetError
@@ -49,7 +50,7 @@ def demo() -> None:
     "--schedule-seconds",
     default=60.0,
     show_default=True,
-    help="How often the scheduled handlers (deadline check) run.",
+    help="How often the scheduled handlers (deadline check, feed puller) run.",
 )
 def serve(host: str, aws_port: int, api_port: int, schedule_seconds: float) -> None:
     """Serve the embedded exchange: an AWS endpoint and the API, until Ctrl-C."""
@@ -228,3 +229,4 @@ def evidence(
 main.add_command(platforms)
 main.add_command(keys)
 main.add_command(agreements)
+main.add_command(feeds)

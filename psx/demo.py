@@ -20,10 +20,12 @@ from typing import Any
 
 from psx import render
 from psx.api_client import ApiClient
+from psx.demo_feeds import pull_demo_feeds
 from psx.demo_platforms import DemoPlatform, answer_inbox, demo_platforms, demo_regulator_key
 from psx.embedded.runtime import ROOT, EmbeddedRuntime
 from psx.embedded.serve import LocalApi
 from psx.evidence import export_bundle, verify_bundle
+from psx.feed_server import FeedServer
 from psx.notice_status import notice_status
 from psx.target import Target
 from psx.terminal import echo
@@ -73,6 +75,7 @@ def run_demo() -> None:
         EmbeddedRuntime() as runtime,
         LocalApi(runtime, access_log=False) as api,
         demo_platforms(runtime.stack_name) as platforms,
+        FeedServer() as feed_server,
     ):
         # The demo tells its own story; the handlers' INFO logs are for CloudWatch.
         runtime.app.logger.setLevel(logging.WARNING)
@@ -83,6 +86,7 @@ def run_demo() -> None:
                 f"webhook {platform.receiver.url}, API key {platform.api_key[:12]}…"
             )
         reports = _run_intake(runtime)
+        reports += pull_demo_feeds(runtime, feed_server, [p.platform_id for p in platforms])
         runtime.settle()  # every notice pushed to its platforms, waiting for answers
         _run_platform_responses(runtime, api.url, platforms)
         executions = runtime.wait_for_executions(timeout_seconds=300)

@@ -18,6 +18,8 @@ from enum import StrEnum
 
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 
+# How long a feed pull waits to connect and for each read (chalicelib/feeds/fetch.py).
+FEED_TIMEOUT_SECONDS = 20
 # Five years, leap days included: how long evidence stays locked unless the stage says
 # otherwise (infra/stack.py declares the same default for every function).
 EVIDENCE_RETENTION_DAYS = 1827
@@ -74,6 +76,12 @@ SETTINGS = (
         "JSON object: each regulator's default jurisdiction and language.",
         "{}",
     ),
+    Setting(
+        "PSX_FEED_TIMEOUT_SECONDS",
+        Reader.FUNCTIONS,
+        "Seconds a feed pull waits to connect, and for each read, before it retries.",
+        str(FEED_TIMEOUT_SECONDS),
+    ),
     Setting("POWERTOOLS_SERVICE_NAME", Reader.POWERTOOLS, "Service name in logs and metrics."),
     Setting("POWERTOOLS_METRICS_NAMESPACE", Reader.POWERTOOLS, "CloudWatch metrics namespace."),
     Setting("POWERTOOLS_LOG_LEVEL", Reader.POWERTOOLS, "Log level, per stage."),
@@ -108,6 +116,7 @@ class Settings:
     regulators: dict[str, RegulatorDefaults]
     # How long each evidence object is locked (docs/evidence.md).
     evidence_retention_days: int
+    feed_timeout_seconds: int = FEED_TIMEOUT_SECONDS
 
     def regulator_defaults(self, regulator_id: str) -> RegulatorDefaults:
         return self.regulators.get(regulator_id, RegulatorDefaults())
@@ -163,4 +172,5 @@ def load_settings() -> Settings:
         ),
         regulators=_regulators(os.environ.get("PSX_REGULATORS", "")),
         evidence_retention_days=_int("PSX_EVIDENCE_RETENTION_DAYS", EVIDENCE_RETENTION_DAYS),
+        feed_timeout_seconds=_int("PSX_FEED_TIMEOUT_SECONDS", FEED_TIMEOUT_SECONDS),
     )

@@ -108,6 +108,7 @@ ENDPOINTS = [
     ),
     Endpoint("listNotices", _get("/v1/notices"), 200, for_regulators=True, notice_scoped=False),
     Endpoint("getTimeline", _get("/v1/notices/{}/timeline"), 200, for_regulators=True),
+    Endpoint("listFeeds", _get("/v1/feeds"), 200, for_regulators=True, notice_scoped=False),
     Endpoint("withdrawNotice", _post("/v1/notices/{}/withdrawal", {}), 201, for_regulators=True),
     Endpoint(
         "amendNotice",

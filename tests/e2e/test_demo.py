@@ -39,6 +39,10 @@ def test_demo_ingests_every_sample_and_runs_every_workflow() -> None:
     executions = re.search(r"lifecycle executions: (\d+) \((\d+) succeeded\)", out)
     assert executions is not None and executions.group(1) == executions.group(2)
     assert "received v2" in out
+    # A recorded week of each public feed, pulled from the local feed server past faults.
+    assert re.search(r"cpsc-recalls \(cpsc-recalls, as cpsc\): \d+ pages, 2 files, ", out)
+    assert "safety-gate (safety-gate-weekly, as eu-safety-gate): 1 pages, 1 files, " in out
+    assert "psx feeds list: safety-gate cursor 2026-W48" in out
     # Two marketplaces: Temu answers on time, AliExpress misses and answers late.
     webhooks = re.findall(
         r"(\w+) received (\d+) signed webhooks \((\d+) failed verification\)", out

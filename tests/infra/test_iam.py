@@ -83,6 +83,12 @@ EXPECTED = {
         {"NoticesTable", "EvidenceBucket"},
     ),
     "ApiKeyAuthorizerRole": (LOGS_AND_TRACES | _table("GetItem"), {"NoticesTable"}),
+    "PullFeedsRole": (
+        LOGS_AND_TRACES
+        | _table("BatchGetItem", "GetItem", "Query", "UpdateItem")
+        | {"s3:PutObject"},
+        {"NoticesTable", "IntakeBucket"},
+    ),
     "NoticeLifecycleStateMachineRole": (
         {"lambda:InvokeFunction"}
         | {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}

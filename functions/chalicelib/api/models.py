@@ -28,6 +28,7 @@ from chalicelib.api.problems import FieldError
 from chalicelib.dispatch.actions import ListingAction
 from chalicelib.dispatch.cases import CaseStatus
 from chalicelib.dispatch.model import DispatchState, WaitKind
+from chalicelib.feeds.model import FeedKind, Schedule
 from chalicelib.identifiers.participants import PLATFORM_ID_PATTERN
 from chalicelib.notices.model import NoticeContent, NoticeKind, NoticeStatus
 from chalicelib.notices.versions import SaveOutcome
@@ -558,3 +559,33 @@ class DsaTdbStatements(_Response):
 
 class StatementsAnswer(RootModel[StatementsView | DsaTdbStatements]):
     """format json: StatementsView; format dsa-tdb: DsaTdbStatements."""
+
+
+# -- feeds -------------------------------------------------------------------------------
+
+
+class FeedLine(_Response):
+    name: str
+    kind: FeedKind
+    url: str
+    target_platforms: list[str] = Field(
+        description="Where its notices go; empty: every platform registered for each "
+        "notice's jurisdiction."
+    )
+    schedule: Schedule
+    paused: bool
+    cursor: str | None = Field(
+        description="How far it has been pulled: a date (YYYY-MM-DD) for CPSC recalls, a "
+        "week (YYYY-Www) for Safety Gate reports; null before the first page is stored."
+    )
+    last_attempt_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    next_pull_at: datetime | None = Field(
+        description="When the schedule pulls it next; null: at its next run."
+    )
+
+
+class FeedsList(_Response):
+    items: list[FeedLine]

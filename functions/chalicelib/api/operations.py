@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from chalicelib.api import notification_api, platform_api, regulator_api
+from chalicelib.api import feeds_api, notification_api, platform_api, regulator_api
 from chalicelib.api.calls import ApiCall, Handler, Reply
 from chalicelib.api.models import (
     Acknowledgement,
@@ -20,6 +20,7 @@ from chalicelib.api.models import (
     AffectedPartiesReceipt,
     Amendment,
     AnswerReceipt,
+    FeedsList,
     InboxPage,
     InboxQuery,
     NoticeReceipt,
@@ -257,6 +258,17 @@ OPERATIONS: dict[str, Operation] = {
             "dsa-tdb when the measure applies outside the EU/EEA.",
             documents=("text/html", "text/plain"),
             problems=(409,),
+        ),
+        Operation(
+            "listFeeds",
+            "GET",
+            "/v1/feeds",
+            "The public feeds pulled on your behalf, and how far each has got",
+            REGULATORS,
+            feeds_api.list_feeds,
+            FeedsList,
+            description="Each feed the exchange pulls as you (CPSC recalls, Safety Gate "
+            "weekly reports): its cursor, its last success and its last error.",
         ),
     )
 }

@@ -14,7 +14,9 @@ class IntakeLimits:
 
 @dataclass(frozen=True)
 class RegulatorDefaults:
-    """What a regulator's rows may omit: its own jurisdiction and language."""
+    """What a regulator's rows may omit: its own jurisdiction and language, and (set
+    per file, by a feed) the platforms its notices go to."""
 
     jurisdiction: str | None = None
     language: str | None = None
+    target_platforms: tuple[str, ...] = ()

@@ -238,7 +238,10 @@ class _RowNormaliser:
             "measures": self._items("measures"),
             "remedy": self._text("remedy"),
             "consumer_contact": self._text("consumer_contact"),
-            "target_platforms": [item.lower() for item in self._items("target_platforms")],
+            "target_platforms": [
+                item.lower()
+                for item in self._items("target_platforms") or self._defaults.target_platforms
+            ],
             "source_url": self._text("source_url"),
             "withdrawn": self._withdrawn(),
         }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -147,7 +147,10 @@ def _report_of(
         filename=obj.relative_name,
         format_hint=stored.format_hint,
         limits=settings.limits,
-        defaults=settings.regulator_defaults(obj.regulator_id),
+        defaults=replace(
+            settings.regulator_defaults(obj.regulator_id),
+            target_platforms=stored.target_platforms,
+        ),
     )
     return _report_for(obj, parsed, summary, services, final_delivery), content
 

@@ -13,12 +13,17 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from chalicelib.feeds.pull import FeedFile
 from chalicelib.identifiers.participants import REGULATOR_ID_PATTERN
 from chalicelib.stores import aws_clients
 
 INCOMING_PREFIX = "incoming/"
 RESULTS_PREFIX = "results/"
 FORMAT_METADATA_KEY = "psx-format"
+# The platforms a file's notices go to when a row names none (comma-separated platform
+# ids): what a feed names (chalicelib/feeds). Absent: each row's own, or every platform
+# registered for its jurisdiction.
+TARGETS_METADATA_KEY = "psx-targets"
 _REGULATOR_ID = re.compile(REGULATOR_ID_PATTERN)
 # A file name is shown in reports, terminals and consoles, and becomes part of S3 keys
 # (1,024 bytes at most, the report's longer than the file's): printable, and short.
@@ -115,6 +120,7 @@ class StoredFile:
     etag: str
     format_hint: str | None
     version_id: str | None = None  # None in a bucket that never kept versions
+    target_platforms: tuple[str, ...] = ()
 
 
 class IntakeBucket:
@@ -129,11 +135,13 @@ class IntakeBucket:
             if exc.response["Error"]["Code"] in {"404", "NoSuchKey", "NotFound"}:
                 return None
             raise
+        metadata = head.get("Metadata", {})
         return StoredFile(
             size=head["ContentLength"],
             etag=head["ETag"].strip('"'),
-            format_hint=head.get("Metadata", {}).get(FORMAT_METADATA_KEY),
+            format_hint=metadata.get(FORMAT_METADATA_KEY),
             version_id=_version_id(head.get("VersionId")),
+            target_platforms=_targets(metadata.get(TARGETS_METADATA_KEY, "")),
         )
 
     def read(self, obj: IntakeObject) -> bytes:
@@ -170,6 +178,35 @@ class IntakeBucket:
         )
 
 
+class IncomingFeedFiles:
+    """Where feed pulls write their pages: ordinary notice files of the feed's regulator."""
+
+    def __init__(self, bucket: str) -> None:
+        self._bucket = bucket
+        self._s3 = aws_clients.s3()
+
+    def put_new(self, file: FeedFile) -> bool:
+        """Store ``file`` unless its name is taken (If-None-Match: *); False when it was.
+        The names carry the content's hash: a taken name holds this very content."""
+        metadata = {FORMAT_METADATA_KEY: file.intake_format}
+        if file.target_platforms:
+            metadata[TARGETS_METADATA_KEY] = ",".join(file.target_platforms)
+        try:
+            self._s3.put_object(
+                Bucket=self._bucket,
+                Key=f"{INCOMING_PREFIX}{file.regulator_id}/{file.relative_name}",
+                Body=file.body,
+                ContentType=file.content_type,
+                Metadata=metadata,
+                IfNoneMatch="*",
+            )
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] == "PreconditionFailed":
+                return False
+            raise
+        return True
+
+
 def report_bytes(report: dict[str, Any]) -> bytes:
     """A result report as the regulator reads it (and as evidence keeps it)."""
     return json.dumps(report, ensure_ascii=False, indent=2).encode("utf-8")
@@ -177,6 +214,10 @@ def report_bytes(report: dict[str, Any]) -> bytes:
 
 def _version(obj: IntakeObject) -> dict[str, Any]:
     return {"VersionId": obj.version_id} if obj.version_id else {}
+
+
+def _targets(listed: str) -> tuple[str, ...]:
+    return tuple(platform_id.strip() for platform_id in listed.split(",") if platform_id.strip())
 
 
 def _version_id(version_id: str | None) -> str | None:

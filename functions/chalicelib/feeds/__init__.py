@@ -1,0 +1,1 @@
+"""Feeds: regulators' public recall publications, pulled on a schedule into intake."""
