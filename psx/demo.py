@@ -116,7 +116,9 @@ def _run_platform_responses(
             f"  {platform.name} received {len(platform.receiver.deliveries)} signed webhooks "
             f"({len(platform.receiver.rejections)} failed verification)"
         )
-    answered = answer_inbox(ApiClient(api_url, temu.api_key), notify_buyers_ourselves=False)
+    answered = answer_inbox(
+        ApiClient(api_url, temu.api_key), temu.listings, notify_buyers_ourselves=False
+    )
     echo(
         f"  {temu.name} pulls its inbox over the HTTPS API and at once acknowledges, reports "
         f"the listings removed and the seller and buyers to notify: {answered} notices"
@@ -133,7 +135,9 @@ def _run_platform_responses(
     late_at = audit_at + timedelta(days=1)
     with runtime.clock_at(late_at):
         answered = answer_inbox(
-            ApiClient(api_url, aliexpress.api_key), notify_buyers_ourselves=True
+            ApiClient(api_url, aliexpress.api_key),
+            aliexpress.listings,
+            notify_buyers_ourselves=True,
         )
         runtime.settle()  # the late answers resume the workflows, still on the late clock
     echo(

@@ -74,6 +74,12 @@ SETTINGS = (
         "JSON object: each regulator's default jurisdiction and language.",
         "{}",
     ),
+    Setting(
+        "PSX_LIVE_CHECK_CONTACT_URL",
+        Reader.FUNCTIONS,
+        "Where site operators reach us, named in the live check's User-Agent.",
+        "unset: the User-Agent names no contact",
+    ),
     Setting("POWERTOOLS_SERVICE_NAME", Reader.POWERTOOLS, "Service name in logs and metrics."),
     Setting("POWERTOOLS_METRICS_NAMESPACE", Reader.POWERTOOLS, "CloudWatch metrics namespace."),
     Setting("POWERTOOLS_LOG_LEVEL", Reader.POWERTOOLS, "Log level, per stage."),
@@ -164,3 +170,9 @@ def load_settings() -> Settings:
         regulators=_regulators(os.environ.get("PSX_REGULATORS", "")),
         evidence_retention_days=_int("PSX_EVIDENCE_RETENTION_DAYS", EVIDENCE_RETENTION_DAYS),
     )
+
+
+def live_check_contact_url() -> str | None:
+    """``PSX_LIVE_CHECK_CONTACT_URL``: read by whoever builds a live checker, not by every
+    function (``load_settings``), so the functions that never fetch a listing need no value."""
+    return os.environ.get("PSX_LIVE_CHECK_CONTACT_URL", "").strip() or None
