@@ -15,6 +15,7 @@ from chalice.app import Request, Response
 
 from chalicelib.api import http as api_http
 from chalicelib.handlers.api_routes import api_key_authorizer, api_routes
+from chalicelib.handlers.extension_routes import extension_routes
 from chalicelib.handlers.intake import intake, intake_notice_files
 from chalicelib.handlers.lifecycle import (
     enforce_deadlines_task,
@@ -57,5 +58,5 @@ def problem_details(event: Request, get_response: Callable[[Request], Response])
     return api_http.as_problem(get_response(event))
 
 
-for blueprint in (api_routes, intake, lifecycle):
+for blueprint in (api_routes, intake, lifecycle, extension_routes):
     app.register_blueprint(blueprint)
