@@ -20,6 +20,7 @@ from typing import Any
 
 from psx import render
 from psx.api_client import ApiClient
+from psx.demo_live_check import show_live_checks
 from psx.demo_platforms import DemoPlatform, answer_inbox, demo_platforms, demo_regulator_key
 from psx.embedded.runtime import ROOT, EmbeddedRuntime
 from psx.embedded.serve import LocalApi
@@ -87,6 +88,7 @@ def run_demo() -> None:
         _run_platform_responses(runtime, api.url, platforms)
         executions = runtime.wait_for_executions(timeout_seconds=300)
         _print_totals(reports, executions)
+        show_live_checks(reports)
         _print_regulator_view(api.url)
         notice_id = _print_a_timeline(reports)
         _export_evidence(notice_id)
