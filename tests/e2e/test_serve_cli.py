@@ -268,8 +268,20 @@ def test_evidence_exported_over_http_verifies(served: Served, tmp_path: Path) ->
 def test_an_operator_extends_a_notice_to_another_platform(served: Served, tmp_path: Path) -> None:
     first, third = unique_platform_id("first"), unique_platform_id("third")
     for platform_id in (first, third):
-        added = served.run("platforms", "add", platform_id, "--name", "M", "--jurisdiction", "KR")
+        added = served.run(
+            "platforms",
+            "add",
+            platform_id,
+            "--name",
+            "M",
+            "--jurisdiction",
+            "KR",
+            "--listing-host",
+            f"www.{platform_id}.example",
+        )
         assert added.returncode == 0, added.stderr
+    listed = {p["platform_id"]: p for p in served.json("platforms", "list", "--json")}
+    assert listed[third]["listing_hosts"] == [f"www.{third}.example"]
     notices = tmp_path / "extend.csv"
     notices.write_text(
         "source_reference,product_name,barcodes,jurisdiction,target_platforms\n"

@@ -183,6 +183,8 @@ def test_a_host_not_registered_is_refused(site: ListingSite, fake_time: FakeTime
         "file:///etc/passwd",
         "http://user:secret@127.0.0.1/item",
         "http://10.0.0.7/item",
+        "http://[::1/item",
+        "http://127.0.0.1:port/item",
     ],
 )
 def test_other_schemes_credentials_and_addresses_are_refused(fake_time: FakeTime, url: str) -> None:

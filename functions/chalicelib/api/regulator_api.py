@@ -49,6 +49,7 @@ from chalicelib.dispatch.extension import (
     PlatformsRefused,
     extend_notice,
 )
+from chalicelib.notices.extensions import AlreadyExtended
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
 from chalicelib.notices.timeline import EventKind, TimelineEvent, event_key_for
 from chalicelib.notices.versions import CurrentState, SaveOutcome, VersionConflict
@@ -182,6 +183,14 @@ def extend(call: ApiCall, services: ApiServices) -> Reply:
         raise _platforms_refused(request.platforms, exc) from exc
     except VersionConflict as exc:
         raise _moved_on(call, exc.current, str(exc)) from exc
+    except AlreadyExtended as exc:
+        raise ApiProblem(
+            409,
+            "concurrent-update",
+            "Changed concurrently",
+            f"{exc}: nothing was changed; send the request again",
+            headers={"Retry-After": "1"},
+        ) from exc
     receipt = ExtensionReceipt(
         notice_id=outcome.notice_id,
         version=outcome.version,

@@ -150,12 +150,16 @@ class ListingChecker:
 
     def _admit(self, url: str, allowed: frozenset[str]) -> None:
         """Refuses a URL that is not ours to fetch: scheme, host, address, robots.txt."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port  # ValueError for a port that is not a number
+        except ValueError:
+            raise _Verdict(LiveStatus.REFUSED, "not a valid URL") from None
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise _Verdict(LiveStatus.REFUSED, "not an http(s) URL")
         if parts.username is not None or parts.password is not None:
             raise _Verdict(LiveStatus.REFUSED, "the URL carries credentials")
-        if not _registered(parts.hostname, parts.port, allowed):
+        if not _registered(parts.hostname, port, allowed):
             raise _Verdict(
                 LiveStatus.REFUSED, f"host {parts.hostname} is not a listing host of the platform"
             )
