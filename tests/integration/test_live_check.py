@@ -318,3 +318,28 @@ def test_an_unreachable_robots_txt_fetches_nothing_more(
         "robots.txt: HTTP 503 after 1 attempts",
     )
     assert [path for path, _ in site.requests] == ["/robots.txt"]
+
+
+def test_robots_txt_redirected_on_its_host_is_followed(
+    site: ListingSite, fake_time: FakeTime
+) -> None:
+    site.page("/robots.txt", Page(301, location="/moved-robots.txt"))
+    site.page("/moved-robots.txt", Page(200, b"User-agent: psx-live-check\nDisallow: /\n"))
+    url = site.page("/item/19", Page(404))
+
+    check = checker(fake_time).check(url, allowed(site))
+
+    assert check.status is LiveStatus.REFUSED  # the moved robots.txt names us: kept out
+    assert [path for path, _ in site.requests] == ["/robots.txt", "/moved-robots.txt"]
+
+
+def test_robots_txt_redirected_elsewhere_fetches_nothing(
+    site: ListingSite, fake_time: FakeTime
+) -> None:
+    site.page("/robots.txt", Page(302, location="https://elsewhere.example/robots.txt"))
+    url = site.page("/item/20", Page(404))
+
+    check = checker(fake_time).check(url, allowed(site))
+
+    assert check.status is LiveStatus.REFUSED
+    assert [path for path, _ in site.requests] == ["/robots.txt"]

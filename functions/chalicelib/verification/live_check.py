@@ -188,7 +188,7 @@ class ListingChecker:
             return cached
         parser = RobotFileParser(f"{origin}/robots.txt")
         try:
-            answer = self._get_with_retries(f"{origin}/robots.txt")
+            answer = self._robots_answer(f"{origin}/robots.txt")
         except _Verdict as verdict:
             # RFC 9309 2.3.1.4: an unreachable robots.txt means "crawl nothing"; not
             # cached, so the next check asks again.
@@ -197,6 +197,20 @@ class ListingChecker:
         with self._lock:
             self._robots[origin] = parser
         return parser
+
+    def _robots_answer(self, url: str) -> _Answer | None:
+        """robots.txt, redirects followed on its own host (RFC 9309 2.3.1.2: up to five,
+        as the site moving to https); None when it leads elsewhere (no verdict on it)."""
+        host = urlsplit(url).hostname
+        for _ in range(MAX_REDIRECTS + 1):
+            answer = self._get_with_retries(url)
+            if answer.status not in REDIRECT_STATUSES or not answer.location:
+                return answer
+            url = urljoin(url, answer.location)
+            target = urlsplit(url)
+            if target.hostname != host or target.scheme not in {"http", "https"}:
+                return None
+        return None
 
     def _get_with_retries(self, url: str) -> _Answer:
         failure = "no answer"
@@ -238,8 +252,11 @@ class ListingChecker:
 _DISALLOW_ALL = ["User-agent: *", "Disallow: /"]
 
 
-def _robots_rules(answer: _Answer) -> list[str]:
-    """The robots.txt lines that apply, by the rules of RFC 9309 2.3.1."""
+def _robots_rules(answer: _Answer | None) -> list[str]:
+    """The robots.txt lines that apply, by the rules of RFC 9309 2.3.1 (``None``: it
+    could not be read on its own host, so nothing may be fetched)."""
+    if answer is None:
+        return _DISALLOW_ALL
     if 200 <= answer.status < 300:
         return answer.body.decode("utf-8", errors="replace").splitlines()
     if answer.status in {401, 403} or answer.status >= 500:
