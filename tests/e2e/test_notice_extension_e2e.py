@@ -11,6 +11,7 @@ import pytest
 from chalicelib.api.principal import PrincipalKind
 from chalicelib.dispatch.model import DispatchRef, WaitKind
 from psx.embedded.runtime import EmbeddedRuntime
+from psx.polling import wait_until
 from psx.webhook_receiver import WebhookReceiver
 from tests.api.support import Api, Caller, key_for
 from tests.e2e.lifecycle_steps import (
@@ -84,6 +85,12 @@ def test_an_extended_notice_reaches_the_third_platform_which_answers_through_the
 
     assert acknowledged.status == 201, acknowledged.body
     waiting_for(ref, WaitKind.ACTION_REPORT)
+    # The wait is stored before its event: wait for the event too.
+    wait_until(
+        lambda: "awaiting_action_report" in timeline_kinds(notice_id, third) or None,
+        "the awaiting_action_report event",
+        30,
+    )
     assert timeline_kinds(notice_id, third) == [
         "extended",
         "dispatched",
