@@ -5,7 +5,8 @@ check of takedowns fetches.
 127.0.0.1 (a free port) at ``site.url``: ``/robots.txt``, and each page given with
 ``site.page(path, Page(...))``. A page can answer with a sequence of answers (the
 last one repeats: ``[Page(503), Page(200, html)]`` is a server that recovers), late
-(``delay_seconds``), or redirect (``location``). Unknown paths answer 404. Every
+(``delay_seconds``), redirect (``location``), or ask for a later retry
+(``retry_after``). Unknown paths answer 404. Every
 request's path and User-Agent is recorded.
 """
 
@@ -28,6 +29,7 @@ class Page:
     delay_seconds: float = 0.0
     location: str | None = None
     content_type: str = "text/html; charset=utf-8"
+    retry_after: int | None = None
 
 
 def product_page(title: str, *offers: dict[str, Any]) -> bytes:
@@ -65,6 +67,8 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(page.body)))
             if page.location:
                 self.send_header("Location", page.location)
+            if page.retry_after is not None:
+                self.send_header("Retry-After", str(page.retry_after))
             self.end_headers()
             self.wfile.write(page.body)
         except OSError:

@@ -343,3 +343,21 @@ def test_robots_txt_redirected_elsewhere_fetches_nothing(
 
     assert check.status is LiveStatus.REFUSED
     assert [path for path, _ in site.requests] == ["/robots.txt"]
+
+
+def test_retry_after_is_honoured(site: ListingSite, fake_time: FakeTime) -> None:
+    url = site.page("/item/21", Page(429, retry_after=7), Page(410))
+
+    check = checker(fake_time).check(url, allowed(site))
+
+    assert check.status is LiveStatus.GONE
+    assert fake_time.sleeps == [7.0]  # longer than the 0.5 s backoff
+
+
+def test_a_retry_after_too_long_ends_the_check(site: ListingSite, fake_time: FakeTime) -> None:
+    url = site.page("/item/22", Page(503, retry_after=3600), Page(410))
+
+    check = checker(fake_time).check(url, allowed(site))
+
+    assert (check.status, check.reason) == (LiveStatus.UNREACHABLE, "HTTP 503 after 1 attempts")
+    assert fake_time.sleeps == []

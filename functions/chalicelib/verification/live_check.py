@@ -37,6 +37,8 @@ GONE_STATUSES = frozenset({404, 410})
 RETRYABLE_STATUSES = frozenset({408, 425, 429, 500, 502, 503, 504})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 5
+# A Retry-After up to this is waited for; a longer one ends the check (unreachable).
+MAX_RETRY_AFTER_SECONDS = 60.0
 _CHUNK = 64 * 1024
 
 
@@ -73,6 +75,7 @@ class _Answer:
     location: str | None
     body: bytes
     truncated: bool
+    retry_after: float | None = None  # seconds, from a Retry-After header
 
 
 Resolver = Callable[[str], list[str]]
@@ -214,20 +217,21 @@ class ListingChecker:
 
     def _get_with_retries(self, url: str) -> _Answer:
         failure = "no answer"
+        pause = 0.0
         for attempt in range(self._retries + 1):
             if attempt:
-                self._sleep(self._backoff * 2 ** (attempt - 1))
+                self._sleep(max(pause, self._backoff * 2 ** (attempt - 1)))
             try:
                 answer = self._get(url)
             except (Urllib3Error, OSError) as exc:
-                failure = _network_failure(exc)
+                failure, pause = _network_failure(exc), 0.0
                 continue
             if answer.status not in RETRYABLE_STATUSES:
                 return answer
-            failure = f"HTTP {answer.status}"
-        raise _Verdict(
-            LiveStatus.UNREACHABLE, f"{failure} after {self._retries + 1} attempts", None
-        )
+            failure, pause = f"HTTP {answer.status}", answer.retry_after or 0.0
+            if pause > MAX_RETRY_AFTER_SECONDS:
+                break  # the site asks us to come back much later: so we will, next run
+        raise _Verdict(LiveStatus.UNREACHABLE, f"{failure} after {attempt + 1} attempts", None)
 
     def _get(self, url: str) -> _Answer:
         self._wait_turn(urlsplit(url).netloc.lower())
@@ -236,7 +240,10 @@ class ListingChecker:
             body, truncated = _read_capped(response, self._max_body_bytes)
         finally:
             response.release_conn()
-        return _Answer(response.status, response.headers.get("Location"), body, truncated)
+        retry_after = _seconds(response.headers.get("Retry-After"))
+        return _Answer(
+            response.status, response.headers.get("Location"), body, truncated, retry_after
+        )
 
     def _wait_turn(self, host: str) -> None:
         """Space requests to one host by ``min_interval_seconds`` (start to start)."""
@@ -298,6 +305,13 @@ def _judge(answer: _Answer, cap: int) -> tuple[LiveStatus, int | None, str]:
     if verdict.available:
         return LiveStatus.STILL_LISTED, status, verdict.reason
     return LiveStatus.UNAVAILABLE, status, verdict.reason
+
+
+def _seconds(retry_after: str | None) -> float | None:
+    """Retry-After in delay-seconds (its HTTP-date form is rare on 429/503: ignored)."""
+    if retry_after is None or not retry_after.strip().isdigit():
+        return None
+    return float(retry_after.strip())
 
 
 def _network_failure(exc: BaseException) -> str:
