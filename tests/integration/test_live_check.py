@@ -361,3 +361,15 @@ def test_a_retry_after_too_long_ends_the_check(site: ListingSite, fake_time: Fak
 
     assert (check.status, check.reason) == (LiveStatus.UNREACHABLE, "HTTP 503 after 1 attempts")
     assert fake_time.sleeps == []
+
+
+def test_the_connection_goes_to_the_vetted_address(site: ListingSite, fake_time: FakeTime) -> None:
+    # "shop.test" resolves nowhere but through the checker's own lookup: the request
+    # reaching the site proves no second lookup picked the address.
+    port = site.host.rsplit(":", 1)[1]
+    site.page("/item/23", Page(410))
+    pinned = checker(fake_time, resolver=lambda host: ["127.0.0.1"])
+
+    check = pinned.check(f"http://shop.test:{port}/item/23", frozenset({f"shop.test:{port}"}))
+
+    assert (check.status, check.http_status) == (LiveStatus.GONE, 410)

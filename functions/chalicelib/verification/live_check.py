@@ -116,7 +116,6 @@ class ListingChecker:
         self._now = now
         self._resolver = resolver
         self._http = urllib3.PoolManager(
-            headers={"User-Agent": user_agent},
             timeout=urllib3.Timeout(connect=timeout_seconds, read=timeout_seconds),
             retries=False,  # retries and redirects are ours: each one is judged
         )
@@ -139,20 +138,21 @@ class ListingChecker:
         current = url
         for _ in range(MAX_REDIRECTS + 1):
             try:
-                self._admit(current, allowed)
+                address = self._admit(current, allowed)
             except _Verdict as verdict:
                 if current == url:
                     raise
                 raise _Verdict(verdict.status, f"redirected: {verdict.reason}") from None
-            answer = self._get_with_retries(current)
+            answer = self._get_with_retries(current, address)
             if answer.status in REDIRECT_STATUSES and answer.location:
                 current = urljoin(current, answer.location)
                 continue
             return _judge(answer, self._max_body_bytes)
         raise _Verdict(LiveStatus.UNREACHABLE, f"more than {MAX_REDIRECTS} redirects")
 
-    def _admit(self, url: str, allowed: frozenset[str]) -> None:
-        """Refuses a URL that is not ours to fetch: scheme, host, address, robots.txt."""
+    def _admit(self, url: str, allowed: frozenset[str]) -> str:
+        """Refuses a URL that is not ours to fetch: scheme, host, address, robots.txt;
+        the vetted address to connect to."""
         try:
             parts = urlsplit(url)
             port = parts.port  # ValueError for a port that is not a number
@@ -166,24 +166,31 @@ class ListingChecker:
             raise _Verdict(
                 LiveStatus.REFUSED, f"host {parts.hostname} is not a listing host of the platform"
             )
-        self._check_addresses(parts.hostname)
-        if not self._robots_for(parts.scheme, parts.netloc).can_fetch(self._user_agent, url):
+        address = self._vetted_address(parts.hostname)
+        robots = self._robots_for(parts.scheme, parts.netloc, address)
+        if not robots.can_fetch(self._user_agent, url):
             raise _Verdict(LiveStatus.REFUSED, f"robots.txt of {parts.hostname} disallows it")
+        return address
 
-    def _check_addresses(self, host: str) -> None:
-        # A registered name that resolves into a private network would reach our own
-        # infrastructure; loopback only where the runtime allows it (embedded runtime).
+    def _vetted_address(self, host: str) -> str:
+        """The address to connect to. A registered name that resolves into a private
+        network would reach our own infrastructure (loopback only where the runtime
+        allows it: the embedded runtime); every address it resolves to is checked, and the
+        connection goes to a checked one, so a second lookup cannot swap it."""
         try:
             addresses = [ipaddress.ip_address(address) for address in self._resolver(host)]
         except OSError as exc:
             raise _Verdict(LiveStatus.UNREACHABLE, f"DNS lookup failed for {host}") from exc
+        if not addresses:
+            raise _Verdict(LiveStatus.UNREACHABLE, f"DNS lookup failed for {host}")
         for address in addresses:
             if address.is_loopback and self._allow_loopback:
                 continue
             if not address.is_global:
                 raise _Verdict(LiveStatus.REFUSED, f"{host} resolves to a non-public address")
+        return str(addresses[0])
 
-    def _robots_for(self, scheme: str, netloc: str) -> RobotFileParser:
+    def _robots_for(self, scheme: str, netloc: str, address: str) -> RobotFileParser:
         origin = f"{scheme}://{netloc}"
         with self._lock:
             cached = self._robots.get(origin)
@@ -191,7 +198,7 @@ class ListingChecker:
             return cached
         parser = RobotFileParser(f"{origin}/robots.txt")
         try:
-            answer = self._robots_answer(f"{origin}/robots.txt")
+            answer = self._robots_answer(f"{origin}/robots.txt", address)
         except _Verdict as verdict:
             # RFC 9309 2.3.1.4: an unreachable robots.txt means "crawl nothing"; not
             # cached, so the next check asks again.
@@ -201,12 +208,12 @@ class ListingChecker:
             self._robots[origin] = parser
         return parser
 
-    def _robots_answer(self, url: str) -> _Answer | None:
+    def _robots_answer(self, url: str, address: str) -> _Answer | None:
         """robots.txt, redirects followed on its own host (RFC 9309 2.3.1.2: up to five,
         as the site moving to https); None when it leads elsewhere (no verdict on it)."""
         host = urlsplit(url).hostname
         for _ in range(MAX_REDIRECTS + 1):
-            answer = self._get_with_retries(url)
+            answer = self._get_with_retries(url, address)
             if answer.status not in REDIRECT_STATUSES or not answer.location:
                 return answer
             url = urljoin(url, answer.location)
@@ -215,14 +222,14 @@ class ListingChecker:
                 return None
         return None
 
-    def _get_with_retries(self, url: str) -> _Answer:
+    def _get_with_retries(self, url: str, address: str) -> _Answer:
         failure = "no answer"
         pause = 0.0
         for attempt in range(self._retries + 1):
             if attempt:
                 self._sleep(max(pause, self._backoff * 2 ** (attempt - 1)))
             try:
-                answer = self._get(url)
+                answer = self._get(url, address)
             except (Urllib3Error, OSError) as exc:
                 failure, pause = _network_failure(exc), 0.0
                 continue
@@ -233,9 +240,24 @@ class ListingChecker:
                 break  # the site asks us to come back much later: so we will, next run
         raise _Verdict(LiveStatus.UNREACHABLE, f"{failure} after {attempt + 1} attempts", None)
 
-    def _get(self, url: str) -> _Answer:
-        self._wait_turn(urlsplit(url).netloc.lower())
-        response = self._http.request("GET", url, preload_content=False, redirect=False)
+    def _get(self, url: str, address: str) -> _Answer:
+        """GET ``url`` from ``address`` (vetted), named by its host for Host and TLS."""
+        parts = urlsplit(url)
+        self._wait_turn(parts.netloc.lower())
+        hostname = parts.hostname or ""
+        tls = {"server_hostname": hostname, "assert_hostname": hostname}
+        pool = self._http.connection_from_host(
+            address, parts.port, parts.scheme, pool_kwargs=tls if parts.scheme == "https" else {}
+        )
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        response = pool.urlopen(
+            "GET",
+            target,
+            headers={"User-Agent": self._user_agent, "Host": parts.netloc},
+            preload_content=False,
+            redirect=False,
+            retries=False,
+        )
         try:
             body, truncated = _read_capped(response, self._max_body_bytes)
         finally:
