@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from chalicelib.verification.listing_page import availability_of
+from chalicelib.verification.listing_page import Availability, availability_of
 from chalicelib.verification.live_check import ListingChecker, LiveStatus
 from psx.listing_site import ListingSite, Page, listing_html, offer, product_page
 
@@ -373,3 +373,14 @@ def test_the_connection_goes_to_the_vetted_address(site: ListingSite, fake_time:
     check = pinned.check(f"http://shop.test:{port}/item/23", frozenset({f"shop.test:{port}"}))
 
     assert (check.status, check.http_status) == (LiveStatus.GONE, 410)
+
+
+def test_script_tags_are_read_whatever_their_attributes() -> None:
+    block = '{"@type": "Product", "offers": {"availability": "OutOfStock"}}'
+    page = (
+        '<script src="/app.js"></script>'
+        f"<SCRIPT id=ld TYPE='application/ld+json; charset=utf-8'>{block}</script >"
+        '<script type="text/javascript">{"@type": "Product"}</script>'
+    )
+
+    assert availability_of(page) == Availability(False, "every offer is outofstock")

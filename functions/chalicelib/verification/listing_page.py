@@ -11,11 +11,16 @@ with its own ``offers``; ``@type`` and ``availability`` as ``OutOfStock``,
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Any
 
+# A script's text is raw (no markup, no character references inside) and ends at the
+# first "</script": a pattern reads it exactly, in one linear pass; html.parser took
+# ~0.1 s for a 16 kB page of many tags.
+_SCRIPT = re.compile(r"<script\b(?P<attributes>[^>]*)>(?P<text>.*?)</script\s*>", re.I | re.S)
+_LD_JSON = re.compile(r"""\btype\s*=\s*["']?\s*application/ld\+json""", re.I)
 # schema.org ItemAvailability values that mean "you cannot buy it here".
 NOT_FOR_SALE = frozenset({"outofstock", "discontinued", "soldout"})
 
@@ -81,36 +86,12 @@ def _nodes(documents: list[object]) -> Iterator[dict[str, Any]]:
 
 
 def _json_ld(html: str) -> list[object]:
-    parser = _JsonLdScripts()
-    parser.feed(html)
-    parser.close()
     documents = []
-    for text in parser.scripts:
+    for match in _SCRIPT.finditer(html):
+        if not _LD_JSON.search(match.group("attributes")):
+            continue
         try:
-            documents.append(json.loads(text))
+            documents.append(json.loads(match.group("text")))
         except ValueError:
             continue  # one broken block does not hide the others
     return documents
-
-
-class _JsonLdScripts(HTMLParser):
-    """Collects the text of every ``<script type="application/ld+json">``."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.scripts: list[str] = []
-        self._current: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        kind = (dict(attrs).get("type") or "").split(";")[0].strip().lower()
-        if tag == "script" and kind == "application/ld+json":
-            self._current = []
-
-    def handle_data(self, data: str) -> None:
-        if self._current is not None:
-            self._current.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "script" and self._current is not None:
-            self.scripts.append("".join(self._current))
-            self._current = None
