@@ -16,6 +16,7 @@ from chalice.app import Request, Response
 
 from chalicelib.api import http as api_http
 from chalicelib.handlers.api_routes import api_key_authorizer, api_routes
+from chalicelib.handlers.extension_routes import extension_routes
 from chalicelib.handlers.feeds import feeds, pull_feeds_task
 from chalicelib.handlers.feeds_routes import feeds_routes
 from chalicelib.handlers.intake import intake, intake_notice_files
@@ -69,5 +70,6 @@ for blueprint in (
     notification_routes,
     feeds,
     feeds_routes,
+    extension_routes,
 ):
     app.register_blueprint(blueprint)

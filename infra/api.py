@@ -35,8 +35,17 @@ def function_permissions() -> dict[str, list[Template]]:
         # Reads and writes notices, dispatches, idempotency keys and affected parties;
         # starts the lifecycle of versions it stores (new, amended, withdrawn notices);
         # resumes waits answered through it; signs webhook tests.
+        # ConditionCheckItem: a notice extension's transaction checks the notice's version.
         API_FUNCTION: [
-            table_access("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem"),
+            table_access(
+                "BatchGetItem",
+                "GetItem",
+                "Query",
+                "PutItem",
+                "UpdateItem",
+                "DeleteItem",
+                "ConditionCheckItem",
+            ),
             TABLE_INDEX_QUERIES,
             allow(["states:StartExecution"], [STATE_MACHINE_ARN]),
             task_tokens("SendTaskSuccess"),

@@ -21,6 +21,7 @@ from psx.cli_common import (
 )
 from psx.feeds_cli import feeds
 from psx.keys_cli import keys
+from psx.notices_cli import notices
 from psx.platforms_cli import platforms
 from psx.target import Target, TargetError
 from psx.terminal import echo, printable
@@ -230,3 +231,4 @@ main.add_command(platforms)
 main.add_command(keys)
 main.add_command(agreements)
 main.add_command(feeds)
+main.add_command(notices)

@@ -21,6 +21,7 @@ from typing import Any
 from psx import render
 from psx.api_client import ApiClient
 from psx.demo_feeds import pull_demo_feeds
+from psx.demo_live_check import show_live_checks
 from psx.demo_platforms import DemoPlatform, answer_inbox, demo_platforms, demo_regulator_key
 from psx.embedded.runtime import ROOT, EmbeddedRuntime
 from psx.embedded.serve import LocalApi
@@ -91,6 +92,7 @@ def run_demo() -> None:
         _run_platform_responses(runtime, api.url, platforms)
         executions = runtime.wait_for_executions(timeout_seconds=300)
         _print_totals(reports, executions)
+        show_live_checks(reports)
         _print_regulator_view(api.url)
         notice_id = _print_a_timeline(reports)
         _export_evidence(notice_id)
@@ -120,7 +122,9 @@ def _run_platform_responses(
             f"  {platform.name} received {len(platform.receiver.deliveries)} signed webhooks "
             f"({len(platform.receiver.rejections)} failed verification)"
         )
-    answered = answer_inbox(ApiClient(api_url, temu.api_key), notify_buyers_ourselves=False)
+    answered = answer_inbox(
+        ApiClient(api_url, temu.api_key), temu.listings, notify_buyers_ourselves=False
+    )
     echo(
         f"  {temu.name} pulls its inbox over the HTTPS API and at once acknowledges, reports "
         f"the listings removed and the seller and buyers to notify: {answered} notices"
@@ -137,7 +141,9 @@ def _run_platform_responses(
     late_at = audit_at + timedelta(days=1)
     with runtime.clock_at(late_at):
         answered = answer_inbox(
-            ApiClient(api_url, aliexpress.api_key), notify_buyers_ourselves=True
+            ApiClient(api_url, aliexpress.api_key),
+            aliexpress.listings,
+            notify_buyers_ourselves=True,
         )
         runtime.settle()  # the late answers resume the workflows, still on the late clock
     echo(

@@ -1,7 +1,10 @@
-"""The demo's two marketplaces: simulated webhook endpoints, and how each one behaves.
+"""The demo's marketplaces: simulated webhook endpoints and listing pages, and how
+each one behaves.
 
 Temu answers every notice on time; AliExpress stays silent until after its deadlines
-and answers late. Both answer through the HTTPS API with their own API keys.
+and answers late. Both answer through the HTTPS API with their own API keys. Each
+serves listing pages on this machine (its registered listing host), for the live check
+of takedowns: one in stock, one removed (404), one out of stock, and a robots.txt.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from chalicelib.stores.api_keys_table import ApiKeyStore
 from chalicelib.stores.platforms_table import PlatformStore
 from chalicelib.stores.signing_secrets import signing_secret_name
 from psx.api_client import ApiClient
+from psx.listing_site import ListingSite, Page, offer, product_page
 from psx.webhook_receiver import WebhookReceiver
 
 
@@ -32,6 +36,25 @@ class DemoPlatform:
     jurisdictions: tuple[str, ...]
     receiver: WebhookReceiver
     api_key: str  # shown once when issued, as `psx keys issue` does
+    listings: ListingSite
+
+
+# The listing pages every demo marketplace serves (any other /item/ path is a 404).
+IN_STOCK_PATH = "/item/in-stock"
+OUT_OF_STOCK_PATH = "/item/out-of-stock"
+REMOVED_PATH = "/item/removed"
+# Crawlers keep out of accounts, as on real marketplaces.
+ROBOTS = "User-agent: *\nDisallow: /account/\n"
+
+
+def marketplace_site() -> ListingSite:
+    """A marketplace's listing pages (not yet serving: enter it)."""
+    site = ListingSite(robots=ROBOTS)
+    site.page(IN_STOCK_PATH, Page(200, product_page("Magnetic blocks", offer("InStock"))))
+    out_of_stock = offer("https://schema.org/OutOfStock")
+    site.page(OUT_OF_STOCK_PATH, Page(200, product_page("Magnetic blocks", out_of_stock)))
+    site.page(REMOVED_PATH, Page(404, b"<html><body>Item removed</body></html>"))
+    return site
 
 
 MARKETPLACES = (
@@ -51,6 +74,7 @@ def demo_platforms(stack_name: str, count: int = 2) -> Iterator[list[DemoPlatfor
         platforms = []
         for platform_id, name, jurisdictions in MARKETPLACES[:count]:
             receiver = stack.enter_context(WebhookReceiver(secrets=[]))
+            site = stack.enter_context(marketplace_site())
             secret = register_platform(
                 store,
                 Platform(
@@ -60,11 +84,14 @@ def demo_platforms(stack_name: str, count: int = 2) -> Iterator[list[DemoPlatfor
                     webhook_url=receiver.url,
                     signing_secret_ref=signing_secret_name(stack_name, platform_id),
                     languages=["ko", "en"],
+                    listing_hosts=[site.host],
                 ),
             )
             receiver.trust(secret)
             key = issue_key(keys, Principal(PrincipalKind.PLATFORM, platform_id), clock.now())
-            platforms.append(DemoPlatform(platform_id, name, jurisdictions, receiver, key.key))
+            platforms.append(
+                DemoPlatform(platform_id, name, jurisdictions, receiver, key.key, site)
+            )
         yield platforms
 
 
@@ -76,11 +103,12 @@ def demo_regulator_key(regulator_id: str) -> str:
 OWED = {DispatchState.IN_INBOX, DispatchState.DELIVERED, DispatchState.INBOX_ONLY}
 
 
-def answer_inbox(api: ApiClient, notify_buyers_ourselves: bool) -> int:
+def answer_inbox(api: ApiClient, site: ListingSite, notify_buyers_ourselves: bool) -> int:
     """As a marketplace's integration would, over the HTTPS API: every notice version in
-    the inbox that still waits for an answer is acknowledged, its listings reported
-    removed, and its seller and buyers reported (or only counted, when the marketplace
-    tells them itself). Returns how many notices were answered."""
+    the inbox that still waits for an answer is acknowledged, its listing (a page of
+    ``site`` that answers 404) reported removed, and its seller and buyers reported (or
+    only counted, when the marketplace tells them itself). Returns how many notices were
+    answered."""
     answered = 0
     for entry in list(api.pages("/v1/inbox")):
         dispatch = entry["dispatch"]
@@ -88,18 +116,18 @@ def answer_inbox(api: ApiClient, notify_buyers_ourselves: bool) -> int:
             continue
         path, version = f"/v1/notices/{entry['notice_id']}", entry["version"]
         api.post(f"{path}/acknowledgement", {"version": version, "reference": f"SR-{answered}"})
-        listing = _listing(entry["notice_id"], dispatch["platform_id"])
+        listing = _listing(entry["notice_id"], dispatch["platform_id"], site)
         api.post(f"{path}/actions", {"version": version, "listings": [listing]})
         api.post(f"{path}/affected-parties", _affected(version, listing, notify_buyers_ourselves))
         answered += 1
     return answered
 
 
-def _listing(notice_id: str, platform_id: str) -> dict[str, Any]:
+def _listing(notice_id: str, platform_id: str, site: ListingSite) -> dict[str, Any]:
     listing_id = f"{platform_id}-{notice_id[-6:]}"
     return {
         "listing_id": listing_id,
-        "url": f"https://{platform_id}.example/item/{listing_id}",
+        "url": f"{site.url}/item/{listing_id}",
         "title": "Listing matched by barcode",
         "seller_id": "seller-8812",
         "action": "removed",

@@ -82,6 +82,12 @@ def _echo_json(value: Any) -> None:
 @click.option("--webhook-url", help="Where notices are pushed (Standard Webhooks).")
 @click.option("--contact-email", help="The platform's contact point for authorities.")
 @click.option("--language", "languages", multiple=True, help="ISO 639-1 code (repeatable).")
+@click.option(
+    "--listing-host",
+    "listing_hosts",
+    multiple=True,
+    help="Host (or host:port) of its listing pages, the only ones live checks fetch (repeatable).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the platform and secret as JSON.")
 @target_options
 def add(
@@ -91,6 +97,7 @@ def add(
     webhook_url: str | None,
     contact_email: str | None,
     languages: tuple[str, ...],
+    listing_hosts: tuple[str, ...],
     as_json: bool,
     endpoint_url: str | None,
     stack: str,
@@ -106,6 +113,7 @@ def add(
             signing_secret_ref=secret_name,
             contact_email=contact_email,
             languages=list(languages),
+            listing_hosts=list(listing_hosts),
         )
         secret = register_platform(_store(stack, endpoint_url), platform)
     if as_json:
@@ -143,6 +151,7 @@ def list_platforms(as_json: bool, endpoint_url: str | None, stack: str) -> None:
 )
 @click.option("--contact-email")
 @click.option("--language", "languages", multiple=True, help="Replaces the languages.")
+@click.option("--listing-host", "listing_hosts", multiple=True, help="Replaces the listing hosts.")
 @click.option("--active/--inactive", default=None, help="Inactive platforms get no notices.")
 @target_options
 def update(
@@ -152,6 +161,7 @@ def update(
     jurisdictions: tuple[str, ...],
     contact_email: str | None,
     languages: tuple[str, ...],
+    listing_hosts: tuple[str, ...],
     active: bool | None,
     endpoint_url: str | None,
     stack: str,
@@ -163,6 +173,7 @@ def update(
         "jurisdictions": list(jurisdictions) or None,
         "contact_email": contact_email,
         "languages": list(languages) or None,
+        "listing_hosts": list(listing_hosts) or None,
         "active": active,
     }
     changes = {field: value for field, value in changes.items() if value is not None}

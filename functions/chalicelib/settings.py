@@ -82,6 +82,12 @@ SETTINGS = (
         "Seconds a feed pull waits to connect, and for each read, before it retries.",
         str(FEED_TIMEOUT_SECONDS),
     ),
+    Setting(
+        "PSX_LIVE_CHECK_CONTACT_URL",
+        Reader.FUNCTIONS,
+        "Where site operators reach us, named in the live check's User-Agent.",
+        "unset: the User-Agent names no contact",
+    ),
     Setting("POWERTOOLS_SERVICE_NAME", Reader.POWERTOOLS, "Service name in logs and metrics."),
     Setting("POWERTOOLS_METRICS_NAMESPACE", Reader.POWERTOOLS, "CloudWatch metrics namespace."),
     Setting("POWERTOOLS_LOG_LEVEL", Reader.POWERTOOLS, "Log level, per stage."),
@@ -174,3 +180,9 @@ def load_settings() -> Settings:
         evidence_retention_days=_int("PSX_EVIDENCE_RETENTION_DAYS", EVIDENCE_RETENTION_DAYS),
         feed_timeout_seconds=_int("PSX_FEED_TIMEOUT_SECONDS", FEED_TIMEOUT_SECONDS),
     )
+
+
+def live_check_contact_url() -> str | None:
+    """``PSX_LIVE_CHECK_CONTACT_URL``: read by whoever builds a live checker, not by every
+    function (``load_settings``), so the functions that never fetch a listing need no value."""
+    return os.environ.get("PSX_LIVE_CHECK_CONTACT_URL", "").strip() or None

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import pytest
@@ -85,6 +86,18 @@ def _get(path: str) -> Callable[[Api, str, Caller | str | None], Answer]:
     return lambda api, notice_id, who: api.get(path.format(notice_id), who)
 
 
+@cache
+def _platform_to_add() -> str:
+    """A registered platform no seeded notice targets (registered at first use, when the
+    exchange runs)."""
+    return new_platform().id
+
+
+def _extend(api: Api, notice_id: str, who: Caller | str | None) -> Answer:
+    body = {"platforms": [_platform_to_add()]}
+    return api.post(f"/v1/notices/{notice_id}/extensions", body, who)
+
+
 ENDPOINTS = [
     Endpoint("listInbox", _get("/v1/inbox"), 200, notice_scoped=False),
     Endpoint("getNotice", _get("/v1/notices/{}"), 200),
@@ -124,6 +137,7 @@ ENDPOINTS = [
     # The logic is reached: a fresh notice has no action report to state reasons for yet
     # (tests/api/test_notification_messages.py has the statements themselves).
     Endpoint("getStatementsOfReasons", _get("/v1/notices/{}/statements-of-reasons"), 409),
+    Endpoint("extendNotice", _extend, 201, for_regulators=True),
 ]
 
 

@@ -59,6 +59,12 @@ def test_demo_ingests_every_sample_and_runs_every_workflow() -> None:
     assert temu is not None and int(temu.group(1)) > 0
     assert aliexpress is not None and int(aliexpress.group(1)) > 0
     assert re.search(r"aliexpress: \d+ late", out) and re.search(r"temu: \d+ on time", out)
+    # Every listing reported removed is fetched on its marketplace's listing host: gone.
+    checked = re.findall(r"^  (Temu|AliExpress): (\d+) (\w+)$", out, re.MULTILINE)
+    assert {(name, status) for name, _, status in checked} == {
+        ("Temu", "gone"),
+        ("AliExpress", "gone"),
+    }
     # The handlers' logs and the server's access log stay out of the story.
     assert '"level"' not in out and "HTTP/1.1" not in result.stderr
 

@@ -263,3 +263,41 @@ def test_evidence_exported_over_http_verifies(served: Served, tmp_path: Path) ->
     assert re.search(r"files/kftc/\S+/result-\w+\.json .* COMPLIANCE until", exported.stdout)
     assert verified.returncode == 0 and "every SHA-256 matches" in verified.stdout
     assert missing.returncode == 1 and "no notice" in missing.stderr
+
+
+def test_an_operator_extends_a_notice_to_another_platform(served: Served, tmp_path: Path) -> None:
+    first, third = unique_platform_id("first"), unique_platform_id("third")
+    for platform_id in (first, third):
+        added = served.run(
+            "platforms",
+            "add",
+            platform_id,
+            "--name",
+            "M",
+            "--jurisdiction",
+            "KR",
+            "--listing-host",
+            f"www.{platform_id}.example",
+        )
+        assert added.returncode == 0, added.stderr
+    listed = {p["platform_id"]: p for p in served.json("platforms", "list", "--json")}
+    assert listed[third]["listing_hosts"] == [f"www.{third}.example"]
+    notices = tmp_path / "extend.csv"
+    notices.write_text(
+        "source_reference,product_name,barcodes,jurisdiction,target_platforms\n"
+        f"X-1,Heater,4006381333931,KR,{first}\n",
+        encoding="utf-8",
+    )
+    notice_id = served.json("upload", str(notices), "--regulator", "kftc", "--json")["rows"][0][
+        "notice_id"
+    ]
+    _dispatch_status(served, notice_id, first)
+
+    extended = served.json("notices", "extend", notice_id, "--platform", third, "--json")
+    again = served.run("notices", "extend", notice_id, "--platform", third)
+    refused = served.run("notices", "extend", notice_id, "--platform", first)
+
+    assert extended == {"notice_id": notice_id, "version": 1, "added": [third], "unchanged": []}
+    assert again.returncode == 0 and "already extended" in again.stdout
+    assert refused.returncode == 1 and first in refused.stderr
+    assert _dispatch_status(served, notice_id, third)["agreement"] == "defaults"

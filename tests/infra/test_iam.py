@@ -77,7 +77,15 @@ EXPECTED = {
     ),
     "APIHandlerRole": (
         LOGS_AND_TRACES
-        | _table("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem")
+        | _table(
+            "BatchGetItem",
+            "GetItem",
+            "Query",
+            "PutItem",
+            "UpdateItem",
+            "DeleteItem",
+            "ConditionCheckItem",
+        )
         | {"states:StartExecution", "states:SendTaskSuccess", "secretsmanager:GetSecretValue"}
         | EVIDENCE,
         {"NoticesTable", "EvidenceBucket"},

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from chalicelib.notices.extensions import AlreadyExtended
 from chalicelib.notices.model import Notice, NoticeContent, Product, notice_id_for
 from chalicelib.notices.timeline import EventKind, TimelineEvent, event_key_for
 from chalicelib.notices.versions import CurrentState, SaveOutcome, VersionConflict
@@ -249,3 +250,27 @@ def test_a_regulators_list_is_in_time_order_within_a_second(
 
     newest_first = [summary.state.source_reference for summary in page.items]
     assert newest_first == ["ORDER-1", "ORDER-0"]
+
+
+def test_an_extension_is_written_once_and_only_at_the_version_it_was_computed_from(
+    notices: NoticeStore, regulator_id: str
+) -> None:
+    _save(notices, regulator_id, _content("EXT-1"))
+    notice_id = notice_id_for(regulator_id, "EXT-1")
+
+    made = notices.extend(notice_id, 1, ["coupang", "gmarket"], RECEIVED, "regulator:kftc")
+
+    assert [(e.platform_id, e.version) for e in made] == [("coupang", 1), ("gmarket", 1)]
+    assert sorted(e.platform_id for e in notices.extensions(notice_id)) == ["coupang", "gmarket"]
+    # All or none: one platform already extended leaves the other unwritten.
+    with pytest.raises(AlreadyExtended):
+        notices.extend(notice_id, 1, ["shop-x", "coupang"], RECEIVED, "regulator:kftc")
+    assert "shop-x" not in {e.platform_id for e in notices.extensions(notice_id)}
+    # The notice moved on: refused, as an amendment computed from version 1 would be.
+    _save(notices, regulator_id, _content("EXT-1", name="USB charger v2"))
+    with pytest.raises(VersionConflict) as conflict:
+        notices.extend(notice_id, 1, ["shop-x"], RECEIVED, "regulator:kftc")
+    assert conflict.value.current.version == 2
+    assert len(notices.extensions(notice_id)) == 2
+    # Extensions are not timeline events, nor events extensions.
+    assert notices.timeline(notice_id) == []

@@ -117,3 +117,29 @@ def test_named_platforms_are_targeted_whatever_their_jurisdictions() -> None:
     )
     assert _ids(targets) == ["shop-us", "temu"]  # in the regulator's order, once each
     assert unknown == ["nobody"]  # inactive "dormant" is registered: skipped, not unknown
+
+
+def test_listing_hosts_are_names_or_loopback_with_optional_ports() -> None:
+    platform = Platform(
+        platform_id="temu",
+        name="Temu",
+        jurisdictions=["KR"],
+        listing_hosts=["WWW.Temu.com", "www.temu.com", "127.0.0.1:8080", "localhost"],
+    )
+    assert platform.listing_hosts == ["www.temu.com", "127.0.0.1:8080", "localhost"]
+
+
+@pytest.mark.parametrize(
+    ("host", "problem"),
+    [
+        ("10.0.0.7", "not IP addresses"),
+        ("203.0.113.9:443", "not IP addresses"),
+        ("https://temu.com", "port must be a number"),
+        ("temu.com/item", "not a host name"),
+        ("temu.com:0", "port must be a number"),
+        ("-temu.com", "not a host name"),
+    ],
+)
+def test_listing_hosts_that_are_not_host_names_are_refused(host: str, problem: str) -> None:
+    with pytest.raises(ValidationError, match=problem):
+        Platform(platform_id="temu", name="Temu", jurisdictions=["KR"], listing_hosts=[host])

@@ -22,6 +22,7 @@ LAMBDA_PACKAGES = {
     "Jinja2",
     "MarkupSafe",
     "babel",
+    "urllib3",
 }
 
 

@@ -310,6 +310,26 @@ class Amendment(_Request):
     reason: Note | None = None
 
 
+# A transaction writes each platform's extension with the notice's check: DynamoDB
+# takes at most 100 items in one, and no notice needs more marketplaces at once.
+MAX_EXTENSION_PLATFORMS = 50
+
+
+class NoticeExtension(_Request):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"platforms": ["coupang"], "reason": "Found on Coupang by the audit"}]
+        }
+    )
+
+    platforms: list[Annotated[str, Field(pattern=PLATFORM_ID_PATTERN)]] = Field(
+        min_length=1,
+        max_length=MAX_EXTENSION_PLATFORMS,
+        description="Registered, active platforms the notice does not target yet.",
+    )
+    reason: Note | None = None
+
+
 # -- responses ---------------------------------------------------------------------------
 
 
@@ -422,6 +442,15 @@ class NoticeReceipt(_Response):
     status: NoticeStatus
     outcome: SaveOutcome = Field(description="unchanged: the same content was already current.")
     warnings: list[FieldError]
+
+
+class ExtensionReceipt(_Response):
+    notice_id: str
+    version: int = Field(description="The version dispatched to the added platforms.")
+    added: list[str] = Field(description="Platforms this request extended the notice to.")
+    unchanged: list[str] = Field(
+        description="Platforms it was already extended to at this version (a repeat)."
+    )
 
 
 class WebhookTestResult(_Response):

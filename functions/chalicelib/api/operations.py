@@ -20,9 +20,11 @@ from chalicelib.api.models import (
     AffectedPartiesReceipt,
     Amendment,
     AnswerReceipt,
+    ExtensionReceipt,
     FeedsList,
     InboxPage,
     InboxQuery,
+    NoticeExtension,
     NoticeReceipt,
     NoticesPage,
     NoticesQuery,
@@ -269,6 +271,27 @@ OPERATIONS: dict[str, Operation] = {
             FeedsList,
             description="Each feed the exchange pulls as you (CPSC recalls, Safety Gate "
             "weekly reports): its cursor, its last success and its last error.",
+        ),
+        Operation(
+            "extendNotice",
+            "POST",
+            f"{_NOTICE}/extensions",
+            "Send a notice to more platforms",
+            REGULATORS,
+            regulator_api.extend,
+            ExtensionReceipt,
+            status=201,
+            body=NoticeExtension,
+            description="The current version is dispatched to each added platform like any "
+            "other dispatch (webhook, inbox, deadlines), and every later version reaches it; "
+            "the platforms that have it already are not disturbed (no new version). All "
+            "named platforms or none: unknown or inactive ones are 400, ones the notice "
+            "already targets 409 already-targeted, a withdrawn notice 409 notice-withdrawn. "
+            "Applied to the version it was computed from: with If-Match, 412 when the "
+            "notice moved on; without, 409 concurrent-update when another change won.",
+            also=((200, "Nothing changed: already extended to these platforms."),),
+            etag=True,
+            conditional=True,
         ),
     )
 }

@@ -19,6 +19,8 @@ from typing import Any
 from chalicelib.api.calls import ApiCall, Reply, encode_cursor, page_request
 from chalicelib.api.models import (
     Amendment,
+    ExtensionReceipt,
+    NoticeExtension,
     NoticeLine,
     NoticeReceipt,
     NoticesPage,
@@ -32,9 +34,22 @@ from chalicelib.api.notice_submission import (
     submitted_fields,
     validated_content,
 )
-from chalicelib.api.problems import ApiProblem, FieldError, conflict, invalid, not_found
+from chalicelib.api.problems import (
+    ApiProblem,
+    FieldError,
+    conflict,
+    invalid,
+    json_pointer,
+    not_found,
+)
 from chalicelib.api.services import ApiServices
 from chalicelib.api.views import notice_view, timeline_entry
+from chalicelib.dispatch.extension import (
+    NoticeWithdrawnError,
+    PlatformsRefused,
+    extend_notice,
+)
+from chalicelib.notices.extensions import AlreadyExtended
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
 from chalicelib.notices.timeline import EventKind, TimelineEvent, event_key_for
 from chalicelib.notices.versions import CurrentState, SaveOutcome, VersionConflict
@@ -140,6 +155,79 @@ def amend(call: ApiCall, services: ApiServices) -> Reply:
     return _store(call, services, content, warnings, state, ("amendment", details))
 
 
+def extend(call: ApiCall, services: ApiServices) -> Reply:
+    request = call.body_as(NoticeExtension)
+    state, notice = _notice_to_change(call, services)
+    try:
+        outcome = extend_notice(
+            state,
+            notice,
+            request.platforms,
+            by=str(call.principal),
+            now=call.now,
+            services=services.lifecycle,
+            starter=services.starter,
+            # Kept under the version it extends: an extension makes no version of its own.
+            keep_request=lambda: _keep_request(
+                call, services, notice.content, state.version, "extension"
+            ),
+            reason=request.reason,
+        )
+    except NoticeWithdrawnError as exc:
+        raise conflict(
+            "notice-withdrawn",
+            "The notice was withdrawn",
+            f"{exc}: re-issue it whole with POST /v1/notices (same source_reference) first",
+        ) from exc
+    except PlatformsRefused as exc:
+        raise _platforms_refused(request.platforms, exc) from exc
+    except VersionConflict as exc:
+        raise _moved_on(call, exc.current, str(exc)) from exc
+    except AlreadyExtended as exc:
+        raise ApiProblem(
+            409,
+            "concurrent-update",
+            "Changed concurrently",
+            f"{exc}: nothing was changed; send the request again",
+            headers={"Retry-After": "1"},
+        ) from exc
+    receipt = ExtensionReceipt(
+        notice_id=outcome.notice_id,
+        version=outcome.version,
+        added=outcome.added,
+        unchanged=outcome.unchanged,
+    )
+    status = 201 if outcome.added else 200
+    return Reply(
+        receipt, status=status, location=f"/v1/notices/{state.notice_id}", etag=etag(state)
+    )
+
+
+_REFUSED_PLATFORM = {"unknown_platform": "no such platform", "inactive_platform": "inactive"}
+
+
+def _platforms_refused(named: list[str], refused: PlatformsRefused) -> ApiProblem:
+    """400 naming each unknown or inactive platform; else 409 for those already targeted."""
+    why = dict.fromkeys(refused.unknown, "unknown_platform")
+    why |= dict.fromkeys(refused.inactive, "inactive_platform")
+    if not why:
+        return conflict(
+            "already-targeted",
+            "Already sent there",
+            f"the notice already targets {', '.join(refused.already_targeted)}: nothing changed",
+        )
+    errors = [
+        FieldError(
+            detail=f"{platform_id}: {_REFUSED_PLATFORM[why[platform_id]]}",
+            code=why[platform_id],
+            pointer=json_pointer(("platforms", index)),
+        )
+        for index, platform_id in enumerate(named)
+        if platform_id in why
+    ]
+    return invalid(errors, "only registered, active platforms can be added")
+
+
 def etag(state: CurrentState) -> str:
     """The strong entity tag of a notice version: what ``If-Match`` names."""
     return f'"{state.notice_id}-v{state.version}"'
@@ -208,7 +296,7 @@ def _store(
     kept = (
         None
         if known and known.already_holds(content)
-        else _keep_request(call, services, content, known, kind)
+        else _keep_request(call, services, content, known.version + 1 if known else 1, kind)
     )
     try:
         saved = notices.save(
@@ -257,10 +345,11 @@ def _keep_request(
     call: ApiCall,
     services: ApiServices,
     content: NoticeContent,
-    known: CurrentState | None,
+    version: int,
     kind: str,
 ) -> dict[str, str]:
-    """Keep the request as received, under the version it asks for; what its event names.
+    """Keep the request as received, under the version it asks for (or, for an
+    extension, extends); what its event names.
 
     Named by content (its time included): a retry after a failure is received anew and
     kept as such, one after success is replayed and keeps nothing. An amendment or a
@@ -277,7 +366,7 @@ def _keep_request(
     }
     return services.lifecycle.keep_for_version(
         _notice_id_of(call, content),
-        known.version + 1 if known else 1,
+        version,
         "regulator-request",
         kind,
         received,

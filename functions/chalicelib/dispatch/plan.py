@@ -4,6 +4,10 @@ A new version also closes what older versions still wait for: an amendment super
 them (platforms answer the newest version), a withdrawal ends them and is itself sent
 to every platform that had the notice. A notice re-issued after its withdrawal (status
 active again) is published anew to the platforms its content targets, as a new notice.
+
+A notice extended to more platforms (``dispatch/extension.py``) reaches each of them:
+the version current at the extension through the extension's own execution
+(``plan_extension``), every later version through its plan, as the content's targets.
 """
 
 from __future__ import annotations
@@ -49,17 +53,45 @@ def plan_dispatch(
         targets = _targets(notice, now, services)
         event_type = NOTICE_AMENDED if notice.status is NoticeStatus.AMENDED else NOTICE_PUBLISHED
     created = [_create_dispatch(notice, platform, now, services) for platform in targets]
-    # A newer version may have been planned while this one was (its plan then found
-    # none of these dispatches to close): look again now that they are stored.
-    current = services.notices.current_state(notice_id)
-    if current is not None and current.version > version:
-        newer = services.notices.get_version(notice_id, current.version)
-        if newer is None:
-            raise UnknownNoticeVersion(f"notice {notice_id} has no version {current.version}")
-        for dispatch in created:
-            close_dispatch(dispatch, newer, now, services)
+    if _superseded_meanwhile(notice, created, now, services):
         return DispatchPlan(event_type, [])
     return DispatchPlan(event_type, [platform.platform_id for platform in targets])
+
+
+def plan_extension(
+    notice_id: str, version: int, platform_id: str, now: datetime, services: LifecycleServices
+) -> DispatchPlan:
+    """The dispatch of ``version`` to a platform the notice was extended to while that
+    version was current: a notice new to the platform (``notice.published``)."""
+    notice = services.notices.get_version(notice_id, version)
+    if notice is None:
+        raise UnknownNoticeVersion(f"notice {notice_id} has no version {version}")
+    extended = {e.platform_id: e.version for e in services.notices.extensions(notice_id)}
+    platform = services.platforms.get(platform_id)
+    # Deactivated since (the switch that stops deliveries), or no such extension of this
+    # version (a start nobody asked for): nothing to dispatch.
+    if extended.get(platform_id) != version or platform is None or not platform.active:
+        return DispatchPlan(NOTICE_PUBLISHED, [])
+    created = _create_dispatch(notice, platform, now, services)
+    if _superseded_meanwhile(notice, [created], now, services):
+        return DispatchPlan(NOTICE_PUBLISHED, [])
+    return DispatchPlan(NOTICE_PUBLISHED, [platform_id])
+
+
+def _superseded_meanwhile(
+    notice: Notice, created: list[Dispatch], now: datetime, services: LifecycleServices
+) -> bool:
+    """Closes ``created`` if a newer version was planned while they were being made (its
+    plan then found none of them to close): looked at once they are stored."""
+    current = services.notices.current_state(notice.notice_id)
+    if current is None or current.version <= notice.version:
+        return False
+    newer = services.notices.get_version(notice.notice_id, current.version)
+    if newer is None:
+        raise UnknownNoticeVersion(f"notice {notice.notice_id} has no version {current.version}")
+    for dispatch in created:
+        close_dispatch(dispatch, newer, now, services)
+    return True
 
 
 def close_dispatch(
@@ -94,9 +126,11 @@ def close_dispatch(
 
 
 def _targets(notice: Notice, now: datetime, services: LifecycleServices) -> list[Platform]:
+    registered = services.platforms.list()
     targets, unknown = select_targets(
-        services.platforms.list(), notice.content.jurisdiction, notice.content.target_platforms
+        registered, notice.content.jurisdiction, notice.content.target_platforms
     )
+    targets = _with_extensions(notice, targets, registered, services)
     if unknown:
         services.record(
             notice.notice_id,
@@ -116,6 +150,29 @@ def _targets(notice: Notice, now: datetime, services: LifecycleServices) -> list
             jurisdiction=notice.content.jurisdiction,
         )
     return targets
+
+
+def _with_extensions(
+    notice: Notice,
+    targets: list[Platform],
+    registered: list[Platform],
+    services: LifecycleServices,
+) -> list[Platform]:
+    """The content's targets and the platforms the notice was extended to before this
+    version; those extended at this version are their extension's to dispatch."""
+    extended = {e.platform_id: e.version for e in services.notices.extensions(notice.notice_id)}
+    if not extended:
+        return targets
+    chosen = {platform.platform_id for platform in targets}
+    earlier = [
+        platform
+        for platform in registered
+        if platform.active
+        and extended.get(platform.platform_id, notice.version) < notice.version
+        and platform.platform_id not in chosen
+    ]
+    ours = [t for t in targets if extended.get(t.platform_id) != notice.version]
+    return ours + earlier
 
 
 def _platforms_that_had_it(earlier: list[Dispatch], services: LifecycleServices) -> list[Platform]:

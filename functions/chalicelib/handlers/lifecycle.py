@@ -12,7 +12,7 @@ from pydantic import BaseModel
 
 from chalicelib import clock
 from chalicelib.dispatch.model import DispatchRef, WaitKind
-from chalicelib.dispatch.plan import plan_dispatch
+from chalicelib.dispatch.plan import plan_dispatch, plan_extension
 from chalicelib.dispatch.push import fall_back_to_inbox, push_webhook
 from chalicelib.dispatch.services import LifecycleServices, lifecycle_services
 from chalicelib.dispatch.waits import enforce_deadlines, escalate, hand_off, open_wait
@@ -71,10 +71,21 @@ def _lifecycle() -> LifecycleServices:
     return lifecycle_services(load_settings())
 
 
+class PlanRequest(NoticeVersionRef):
+    # Set by the workflow's extension branch: dispatch the version to this platform only.
+    extension_platform_id: str | None = None
+
+
 @lifecycle.lambda_function(name="plan_dispatch")
 def plan_dispatch_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
-    ref = NoticeVersionRef.model_validate(event)
-    plan = plan_dispatch(ref.notice_id, ref.version, clock.now(), _lifecycle())
+    request = PlanRequest.model_validate(event)
+    ref = NoticeVersionRef(notice_id=request.notice_id, version=request.version)
+    if request.extension_platform_id is None:
+        plan = plan_dispatch(ref.notice_id, ref.version, clock.now(), _lifecycle())
+    else:
+        plan = plan_extension(
+            ref.notice_id, ref.version, request.extension_platform_id, clock.now(), _lifecycle()
+        )
     # Whole items for the workflow's Map: each iteration gets its dispatch as input.
     dispatches = [
         {**ref.model_dump(), "platform_id": platform_id, "event_type": plan.event_type}

@@ -26,6 +26,7 @@ class EventKind(StrEnum):
     WITHDRAWAL_REQUESTED = "withdrawal_requested"
     SOURCE_FILE_KEPT = "source_file_kept"
     RECEIVED = "received"
+    EXTENDED = "extended"
     UNKNOWN_PLATFORMS = "unknown_platforms"
     NO_PLATFORMS = "no_platforms"
     CLOSED = "closed"
@@ -54,6 +55,7 @@ _CAUSAL_SEQUENCE: tuple[tuple[str, ...], ...] = (
     ("received",),
     ("unknown_platforms", "no_platforms"),
     ("closed",),  # an older version's dispatch, closed before the new one is dispatched
+    ("extended",),  # the version extended to a platform, before it is dispatched there
     ("no_deadline_calendar",),
     ("dispatched", "withdrawal_dispatched"),
     ("inbox_only", "webhook_failed", "webhook_delivered"),

@@ -15,6 +15,7 @@ EU rules of ``Platform.serves``:
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from collections.abc import Iterable
 from typing import Annotated
@@ -78,6 +79,33 @@ def _webhook_url(value: str) -> str:
     return value
 
 
+# A DNS name (labels of letters, digits, hyphens), optionally with a port.
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*$")
+
+
+def _listing_host(value: str) -> str:
+    """``host`` or ``host:port`` where the platform's listing pages live (lower case).
+
+    The live check of takedowns fetches only URLs on these hosts: never an address a
+    platform's report names. IP literals are refused, loopback aside (the embedded
+    runtime's simulated marketplaces).
+    """
+    entry = value.strip().lower()
+    host, _, port = entry.rpartition(":") if entry.count(":") == 1 else (entry, "", "")
+    if port and not (port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"{value!r}: the port must be a number from 1 to 65535")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if not _HOST_NAME.fullmatch(host):
+            raise ValueError(f"{value!r} is not a host name (host or host:port)") from None
+        return entry
+    if not address.is_loopback:
+        raise ValueError(f"{value!r}: listing hosts are names, not IP addresses")
+    return entry
+
+
 def _secret_name(value: str) -> str:
     if not _SECRET_NAME.fullmatch(value):
         raise ValueError(f"{value!r} is not a valid Secrets Manager secret name")
@@ -106,6 +134,7 @@ def _unique(values: list[str]) -> list[str]:
 Jurisdiction = Annotated[str, AfterValidator(_jurisdiction)]
 Language = Annotated[str, AfterValidator(_language)]
 Email = Annotated[str, AfterValidator(_email)]
+ListingHost = Annotated[str, AfterValidator(_listing_host)]
 AgreementRegulator = Annotated[str, AfterValidator(_agreement_regulator)]
 
 
@@ -122,6 +151,11 @@ class Platform(BaseModel):
     contact_email: Email | None = None
     languages: Annotated[list[Language], AfterValidator(_unique)] = Field(default_factory=list)
     active: bool = True
+    # Where the platform's listing pages live: the only hosts a live check of its
+    # takedowns fetches from (chalicelib/verification/live_check.py).
+    listing_hosts: Annotated[list[ListingHost], AfterValidator(_unique)] = Field(
+        default_factory=list
+    )
     # Deadlines agreed with a regulator (or "*", every regulator), read by each dispatch
     # planned after the change (chalicelib/deadlines/policy.py).
     agreements: dict[AgreementRegulator, DeadlinePolicy] = Field(default_factory=dict)

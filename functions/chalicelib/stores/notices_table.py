@@ -3,7 +3,8 @@
 Items of one notice share the partition ``NOTICE#<id>``:
 - ``META``           the current version, status and content hash (what is live now);
 - ``V#000001``…      each version's full notice, immutable once written;
-- ``EVENT#<key>``    timeline events, written once each (the key makes retries no-ops).
+- ``EVENT#<key>``    timeline events, written once each (the key makes retries no-ops);
+- ``EXTENSION#<platform>`` each platform the notice was extended to, written once.
 ``GSI1`` lists a regulator's notices by receipt time.
 """
 
@@ -13,6 +14,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
+from chalicelib.notices.extensions import AlreadyExtended, Extension
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, notice_id_for
 from chalicelib.notices.timeline import EventKind, TimelineEvent, timeline_order
 from chalicelib.notices.versions import (
@@ -170,6 +174,60 @@ class NoticeStore:
             ExpressionAttributeValues=to_attributes({":v": version}),
         )
 
+    # -- extensions ------------------------------------------------------------------------
+
+    def extend(
+        self, notice_id: str, version: int, platform_ids: list[str], at: datetime, by: str
+    ) -> list[Extension]:
+        """Extend the notice to ``platform_ids`` while ``version`` is current: all of them
+        or none (one transaction, META checked at ``version``). ``VersionConflict`` when
+        the notice moved on, ``AlreadyExtended`` when another request extended one of them.
+        """
+        extensions = [Extension(notice_id, p, version, at, by) for p in platform_ids]
+        check = {
+            "ConditionCheck": {
+                "TableName": self._table,
+                "Key": to_attributes(_meta_key(notice_id)),
+                "ConditionExpression": "current_version = :v",
+                "ExpressionAttributeValues": to_attributes({":v": version}),
+            }
+        }
+        puts = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": _extension_item(extension),
+                    "ConditionExpression": "attribute_not_exists(SK)",
+                }
+            }
+            for extension in extensions
+        ]
+        try:
+            self._db.transact_write_items(TransactItems=[check, *puts])  # type: ignore[list-item]
+        except ClientError as exc:
+            if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            current = self.current_state(notice_id)
+            if current is None:
+                raise LookupError(f"notice {notice_id} is not stored") from exc
+            if current.version != version:
+                raise VersionConflict(version, current) from exc
+            raise AlreadyExtended(f"notice {notice_id} was extended concurrently") from exc
+        return extensions
+
+    def extensions(self, notice_id: str) -> list[Extension]:
+        """Every platform the notice was extended to, by platform id."""
+        items = query_items(
+            self._db,
+            TableName=self._table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :extension)",
+            ExpressionAttributeValues=to_attributes(
+                {":pk": _notice_pk(notice_id), ":extension": "EXTENSION#"}
+            ),
+            ConsistentRead=True,
+        )
+        return [_extension_from(notice_id, from_attributes(item)) for item in items]
+
     # -- timeline --------------------------------------------------------------------------
 
     def append_event(self, event: TimelineEvent) -> bool:
@@ -325,6 +383,28 @@ def _outcome_for(notice: Notice) -> SaveOutcome:
     if notice.version == 1:
         return SaveOutcome.CREATED
     return SaveOutcome.REISSUED if notice.status is NoticeStatus.ACTIVE else SaveOutcome.NEW_VERSION
+
+
+def _extension_item(extension: Extension) -> dict[str, Any]:
+    return to_attributes(
+        {
+            "PK": _notice_pk(extension.notice_id),
+            "SK": f"EXTENSION#{extension.platform_id}",
+            "version": extension.version,
+            "extended_at": extension.extended_at.isoformat(),
+            "by": extension.by,
+        }
+    )
+
+
+def _extension_from(notice_id: str, item: dict[str, Any]) -> Extension:
+    return Extension(
+        notice_id=notice_id,
+        platform_id=item["SK"].removeprefix("EXTENSION#"),
+        version=int(item["version"]),
+        extended_at=datetime.fromisoformat(item["extended_at"]).astimezone(UTC),
+        by=item["by"],
+    )
 
 
 def _event_from_item(notice_id: str, item: dict[str, Any]) -> TimelineEvent:

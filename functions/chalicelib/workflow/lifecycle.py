@@ -12,9 +12,11 @@ from chalicelib.notices.versions import CurrentState
 from chalicelib.stores import aws_clients
 
 
-def execution_name(notice: CurrentState) -> str:
-    """Deterministic, so a retried start finds the execution it already started."""
-    return f"{notice.notice_id}-v{notice.version}"
+def execution_name(notice: CurrentState, extension: str | None = None) -> str:
+    """Deterministic, so a retried start finds the execution it already started: one per
+    version, and one per platform the version was extended to."""
+    name = f"{notice.notice_id}-v{notice.version}"
+    return f"{name}-ext-{extension}" if extension else name
 
 
 class LifecycleStarter:
@@ -28,13 +30,22 @@ class LifecycleStarter:
         Standard workflows are idempotent by name for the same input; an execution that
         already exists under the name is the one we started before, so it is returned.
         """
-        name = execution_name(notice)
+        return self._start(notice, None, {})
+
+    def start_extension(self, notice: CurrentState, platform_id: str) -> str:
+        """Start the dispatch of this version to ``platform_id``, a platform the notice
+        was extended to (the workflow's ``IsExtension`` branch); the execution ARN."""
+        return self._start(notice, platform_id, {"extension": {"platform_id": platform_id}})
+
+    def _start(self, notice: CurrentState, extension: str | None, extra: dict[str, Any]) -> str:
+        name = execution_name(notice, extension)
         payload = json.dumps(
             {
                 "notice_id": notice.notice_id,
                 "version": notice.version,
                 "regulator_id": notice.regulator_id,
                 "status": notice.status.value,
+                **extra,
             },
             sort_keys=True,
         )
@@ -43,11 +54,11 @@ class LifecycleStarter:
         except ClientError as exc:
             if exc.response["Error"]["Code"] != "ExecutionAlreadyExists":
                 raise
-        return self.execution_arn(notice)
+        return self.execution_arn(notice, extension)
 
-    def execution_arn(self, notice: CurrentState) -> str:
+    def execution_arn(self, notice: CurrentState, extension: str | None = None) -> str:
         # Execution ARNs are the state machine ARN with the resource type swapped.
-        name = execution_name(notice)
+        name = execution_name(notice, extension)
         return self._arn.replace(":stateMachine:", ":execution:", 1) + f":{name}"
 
 
