@@ -187,6 +187,10 @@ def _one_at_a_time(action: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
     @functools.wraps(action)
     def serialized(handler: Any) -> Any:
+        # A switch point. Under `psx serve` threads are greenlets (cooperative.py), which
+        # run until they block, and in-process AWS calls never block: without it one
+        # intake of thousands of rows would hold off the HTTP endpoints until it ended.
+        time.sleep(0)
         with lock:
             return action(handler)
 

@@ -1,10 +1,12 @@
-"""``python -m tests.support.parked_executions N [--cooperative]``: N executions of a
+"""``python -m tests.support.parked_executions N [--cooperative] [--idle-seconds S]``: N
+executions of a
 Map over three ``.waitForTaskToken`` Lambda tasks parked in moto's Step Functions
 interpreter (the lifecycle's shape: one callback per platform), in a process of its
 own because gevent's patching (psx/embedded/cooperative.py) cannot be undone.
 
-Prints JSON: the callbacks waiting, the process's OS threads while they wait, and the
-executions' statuses once every token was answered.
+Prints JSON: the callbacks waiting, the process's OS threads while they wait (and with
+``--idle-seconds`` its CPU over that many seconds of waiting and its resident memory),
+and the executions' statuses once every token was answered.
 """
 
 from __future__ import annotations
@@ -62,20 +64,33 @@ def _function(name: str) -> str:
     )
 
 
-def _os_threads() -> int:
+def _status(field: str) -> int:
     status = Path("/proc/self/status").read_text()
-    return int(next(line for line in status.splitlines() if line.startswith("Threads:"))[8:])
+    return int(
+        next(line for line in status.splitlines() if line.startswith(f"{field}:")).split()[1]
+    )
+
+
+def _idle(seconds: float) -> dict[str, Any]:
+    if not seconds:
+        return {}
+    cpu = time.process_time()
+    time.sleep(seconds)
+    return {
+        "idle_cpu_percent_of_one_core": round(100 * (time.process_time() - cpu) / seconds, 2),
+        "resident_mb": _status("VmRSS") // 1024,
+    }
 
 
 def _until(condition: Any, what: str) -> None:
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 1800
     while not condition():
         if time.monotonic() > deadline:
             raise SystemExit(f"timed out waiting for {what}")
         time.sleep(0.05)
 
 
-def main(executions: int) -> None:
+def main(executions: int, idle_seconds: float) -> None:
     tokens: list[str] = []
     registry = FunctionRegistry()
     registry.register("park", lambda event, context: tokens.append(event["token"]))
@@ -96,7 +111,8 @@ def main(executions: int) -> None:
         ]
         _until(lambda: len(tokens) == executions * PLATFORMS, "every callback to wait")
         time.sleep(0.5)  # the tasks settle into their waits
-        threads_while_waiting = _os_threads()
+        threads_while_waiting = _status("Threads")
+        idle = _idle(idle_seconds)
         for token in tokens:
             sfn.send_task_success(taskToken=token, output="{}")
 
@@ -110,10 +126,16 @@ def main(executions: int) -> None:
                     "callbacks_waiting": len(tokens),
                     "os_threads_while_waiting": threads_while_waiting,
                     "statuses": sorted(set(statuses())),
+                    **idle,
                 }
             )
         )
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    idle_seconds = (
+        float(sys.argv[sys.argv.index("--idle-seconds") + 1])
+        if "--idle-seconds" in sys.argv
+        else 0.0
+    )
+    main(int(sys.argv[1]), idle_seconds)
