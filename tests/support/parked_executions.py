@@ -4,7 +4,8 @@ Map over three ``.waitForTaskToken`` Lambda tasks parked in moto's Step Function
 interpreter (the lifecycle's shape: one callback per platform), in a process of its
 own because gevent's patching (psx/embedded/cooperative.py) cannot be undone.
 
-Prints JSON: the callbacks waiting, the process's OS threads while they wait (and with
+Prints JSON: the callbacks waiting, the process's OS threads while they wait, the CPU
+seconds from the first start to the last callback waiting (and with
 ``--idle-seconds`` its CPU over that many seconds of waiting and its resident memory),
 and the executions' statuses once every token was answered.
 """
@@ -101,6 +102,7 @@ def main(executions: int, idle_seconds: float) -> None:
             definition=json.dumps(_definition(_function("park"))),
             roleArn="arn:aws:iam::123456789012:role/sfn",
         )["stateMachineArn"]
+        cpu = time.process_time()
         started = [
             sfn.start_execution(
                 stateMachineArn=machine,
@@ -111,6 +113,7 @@ def main(executions: int, idle_seconds: float) -> None:
         ]
         _until(lambda: len(tokens) == executions * PLATFORMS, "every callback to wait")
         time.sleep(0.5)  # the tasks settle into their waits
+        cpu_to_park = time.process_time() - cpu
         threads_while_waiting = _status("Threads")
         idle = _idle(idle_seconds)
         for token in tokens:
@@ -125,6 +128,7 @@ def main(executions: int, idle_seconds: float) -> None:
                 {
                     "callbacks_waiting": len(tokens),
                     "os_threads_while_waiting": threads_while_waiting,
+                    "cpu_seconds_to_park": round(cpu_to_park, 2),
                     "statuses": sorted(set(statuses())),
                     **idle,
                 }
