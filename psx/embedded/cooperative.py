@@ -37,12 +37,6 @@ def make_threads_cooperative() -> None:
     monkey.patch_all()
 
 
-def is_cooperative() -> bool:
-    from gevent import monkey
-
-    return bool(monkey.is_module_patched("threading"))
-
-
 def start_os_thread(target: Callable[..., Any], *args: Any) -> None:
     """Run ``target`` on an OS thread of its own whether or not threads are greenlets:
     for a blocking system call (``signal.sigwait``) that would stop every greenlet."""
