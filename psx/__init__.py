@@ -5,7 +5,13 @@ packages only that directory for Lambda); the local tool imports it from there.
 """
 
 import sys
-from pathlib import Path
+
+from psx.embedded.cooperative import cooperate_if_serving
+
+# First, before any module binds threading's or socket's originals (see cooperative.py).
+cooperate_if_serving(sys.argv)
+
+from pathlib import Path  # noqa: E402 -- after the patching above
 
 FUNCTIONS_DIR = Path(__file__).resolve().parent.parent / "functions"
 if str(FUNCTIONS_DIR) not in sys.path:

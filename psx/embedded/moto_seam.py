@@ -39,6 +39,9 @@
   ``ResultPath`` …) by building a new jsonpath-ng parser, ply's tables included, each
   time: an eighth of the CPU of a dispatching exchange. Parsed paths are immutable, so
   each path text is parsed once.
+- moto's Step Functions interpreter parks every ``.waitForTaskToken`` task (and the
+  threads around it) on a blocked OS thread: 3 + 3 x P per lifecycle waiting on P
+  platforms. ``psx serve`` runs its threads as greenlets (``cooperative.py``).
 """
 
 from __future__ import annotations
@@ -184,6 +187,10 @@ def _one_at_a_time(action: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
     @functools.wraps(action)
     def serialized(handler: Any) -> Any:
+        # A switch point. Under `psx serve` threads are greenlets (cooperative.py), which
+        # run until they block, and in-process AWS calls never block: without it one
+        # intake of thousands of rows would hold off the HTTP endpoints until it ended.
+        time.sleep(0)
         with lock:
             return action(handler)
 

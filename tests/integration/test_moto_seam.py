@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -31,6 +34,7 @@ from psx.embedded.moto_seam import (
 
 ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": []})
 EXECUTIONS = 6
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class ListingNotFound(Exception):
@@ -478,3 +482,29 @@ def test_each_json_path_is_parsed_once_however_many_executions_use_it(
 
     assert [o["status"] for o in outcomes] == ["SUCCEEDED"] * 3
     assert json_path_parses.count("$.Payload") == 1
+
+
+def _parked_executions(*flags: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.support.parked_executions", str(EXECUTIONS), *flags],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        cwd=ROOT,
+    )
+    return dict(json.loads(done.stdout))
+
+
+def test_parked_callbacks_hold_os_threads_unless_threads_are_greenlets() -> None:
+    # moto parks each .waitForTaskToken task on a threading.Event in a thread of its own
+    # (cooperative.py); if the first assertion fails moto stopped doing so and `psx
+    # serve` may not need gevent. With threading patched the waits are greenlets: the
+    # process keeps its one OS thread, and every execution still finishes when answered.
+    threads = _parked_executions()
+    greenlets = _parked_executions("--cooperative")
+
+    assert threads["callbacks_waiting"] == greenlets["callbacks_waiting"] == 3 * EXECUTIONS
+    assert threads["os_threads_while_waiting"] > threads["callbacks_waiting"]
+    assert greenlets["os_threads_while_waiting"] == 1
+    assert threads["statuses"] == greenlets["statuses"] == ["SUCCEEDED"]

@@ -12,12 +12,13 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+# psx before the record: importing psx patches threads for `psx serve` (cooperative.py)
+from psx.embedded.cooperative import start_os_thread
 from tests.support.aws_calls import RECORDER
 
 RECORDED_CALLS = "PSX_RECORDED_CALLS"
@@ -39,12 +40,13 @@ def main() -> None:
 
     record = Path(os.environ[RECORDED_CALLS])
 
-    # SIGTERM (how the tests stop `psx serve`) is taken by a thread of its own, with the
-    # signal blocked everywhere else: a Python handler runs only in the main thread, and
-    # when the kernel hands the signal to another of serve's many threads, a main thread
-    # waiting on a lock never wakes to run it (the process then ignored SIGTERM).
+    # SIGTERM (how the tests stop `psx serve`) is taken by an OS thread of its own, with
+    # the signal blocked everywhere else: a Python handler runs only in the main thread,
+    # and when the kernel hands the signal to another of the process's threads, a main
+    # thread waiting on a lock never wakes to run it (the process then ignored SIGTERM).
+    # An OS thread even where threads are greenlets: sigwait would stop all of them.
     signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # inherited by every thread
-    threading.Thread(target=_end_on_sigterm, args=(record,), daemon=True).start()
+    start_os_thread(_end_on_sigterm, record)
     RECORDER.install()
     try:
         psx(args=sys.argv[1:], prog_name="psx")
