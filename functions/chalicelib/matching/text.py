@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 _WORD = re.compile(r"[^\W_]+")
 # Where a brand cell names alternatives: "키즈블록 (KidsBlock)", "PowerTank / 파워탱크".
@@ -27,6 +27,49 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """The words of ``text``, folded: punctuation and spacing are separators."""
     return _WORD.findall(fold(text))
+
+
+# Everything but letters and digits (underscore included), except the separator that
+# joins the texts of a chunk.
+_NOT_WORD_NOR_SEPARATOR = re.compile(r"(?:[^\w\x00]|_)+")
+_SEPARATOR = "\x00"
+# ASCII text needs neither NFKC nor case folding beyond lower(), and its separators are
+# bytes: one table maps every byte but letters, digits and NUL to a space.
+_ASCII_SEPARATORS = bytes(
+    byte if byte == 0 or (byte < 128 and chr(byte).isalnum()) else 32 for byte in range(256)
+)
+
+
+def words_of_each(texts: list[str]) -> list[list[str]]:
+    """``[words(text) for text in texts]``, a chunk at a time: NUL joins the texts, so
+    that folding and splitting are one pass each for all of them (NFKC neither makes
+    nor composes NUL, so the texts do not touch; a text holding NUL itself gives too
+    many pieces, and the chunk is read text by text). ASCII texts, most of a catalogue,
+    are split on bytes."""
+    ascii_texts = [text for text in texts if text.isascii()]
+    if len(ascii_texts) == len(texts):
+        return _split_joined(texts, _ascii_joined)
+    other = iter(_split_joined([text for text in texts if not text.isascii()], _folded_joined))
+    plain = iter(_split_joined(ascii_texts, _ascii_joined))
+    return [next(plain) if text.isascii() else next(other) for text in texts]
+
+
+def _ascii_joined(texts: list[str]) -> str:
+    joined = _SEPARATOR.join(texts).encode("ascii")
+    return joined.translate(_ASCII_SEPARATORS).lower().decode("ascii")
+
+
+def _folded_joined(texts: list[str]) -> str:
+    return _NOT_WORD_NOR_SEPARATOR.sub(" ", fold(_SEPARATOR.join(texts)))
+
+
+def _split_joined(texts: list[str], joined_words: Callable[[list[str]], str]) -> list[list[str]]:
+    if not texts:
+        return []
+    pieces = joined_words(texts).split(_SEPARATOR)
+    if len(pieces) != len(texts):
+        return [words(text) for text in texts]
+    return [piece.split() for piece in pieces]
 
 
 def brand_names(brand: str) -> list[tuple[str, ...]]:
