@@ -388,11 +388,14 @@ def test_match_all_is_match_for_each_listing() -> None:
         listing("nul\x00inside KidsBlock KB-200", listing_id="b"),
         listing("Ｋｉｄｓ Ｂｌｏｃｋ magnetic building block set", listing_id="c"),
         listing("x", gtin="8801234567893", listing_id="d"),
+        listing("magnetic building block set", brand="Kids-Block", listing_id="e"),
+        listing("toy", brand="Other", listing_id="f"),
+        listing("toy", brand="Other", gtin="0 036000 291452", listing_id="g"),
     ]
     one_by_one = [m for item in listings for m in matcher().match(item)]
 
     assert list(matcher().match_all(listings)) == one_by_one
-    assert [m.listing_id for m in one_by_one] == ["a", "b", "c", "d"]
+    assert [m.listing_id for m in one_by_one] == ["a", "b", "c", "d", "e"]
 
 
 def test_certain_only_matcher_leaves_probable_out() -> None:

@@ -28,13 +28,7 @@ from chalicelib.identifiers.products import (
 )
 from chalicelib.matching.index import IndexedNotice, NoticeIndex, distinctive
 from chalicelib.matching.model import CatalogueListing, Match, MatchTier
-from chalicelib.matching.text import (
-    MIN_BRAND_KEY,
-    contains_run,
-    model_like_runs,
-    words,
-    words_of_each,
-)
+from chalicelib.matching.text import WordRuns, model_like_runs, words, words_of_each
 from chalicelib.matching.thresholds import Thresholds
 
 # Listings whose titles are folded together (one regex pass): large enough to amortise
@@ -72,18 +66,21 @@ class Matcher:
             for notice in self._notices
         ]
         self._model_prefixes = [notice.model_prefixes for notice in self._notices]
-        # Words a brand starts with -> the length of the longest brand key starting so:
-        # where a title's run of words may spell a brand.
-        self._brand_starts: dict[str, int] = {}
-        for key in index.by_brand:
-            for end in range(MIN_BRAND_KEY, len(key)):
-                known = self._brand_starts.get(key[:end], 0)
-                self._brand_starts[key[:end]] = max(known, len(key))
-        self._brand_words = frozenset(index.by_brand) | frozenset(self._brand_starts)
+        # A brand of several words ("Power Tank", "KidsBlock" as "Kids Block") is also
+        # found as those words in a row: first word -> the names starting with it.
+        runs: dict[str, set[tuple[str, ...]]] = {}
+        for notice in self._notices:
+            for name in notice.brands:
+                if len(name) > 1:
+                    runs.setdefault(name[0], set()).add(name)
+        self._brand_runs = {first: tuple(sorted(names)) for first, names in runs.items()}
+        # The words that may start a brand in a title: a brand key, or a first word.
+        self._brand_words = frozenset(index.by_brand) | frozenset(self._brand_runs)
         self._gtin_tails = frozenset(
             key.lstrip("0") for key in (*index.by_gtin, *index.by_suspect_gtin)
         )
         self._brand_field_cache: dict[str, list[str]] = {}
+        self._plain_brand_fields: set[str] = set()
 
     def match_all(self, listings: Iterable[CatalogueListing]) -> Iterator[Match]:
         """The matches of many listings, in listing order: their titles are folded
@@ -103,15 +100,16 @@ class Matcher:
     def _match_chunk(self, chunk: list[CatalogueListing]) -> Iterator[Match]:
         titles = words_of_each([listing.title for listing in chunk])
         brand_words, gtin_tails = self._brand_words, self._gtin_tails
+        plain_fields = self._plain_brand_fields
         for listing, title_words in zip(chunk, titles, strict=True):
             # Most of a catalogue names no notice's brand and shares no code with a
             # notice: tell so with set lookups before any other work.
-            gtin = listing.gtin
+            gtin, brand = listing.gtin, listing.brand
             if (
                 brand_words.isdisjoint(title_words)
                 and not listing.kc_certificate
                 and (not gtin or (gtin.isdigit() and gtin.lstrip("0") not in gtin_tails))
-                and (not listing.brand or not self._brand_field_keys(listing.brand))
+                and (not brand or brand in plain_fields or not self._brand_field_keys(brand))
             ):
                 continue
             yield from self._match(listing, title_words)
@@ -215,8 +213,11 @@ class Matcher:
         return found
 
     def _brand_field_keys(self, brand_field: str) -> list[str]:
-        """The brand keys a listing's brand cell names (catalogues repeat brand cells:
-        each distinct one is read once, up to a bound)."""
+        """The brand keys a listing's brand cell names. Catalogues repeat brand cells:
+        each distinct one is read once (up to a bound), and those naming no notice's
+        brand are kept apart for the fast path."""
+        if brand_field in self._plain_brand_fields:
+            return []
         keys = self._brand_field_cache.get(brand_field)
         if keys is None:
             field_words = words(brand_field)
@@ -224,31 +225,28 @@ class Matcher:
             squashed = "".join(field_words)
             if squashed in self._index.by_brand and squashed not in keys:
                 keys.append(squashed)
-            if len(self._brand_field_cache) >= _BRAND_CACHE:
+            if len(self._brand_field_cache) + len(self._plain_brand_fields) >= _BRAND_CACHE:
                 self._brand_field_cache.clear()
-            self._brand_field_cache[brand_field] = keys
+                self._plain_brand_fields.clear()
+            if keys:
+                self._brand_field_cache[brand_field] = keys
+            else:
+                self._plain_brand_fields.add(brand_field)
         return keys
 
     def _brand_keys_in(self, text_words: list[str]) -> list[str]:
-        """Brand keys that one word or a run of consecutive words spell, in text order."""
+        """Brand keys that one word (the brand run together) or consecutive words (a
+        brand of several words) spell, in text order."""
         if self._brand_words.isdisjoint(text_words):
             return []
-        by_brand = self._index.by_brand
-        starts = self._brand_starts
+        by_brand, runs = self._index.by_brand, self._brand_runs
         keys = []
         for position, word in enumerate(text_words):
             if word in by_brand:
                 keys.append(word)
-            longest = starts.get(word)
-            if longest is None:
-                continue
-            run = word
-            for following in text_words[position + 1 :]:
-                run += following
-                if len(run) > longest:
-                    break
-                if run in by_brand:
-                    keys.append(run)
+            for name in runs.get(word, ()):
+                if tuple(text_words[position : position + len(name)]) == name:
+                    keys.append("".join(name))
         return keys
 
     def _brand_identifier(self, position: int, view: _ListingView) -> str | None:
@@ -259,9 +257,9 @@ class Matcher:
         if view.mpn and view.mpn in notice.batches:
             return f"batch:{view.mpn} (mpn)"
         for kind, key in self._text_keys[position]:
-            if contains_run(view.title_words, key):
+            if view.title_runs.spell(key):
                 return f"{kind}:{key} (title)"
-            if contains_run(view.description_words(), key):
+            if view.description_runs().spell(key):
                 return f"{kind}:{key} (description)"
         return None
 
@@ -281,19 +279,20 @@ class Matcher:
 class _ListingView:
     """One listing's folded text, computed once for all its candidate notices."""
 
-    __slots__ = ("_description", "listing", "mpn", "text", "title_words")
+    __slots__ = ("_description", "listing", "mpn", "text", "title_runs", "title_words")
 
     def __init__(self, listing: CatalogueListing, title_words: list[str]) -> None:
         self.listing = listing
         self.title_words = title_words
+        self.title_runs = WordRuns(title_words)
         self.text = " ".join(title_words)
         self.mpn = model_key(listing.mpn) if listing.mpn else ""
-        self._description: list[str] | None = None
+        self._description: WordRuns | None = None
 
-    def description_words(self) -> list[str]:
+    def description_runs(self) -> WordRuns:
         if self._description is None:
             description = self.listing.description
-            self._description = words(description) if description else []
+            self._description = WordRuns(words(description) if description else [])
         return self._description
 
 

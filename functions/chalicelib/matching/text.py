@@ -18,6 +18,9 @@ _LEGAL_FORMS = frozenset(
     }
 )  # fmt: skip
 MIN_BRAND_KEY = 2
+# The parts of a camel-case word: "KidsBlock" -> Kids, Block ("LEGO" and "kidsblock"
+# have none, and stay one word).
+_CAMEL_PARTS = re.compile(r"[A-Z][a-z]+|[a-z]+(?=[A-Z])")
 
 
 def fold(text: str) -> str:
@@ -40,18 +43,24 @@ _ASCII_SEPARATORS = bytes(
 )
 
 
-def words_of_each(texts: list[str]) -> list[list[str]]:
-    """``[words(text) for text in texts]``, a chunk at a time: NUL joins the texts, so
-    that folding and splitting are one pass each for all of them (NFKC neither makes
-    nor composes NUL, so the texts do not touch; a text holding NUL itself gives too
-    many pieces, and the chunk is read text by text). ASCII texts, most of a catalogue,
-    are split on bytes."""
+def folded_each(texts: list[str]) -> list[str]:
+    """Each text folded, everything but its letters and digits made spaces:
+    ``folded_each(texts)[i].split() == words(texts[i])``. A chunk at a time: NUL joins
+    the texts so that folding is one pass for all of them (NFKC neither makes nor
+    composes NUL, so the texts do not touch; a text holding NUL itself gives too many
+    pieces, and the chunk is folded text by text). ASCII texts, most of a catalogue,
+    are folded as bytes."""
     ascii_texts = [text for text in texts if text.isascii()]
     if len(ascii_texts) == len(texts):
-        return _split_joined(texts, _ascii_joined)
-    other = iter(_split_joined([text for text in texts if not text.isascii()], _folded_joined))
-    plain = iter(_split_joined(ascii_texts, _ascii_joined))
+        return _fold_joined(texts, _ascii_joined)
+    other = iter(_fold_joined([text for text in texts if not text.isascii()], _folded_joined))
+    plain = iter(_fold_joined(ascii_texts, _ascii_joined))
     return [next(plain) if text.isascii() else next(other) for text in texts]
+
+
+def words_of_each(texts: list[str]) -> list[list[str]]:
+    """``[words(text) for text in texts]``, folded a chunk at a time."""
+    return [piece.split() for piece in folded_each(texts)]
 
 
 def _ascii_joined(texts: list[str]) -> str:
@@ -63,42 +72,63 @@ def _folded_joined(texts: list[str]) -> str:
     return _NOT_WORD_NOR_SEPARATOR.sub(" ", fold(_SEPARATOR.join(texts)))
 
 
-def _split_joined(texts: list[str], joined_words: Callable[[list[str]], str]) -> list[list[str]]:
+def _fold_joined(texts: list[str], joined_folded: Callable[[list[str]], str]) -> list[str]:
     if not texts:
         return []
-    pieces = joined_words(texts).split(_SEPARATOR)
+    pieces = joined_folded(texts).split(_SEPARATOR)
     if len(pieces) != len(texts):
-        return [words(text) for text in texts]
-    return [piece.split() for piece in pieces]
+        return [" ".join(words(text)) for text in texts]
+    return pieces
 
 
 def brand_names(brand: str) -> list[tuple[str, ...]]:
-    """Each name a brand cell gives, as its words without legal forms."""
+    """Each name a brand cell gives, as its words without legal forms; a name written
+    in camel case also as its parts ("KidsBlock" is also "Kids Block")."""
     names: list[tuple[str, ...]] = []
-    for part in _BRAND_ALTERNATIVES.split(fold(brand)):
-        name = tuple(word for word in _WORD.findall(part) if word not in _LEGAL_FORMS)
-        if len("".join(name)) >= MIN_BRAND_KEY and name not in names:
-            names.append(name)
+    for part in _BRAND_ALTERNATIVES.split(unicodedata.normalize("NFKC", brand)):
+        written = [word for word in _WORD.findall(part) if word.casefold() not in _LEGAL_FORMS]
+        name = tuple(word.casefold() for word in written)
+        camel = tuple(
+            piece.casefold() for word in written for piece in _CAMEL_PARTS.findall(word) or [word]
+        )
+        for found in (name, camel):
+            if len("".join(found)) >= MIN_BRAND_KEY and found not in names:
+                names.append(found)
     return names
 
 
-def contains_run(text_words: Sequence[str], key: str) -> bool:
-    """Whether consecutive words of the text spell ``key`` exactly, word boundaries
-    on both ends: ``kb 100`` and ``KB-100`` spell ``kb100``, ``KB-1000`` does not."""
-    squashed = "".join(text_words)
-    start = squashed.find(key)
-    if start < 0:
+class WordRuns:
+    """A text's words run together, to ask which keys consecutive words of it spell
+    (the squashed text is built once for every key asked)."""
+
+    __slots__ = ("_boundaries", "_squashed", "_words")
+
+    def __init__(self, text_words: Sequence[str]) -> None:
+        self._words = text_words
+        self._squashed = "".join(text_words)
+        self._boundaries: set[int] | None = None
+
+    def spell(self, key: str) -> bool:
+        """Whether consecutive words spell ``key`` exactly, word boundaries on both
+        ends: ``kb 100`` and ``KB-100`` spell ``kb100``, ``KB-1000`` does not."""
+        start = self._squashed.find(key)
+        if start < 0:
+            return False
+        boundaries = self._word_boundaries()
+        while start >= 0:
+            if start in boundaries and start + len(key) in boundaries:
+                return True
+            start = self._squashed.find(key, start + 1)
         return False
-    boundaries = {0}
-    offset = 0
-    for word in text_words:
-        offset += len(word)
-        boundaries.add(offset)
-    while start >= 0:
-        if start in boundaries and start + len(key) in boundaries:
-            return True
-        start = squashed.find(key, start + 1)
-    return False
+
+    def _word_boundaries(self) -> set[int]:
+        if self._boundaries is None:
+            self._boundaries = {0}
+            offset = 0
+            for word in self._words:
+                offset += len(word)
+                self._boundaries.add(offset)
+        return self._boundaries
 
 
 def model_like_runs(text_words: Sequence[str], prefix: str) -> list[str]:
