@@ -32,9 +32,10 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
-# Everything but letters and digits (underscore included), except the separator that
-# joins the texts of a chunk.
-_NOT_WORD_NOR_SEPARATOR = re.compile(r"(?:[^\w\x00]|_)+")
+# Everything but word characters, except the separator that joins the texts of a chunk
+# (the underscore, a word character to re, is replaced apart: an alternation in the
+# pattern would make it slower).
+_NOT_WORD_NOR_SEPARATOR = re.compile(r"[^\w\x00]+")
 _SEPARATOR = "\x00"
 # ASCII text needs neither NFKC nor case folding beyond lower(), and its separators are
 # bytes: one table maps every byte but letters, digits and NUL to a space.
@@ -69,7 +70,7 @@ def _ascii_joined(texts: list[str]) -> str:
 
 
 def _folded_joined(texts: list[str]) -> str:
-    return _NOT_WORD_NOR_SEPARATOR.sub(" ", fold(_SEPARATOR.join(texts)))
+    return _NOT_WORD_NOR_SEPARATOR.sub(" ", fold(_SEPARATOR.join(texts))).replace("_", " ")
 
 
 def _fold_joined(texts: list[str], joined_folded: Callable[[list[str]], str]) -> list[str]:
