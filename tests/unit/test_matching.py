@@ -250,6 +250,15 @@ def test_brand_cell_alternatives_and_legal_forms() -> None:
     assert only(index.match(listing("kidsblock KB-100"))).tier is MatchTier.CERTAIN
 
 
+def test_the_manufacturer_stands_for_a_missing_brand() -> None:
+    index = matcher(notice(brand=None, manufacturer="Acme Toys Inc."))
+
+    found = only(index.match(listing("ACME TOYS building set KB-200")))
+
+    assert "brand:acmetoys" in found.evidence
+    assert found.tier is MatchTier.CERTAIN
+
+
 def test_multi_word_brand_in_any_spacing() -> None:
     index = matcher(notice(brand="Power Tank", models=["PT-10K"], name="Power bank 10000mAh"))
 

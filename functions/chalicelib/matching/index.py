@@ -136,7 +136,10 @@ def _alias_names(aliases: Mapping[str, Iterable[str]]) -> dict[str, list[tuple[s
 
 def _indexed(notice: Notice, alias_names: Mapping[str, list[tuple[str, ...]]]) -> IndexedNotice:
     product = notice.content.product
-    brands = brand_names(product.brand) if product.brand else []
+    # Without a brand (CPSC recalls often name only the manufacturer), the maker's name
+    # is what sellers put on the listing.
+    written_brand = product.brand or product.manufacturer
+    brands = brand_names(written_brand) if written_brand else []
     for name in list(brands):
         brands.extend(alias for alias in alias_names.get("".join(name), ()) if alias not in brands)
     texts = [" ".join(words(text)) for text in (product.name, notice.content.title) if text]
