@@ -198,13 +198,20 @@ def test_same_brand_other_product_is_not_flagged() -> None:
     assert matcher().match(listing("KidsBlock drawing board with stylus")) == []
 
 
-def test_suspect_barcode_is_probable_at_most() -> None:
-    index = matcher(notice(barcodes=[], suspect_barcodes=["8805550123450"]))
+@pytest.mark.parametrize(
+    ("written", "listed", "key"),
+    [
+        ("8805550123450", "8805550123450", "08805550123450"),  # check digit
+        ("88055501234", "880-5550-1234", "88055501234"),  # 11 digits: a digit left out
+    ],
+)
+def test_suspect_barcode_is_probable_at_most(written: str, listed: str, key: str) -> None:
+    index = matcher(notice(barcodes=[], suspect_barcodes=[written]))
 
-    found = only(index.match(listing("Power bank", gtin="8805550123450")))
+    found = only(index.match(listing("Power bank", gtin=listed)))
 
     assert found.tier is MatchTier.PROBABLE
-    assert "suspect_gtin:08805550123450" in found.evidence
+    assert f"suspect_gtin:{key}" in found.evidence
 
 
 # -- text: Hangul, case, aliases, bundles ------------------------------------------

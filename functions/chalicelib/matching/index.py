@@ -150,14 +150,14 @@ def _indexed(notice: Notice, alias_names: Mapping[str, list[tuple[str, ...]]]) -
         models=_keys(product.models),
         batches=_keys(product.batch_numbers),
         gtins=_keys(product.barcodes, gtin14),
-        suspect_gtins=_keys(product.suspect_barcodes, _suspect_key),
+        suspect_gtins=_keys(product.suspect_barcodes, suspect_barcode_key),
         kc_certificates=_keys(product.kc_certificates, kc_certificate_key),
         texts=tuple(dict.fromkeys(text for text in texts if text)),
     )
 
 
-def _suspect_key(code: str) -> str:
-    # A suspect code may have the wrong length: it is then kept as its digits.
+def suspect_barcode_key(code: str) -> str:
+    """A suspect code may have the wrong length: it is then compared as its digits."""
     return gtin14(code) or model_key(code)
 
 

@@ -26,7 +26,12 @@ from chalicelib.identifiers.products import (
     model_key,
     split_kc_certificates,
 )
-from chalicelib.matching.index import IndexedNotice, NoticeIndex, distinctive
+from chalicelib.matching.index import (
+    IndexedNotice,
+    NoticeIndex,
+    distinctive,
+    suspect_barcode_key,
+)
 from chalicelib.matching.model import CatalogueListing, Match, MatchTier
 from chalicelib.matching.text import WordRuns, model_like_runs, words, words_of_each
 from chalicelib.matching.thresholds import Thresholds
@@ -187,6 +192,8 @@ class Matcher:
             for position in index.by_gtin.get(key, ()):
                 evidence.setdefault(position, []).append(f"gtin:{key}")
                 exact.add(position)
+        key = suspect_barcode_key(gtin) if gtin else None
+        if key:
             for position in index.by_suspect_gtin.get(key, ()):
                 evidence.setdefault(position, []).append(f"suspect_gtin:{key}")
                 suspect.add(position)
