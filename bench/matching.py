@@ -41,9 +41,10 @@ TARGET_PRECISION = 0.97
 TARGET_RECALL = 0.95
 GRID = [round(0.3 + step / 100, 2) for step in range(71)]  # 0.30 .. 1.00
 BRUTE_FORCE_SAMPLE = 2_000
-# Listings per CPU second that this bench measured on 1,000,000 listings at commit
-# 37c268c (the first matcher, one listing at a time), before the profile-led work: the
-# figures to compare (same machine, 2 shared cores).
+# Listings per CPU second that this bench measured on 1,000,000 listings with the first
+# matcher (commit 37c268c, one listing at a time, plus the certain-only mode), before
+# the profile-led work: the figures to compare. Same machine, 2 cores shared with other
+# work at load average 13-18 then, so compare at the same load (README).
 BEFORE_PROFILING = {"certain_only": 174_519, "all_tiers": 146_481}
 
 
