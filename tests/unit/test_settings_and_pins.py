@@ -23,6 +23,7 @@ LAMBDA_PACKAGES = {
     "MarkupSafe",
     "babel",
     "urllib3",
+    "rapidfuzz",
 }
 
 
