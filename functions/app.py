@@ -27,6 +27,13 @@ from chalicelib.handlers.lifecycle import (
     push_webhook_task,
     record_received_task,
 )
+from chalicelib.handlers.verification import (
+    match_catalogue_part_task,
+    prepare_audit_task,
+    start_compliance_audits_task,
+    store_findings_task,
+    verification,
+)
 from chalicelib.observability import logger, metrics, tracer
 
 # Lambda imports each function as app.<handler> (chalicelib/handlers/__init__.py): these
@@ -39,10 +46,14 @@ __all__ = [
     "fall_back_to_inbox_task",
     "hand_off_task",
     "intake_notice_files",
+    "match_catalogue_part_task",
     "open_wait_task",
     "plan_dispatch_task",
+    "prepare_audit_task",
     "push_webhook_task",
     "record_received_task",
+    "start_compliance_audits_task",
+    "store_findings_task",
 ]
 
 app = Chalice(app_name="psx")
@@ -57,5 +68,5 @@ def problem_details(event: Request, get_response: Callable[[Request], Response])
     return api_http.as_problem(get_response(event))
 
 
-for blueprint in (api_routes, intake, lifecycle):
+for blueprint in (api_routes, intake, lifecycle, verification):
     app.register_blueprint(blueprint)

@@ -19,6 +19,8 @@ from chalicelib.dispatch.waits import enforce_deadlines, escalate, hand_off, ope
 from chalicelib.handlers import entry_points
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import load_settings
+from chalicelib.notices.model import NoticeStatus
+from chalicelib.stores.active_notices_table import ActiveNoticeStore
 from chalicelib.stores.notices_table import NoticeStore
 from chalicelib.workflow.received import record_received
 
@@ -37,6 +39,9 @@ def record_received_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
     timeline_event = record_received(
         NoticeStore(settings.table_name), ref.notice_id, ref.version, clock.now()
     )
+    # What the compliance audits match against moves on with every stored version.
+    status = NoticeStatus(timeline_event.details["status"])
+    ActiveNoticeStore(settings.table_name).note(ref.notice_id, ref.version, status)
     return {**event, "received_recorded_at": timeline_event.at.isoformat()}
 
 
