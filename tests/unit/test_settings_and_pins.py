@@ -19,6 +19,7 @@ LAMBDA_PACKAGES = {
     "charset-normalizer",
     "standardwebhooks",
     "tzdata",
+    "rapidfuzz",
 }
 
 

@@ -7,6 +7,7 @@ has to find the harmful listing, so callers keep suspect values and warn.
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import NamedTuple
 
 GTIN_LENGTHS = (8, 12, 13, 14)  # GTIN-8 (EAN-8), GTIN-12 (UPC-A), GTIN-13 (EAN), GTIN-14
@@ -100,3 +101,32 @@ def kc_certificate_issue(number: str) -> Issue | None:
         "kc_certificate_format",
         f"KC certificate number {number!r} does not look like one (e.g. SU071356-12001)",
     )
+
+
+# -- match keys: one spelling per identifier, so that a lookup is one dict access -----
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def gtin14(code: str) -> str | None:
+    """A barcode as the 14-digit key it is compared by (GTIN-8/12/13 left-padded with
+    zeros, as GS1 does), or None when it is not a run of 8, 12, 13 or 14 digits once
+    spaces and hyphens are removed. The check digit is not judged here: a notice's
+    suspect codes are keyed the same way, and the caller knows which list it holds."""
+    digits = code.replace(" ", "").replace("-", "")
+    if len(digits) not in GTIN_LENGTHS or not digits.isascii() or not digits.isdigit():
+        return None
+    return digits.zfill(14)
+
+
+def kc_certificate_key(number: str) -> str:
+    """A KC certificate number as it is compared: whitespace out, upper case (hyphens
+    belong to the number)."""
+    return _WHITESPACE.sub("", unicodedata.normalize("NFKC", number)).upper()
+
+
+def model_key(model: str) -> str:
+    """A model, type or batch number as it is compared: ``KB-100``, ``KB100``,
+    ``kb 100`` and full-width ``ＫＢ－１００`` all give ``kb100``. Only letters and digits
+    count (Hangul included); punctuation and spacing are how sellers vary them."""
+    return _NOT_ALNUM.sub("", unicodedata.normalize("NFKC", model).casefold())

@@ -1,0 +1,375 @@
+"""The matching engine's rules: identifiers, tiers, near misses, Hangul, aliases,
+bundles, the stored index and determinism."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from chalicelib.identifiers.products import gtin14, kc_certificate_key, model_key
+from chalicelib.matching import CatalogueListing, Match, Matcher, MatchTier, NoticeIndex, Thresholds
+from chalicelib.matching.index import IndexFormatError
+from chalicelib.matching.thresholds import ThresholdsError
+from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, Product
+
+THRESHOLDS = Thresholds(probable_similarity=0.9)
+
+
+def notice(
+    notice_id: str = "ntc-magnets",
+    *,
+    version: int = 1,
+    status: NoticeStatus = NoticeStatus.ACTIVE,
+    title: str | None = None,
+    **product: Any,
+) -> Notice:
+    fields: dict[str, Any] = {
+        "name": "Magnetic building block set",
+        "brand": "KidsBlock",
+        "models": ["KB-100", "KB-200"],
+        "barcodes": ["8801234567893"],
+        "kc_certificates": ["CB063R1234-5001"],
+    }
+    fields.update(product)
+    content = NoticeContent(
+        source_reference=notice_id, jurisdiction="KR", title=title, product=Product(**fields)
+    )
+    return Notice(
+        notice_id=notice_id,
+        regulator_id="kftc",
+        version=version,
+        status=status,
+        received_at=datetime(2026, 12, 1, tzinfo=UTC),
+        source_format="csv",
+        content=content,
+        content_hash=content.content_hash(),
+    )
+
+
+def matcher(*notices: Notice, **build: Any) -> Matcher:
+    return Matcher(NoticeIndex.build(notices or [notice()], **build), THRESHOLDS)
+
+
+def listing(title: str = "Wooden toy train", **fields: Any) -> CatalogueListing:
+    return CatalogueListing(listing_id=fields.pop("listing_id", "L1"), title=title, **fields)
+
+
+def only(matches: list[Match]) -> Match:
+    assert len(matches) == 1, matches
+    return matches[0]
+
+
+# -- identifier rules --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("written", "key"),
+    [("8801234567893", "08801234567893"), ("96385074", "00000096385074"),
+     ("0 36000 29145-2", "00036000291452"), ("12345", None), ("88012345678x3", None)],
+)  # fmt: skip
+def test_barcodes_are_compared_as_gtin14(written: str, key: str | None) -> None:
+    assert gtin14(written) == key
+
+
+@pytest.mark.parametrize(
+    "written", ["KB-100", "KB100", "kb 100", "ＫＢ－１００", "kb_100", "Kb.100"]
+)
+def test_model_spellings_share_one_key(written: str) -> None:
+    assert model_key(written) == "kb100"
+
+
+def test_kc_certificate_key_squeezes_spaces_and_upper_cases() -> None:
+    assert kc_certificate_key(" cb063r1234 -5001") == "CB063R1234-5001"
+
+
+# -- certain -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("gtin", ["8801234567893", "08801234567893", "880-1234-567893"])
+def test_gtin_alone_is_certain(gtin: str) -> None:
+    found = only(matcher().match(listing("Unbranded toy", gtin=gtin)))
+
+    assert found.tier is MatchTier.CERTAIN
+    assert "gtin:08801234567893" in found.evidence
+
+
+def test_kc_certificate_alone_is_certain() -> None:
+    found = only(matcher().match(listing("toy", kc_certificate="cb063r1234-5001, XU1-001")))
+
+    assert found.tier is MatchTier.CERTAIN
+    assert "kc_certificate:CB063R1234-5001" in found.evidence
+
+
+@pytest.mark.parametrize(
+    ("title", "mpn", "evidence"),
+    [
+        ("KidsBlock toy KB-100", None, "model:kb100 (title)"),
+        ("KIDSBLOCK toy kb 100", None, "model:kb100 (title)"),
+        ("kidsblock toy KB100 blue", None, "model:kb100 (title)"),
+        ("Kids Block toy", "kb-200", "model:kb200 (mpn)"),
+    ],
+)
+def test_brand_and_model_are_certain(title: str, mpn: str | None, evidence: str) -> None:
+    found = only(matcher().match(listing(title, mpn=mpn)))
+
+    assert found.tier is MatchTier.CERTAIN
+    assert evidence in found.evidence
+    assert any(item.startswith("brand:") for item in found.evidence)
+
+
+def test_brand_and_model_in_the_description_are_certain() -> None:
+    found = only(matcher().match(listing("KidsBlock toy", description="Model: KB-200, 48 pcs")))
+
+    assert "model:kb200 (description)" in found.evidence
+
+
+def test_brand_and_batch_number_are_certain() -> None:
+    index = matcher(notice(models=[], batch_numbers=["LOT 2024-05A"]))
+
+    found = only(index.match(listing("KidsBlock blocks lot2024-05a")))
+
+    assert found.tier is MatchTier.CERTAIN
+    assert "batch:lot202405a (title)" in found.evidence
+
+
+def test_model_without_the_brand_is_not_a_match() -> None:
+    assert matcher().match(listing("Building set KB-100 for kids", brand="Lego")) == []
+
+
+def test_model_must_be_whole_words() -> None:
+    # KB-1000 and KB-100A are other models: the notice's key is a prefix of theirs.
+    found = matcher().match(listing("KidsBlock magnetic building block set KB-1000"))
+    assert all(match.tier is not MatchTier.CERTAIN for match in found)
+    assert matcher().match(listing("KidsBlock magnetic building block set KB100A")) == []
+
+
+def test_short_models_are_not_looked_for_in_titles() -> None:
+    index = matcher(notice(models=["S"], name="Hair dryer"))
+
+    assert index.match(listing("KidsBlock puzzle S size")) == []
+    assert only(index.match(listing("KidsBlock thing", mpn="s"))).tier is MatchTier.CERTAIN
+
+
+# -- probable and the tier boundary ------------------------------------------------
+
+
+def test_brand_and_similar_title_are_probable() -> None:
+    found = only(matcher().match(listing("KidsBlock magnetic building block set, 64 pcs")))
+
+    assert found.tier is MatchTier.PROBABLE
+    assert found.score >= THRESHOLDS.probable_similarity
+    assert "brand:kidsblock" in found.evidence
+
+
+def test_similarity_threshold_is_the_boundary() -> None:
+    title = "KidsBlock magnetic building blocks"
+    index = NoticeIndex.build([notice()])
+    score = only(Matcher(index, Thresholds(probable_similarity=0.0)).match(listing(title))).score
+    just_enough = Matcher(index, Thresholds(probable_similarity=score))
+    too_strict = Matcher(index, Thresholds(probable_similarity=min(1.0, score + 0.0001)))
+
+    assert score > 0
+    assert only(just_enough.match(listing(title))).tier is MatchTier.PROBABLE
+    assert too_strict.match(listing(title)) == []
+
+
+def test_similar_title_without_the_brand_is_nothing() -> None:
+    assert matcher().match(listing("Magnetic building block set", brand="Magformers")) == []
+
+
+def test_same_brand_other_model_is_not_flagged() -> None:
+    near_misses = [
+        listing("KidsBlock magnetic building block set KB-500"),
+        listing("KidsBlock magnetic building block set kb 300"),
+        listing("KidsBlock magnetic building block set", mpn="KB-900"),
+    ]
+
+    for near_miss in near_misses:
+        assert matcher().match(near_miss) == [], near_miss
+
+
+def test_same_brand_other_product_is_not_flagged() -> None:
+    assert matcher().match(listing("KidsBlock drawing board with stylus")) == []
+
+
+def test_suspect_barcode_is_probable_at_most() -> None:
+    index = matcher(notice(barcodes=[], suspect_barcodes=["8805550123450"]))
+
+    found = only(index.match(listing("Power bank", gtin="8805550123450")))
+
+    assert found.tier is MatchTier.PROBABLE
+    assert "suspect_gtin:08805550123450" in found.evidence
+
+
+# -- text: Hangul, case, aliases, bundles ------------------------------------------
+
+
+def korean_notice() -> Notice:
+    return notice(
+        "ntc-kr",
+        name="어린이 자석 블록 장난감 세트",
+        brand="키즈블록",
+        title="Children's magnetic block toy set",
+    )
+
+
+def test_hangul_brand_and_model_are_certain() -> None:
+    found = only(matcher(korean_notice()).match(listing("키즈블록 자석 블록 KB-100 정품")))
+
+    assert found.tier is MatchTier.CERTAIN
+    assert "brand:키즈블록" in found.evidence
+
+
+def test_hangul_title_similarity_is_probable() -> None:
+    found = only(
+        matcher(korean_notice()).match(listing("[무료배송] 키즈블록 어린이 자석 블록 장난감 세트"))
+    )
+
+    assert found.tier is MatchTier.PROBABLE
+
+
+def test_english_title_matches_a_korean_notice_through_an_alias() -> None:
+    index = matcher(korean_notice(), aliases={"키즈블록": ["KidsBlock", "Kids Block"]})
+
+    found = only(index.match(listing("Kids Block children's magnetic block toy set")))
+
+    assert found.tier is MatchTier.PROBABLE
+    assert "brand:kidsblock" in found.evidence
+
+
+def test_brand_cell_alternatives_and_legal_forms() -> None:
+    index = matcher(notice(brand="(주)키즈블록 (KidsBlock Co., Ltd.)"))
+
+    assert only(index.match(listing("키즈블록 KB-100"))).tier is MatchTier.CERTAIN
+    assert only(index.match(listing("kidsblock KB-100"))).tier is MatchTier.CERTAIN
+
+
+def test_multi_word_brand_in_any_spacing() -> None:
+    index = matcher(notice(brand="Power Tank", models=["PT-10K"], name="Power bank 10000mAh"))
+
+    for title in ("POWER TANK power bank PT10K", "PowerTank PT-10K", "powertank pt 10k"):
+        assert only(index.match(listing(title))).tier is MatchTier.CERTAIN, title
+
+
+def test_bundle_matches_both_products() -> None:
+    power = notice(
+        "ntc-power", brand="PowerTank", models=["PT-10K"], name="Power bank", barcodes=[]
+    )
+    index = matcher(notice(), power)
+
+    found = index.match(listing("Bundle: KidsBlock KB-100 + PowerTank PT-10K"))
+
+    assert [(m.notice_id, m.tier) for m in found] == [
+        ("ntc-magnets", MatchTier.CERTAIN),
+        ("ntc-power", MatchTier.CERTAIN),
+    ]
+
+
+# -- the index ---------------------------------------------------------------------
+
+
+def test_index_keeps_the_latest_version_of_notices_in_force() -> None:
+    index = NoticeIndex.build(
+        [
+            notice(version=1),
+            notice(version=2, models=["KB-300"]),
+            notice("ntc-gone", status=NoticeStatus.WITHDRAWN, brand="Gone"),
+            notice("ntc-amended", status=NoticeStatus.AMENDED, brand="Other"),
+        ]
+    )
+    found = only(Matcher(index, THRESHOLDS).match(listing("KidsBlock KB-300")))
+
+    assert index.notice_ids == frozenset({"ntc-magnets", "ntc-amended"})
+    assert (found.version, found.tier) == (2, MatchTier.CERTAIN)
+
+
+def test_index_round_trip_matches_the_same() -> None:
+    index = NoticeIndex.build([notice(), korean_notice()], aliases={"키즈블록": ["KidsBlock"]})
+    loaded = NoticeIndex.loads(index.dumps())
+    listings = [
+        listing("KidsBlock magnetic building block set", listing_id="a"),
+        listing("x", gtin="8801234567893", listing_id="b"),
+        listing("키즈블록 KB-200", listing_id="c"),
+    ]
+
+    assert loaded.notice_ids == index.notice_ids
+    assert loaded.dumps() == index.dumps()
+    assert list(Matcher(loaded, THRESHOLDS).match_all(listings)) == list(
+        Matcher(index, THRESHOLDS).match_all(listings)
+    )
+
+
+@pytest.mark.parametrize("data", [b"not zlib", b"x\x9c\x03\x00\x00\x00\x00\x01"])
+def test_index_refuses_bytes_that_are_not_an_index(data: bytes) -> None:
+    with pytest.raises(IndexFormatError):
+        NoticeIndex.loads(data)
+
+
+def test_matching_is_deterministic() -> None:
+    notices = [notice(f"ntc-{n}", brand="KidsBlock", models=[f"KB-{n}00"]) for n in range(5)]
+    title = "KidsBlock magnetic building block set KB-100 KB-300"
+
+    first = matcher(*notices).match(listing(title))
+    again = matcher(*reversed(notices)).match(listing(title))
+
+    assert first == again
+    # The other three have similar titles, but the listing names other models.
+    assert [(m.notice_id, m.tier) for m in first] == [
+        ("ntc-1", MatchTier.CERTAIN),
+        ("ntc-3", MatchTier.CERTAIN),
+    ]
+
+
+# -- thresholds --------------------------------------------------------------------
+
+
+def test_chosen_thresholds_load_from_the_checked_in_file() -> None:
+    assert 0.0 < Thresholds.chosen().probable_similarity <= 1.0
+
+
+def test_thresholds_refuse_unknown_or_out_of_range_values(tmp_path: Path) -> None:
+    path = tmp_path / "thresholds.json"
+    path.write_text('{"thresholds": {"probable_similarity": 0.9, "typo": 1}}')
+    with pytest.raises(ThresholdsError, match="typo"):
+        Thresholds.chosen(path)
+    with pytest.raises(ThresholdsError, match="between 0 and 1"):
+        Thresholds(probable_similarity=90)
+
+
+# -- property: similarity alone is never certain -----------------------------------
+
+NOTICE_WORDS = [
+    "kidsblock",
+    "magnetic",
+    "building",
+    "block",
+    "set",
+    "키즈블록",
+    "자석",
+    "kb",
+    "100",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    title=st.lists(st.sampled_from(NOTICE_WORDS) | st.text(min_size=1, max_size=8), max_size=12),
+    brand=st.none() | st.sampled_from(["KidsBlock", "키즈블록", "kids block"]),
+)
+def test_similarity_alone_never_makes_certain(title: list[str], brand: str | None) -> None:
+    """Without a barcode, KC number, model or batch, a listing is at most probable, however
+    closely its title copies the notice's words (the model's words may appear, just not
+    as the model)."""
+    index = NoticeIndex.build([notice(), korean_notice()])
+    text = " ".join(title)
+    found = Matcher(index, Thresholds(probable_similarity=0.0)).match(listing(text, brand=brand))
+
+    for match in found:
+        if match.tier is MatchTier.CERTAIN:
+            assert any(item.startswith(("model:", "batch:")) for item in match.evidence), match
+            assert "kb100" in model_key(text) or "kb200" in model_key(text)
