@@ -34,6 +34,7 @@ from chalicelib.handlers.verification import (
     store_findings_task,
     verification,
 )
+from chalicelib.handlers.verification_routes import verification_routes
 from chalicelib.observability import logger, metrics, tracer
 
 # Lambda imports each function as app.<handler> (chalicelib/handlers/__init__.py): these
@@ -68,5 +69,5 @@ def problem_details(event: Request, get_response: Callable[[Request], Response])
     return api_http.as_problem(get_response(event))
 
 
-for blueprint in (api_routes, intake, lifecycle, verification):
+for blueprint in (api_routes, intake, lifecycle, verification, verification_routes):
     app.register_blueprint(blueprint)

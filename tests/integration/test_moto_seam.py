@@ -542,6 +542,18 @@ def test_distributed_map_rejects_item_batcher_so_the_audit_maps_one_part_per_ite
         _run(_distributed_map(_function("echo"), **batcher), "dmap-batcher")
 
 
+def test_distributed_map_rejects_express_children_so_the_audit_runs_standard_ones(
+    world: FunctionRegistry,
+) -> None:
+    _parts_bucket()
+    definition = _distributed_map(_function("echo"))
+    processor = definition["States"]["Parts"]["ItemProcessor"]  # type: ignore[index]
+    processor["ProcessorConfig"]["ExecutionType"] = "EXPRESS"
+
+    with pytest.raises(ClientError, match="EXPRESS"):  # the moto gap (docs/deploy.md: cost)
+        _run(definition, "dmap-express")
+
+
 def test_distributed_map_result_writer_writes_only_its_manifest_so_parts_write_their_own(
     world: FunctionRegistry,
 ) -> None:

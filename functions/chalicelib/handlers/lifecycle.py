@@ -17,9 +17,9 @@ from chalicelib.dispatch.push import fall_back_to_inbox, push_webhook
 from chalicelib.dispatch.services import LifecycleServices, lifecycle_services
 from chalicelib.dispatch.waits import enforce_deadlines, escalate, hand_off, open_wait
 from chalicelib.handlers import entry_points
+from chalicelib.notices.model import NoticeStatus
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import load_settings
-from chalicelib.notices.model import NoticeStatus
 from chalicelib.stores.active_notices_table import ActiveNoticeStore
 from chalicelib.stores.notices_table import NoticeStore
 from chalicelib.workflow.received import record_received

@@ -4,6 +4,7 @@ snapshot, named for it, so a second start of the same audit starts nothing."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from botocore.exceptions import ClientError
 
@@ -15,7 +16,7 @@ class AuditExecutions:
         self._arn = state_machine_arn
         self._sfn = aws_clients.stepfunctions()
 
-    def start(self, name: str, payload: dict[str, object]) -> bool:
+    def start(self, name: str, payload: Mapping[str, object]) -> bool:
         """Start the execution ``name``; False when it was started before."""
         try:
             self._sfn.start_execution(

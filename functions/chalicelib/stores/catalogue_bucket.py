@@ -57,6 +57,10 @@ class CatalogueBucket:
         self.bucket = bucket
         self._s3 = aws_clients.s3()
 
+    def part_key(self, platform_id: str, snapshot_id: str, name: str) -> str:
+        """Where a part (or the manifest) of the snapshot is uploaded."""
+        return part_key(platform_id, snapshot_id, name)
+
     def presigned_put(self, key: str, expires_seconds: int) -> str:
         url: str = self._s3.generate_presigned_url(
             "put_object",
@@ -80,7 +84,9 @@ class CatalogueBucket:
 
     def snapshots(self, platform_id: str) -> list[str]:
         """The platform's snapshot ids, newest first (ids sort by upload time)."""
-        return sorted((s.strip("/") for s in self._folders(f"{CATALOGUE_PREFIX}{platform_id}/")), reverse=True)
+        return sorted(
+            (s.strip("/") for s in self._folders(f"{CATALOGUE_PREFIX}{platform_id}/")), reverse=True
+        )
 
     def read_part(self, platform_id: str, snapshot_id: str, name: str) -> bytes | None:
         return self.get_bytes(part_key(platform_id, snapshot_id, name))

@@ -9,24 +9,14 @@ it once). ``GSI1`` (``FINDINGS#<regulator>``) lists a regulator's findings and `
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 from typing import Any
 
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
 from chalicelib.stores.dynamodb_items import batch_get, from_attributes, to_attributes, written
-from chalicelib.stores.index_pages import (
-    SORTABLE_TIME_PATTERN,
-    Page,
-    PageRequest,
-    gsi1_page,
-    sortable_time,
-)
+from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page, sortable_time
 from chalicelib.verification.findings import Finding, FindingKind, FindingStatus, Resolution
-
-FINDING_SORT_KEY = re.compile(SORTABLE_TIME_PATTERN + r"#ntc-[0-9a-f]{24}#fnd-[0-9a-f]{24}")
-FINDING_ID_PATTERN = r"^fnd-[0-9a-f]{24}$"
 
 
 def _key(notice_id: str, finding_id: str) -> dict[str, str]:
@@ -109,7 +99,7 @@ class FindingStore:
             )
 
         return gsi1_page(
-            self._table, partition, request, _table_key, self._load, keep, index=index
+            self._table, partition, request, _table_key, self._load, keep, index_name=index
         )
 
     def _load(self, sort_keys: list[str]) -> list[Finding | None]:

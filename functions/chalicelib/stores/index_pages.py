@@ -53,9 +53,9 @@ def gsi1_page(
     table_key: Callable[[str], TableKey],
     load: Callable[[list[str]], list[T | None]],
     keep: Callable[[T], bool],
-    index: str = "GSI1",
+    index_name: str = "GSI1",
 ) -> Page[T]:
-    """One page of the items under ``partition`` of ``index`` (GSI1, or GSI2 whose
+    """One page of the items under ``partition`` of ``index_name`` (GSI1, or GSI2 whose
     partitions other than the open waits' are lists too).
 
     ``table_key`` rebuilds an item's table key from its sort key (DynamoDB needs it to
@@ -68,22 +68,22 @@ def gsi1_page(
     while True:
         kwargs: dict[str, Any] = {
             "TableName": table,
-            "IndexName": index,
-            "KeyConditionExpression": f"{index}PK = :pk",
+            "IndexName": index_name,
+            "KeyConditionExpression": f"{index_name}PK = :pk",
             "ExpressionAttributeValues": {":pk": partition},
             "ScanIndexForward": False,
             "Limit": request.limit,
         }
         if request.since is not None:
-            kwargs["KeyConditionExpression"] += f" AND {index}SK >= :since"
+            kwargs["KeyConditionExpression"] += f" AND {index_name}SK >= :since"
             kwargs["ExpressionAttributeValues"][":since"] = request.since
         kwargs["ExpressionAttributeValues"] = to_attributes(kwargs["ExpressionAttributeValues"])
         if after is not None:
             kwargs["ExclusiveStartKey"] = to_attributes(
-                {**table_key(after), f"{index}PK": partition, f"{index}SK": after}
+                {**table_key(after), f"{index_name}PK": partition, f"{index_name}SK": after}
             )
         page = db.query(**kwargs)
-        sort_keys = [from_attributes(item)[f"{index}SK"] for item in page["Items"]]
+        sort_keys = [from_attributes(item)[f"{index_name}SK"] for item in page["Items"]]
         more = "LastEvaluatedKey" in page
         for index, (sort_key, item) in enumerate(zip(sort_keys, load(sort_keys), strict=True)):
             if item is None or not keep(item):
@@ -94,4 +94,4 @@ def gsi1_page(
                 return Page(found, None if exhausted else sort_key)
         if not more:
             return Page(found, None)
-        after = from_attributes(page["LastEvaluatedKey"])[f"{index}SK"]
+        after = from_attributes(page["LastEvaluatedKey"])[f"{index_name}SK"]

@@ -79,7 +79,9 @@ def newest_complete_snapshot(services: VerificationServices, platform_id: str) -
     return None
 
 
-def incompleteness(services: VerificationServices, platform_id: str, snapshot_id: str) -> str | None:
+def incompleteness(
+    services: VerificationServices, platform_id: str, snapshot_id: str
+) -> str | None:
     """Why the snapshot is not complete yet; None when it is (as far as S3 shows)."""
     try:
         manifest = services.catalogue.manifest(platform_id, snapshot_id)
@@ -169,7 +171,9 @@ def match_part(
                 availability=listing.availability,
                 listed_at=listing.listed_at,
             )
-            matches.append({"match": _match_document(match), "listing": found.model_dump(mode="json")})
+            matches.append(
+                {"match": _match_document(match), "listing": found.model_dump(mode="json")}
+            )
     document = {
         "part": part,
         "rows": reading.rows,
@@ -248,7 +252,9 @@ def store_findings(
     return report
 
 
-def _manifest(services: VerificationServices, platform_id: str, snapshot_id: str) -> SnapshotManifest:
+def _manifest(
+    services: VerificationServices, platform_id: str, snapshot_id: str
+) -> SnapshotManifest:
     manifest = services.catalogue.manifest(platform_id, snapshot_id)
     if manifest is None:
         raise LookupError(f"snapshot {platform_id}/{snapshot_id} has no manifest")
@@ -301,7 +307,9 @@ def _audit(
             regulator_id=notice.regulator_id,
             sent_to=frozenset(d.ref.platform_id for d in dispatches if not d.withdrawal),
         )
-        answers[notice_id] = platform_answer(d for d in dispatches if d.ref.platform_id == platform_id)
+        answers[notice_id] = platform_answer(
+            d for d in dispatches if d.ref.platform_id == platform_id
+        )
     return Audit(
         platform_id=platform_id,
         snapshot_id=snapshot_id,

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from chalicelib.dispatch.services import LifecycleServices, lifecycle_services
 from chalicelib.settings import Settings
 from chalicelib.stores.active_notices_table import ActiveNoticeStore
+from chalicelib.stores.audit_executions import AuditExecutions
 from chalicelib.stores.aws_clients import per_world
 from chalicelib.stores.catalogue_bucket import CatalogueBucket
 from chalicelib.stores.findings_table import FindingStore
 from chalicelib.stores.notice_index_bucket import NoticeIndexBucket
-from chalicelib.stores.audit_executions import AuditExecutions
 
 
 @dataclass(frozen=True)
