@@ -39,7 +39,7 @@ _MAP_RUN_EXECUTIONS = sub(
 
 # How long what the audits keep lives (days): a snapshot is superseded by the next
 # (daily), an audit's work files are read once, an index is rebuilt when missing.
-SNAPSHOT_DAYS = 90
+SNAPSHOT_DAYS = 30
 AUDIT_WORK_DAYS = 30
 INDEX_DAYS = 30
 
@@ -151,9 +151,21 @@ def resources() -> dict[str, Template]:
     }
 
 
+# A part of 500,000 listings (docs/deploy.md, "Compliance audits at scale") is read,
+# parsed and matched in well under a minute with one vCPU (1,769 MB and up); the
+# reduce step reads every part's matches. Lambda's ceiling, so a slow part retries
+# rather than times out half-way.
+AUDIT_TASK_MEMORY_MB = 2048
+AUDIT_TASK_TIMEOUT_SECONDS = 900
+
+
 def function_overrides() -> dict[str, Template]:
-    """The audit schedule of the stage (StageSettings AuditSchedule), not Chalice's rate."""
+    """The audit schedule of the stage (StageSettings AuditSchedule), not Chalice's
+    rate; memory and time for the tasks that read whole parts."""
+    sized = {"MemorySize": AUDIT_TASK_MEMORY_MB, "Timeout": AUDIT_TASK_TIMEOUT_SECONDS}
     return {
+        "MatchCataloguePart": {"Properties": sized},
+        "StoreFindings": {"Properties": sized},
         START_AUDITS_FUNCTION: {
             "Properties": {
                 "Events": {

@@ -15,7 +15,6 @@ from chalicelib.api.principal import PrincipalKind
 from chalicelib.dispatch.cases import CaseStatus
 from chalicelib.dispatch.model import DispatchRef, WaitKind
 from psx.embedded.runtime import EmbeddedRuntime
-from psx.webhook_receiver import WebhookReceiver
 from tests.api.support import Api, key_for
 from tests.e2e.lifecycle_steps import (
     EscalationSubscriber,
@@ -114,7 +113,10 @@ def test_snapshots_uploaded_through_the_api_are_audited_and_findings_read_back(
     assert [f["listing"]["listing_id"] for f in own.body["items"]] == ["T-1"]
     relisted = api.get("/v1/findings", regulator, kind="relisted")
     assert [f["platform_id"] for f in relisted.body["items"]] == [aliexpress]
-    cases = {case.platform_id: case.status for case in services().verification_cases.for_notice(notice_id)}
+    cases = {
+        case.platform_id: case.status
+        for case in services().verification_cases.for_notice(notice_id)
+    }
     assert cases == {temu: CaseStatus.FINDINGS_OPEN, aliexpress: CaseStatus.FINDINGS_OPEN}
 
     again = run_audits(runtime, audit_at + timedelta(days=1), rerun=True)

@@ -80,7 +80,7 @@ EXPECTED = {
         | _table("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem", "DeleteItem")
         | {"states:StartExecution", "states:SendTaskSuccess", "secretsmanager:GetSecretValue"}
         | EVIDENCE,
-        {"NoticesTable", "EvidenceBucket"},
+        {"NoticesTable", "EvidenceBucket", "CatalogueBucket"},
     ),
     "ApiKeyAuthorizerRole": (LOGS_AND_TRACES | _table("GetItem"), {"NoticesTable"}),
     "NoticeLifecycleStateMachineRole": (
@@ -96,6 +96,34 @@ EXPECTED = {
             "Escalate",
             "HandOff",
         },
+    ),
+    # Compliance audits (infra/verification.py).
+    "StartComplianceAuditsRole": (
+        LOGS_AND_TRACES | {"s3:ListBucket", "s3:GetObject", "states:StartExecution"},
+        {"CatalogueBucket"},
+    ),
+    "PrepareAuditRole": (
+        LOGS_AND_TRACES
+        | {"s3:ListBucket", "s3:GetObject", "s3:PutObject"}
+        | _table("GetItem", "Query"),
+        {"CatalogueBucket", "NoticesTable"},
+    ),
+    "MatchCataloguePartRole": (
+        LOGS_AND_TRACES | {"s3:GetObject", "s3:PutObject"},
+        {"CatalogueBucket"},
+    ),
+    "StoreFindingsRole": (
+        LOGS_AND_TRACES
+        | {"s3:GetObject", "s3:PutObject", "sns:Publish"}
+        | _table("GetItem", "Query", "PutItem"),
+        {"CatalogueBucket", "NoticesTable", "EscalationTopic"},
+    ),
+    "ComplianceAuditStateMachineRole": (
+        {"lambda:InvokeFunction", "s3:GetObject"}
+        | {"states:StartExecution", "states:DescribeExecution", "states:StopExecution"}
+        | {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+        | {"xray:GetSamplingRules", "xray:GetSamplingTargets"},
+        {"PrepareAudit", "MatchCataloguePart", "StoreFindings", "CatalogueBucket"},
     ),
 }
 

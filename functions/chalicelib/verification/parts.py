@@ -1,4 +1,5 @@
-"""Reading one part of a catalogue snapshot into listings.
+"""Reading one part of a catalogue snapshot (JSON Lines, CSV or TSV, optionally gzip)
+into listings; Parquet is converted to JSON Lines before upload (psx/catalogue.py).
 
 Google Merchant Center product-data field names (``id``, ``title``, ``description``,
 ``link``, ``image_link``, ``brand``, ``gtin``, ``mpn``, ``availability``, ``condition``,
@@ -17,8 +18,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-
-import pyarrow.parquet as pq
 
 from chalicelib.matching import CatalogueListing
 from chalicelib.verification.snapshots import PartFormat, part_format
@@ -83,8 +82,8 @@ def read_part(name: str, data: bytes) -> PartReading:
         for number, row in enumerate(_rows(found, raw), start=1):
             reading.rows = number
             _add(reading, number, row)
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error, ValueError) as exc:
-        # Not one row but the container (gzip, Parquet, the encoding) is broken.
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+        # Not one row but the container (gzip, the encoding) is broken.
         reading.unreadable = f"{type(exc).__name__}: {exc}"[:500]
     return reading
 
@@ -99,8 +98,6 @@ def _add(reading: PartReading, number: int, row: Any) -> None:
 def _rows(found: PartFormat, raw: bytes) -> Iterator[Any]:
     if found is PartFormat.JSON_LINES:
         return _json_lines(raw)
-    if found is PartFormat.PARQUET:
-        return _parquet(raw)
     return _delimited(raw, "\t" if found is PartFormat.TSV else ",")
 
 
@@ -129,11 +126,6 @@ def _delimited(raw: bytes, delimiter: str) -> Iterator[Any]:
             yield _BadLine("more cells than the header has columns")
         else:
             yield {key: value for key, value in row.items() if value not in ("", None)}
-
-
-def _parquet(raw: bytes) -> Iterator[Any]:
-    for batch in pq.ParquetFile(io.BytesIO(raw)).iter_batches(batch_size=10_000):
-        yield from batch.to_pylist()
 
 
 def listing_of(row: Any) -> CatalogueListing:
