@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -119,7 +120,42 @@ def test_snapshots_uploaded_through_the_api_are_audited_and_findings_read_back(
     }
     assert cases == {temu: CaseStatus.FINDINGS_OPEN, aliexpress: CaseStatus.FINDINGS_OPEN}
 
+    by_listing = {f["listing"]["listing_id"]: f for f in found.body["items"]}
+    _answer(api, temu, notice_id, by_listing["T-1"]["finding_id"], "removed")
+    false_positive = _answer(
+        api, aliexpress, notice_id, by_listing["A-7"]["finding_id"], "no_match", "Another toy"
+    )
+    assert false_positive.status == 201, false_positive.body
+    resolved = {
+        e.details["finding_id"]: e.details["resolution"]
+        for e in services().notices.timeline(notice_id)
+        if e.kind == "finding_resolved"
+    }
+    assert resolved == {
+        by_listing["T-1"]["finding_id"]: "removed",
+        by_listing["A-7"]["finding_id"]: "no_match",
+    }
+
     again = run_audits(runtime, audit_at + timedelta(days=1), rerun=True)
 
     assert [json.loads(run["output"])["report"]["new_findings"] for run in again] == [0, 0, 0]
     assert timeline_kinds(notice_id).count("finding_recorded") == 3
+    after = api.get(f"/v1/notices/{notice_id}/findings", regulator, kind="relisted")
+    assert [(f["status"], f["resolution_reason"]) for f in after.body["items"]] == [
+        ("resolved", "Another toy")
+    ]
+
+
+def _answer(
+    api: Api,
+    platform_id: str,
+    notice_id: str,
+    finding_id: str,
+    action: str,
+    reason: str | None = None,
+) -> Any:
+    listing = _reported("any", datetime.now(UTC)) | {"action": action, "finding_id": finding_id}
+    if reason:
+        listing["reason"] = reason
+    caller = key_for(PrincipalKind.PLATFORM, platform_id)
+    return api.post(f"/v1/notices/{notice_id}/actions", {"listings": [listing]}, caller)

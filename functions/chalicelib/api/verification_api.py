@@ -12,6 +12,7 @@ import re
 from datetime import timedelta
 
 from chalicelib.api.calls import ApiCall, Reply, decode_cursor, encode_cursor, page_request
+from chalicelib.api.models import ActionReport, AnswerReceipt
 from chalicelib.api.principal import PrincipalKind
 from chalicelib.api.problems import not_found
 from chalicelib.api.services import ApiServices
@@ -23,8 +24,10 @@ from chalicelib.api.verification_models import (
     FindingsQuery,
     FindingView,
 )
+from chalicelib.dispatch.model import WaitKind
+from chalicelib.notices.timeline import EventKind, event_key_for
 from chalicelib.stores.index_pages import SORTABLE_TIME_PATTERN, sortable_time
-from chalicelib.verification.findings import Finding
+from chalicelib.verification.findings import Finding, Resolution
 from chalicelib.verification.snapshots import MANIFEST_NAME, new_snapshot_id
 
 FINDINGS_SORT_KEY = re.compile(SORTABLE_TIME_PATTERN + r"#ntc-[0-9a-f]{24}#fnd-[0-9a-f]{24}")
@@ -94,6 +97,45 @@ def get_notice_findings(call: ApiCall, services: ApiServices) -> Reply:
     next_after = page[-1][0] if len(shown) > query.limit else None
     views = [finding_view(finding) for _, finding in page]
     return Reply(FindingsPage(items=views, next_cursor=encode_cursor(next_after)))
+
+
+def answer_findings(call: ApiCall, services: ApiServices, report: ActionReport) -> Reply:
+    """A platform's answer to findings about its own listings: each resolved once
+    (``removed``, or ``no_match`` with its reason), on the notice's timeline."""
+    findings = services.verification.findings
+    answered = []
+    for listing in report.listings:
+        assert listing.finding_id is not None  # report_actions sends findings only
+        finding = findings.get(call.notice, listing.finding_id)
+        if finding is None or finding.platform_id != call.principal.id:
+            raise not_found("such finding")
+        answered.append((finding, Resolution(listing.action.value), listing.reason))
+    for finding, resolution, reason in answered:
+        resolved = findings.resolve(finding, resolution, reason, call.now)
+        if resolved is None:
+            continue  # answered before: recorded once
+        services.lifecycle.record(
+            finding.notice_id,
+            event_key_for(finding.version, "finding_resolved", finding.finding_id),
+            EventKind.FINDING_RESOLVED,
+            call.now,
+            str(call.principal),
+            platform_id=finding.platform_id,
+            finding_id=finding.finding_id,
+            finding_kind=finding.kind.value,
+            resolution=resolution.value,
+        )
+    first = answered[0][0]
+    receipt = AnswerReceipt(
+        notice_id=first.notice_id,
+        version=first.version,
+        answer=WaitKind.ACTION_REPORT,
+        recorded_at=call.now,
+        deadline=None,
+        late=False,
+        late_working_days=0,
+    )
+    return Reply(receipt, status=201)
 
 
 def sort_key(finding: Finding) -> str:
