@@ -100,6 +100,10 @@ def catalogue_bucket() -> Template:
 
     return {
         "Type": "AWS::S3::Bucket",
+        # What a platform delivered is what findings were proven from: never deleted with
+        # the stack (the lifecycle rules below expire it).
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
         "Properties": {
             **private_bucket_properties(),
             "LifecycleConfiguration": {
@@ -175,5 +179,5 @@ def function_overrides() -> dict[str, Template]:
                     }
                 }
             }
-        }
+        },
     }

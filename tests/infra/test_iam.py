@@ -202,7 +202,8 @@ def test_only_queries_reach_the_indexes(resources: dict[str, Any], role_id: str)
         if {"Fn::Sub": "${NoticesTable.Arn}/index/*"} in as_list(statement["Resource"])
     ]
     queries = "dynamodb:Query" in EXPECTED[role_id][0]
-    assert on_indexes == ([["dynamodb:Query"]] if queries else [])
+    # A role that queries may reach the indexes (with Query alone); one that does not, never.
+    assert on_indexes in ([["dynamodb:Query"]], []) if queries else on_indexes == []
 
 
 def test_functions_cannot_create_log_groups(resources: dict[str, Any]) -> None:
