@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from chalicelib.identifiers.products import gtin14, kc_certificate_key, model_key
 from chalicelib.matching import CatalogueListing, Match, Matcher, MatchTier, NoticeIndex, Thresholds
 from chalicelib.matching.index import IndexFormatError
+from chalicelib.matching.text import words, words_of_each
 from chalicelib.matching.thresholds import ThresholdsError
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, Product
 
@@ -373,3 +374,39 @@ def test_similarity_alone_never_makes_certain(title: list[str], brand: str | Non
         if match.tier is MatchTier.CERTAIN:
             assert any(item.startswith(("model:", "batch:")) for item in match.evidence), match
             assert "kb100" in model_key(text) or "kb200" in model_key(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=30) | st.text(st.characters(max_codepoint=127)), max_size=8))
+def test_titles_split_together_as_they_split_alone(texts: list[str]) -> None:
+    assert words_of_each(texts) == [words(text) for text in texts]
+
+
+def test_match_all_is_match_for_each_listing() -> None:
+    listings = [
+        listing("KidsBlock KB-100", listing_id="a"),
+        listing("nul\x00inside KidsBlock KB-200", listing_id="b"),
+        listing("Ｋｉｄｓ Ｂｌｏｃｋ magnetic building block set", listing_id="c"),
+        listing("x", gtin="8801234567893", listing_id="d"),
+        listing("magnetic building block set", brand="Kids-Block", listing_id="e"),
+        listing("toy", brand="Other", listing_id="f"),
+        listing("toy", brand="Other", gtin="0 036000 291452", listing_id="g"),
+    ]
+    one_by_one = [m for item in listings for m in matcher().match(item)]
+
+    assert list(matcher().match_all(listings)) == one_by_one
+    assert [m.listing_id for m in one_by_one] == ["a", "b", "c", "d", "e"]
+
+
+def test_certain_only_matcher_leaves_probable_out() -> None:
+    index = NoticeIndex.build([notice(suspect_barcodes=["8805550123450"])])
+    certain_only = Matcher(index, THRESHOLDS, tiers=[MatchTier.CERTAIN])
+    listings = [
+        listing("KidsBlock magnetic building block set", listing_id="probable"),
+        listing("Power bank", gtin="8805550123450", listing_id="suspect"),
+        listing("KidsBlock KB-100", listing_id="certain"),
+    ]
+
+    assert [m.listing_id for m in certain_only.match_all(listings)] == ["certain"]
+    with pytest.raises(ValueError, match="at least one tier"):
+        Matcher(index, THRESHOLDS, tiers=[])

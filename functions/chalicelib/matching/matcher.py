@@ -16,7 +16,7 @@ its product words are not).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 
 from rapidfuzz.fuzz import token_set_ratio
 
@@ -28,14 +28,35 @@ from chalicelib.identifiers.products import (
 )
 from chalicelib.matching.index import IndexedNotice, NoticeIndex, distinctive
 from chalicelib.matching.model import CatalogueListing, Match, MatchTier
-from chalicelib.matching.text import MIN_BRAND_KEY, contains_run, model_like_runs, words
+from chalicelib.matching.text import WordRuns, model_like_runs, words, words_of_each
 from chalicelib.matching.thresholds import Thresholds
+
+# Listings whose titles are folded together (one regex pass): large enough to amortise
+# the calls, small enough to stream.
+_CHUNK = 512
+# Distinct brand cells remembered (a catalogue has far fewer brands than listings).
+_BRAND_CACHE = 100_000
+_Hits = tuple[dict[int, list[str]], set[int], set[int]]
+# No listing's code matched: shared, never written to (callers only read it).
+_NO_HITS: _Hits = ({}, set(), set())
 
 
 class Matcher:
-    def __init__(self, index: NoticeIndex, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        index: NoticeIndex,
+        thresholds: Thresholds | None = None,
+        *,
+        tiers: Collection[MatchTier] = tuple(MatchTier),
+    ) -> None:
+        """``tiers``: the tiers wanted. Certain alone (a re-listing watch) skips the
+        similarity scoring of every listing that has no identifier of a notice."""
+        if not tiers:
+            raise ValueError("a matcher needs at least one tier")
         self._index = index
         self._thresholds = thresholds or Thresholds.chosen()
+        self._probable = MatchTier.PROBABLE in tiers
+        self._certain = MatchTier.CERTAIN in tiers
         self._notices = index.notices
         # Per notice, what is looked for in free text (only distinctive keys: "XL" or
         # "S" in a title says nothing) and the prefixes of its brand's model numbers.
@@ -45,23 +66,56 @@ class Matcher:
             for notice in self._notices
         ]
         self._model_prefixes = [notice.model_prefixes for notice in self._notices]
-        # Words a brand starts with -> the length of the longest brand key starting so:
-        # where a title's run of words may spell a brand.
-        self._brand_starts: dict[str, int] = {}
-        for key in index.by_brand:
-            for end in range(MIN_BRAND_KEY, len(key)):
-                known = self._brand_starts.get(key[:end], 0)
-                self._brand_starts[key[:end]] = max(known, len(key))
-        self._brand_words = frozenset(index.by_brand) | frozenset(self._brand_starts)
+        # A brand of several words ("Power Tank", "KidsBlock" as "Kids Block") is also
+        # found as those words in a row: first word -> the names starting with it.
+        runs: dict[str, set[tuple[str, ...]]] = {}
+        for notice in self._notices:
+            for name in notice.brands:
+                if len(name) > 1:
+                    runs.setdefault(name[0], set()).add(name)
+        self._brand_runs = {first: tuple(sorted(names)) for first, names in runs.items()}
+        # The words that may start a brand in a title: a brand key, or a first word.
+        self._brand_words = frozenset(index.by_brand) | frozenset(self._brand_runs)
+        self._gtin_tails = frozenset(
+            key.lstrip("0") for key in (*index.by_gtin, *index.by_suspect_gtin)
+        )
+        self._brand_field_cache: dict[str, list[str]] = {}
+        self._plain_brand_fields: set[str] = set()
 
     def match_all(self, listings: Iterable[CatalogueListing]) -> Iterator[Match]:
+        """The matches of many listings, in listing order: their titles are folded
+        and split a chunk at a time (one regex pass per chunk, not per title)."""
+        chunk: list[CatalogueListing] = []
         for listing in listings:
-            yield from self.match(listing)
+            chunk.append(listing)
+            if len(chunk) == _CHUNK:
+                yield from self._match_chunk(chunk)
+                chunk = []
+        yield from self._match_chunk(chunk)
 
     def match(self, listing: CatalogueListing) -> list[Match]:
         """The listing's matches, one per notice, in notice id order."""
+        return self._match(listing, words(listing.title))
+
+    def _match_chunk(self, chunk: list[CatalogueListing]) -> Iterator[Match]:
+        titles = words_of_each([listing.title for listing in chunk])
+        brand_words, gtin_tails = self._brand_words, self._gtin_tails
+        plain_fields = self._plain_brand_fields
+        for listing, title_words in zip(chunk, titles, strict=True):
+            # Most of a catalogue names no notice's brand and shares no code with a
+            # notice: tell so with set lookups before any other work.
+            gtin, brand = listing.gtin, listing.brand
+            if (
+                brand_words.isdisjoint(title_words)
+                and not listing.kc_certificate
+                and (not gtin or (gtin.isdigit() and gtin.lstrip("0") not in gtin_tails))
+                and (not brand or brand in plain_fields or not self._brand_field_keys(brand))
+            ):
+                continue
+            yield from self._match(listing, title_words)
+
+    def _match(self, listing: CatalogueListing, title_words: list[str]) -> list[Match]:
         evidence, exact, suspect = self._identifier_hits(listing)
-        title_words = words(listing.title)
         brands = self._brands(listing.brand, title_words)
         if not evidence and not brands:
             return []
@@ -69,7 +123,7 @@ class Matcher:
         matches: list[Match] = []
         for position in sorted(evidence.keys() | brands.keys()):
             tier = MatchTier.CERTAIN if position in exact else None
-            if position in suspect:
+            if position in suspect and self._probable:
                 tier = tier or MatchTier.PROBABLE
             found = self._judge(
                 position, view, evidence.get(position, []), brands.get(position), tier
@@ -95,7 +149,7 @@ class Matcher:
             if identifier:
                 evidence.append(identifier)
                 tier = MatchTier.CERTAIN
-        score = _similarity(notice, view.text)
+        score = _similarity(notice, view.text) if tier or self._probable else 0.0
         if (
             tier is None
             and brand is not None
@@ -103,7 +157,7 @@ class Matcher:
             and not self._names_other_model(position, view)
         ):
             tier = MatchTier.PROBABLE
-        if tier is None:
+        if tier is None or (tier is MatchTier.CERTAIN and not self._certain):
             return None
         evidence.append(f"title_similarity:{score:.2f}")
         return Match(
@@ -115,24 +169,27 @@ class Matcher:
             score=score,
         )
 
-    def _identifier_hits(
-        self, listing: CatalogueListing
-    ) -> tuple[dict[int, list[str]], set[int], set[int]]:
+    def _identifier_hits(self, listing: CatalogueListing) -> _Hits:
         """Notices sharing a barcode or KC certificate with the listing: position ->
         evidence, the positions matched exactly, those matched by a suspect code."""
+        gtin = listing.gtin
+        # Most listings share no code with any notice: one set lookup tells (a code
+        # without its leading zeros is how every GTIN length compares).
+        gtin_hit = gtin is not None and gtin.lstrip("0") in self._gtin_tails
+        if not gtin_hit and not (gtin and not gtin.isdigit()) and not listing.kc_certificate:
+            return _NO_HITS
         evidence: dict[int, list[str]] = {}
         exact: set[int] = set()
         suspect: set[int] = set()
         index = self._index
-        if listing.gtin:
-            key = gtin14(listing.gtin)
-            if key:
-                for position in index.by_gtin.get(key, ()):
-                    evidence.setdefault(position, []).append(f"gtin:{key}")
-                    exact.add(position)
-                for position in index.by_suspect_gtin.get(key, ()):
-                    evidence.setdefault(position, []).append(f"suspect_gtin:{key}")
-                    suspect.add(position)
+        key = gtin14(gtin) if gtin else None
+        if key:
+            for position in index.by_gtin.get(key, ()):
+                evidence.setdefault(position, []).append(f"gtin:{key}")
+                exact.add(position)
+            for position in index.by_suspect_gtin.get(key, ()):
+                evidence.setdefault(position, []).append(f"suspect_gtin:{key}")
+                suspect.add(position)
         if listing.kc_certificate:
             for number in split_kc_certificates(listing.kc_certificate):
                 key = kc_certificate_key(number)
@@ -143,39 +200,53 @@ class Matcher:
 
     def _brands(self, brand_field: str | None, title_words: list[str]) -> dict[int, str]:
         """Notices whose brand the listing names (brand field or title): position ->
-        the brand key."""
+        the brand key (the first named, in title order, then the brand field's)."""
         keys = self._brand_keys_in(title_words)
         if brand_field:
-            field_words = words(brand_field)
-            keys.append("".join(field_words))
-            keys.extend(self._brand_keys_in(field_words))
+            keys.extend(self._brand_field_keys(brand_field))
+        if not keys:
+            return {}
         found: dict[int, str] = {}
         for key in keys:
             for position in self._index.by_brand.get(key, ()):
                 found.setdefault(position, key)
         return found
 
-    def _brand_keys_in(self, text_words: list[str]) -> list[str]:
-        """Brand keys that one word or a run of consecutive words spell."""
-        hits = self._brand_words.intersection(text_words)
-        if not hits:
+    def _brand_field_keys(self, brand_field: str) -> list[str]:
+        """The brand keys a listing's brand cell names. Catalogues repeat brand cells:
+        each distinct one is read once (up to a bound), and those naming no notice's
+        brand are kept apart for the fast path."""
+        if brand_field in self._plain_brand_fields:
             return []
-        by_brand = self._index.by_brand
-        keys = [word for word in hits if word in by_brand]
-        starts = self._brand_starts
-        if starts.keys().isdisjoint(hits):
-            return keys
+        keys = self._brand_field_cache.get(brand_field)
+        if keys is None:
+            field_words = words(brand_field)
+            keys = self._brand_keys_in(field_words)
+            squashed = "".join(field_words)
+            if squashed in self._index.by_brand and squashed not in keys:
+                keys.append(squashed)
+            if len(self._brand_field_cache) + len(self._plain_brand_fields) >= _BRAND_CACHE:
+                self._brand_field_cache.clear()
+                self._plain_brand_fields.clear()
+            if keys:
+                self._brand_field_cache[brand_field] = keys
+            else:
+                self._plain_brand_fields.add(brand_field)
+        return keys
+
+    def _brand_keys_in(self, text_words: list[str]) -> list[str]:
+        """Brand keys that one word (the brand run together) or consecutive words (a
+        brand of several words) spell, in text order."""
+        if self._brand_words.isdisjoint(text_words):
+            return []
+        by_brand, runs = self._index.by_brand, self._brand_runs
+        keys = []
         for position, word in enumerate(text_words):
-            longest = starts.get(word)
-            if longest is None:
-                continue
-            run = word
-            for following in text_words[position + 1 :]:
-                run += following
-                if len(run) > longest:
-                    break
-                if run in by_brand:
-                    keys.append(run)
+            if word in by_brand:
+                keys.append(word)
+            for name in runs.get(word, ()):
+                if tuple(text_words[position : position + len(name)]) == name:
+                    keys.append("".join(name))
         return keys
 
     def _brand_identifier(self, position: int, view: _ListingView) -> str | None:
@@ -186,9 +257,9 @@ class Matcher:
         if view.mpn and view.mpn in notice.batches:
             return f"batch:{view.mpn} (mpn)"
         for kind, key in self._text_keys[position]:
-            if contains_run(view.title_words, key):
+            if view.title_runs.spell(key):
                 return f"{kind}:{key} (title)"
-            if contains_run(view.description_words(), key):
+            if view.description_runs().spell(key):
                 return f"{kind}:{key} (description)"
         return None
 
@@ -208,26 +279,26 @@ class Matcher:
 class _ListingView:
     """One listing's folded text, computed once for all its candidate notices."""
 
-    __slots__ = ("_description", "listing", "mpn", "text", "title_words")
+    __slots__ = ("_description", "listing", "mpn", "text", "title_runs", "title_words")
 
     def __init__(self, listing: CatalogueListing, title_words: list[str]) -> None:
         self.listing = listing
         self.title_words = title_words
+        self.title_runs = WordRuns(title_words)
         self.text = " ".join(title_words)
         self.mpn = model_key(listing.mpn) if listing.mpn else ""
-        self._description: list[str] | None = None
+        self._description: WordRuns | None = None
 
-    def description_words(self) -> list[str]:
+    def description_runs(self) -> WordRuns:
         if self._description is None:
             description = self.listing.description
-            self._description = words(description) if description else []
+            self._description = WordRuns(words(description) if description else [])
         return self._description
 
 
 def _similarity(notice: IndexedNotice, listing_text: str) -> float:
     """Best rapidfuzz token-set ratio of the listing title with the notice's names, 0..1."""
-    best = max(
-        (token_set_ratio(listing_text, text, processor=None) for text in notice.texts),
-        default=0.0,
-    )
+    best = 0.0
+    for text in notice.texts:
+        best = max(best, token_set_ratio(listing_text, text, processor=None))
     return round(best / 100, 4)

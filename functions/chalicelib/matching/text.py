@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 _WORD = re.compile(r"[^\W_]+")
 # Where a brand cell names alternatives: "키즈블록 (KidsBlock)", "PowerTank / 파워탱크".
@@ -18,6 +18,9 @@ _LEGAL_FORMS = frozenset(
     }
 )  # fmt: skip
 MIN_BRAND_KEY = 2
+# The parts of a camel-case word: "KidsBlock" -> Kids, Block ("LEGO" and "kidsblock"
+# have none, and stay one word).
+_CAMEL_PARTS = re.compile(r"[A-Z][a-z]+|[a-z]+(?=[A-Z])")
 
 
 def fold(text: str) -> str:
@@ -29,33 +32,104 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text))
 
 
+# Everything but word characters, except the separator that joins the texts of a chunk
+# (the underscore, a word character to re, is replaced apart: an alternation in the
+# pattern would make it slower).
+_NOT_WORD_NOR_SEPARATOR = re.compile(r"[^\w\x00]+")
+_SEPARATOR = "\x00"
+# ASCII text needs neither NFKC nor case folding beyond lower(), and its separators are
+# bytes: one table maps every byte but letters, digits and NUL to a space.
+_ASCII_SEPARATORS = bytes(
+    byte if byte == 0 or (byte < 128 and chr(byte).isalnum()) else 32 for byte in range(256)
+)
+
+
+def folded_each(texts: list[str]) -> list[str]:
+    """Each text folded, everything but its letters and digits made spaces:
+    ``folded_each(texts)[i].split() == words(texts[i])``. A chunk at a time: NUL joins
+    the texts so that folding is one pass for all of them (NFKC neither makes nor
+    composes NUL, so the texts do not touch; a text holding NUL itself gives too many
+    pieces, and the chunk is folded text by text). ASCII texts, most of a catalogue,
+    are folded as bytes."""
+    ascii_texts = [text for text in texts if text.isascii()]
+    if len(ascii_texts) == len(texts):
+        return _fold_joined(texts, _ascii_joined)
+    other = iter(_fold_joined([text for text in texts if not text.isascii()], _folded_joined))
+    plain = iter(_fold_joined(ascii_texts, _ascii_joined))
+    return [next(plain) if text.isascii() else next(other) for text in texts]
+
+
+def words_of_each(texts: list[str]) -> list[list[str]]:
+    """``[words(text) for text in texts]``, folded a chunk at a time."""
+    return [piece.split() for piece in folded_each(texts)]
+
+
+def _ascii_joined(texts: list[str]) -> str:
+    joined = _SEPARATOR.join(texts).encode("ascii")
+    return joined.translate(_ASCII_SEPARATORS).lower().decode("ascii")
+
+
+def _folded_joined(texts: list[str]) -> str:
+    return _NOT_WORD_NOR_SEPARATOR.sub(" ", fold(_SEPARATOR.join(texts))).replace("_", " ")
+
+
+def _fold_joined(texts: list[str], joined_folded: Callable[[list[str]], str]) -> list[str]:
+    if not texts:
+        return []
+    pieces = joined_folded(texts).split(_SEPARATOR)
+    if len(pieces) != len(texts):
+        return [" ".join(words(text)) for text in texts]
+    return pieces
+
+
 def brand_names(brand: str) -> list[tuple[str, ...]]:
-    """Each name a brand cell gives, as its words without legal forms."""
+    """Each name a brand cell gives, as its words without legal forms; a name written
+    in camel case also as its parts ("KidsBlock" is also "Kids Block")."""
     names: list[tuple[str, ...]] = []
-    for part in _BRAND_ALTERNATIVES.split(fold(brand)):
-        name = tuple(word for word in _WORD.findall(part) if word not in _LEGAL_FORMS)
-        if len("".join(name)) >= MIN_BRAND_KEY and name not in names:
-            names.append(name)
+    for part in _BRAND_ALTERNATIVES.split(unicodedata.normalize("NFKC", brand)):
+        written = [word for word in _WORD.findall(part) if word.casefold() not in _LEGAL_FORMS]
+        name = tuple(word.casefold() for word in written)
+        camel = tuple(
+            piece.casefold() for word in written for piece in _CAMEL_PARTS.findall(word) or [word]
+        )
+        for found in (name, camel):
+            if len("".join(found)) >= MIN_BRAND_KEY and found not in names:
+                names.append(found)
     return names
 
 
-def contains_run(text_words: Sequence[str], key: str) -> bool:
-    """Whether consecutive words of the text spell ``key`` exactly, word boundaries
-    on both ends: ``kb 100`` and ``KB-100`` spell ``kb100``, ``KB-1000`` does not."""
-    squashed = "".join(text_words)
-    start = squashed.find(key)
-    if start < 0:
+class WordRuns:
+    """A text's words run together, to ask which keys consecutive words of it spell
+    (the squashed text is built once for every key asked)."""
+
+    __slots__ = ("_boundaries", "_squashed", "_words")
+
+    def __init__(self, text_words: Sequence[str]) -> None:
+        self._words = text_words
+        self._squashed = "".join(text_words)
+        self._boundaries: set[int] | None = None
+
+    def spell(self, key: str) -> bool:
+        """Whether consecutive words spell ``key`` exactly, word boundaries on both
+        ends: ``kb 100`` and ``KB-100`` spell ``kb100``, ``KB-1000`` does not."""
+        start = self._squashed.find(key)
+        if start < 0:
+            return False
+        boundaries = self._word_boundaries()
+        while start >= 0:
+            if start in boundaries and start + len(key) in boundaries:
+                return True
+            start = self._squashed.find(key, start + 1)
         return False
-    boundaries = {0}
-    offset = 0
-    for word in text_words:
-        offset += len(word)
-        boundaries.add(offset)
-    while start >= 0:
-        if start in boundaries and start + len(key) in boundaries:
-            return True
-        start = squashed.find(key, start + 1)
-    return False
+
+    def _word_boundaries(self) -> set[int]:
+        if self._boundaries is None:
+            self._boundaries = {0}
+            offset = 0
+            for word in self._words:
+                offset += len(word)
+                self._boundaries.add(offset)
+        return self._boundaries
 
 
 def model_like_runs(text_words: Sequence[str], prefix: str) -> list[str]:
