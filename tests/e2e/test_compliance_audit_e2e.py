@@ -105,11 +105,13 @@ def test_snapshots_uploaded_through_the_api_are_audited_and_findings_read_back(
         (coupang, "C-1"): "found_elsewhere",
     }
     assert timeline_kinds(notice_id).count("finding_recorded") == 3
-    assert {m["kind"] for m in escalations.about(notice_id)} == {
-        "still_listed",
-        "relisted",
-        "found_elsewhere",
+    escalated = {
+        (m["kind"], f["listing_id"])
+        for m in escalations.received_messages()
+        for f in m.get("findings", [])
+        if f["notice_id"] == notice_id
     }
+    assert escalated == {("still_listed", "T-1"), ("relisted", "A-7"), ("found_elsewhere", "C-1")}
     own = api.get("/v1/findings", key_for(PrincipalKind.PLATFORM, temu))
     assert [f["listing"]["listing_id"] for f in own.body["items"]] == ["T-1"]
     relisted = api.get("/v1/findings", regulator, kind="relisted")

@@ -26,7 +26,7 @@ from chalicelib.dispatch.cases import CaseStatus
 from chalicelib.dispatch.model import Dispatch
 from chalicelib.matching import Match, Matcher, MatchTier, NoticeIndex, Thresholds
 from chalicelib.notices.timeline import EventKind, TimelineEvent, event_key_for
-from chalicelib.verification.findings import Finding, FindingStatus, FoundListing
+from chalicelib.verification.findings import Finding, FindingKind, FindingStatus, FoundListing
 from chalicelib.verification.parts import PartReading, read_part
 from chalicelib.verification.rules import (
     ActiveNotice,
@@ -39,6 +39,8 @@ from chalicelib.verification.services import VerificationServices
 from chalicelib.verification.snapshots import SnapshotManifest, missing_parts
 
 ACTOR = "psx:compliance-audit"
+# Findings listed in one escalation message (all are counted): SNS takes 256 KB.
+MAX_ESCALATED = 1000
 _NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 
 
@@ -245,7 +247,7 @@ def store_findings(
     ]
     audit = _audit(services, platform_id, snapshot_id, manifest, at, matched)
     findings = findings_of(matched, audit)
-    new = [finding for finding in findings if _record(services, finding)]
+    new = _record(services, findings)
     _move_cases(services, platform_id, at)
     report |= {"status": "audited", "findings": len(findings), "new_findings": len(new)}
     services.catalogue.put_report(platform_id, snapshot_id, report)
@@ -333,31 +335,64 @@ def platform_answer(dispatches: Iterable[Dispatch]) -> PlatformAnswer:
     return PlatformAnswer(reported_at=reported_at, actions=actions)
 
 
-def _record(services: VerificationServices, finding: Finding) -> bool:
-    """Store the finding, escalate it and put it on the timeline; each once. True when
-    the finding is new. Escalated before its event is recorded: a crash in between
-    escalates again on the retry rather than never."""
-    new = services.findings.add(finding)
-    key = event_key_for(finding.version, "finding", finding.finding_id)
-    if not new and services.lifecycle.notices.has_event(finding.notice_id, key):
-        return False
-    services.lifecycle.escalations.publish(
-        finding.regulator_id,
-        f"finding_{finding.kind.value}",
-        f"{finding.kind.value}: {finding.platform_id} listing {finding.listing.listing_id}",
-        finding.model_dump(mode="json"),
-    )
-    services.lifecycle.notices.append_event(
-        TimelineEvent(
-            notice_id=finding.notice_id,
-            event_key=key,
-            kind=EventKind.FINDING_RECORDED,
-            at=finding.found_at,
-            actor=ACTOR,
-            details=recorded_details(finding),
+def _record(services: VerificationServices, findings: list[Finding]) -> list[Finding]:
+    """Store each finding once, escalate the ones not yet on the timeline (one message
+    per regulator and kind), then put them on the timeline; the new ones. Escalated
+    before the events are recorded: a crash in between escalates again on the retry
+    rather than never."""
+    new, pending = [], []
+    for finding in findings:
+        added = services.findings.add(finding)
+        if added:
+            new.append(finding)
+        if added or not services.lifecycle.notices.has_event(finding.notice_id, _key(finding)):
+            pending.append(finding)
+    _escalate(services, pending)
+    for finding in pending:
+        services.lifecycle.notices.append_event(
+            TimelineEvent(
+                notice_id=finding.notice_id,
+                event_key=_key(finding),
+                kind=EventKind.FINDING_RECORDED,
+                at=finding.found_at,
+                actor=ACTOR,
+                details=recorded_details(finding),
+            )
         )
-    )
     return new
+
+
+def _key(finding: Finding) -> str:
+    return event_key_for(finding.version, "finding", finding.finding_id)
+
+
+def _escalate(services: VerificationServices, findings: list[Finding]) -> None:
+    """One message per regulator and kind (``event_type`` ``finding_<kind>``): a large
+    catalogue's findings would otherwise flood the topic one by one."""
+    grouped: dict[tuple[str, FindingKind], list[Finding]] = {}
+    for finding in findings:
+        grouped.setdefault((finding.regulator_id, finding.kind), []).append(finding)
+    for (regulator_id, kind), group in sorted(grouped.items()):
+        platforms = sorted({finding.platform_id for finding in group})
+        services.lifecycle.escalations.publish(
+            regulator_id,
+            f"finding_{kind.value}",
+            f"{len(group)} {kind.value} finding(s) on {', '.join(platforms)}",
+            {
+                "kind": kind.value,
+                "count": len(group),
+                "platforms": platforms,
+                "findings": [
+                    {
+                        "finding_id": f.finding_id,
+                        "notice_id": f.notice_id,
+                        "platform_id": f.platform_id,
+                        "listing_id": f.listing.listing_id,
+                    }
+                    for f in group[:MAX_ESCALATED]
+                ],
+            },
+        )
 
 
 def recorded_details(finding: Finding) -> dict[str, Any]:
