@@ -55,6 +55,10 @@ def test_demo_ingests_every_sample_and_runs_every_workflow() -> None:
     assert temu is not None and int(temu.group(1)) > 0
     assert aliexpress is not None and int(aliexpress.group(1)) > 0
     assert re.search(r"aliexpress: \d+ late", out) and re.search(r"temu: \d+ on time", out)
+    # The compliance audit measures the takedowns: found, relisted, found elsewhere.
+    assert re.search(r"still_listed +temu ", out) and re.search(r"relisted +aliexpress ", out)
+    assert re.search(r"found_elsewhere +coupang ", out)
+    assert "(same brand, model ZX-9000): not flagged" in out
     # The handlers' logs and the server's access log stay out of the story.
     assert '"level"' not in out and "HTTP/1.1" not in result.stderr
 
