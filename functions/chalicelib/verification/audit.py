@@ -407,12 +407,16 @@ def recorded_details(finding: Finding) -> dict[str, Any]:
 def _move_cases(services: VerificationServices, platform_id: str, at: datetime) -> None:
     """Each verification case of the platform opened before the audit, for every active
     notice: findings open, or verified (the snapshot shows nothing left to do)."""
+    cases = services.lifecycle.verification_cases
     for notice_id in sorted(a.notice_id for a in services.active_notices.active()):
+        own = [c for c in cases.for_notice(notice_id) if c.platform_id == platform_id]
+        if not any(case.opened_at <= at for case in own):
+            continue  # the notice was never handed off on this platform: nothing to move
         open_findings = any(
             f.platform_id == platform_id and f.status is FindingStatus.OPEN
             for f in services.findings.for_notice(notice_id)
         )
         status = CaseStatus.FINDINGS_OPEN if open_findings else CaseStatus.VERIFIED
-        for case in services.lifecycle.verification_cases.for_notice(notice_id):
-            if case.platform_id == platform_id and case.opened_at <= at:
-                services.lifecycle.verification_cases.set_status(case.ref, status)
+        for case in own:
+            if case.opened_at <= at:
+                cases.set_status(case.ref, status)
