@@ -32,6 +32,14 @@ from chalicelib.handlers.lifecycle import (
     record_received_task,
 )
 from chalicelib.handlers.notification_routes import notification_routes
+from chalicelib.handlers.verification import (
+    match_catalogue_part_task,
+    prepare_audit_task,
+    start_compliance_audits_task,
+    store_findings_task,
+    verification,
+)
+from chalicelib.handlers.verification_routes import verification_routes
 from chalicelib.observability import logger, metrics, tracer
 
 # Lambda imports each function as app.<handler> (chalicelib/handlers/__init__.py): these
@@ -44,11 +52,15 @@ __all__ = [
     "fall_back_to_inbox_task",
     "hand_off_task",
     "intake_notice_files",
+    "match_catalogue_part_task",
     "open_wait_task",
     "plan_dispatch_task",
+    "prepare_audit_task",
     "pull_feeds_task",
     "push_webhook_task",
     "record_received_task",
+    "start_compliance_audits_task",
+    "store_findings_task",
 ]
 
 app = Chalice(app_name="psx")
@@ -71,5 +83,7 @@ for blueprint in (
     feeds,
     feeds_routes,
     extension_routes,
+    verification,
+    verification_routes,
 ):
     app.register_blueprint(blueprint)

@@ -14,6 +14,7 @@ from infra.iam import allow, task_tokens
 from infra.intrinsics import Template, ref
 from infra.lifecycle import SIGNING_SECRETS_ARN, STATE_MACHINE_ARN
 from infra.storage import KEEP_EVIDENCE, TABLE_INDEX_QUERIES, table_access
+from infra.verification import UPLOAD_SNAPSHOTS
 
 CHALICE_CONFIG = Path(__file__).resolve().parent.parent / "chalice.json"
 
@@ -34,7 +35,8 @@ def function_permissions() -> dict[str, list[Template]]:
     return {
         # Reads and writes notices, dispatches, idempotency keys and affected parties;
         # starts the lifecycle of versions it stores (new, amended, withdrawn notices);
-        # resumes waits answered through it; signs webhook tests.
+        # resumes waits answered through it; signs webhook tests and (presigned URLs)
+        # platforms' catalogue uploads.
         # ConditionCheckItem: a notice extension's transaction checks the notice's version.
         API_FUNCTION: [
             table_access(
@@ -51,6 +53,7 @@ def function_permissions() -> dict[str, list[Template]]:
             task_tokens("SendTaskSuccess"),
             allow(["secretsmanager:GetSecretValue"], [SIGNING_SECRETS_ARN]),
             KEEP_EVIDENCE,
+            UPLOAD_SNAPSHOTS,
         ],
         # Looks up one API key by its id.
         AUTHORIZER_FUNCTION: [table_access("GetItem")],

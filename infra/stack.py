@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra import api, feeds, intake, lifecycle, observability, stages, storage
+from infra import api, feeds, intake, lifecycle, observability, stages, storage, verification
 from infra.iam import function_roles
 from infra.intrinsics import Template, arn_of, ref
 
@@ -45,6 +45,8 @@ FUNCTION_ENVIRONMENT: dict[str, Any] = {
     "PSX_EVIDENCE_BUCKET": ref("EvidenceBucket"),
     "PSX_LIFECYCLE_STATE_MACHINE_ARN": lifecycle.STATE_MACHINE_ARN,
     "PSX_ESCALATION_TOPIC_ARN": ref("EscalationTopic"),
+    "PSX_CATALOGUE_BUCKET": ref(verification.BUCKET),
+    "PSX_AUDIT_STATE_MACHINE_ARN": verification.STATE_MACHINE_ARN,
     "PSX_EVIDENCE_RETENTION_DAYS": str(storage.EVIDENCE_RETENTION_DAYS),
 }
 
@@ -56,6 +58,7 @@ def function_permissions() -> dict[str, list[Template]]:
         **lifecycle.function_permissions(),
         **api.function_permissions(),
         **feeds.function_permissions(),
+        **verification.function_permissions(),
     }
 
 
@@ -63,7 +66,10 @@ def function_permissions() -> dict[str, list[Template]]:
 CHALICE_FUNCTIONS = tuple(function_permissions())
 
 # The ${Placeholder}s of each workflow definition and what they stand for.
-WORKFLOW_SUBSTITUTIONS: dict[str, dict[str, Any]] = {lifecycle.WORKFLOW: lifecycle.SUBSTITUTIONS}
+WORKFLOW_SUBSTITUTIONS: dict[str, dict[str, Any]] = {
+    lifecycle.WORKFLOW: lifecycle.SUBSTITUTIONS,
+    verification.WORKFLOW: verification.SUBSTITUTIONS,
+}
 
 
 def resources() -> dict[str, Template]:
@@ -72,6 +78,7 @@ def resources() -> dict[str, Template]:
         **storage.resources(),
         **intake.resources(),
         **lifecycle.resources(),
+        **verification.resources(),
         **function_roles(function_permissions()),
     }
 
@@ -101,8 +108,9 @@ def outputs() -> dict[str, Template]:
     }
 
 
-# Functions the CLI invokes itself (`psx audit` runs the deadline check on demand).
-INVOKED_BY_CLI = (lifecycle.ENFORCE_DEADLINES_FUNCTION,)
+# Functions the CLI invokes itself (`psx audit` runs the deadline check on demand,
+# `psx audit verify` the compliance audits).
+INVOKED_BY_CLI = (lifecycle.ENFORCE_DEADLINES_FUNCTION, verification.START_AUDITS_FUNCTION)
 
 
 def function_name_output(logical_id: str) -> str:
@@ -122,7 +130,11 @@ def function_overrides() -> dict[str, Template]:
     overrides: dict[str, Template] = {
         name: {"Properties": {"Role": arn_of(f"{name}Role")}} for name in CHALICE_FUNCTIONS
     }
-    for name, override in {**intake.function_overrides(), **feeds.function_overrides()}.items():
+    for name, override in {
+        **intake.function_overrides(),
+        **feeds.function_overrides(),
+        **verification.function_overrides(),
+    }.items():
         overrides[name]["Properties"].update(override["Properties"])
     return overrides
 

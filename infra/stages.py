@@ -15,10 +15,11 @@ STAGES = ("dev", "prod")
 
 # What differs between stages. Data (table, buckets) is retained in every stage; see
 # docs/infrastructure.md for why deletion policies do not vary.
-STAGE_SETTINGS: dict[str, dict[str, int]] = {
-    # Valid CloudWatch Logs retention periods only (1, 3, 5, 7, 14, 30, ... 731, ...).
-    "dev": {"LogRetentionDays": 14},
-    "prod": {"LogRetentionDays": 731},
+# LogRetentionDays: valid CloudWatch Logs retention periods only (1, 3, 5, 7, 14, 30,
+# ... 731, ...). AuditSchedule: when compliance audits start (EventBridge expression).
+STAGE_SETTINGS: dict[str, dict[str, int | str]] = {
+    "dev": {"LogRetentionDays": 14, "AuditSchedule": "rate(1 day)"},
+    "prod": {"LogRetentionDays": 731, "AuditSchedule": "rate(1 day)"},
 }
 
 

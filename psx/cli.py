@@ -11,6 +11,7 @@ import click
 
 from psx import render
 from psx.agreements_cli import agreements
+from psx.catalogue_cli import catalogue, verify
 from psx.cli_common import (
     EXIT_REFUSED,
     EXIT_TIMEOUT,
@@ -152,7 +153,7 @@ def status(notice_id: str, as_json: bool, endpoint_url: str | None, stack: str) 
         echo(render.status_text(result))
 
 
-@main.command()
+@main.group(invoke_without_command=True)
 @click.option(
     "--at",
     "at",
@@ -161,8 +162,16 @@ def status(notice_id: str, as_json: bool, endpoint_url: str | None, stack: str) 
 )
 @click.option("--json", "as_json", is_flag=True)
 @target_options
-def audit(at: datetime | None, as_json: bool, endpoint_url: str | None, stack: str) -> None:
-    """Enforce deadlines now (or --at a given time): overdue waits fail and escalate."""
+@click.pass_context
+def audit(
+    ctx: click.Context, at: datetime | None, as_json: bool, endpoint_url: str | None, stack: str
+) -> None:
+    """Enforce deadlines now (or --at a given time): overdue waits fail and escalate.
+
+    `psx audit verify` runs the compliance audits of catalogue snapshots instead.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     from psx.audit import run_deadline_check
 
     target = Target(stack_name=stack, endpoint_url=endpoint_url)
@@ -232,3 +241,5 @@ main.add_command(keys)
 main.add_command(agreements)
 main.add_command(feeds)
 main.add_command(notices)
+main.add_command(catalogue)
+audit.add_command(verify)

@@ -23,6 +23,7 @@ from psx.api_client import ApiClient
 from psx.demo_feeds import pull_demo_feeds
 from psx.demo_live_check import show_live_checks
 from psx.demo_platforms import DemoPlatform, answer_inbox, demo_platforms, demo_regulator_key
+from psx.demo_verification import run_verification_demo
 from psx.embedded.runtime import ROOT, EmbeddedRuntime
 from psx.embedded.serve import LocalApi
 from psx.evidence import export_bundle, verify_bundle
@@ -91,6 +92,7 @@ def run_demo() -> None:
         runtime.settle()  # every notice pushed to its platforms, waiting for answers
         _run_platform_responses(runtime, api.url, platforms)
         executions = runtime.wait_for_executions(timeout_seconds=300)
+        run_verification_demo(runtime, api.url, platforms, reports, AUDIT_DELAY)
         _print_totals(reports, executions)
         show_live_checks(reports)
         _print_regulator_view(api.url)

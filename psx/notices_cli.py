@@ -46,6 +46,8 @@ def _settings(target: Target) -> Settings:
         evidence_bucket=target.output("PSX_EVIDENCE_BUCKET"),
         lifecycle_state_machine_arn=target.output("PSX_LIFECYCLE_STATE_MACHINE_ARN"),
         escalation_topic_arn=target.output("PSX_ESCALATION_TOPIC_ARN"),
+        catalogue_bucket=target.output("PSX_CATALOGUE_BUCKET"),
+        audit_state_machine_arn=target.output("PSX_AUDIT_STATE_MACHINE_ARN"),
         limits=IntakeLimits(),
         regulators={},
         evidence_retention_days=int(target.output("PSX_EVIDENCE_RETENTION_DAYS")),

@@ -58,6 +58,16 @@ SETTINGS = (
     ),
     Setting("PSX_ESCALATION_TOPIC_ARN", Reader.FUNCTIONS, "SNS topic for missed deadlines."),
     Setting(
+        "PSX_CATALOGUE_BUCKET",
+        Reader.FUNCTIONS,
+        "Bucket of platforms' catalogue snapshots, the audits' work and the notice indexes.",
+    ),
+    Setting(
+        "PSX_AUDIT_STATE_MACHINE_ARN",
+        Reader.FUNCTIONS,
+        "The compliance audit state machine (one execution per platform snapshot).",
+    ),
+    Setting(
         "PSX_MAX_FILE_BYTES",
         Reader.FUNCTIONS,
         "Largest notice file accepted.",
@@ -118,6 +128,8 @@ class Settings:
     evidence_bucket: str
     lifecycle_state_machine_arn: str
     escalation_topic_arn: str
+    catalogue_bucket: str
+    audit_state_machine_arn: str
     limits: IntakeLimits
     regulators: dict[str, RegulatorDefaults]
     # How long each evidence object is locked (docs/evidence.md).
@@ -171,6 +183,8 @@ def load_settings() -> Settings:
         evidence_bucket=_required("PSX_EVIDENCE_BUCKET"),
         lifecycle_state_machine_arn=_required("PSX_LIFECYCLE_STATE_MACHINE_ARN"),
         escalation_topic_arn=_required("PSX_ESCALATION_TOPIC_ARN"),
+        catalogue_bucket=_required("PSX_CATALOGUE_BUCKET"),
+        audit_state_machine_arn=_required("PSX_AUDIT_STATE_MACHINE_ARN"),
         limits=IntakeLimits(
             max_file_bytes=_int("PSX_MAX_FILE_BYTES", defaults.max_file_bytes),
             max_rows=_int("PSX_MAX_ROWS", defaults.max_rows),

@@ -138,6 +138,14 @@ ENDPOINTS = [
     # (tests/api/test_notification_messages.py has the statements themselves).
     Endpoint("getStatementsOfReasons", _get("/v1/notices/{}/statements-of-reasons"), 409),
     Endpoint("extendNotice", _extend, 201, for_regulators=True),
+    Endpoint(
+        "createCatalogueSnapshot",
+        _post("/v1/catalogue-snapshots", {"parts": ["part-1.jsonl.gz"]}),
+        201,
+        notice_scoped=False,
+    ),
+    Endpoint("listFindings", _get("/v1/findings"), 200, notice_scoped=False),
+    Endpoint("getNoticeFindings", _get("/v1/notices/{}/findings"), 200, for_regulators=True),
 ]
 
 

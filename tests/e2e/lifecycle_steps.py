@@ -149,6 +149,10 @@ class EscalationSubscriber:
         self.received: list[dict[str, Any]] = []
 
     def about(self, notice_id: str) -> list[dict[str, Any]]:
+        return [m for m in self.received_messages() if m.get("notice_id") == notice_id]
+
+    def received_messages(self) -> list[dict[str, Any]]:
+        """Every message the topic delivered so far."""
         while True:
             batch = self._sqs.receive_message(QueueUrl=self._url, MaxNumberOfMessages=10).get(
                 "Messages", []
@@ -158,4 +162,4 @@ class EscalationSubscriber:
             for message in batch:
                 self.received.append(json.loads(message["Body"]))
                 self._sqs.delete_message(QueueUrl=self._url, ReceiptHandle=message["ReceiptHandle"])
-        return [m for m in self.received if m.get("notice_id") == notice_id]
+        return self.received

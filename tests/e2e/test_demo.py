@@ -65,6 +65,10 @@ def test_demo_ingests_every_sample_and_runs_every_workflow() -> None:
         ("Temu", "gone"),
         ("AliExpress", "gone"),
     }
+    # The compliance audit measures the takedowns: found, relisted, found elsewhere.
+    assert re.search(r"still_listed +temu ", out) and re.search(r"relisted +aliexpress ", out)
+    assert re.search(r"found_elsewhere +coupang ", out)
+    assert "(same brand, model ZX-9000): not flagged" in out
     # The handlers' logs and the server's access log stay out of the story.
     assert '"level"' not in out and "HTTP/1.1" not in result.stderr
 

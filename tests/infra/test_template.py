@@ -9,13 +9,14 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint_file  # type: ignore[import-untyped]
 
-from infra import api, intake, lifecycle, stack, stages
+from infra import api, intake, lifecycle, stack, stages, verification
 from tests.infra.cfn import as_list, get_att_target, of_type
 
 # Written out by hand on purpose: a generator bug must not hide an alarm.
 EXPECTED_ALARMS = {
     "IntakeDeadLetterQueueNotEmptyAlarm": ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
     "NoticeLifecycleStateMachineExecutionsFailedAlarm": ("AWS/States", "ExecutionsFailed"),
+    "ComplianceAuditStateMachineExecutionsFailedAlarm": ("AWS/States", "ExecutionsFailed"),
     "RestAPIServerErrorsAlarm": ("AWS/ApiGateway", "5XXError"),
 } | {
     f"{function}{metric}sAlarm": ("AWS/Lambda", f"{metric}s")
@@ -52,7 +53,7 @@ def test_every_table_is_encrypted(resources: dict[str, Any]) -> None:
 
 def test_every_bucket_is_encrypted_versioned_and_private(resources: dict[str, Any]) -> None:
     buckets = of_type(resources, "AWS::S3::Bucket")
-    assert set(buckets) == {"IntakeBucket", "EvidenceBucket"}
+    assert set(buckets) == {"IntakeBucket", "EvidenceBucket", "CatalogueBucket"}
     for bucket in buckets.values():
         properties = bucket["Properties"]
         rules = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
@@ -163,7 +164,7 @@ def test_every_sqs_event_source_reports_partial_batches_and_fits_the_queue(
 
 def test_state_machine_substitutions_name_the_right_functions(resources: dict[str, Any]) -> None:
     machines = of_type(resources, "AWS::StepFunctions::StateMachine")
-    assert set(machines) == {"NoticeLifecycleStateMachine"}
+    assert set(machines) == {"NoticeLifecycleStateMachine", "ComplianceAuditStateMachine"}
     text, substitutions = machines["NoticeLifecycleStateMachine"]["Properties"]["DefinitionString"][
         "Fn::Sub"
     ]
@@ -178,6 +179,17 @@ def test_state_machine_substitutions_name_the_right_functions(resources: dict[st
     dispatch = definition["States"]["DispatchToPlatforms"]["ItemProcessor"]["States"]
     assert dispatch["PushWebhook"]["Parameters"]["FunctionName"] == "${PushWebhookFunctionArn}"
     assert dispatch["AwaitAcknowledgement"]["Resource"].endswith("lambda:invoke.waitForTaskToken")
+    text, substitutions = machines["ComplianceAuditStateMachine"]["Properties"]["DefinitionString"][
+        "Fn::Sub"
+    ]
+    assert substitutions == {
+        f"{function}FunctionArn": {"Fn::GetAtt": [function, "Arn"]}
+        for function in verification.AUDIT_TASK_FUNCTIONS
+    }
+    parts = json.loads(text)["States"]["MatchParts"]
+    assert parts["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
+    match = parts["ItemProcessor"]["States"]["MatchPart"]
+    assert match["Parameters"]["FunctionName"] == "${MatchCataloguePartFunctionArn}"
 
 
 def test_state_machine_role_invokes_exactly_the_substituted_functions(

@@ -18,6 +18,7 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
 from moto.dynamodb.models.table import Table
 from moto.s3 import notifications as s3_notifications
@@ -508,3 +509,96 @@ def test_parked_callbacks_hold_os_threads_unless_threads_are_greenlets() -> None
     assert threads["os_threads_while_waiting"] > threads["callbacks_waiting"]
     assert greenlets["os_threads_while_waiting"] == 1
     assert threads["statuses"] == greenlets["statuses"] == ["SUCCEEDED"]
+
+
+# -- Distributed Map (the compliance audit, workflows/compliance-audit.asl.json) ---------
+
+
+def _distributed_map(function_arn: str, **extra: object) -> dict[str, object]:
+    return {
+        "StartAt": "Parts",
+        "States": {
+            "Parts": {
+                "Type": "Map",
+                "ItemReader": {
+                    "Resource": "arn:aws:states:::s3:getObject",
+                    "ReaderConfig": {"InputType": "JSON"},
+                    "Parameters": {"Bucket": "canary-parts", "Key": "items.json"},
+                },
+                "ItemProcessor": {
+                    "ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"},
+                    "StartAt": "Match",
+                    "States": {
+                        "Match": {
+                            "Type": "Task",
+                            "Resource": "arn:aws:states:::lambda:invoke",
+                            "Parameters": {"FunctionName": function_arn, "Payload.$": "$"},
+                            "OutputPath": "$.Payload",
+                            "End": True,
+                        }
+                    },
+                },
+                "MaxConcurrency": 4,
+                "End": True,
+                **extra,
+            }
+        },
+    }
+
+
+def _parts_bucket() -> None:
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket="canary-parts")
+    items = [{"key": f"part-{n}.jsonl"} for n in range(3)]
+    s3.put_object(Bucket="canary-parts", Key="items.json", Body=json.dumps(items).encode())
+
+
+def test_distributed_map_reads_a_json_array_of_items_from_s3(world: FunctionRegistry) -> None:
+    _parts_bucket()
+    result = _run(_distributed_map(_function("echo")), "dmap-json")
+
+    assert result["status"] == "SUCCEEDED"
+    outputs = json.loads(str(result["output"]))
+    assert sorted(o["echo"]["key"] for o in outputs) == [f"part-{n}.jsonl" for n in range(3)]
+
+
+def test_distributed_map_rejects_item_batcher_so_the_audit_maps_one_part_per_item(
+    world: FunctionRegistry,
+) -> None:
+    _parts_bucket()
+    batcher = {"ItemBatcher": {"MaxItemsPerBatch": 2}}
+
+    with pytest.raises(ClientError, match="ItemBatcher"):  # the moto gap: one part per item
+        _run(_distributed_map(_function("echo"), **batcher), "dmap-batcher")
+
+
+def test_distributed_map_rejects_express_children_so_the_audit_runs_standard_ones(
+    world: FunctionRegistry,
+) -> None:
+    _parts_bucket()
+    definition = _distributed_map(_function("echo"))
+    processor = definition["States"]["Parts"]["ItemProcessor"]  # type: ignore[index]
+    processor["ProcessorConfig"]["ExecutionType"] = "EXPRESS"
+
+    with pytest.raises(ClientError, match="EXPRESS"):  # the moto gap (docs/deploy.md: cost)
+        _run(definition, "dmap-express")
+
+
+def test_distributed_map_result_writer_writes_only_its_manifest_so_parts_write_their_own(
+    world: FunctionRegistry,
+) -> None:
+    _parts_bucket()
+    writer = {
+        "ResultWriter": {
+            "Resource": "arn:aws:states:::s3:putObject",
+            "Parameters": {"Bucket": "canary-parts", "Prefix": "results"},
+        }
+    }
+
+    result = _run(_distributed_map(_function("echo"), **writer), "dmap-writer")
+
+    assert result["status"] == "SUCCEEDED"
+    listed = boto3.client("s3").list_objects_v2(Bucket="canary-parts", Prefix="results/")
+    keys = [entry["Key"] for entry in listed.get("Contents", [])]
+    # AWS also writes SUCCEEDED_0.json with the children's outputs; moto writes none.
+    assert [key.rsplit("/", 1)[-1] for key in keys] == ["manifest.json"]

@@ -164,7 +164,9 @@ def test_run_once_runs_replays_refuses_and_releases() -> None:
 
 
 def _settings() -> Settings:
-    return Settings("t", "b", "evidence", "arn", "topic", IntakeLimits(), {}, 1)
+    return Settings(
+        "t", "b", "evidence", "arn", "topic", "catalogues", "arn:audit", IntakeLimits(), {}, 1
+    )
 
 
 def test_an_amendment_of_nothing_reproduces_the_notice_exactly() -> None:

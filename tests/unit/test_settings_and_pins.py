@@ -34,6 +34,8 @@ def configured(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("PSX_EVIDENCE_BUCKET", "e")
     monkeypatch.setenv("PSX_LIFECYCLE_STATE_MACHINE_ARN", "arn:sm")
     monkeypatch.setenv("PSX_ESCALATION_TOPIC_ARN", "arn:topic")
+    monkeypatch.setenv("PSX_CATALOGUE_BUCKET", "catalogues")
+    monkeypatch.setenv("PSX_AUDIT_STATE_MACHINE_ARN", "arn:audit")
     monkeypatch.setenv("PSX_EVIDENCE_BUCKET", "evidence")
     monkeypatch.setenv("PSX_REGULATORS", '{"kftc": {"jurisdiction": "KR", "language": "ko"}}')
     return monkeypatch

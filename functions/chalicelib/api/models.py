@@ -178,6 +178,27 @@ class Listing(_Request):
     evidence_ref: Annotated[str, Field(max_length=1000)] | None = Field(
         default=None, description="Where your evidence is kept: a case id, a screenshot URL."
     )
+    finding_id: Annotated[str, Field(pattern=r"^fnd-[0-9a-f]{24}$")] | None = Field(
+        default=None,
+        description="Answers this compliance-audit finding (GET /v1/findings) instead of "
+        "the notice: action removed, or no_match with a reason (a false positive: it is "
+        "recorded and never raised again). A report answers findings only, or none.",
+    )
+    reason: Note | None = Field(
+        default=None, description="Why a finding is no_match (required then; findings only)."
+    )
+
+    @model_validator(mode="after")
+    def _finding_answer(self) -> Listing:
+        if self.finding_id is None:
+            if self.reason is not None:
+                raise ValueError("reason answers a finding: give finding_id")
+            return self
+        if self.action not in (ListingAction.REMOVED, ListingAction.NO_MATCH):
+            raise ValueError("a finding is answered removed or no_match")
+        if self.action is ListingAction.NO_MATCH and not self.reason:
+            raise ValueError("a finding answered no_match needs a reason")
+        return self
 
 
 class ActionReport(_AnswersVersion):

@@ -11,7 +11,13 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from chalicelib.api import feeds_api, notification_api, platform_api, regulator_api
+from chalicelib.api import (
+    feeds_api,
+    notification_api,
+    platform_api,
+    regulator_api,
+    verification_api,
+)
 from chalicelib.api.calls import ApiCall, Handler, Reply
 from chalicelib.api.models import (
     Acknowledgement,
@@ -41,6 +47,12 @@ from chalicelib.api.models import (
 from chalicelib.api.notice_submission import NoticeSubmission
 from chalicelib.api.principal import PrincipalKind
 from chalicelib.api.services import ApiServices
+from chalicelib.api.verification_models import (
+    CatalogueSnapshotRequest,
+    CatalogueSnapshotUpload,
+    FindingsPage,
+    FindingsQuery,
+)
 
 PLATFORMS = frozenset({PrincipalKind.PLATFORM})
 REGULATORS = frozenset({PrincipalKind.REGULATOR})
@@ -292,6 +304,43 @@ OPERATIONS: dict[str, Operation] = {
             also=((200, "Nothing changed: already extended to these platforms."),),
             etag=True,
             conditional=True,
+        ),
+        Operation(
+            "createCatalogueSnapshot",
+            "POST",
+            "/v1/catalogue-snapshots",
+            "Upload a catalogue snapshot: presigned URLs for its parts and manifest",
+            PLATFORMS,
+            verification_api.create_catalogue_snapshot,
+            CatalogueSnapshotUpload,
+            status=201,
+            body=CatalogueSnapshotRequest,
+            description="PUT each part to its URL, then _manifest.json ({snapshot_time, "
+            "parts: [{name, rows}]}). The next compliance audit checks the newest complete "
+            "snapshot; a snapshot whose manifest or parts are missing is never audited.",
+        ),
+        Operation(
+            "listFindings",
+            "GET",
+            "/v1/findings",
+            "Findings of the compliance audits, newest first",
+            EVERYONE,
+            verification_api.list_findings,
+            FindingsPage,
+            query=FindingsQuery,
+            description="A regulator gets the findings about its notices (kind and platform "
+            "filter them); a platform gets those about its own listings. Answer a finding "
+            "through POST /v1/notices/{notice_id}/actions.",
+        ),
+        Operation(
+            "getNoticeFindings",
+            "GET",
+            f"{_NOTICE}/findings",
+            "Findings about one notice, newest first",
+            REGULATORS,
+            verification_api.get_notice_findings,
+            FindingsPage,
+            query=FindingsQuery,
         ),
     )
 }

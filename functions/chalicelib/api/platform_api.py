@@ -28,6 +28,7 @@ from chalicelib.api.models import (
 )
 from chalicelib.api.problems import ApiProblem, FieldError, conflict, invalid, not_found
 from chalicelib.api.services import ApiServices
+from chalicelib.api.verification_api import answer_findings
 from chalicelib.api.views import dispatch_view, notice_view
 from chalicelib.dispatch.model import Dispatch, DispatchState, WaitKind
 from chalicelib.dispatch.parties import AffectedPartiesBatch
@@ -83,6 +84,21 @@ def report_actions(call: ApiCall, services: ApiServices) -> Reply:
     ]
     if future:
         raise invalid(future)
+    answering = [listing.finding_id is not None for listing in report.listings]
+    if any(answering):
+        if not all(answering):
+            raise invalid(
+                [
+                    FieldError(
+                        detail="a report answers findings only, or none",
+                        code="mixed_report",
+                        pointer=f"#/listings/{i}/finding_id",
+                    )
+                    for i, answers in enumerate(answering)
+                    if not answers
+                ]
+            )
+        return answer_findings(call, services, report)
     return _answer(call, services, WaitKind.ACTION_REPORT, report.version, _report(report))
 
 

@@ -11,6 +11,7 @@ from chalicelib.stores.api_keys_table import ApiKeyStore
 from chalicelib.stores.aws_clients import per_world
 from chalicelib.stores.feeds_table import FeedsTable
 from chalicelib.stores.idempotency_keys import IdempotencyKeyStore
+from chalicelib.verification.services import VerificationServices, verification_services
 from chalicelib.workflow.lifecycle import LifecycleStarter
 
 
@@ -22,6 +23,7 @@ class ApiServices:
     idempotency: IdempotencyKeyStore
     affected_parties: AffectedPartiesStore
     feeds: FeedsTable
+    verification: VerificationServices
 
 
 @per_world
@@ -33,6 +35,7 @@ def api_services(settings: Settings) -> ApiServices:
         idempotency=IdempotencyKeyStore(settings.table_name),
         affected_parties=AffectedPartiesStore(settings.table_name),
         feeds=FeedsTable(settings.table_name),
+        verification=verification_services(settings),
     )
 
 

@@ -16,6 +16,10 @@ from chalicelib.dispatch.model import Dispatch, DispatchRef
 
 class CaseStatus(StrEnum):
     PENDING = "pending"  # opened by the hand-off; the capability has not acted yet
+    # Compliance verification: a catalogue audit after the hand-off found nothing open,
+    # or found listings still for sale (findings the platform has not answered).
+    VERIFIED = "verified"
+    FINDINGS_OPEN = "findings_open"
 
 
 class HandOffCase(BaseModel):

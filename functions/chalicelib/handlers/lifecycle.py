@@ -17,8 +17,10 @@ from chalicelib.dispatch.push import fall_back_to_inbox, push_webhook
 from chalicelib.dispatch.services import LifecycleServices, lifecycle_services
 from chalicelib.dispatch.waits import enforce_deadlines, escalate, hand_off, open_wait
 from chalicelib.handlers import entry_points
+from chalicelib.notices.model import NoticeStatus
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import load_settings
+from chalicelib.stores.active_notices_table import ActiveNoticeStore
 from chalicelib.stores.notices_table import NoticeStore
 from chalicelib.workflow.received import record_received
 
@@ -37,6 +39,9 @@ def record_received_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
     timeline_event = record_received(
         NoticeStore(settings.table_name), ref.notice_id, ref.version, clock.now()
     )
+    # What the compliance audits match against moves on with every stored version.
+    status = NoticeStatus(timeline_event.details["status"])
+    ActiveNoticeStore(settings.table_name).note(ref.notice_id, ref.version, status)
     return {**event, "received_recorded_at": timeline_event.at.isoformat()}
 
 

@@ -45,6 +45,8 @@ class EventKind(StrEnum):
     AFFECTED_PARTIES_RECEIVED = "affected_parties_received"
     AWAITING_NOTIFICATION = "awaiting_notification"
     AWAITING_VERIFICATION = "awaiting_verification"
+    FINDING_RECORDED = "finding_recorded"
+    FINDING_RESOLVED = "finding_resolved"
 
 
 # The lifecycle of one version, cause before effect; steps on one line share a rank.
@@ -71,6 +73,8 @@ _CAUSAL_SEQUENCE: tuple[tuple[str, ...], ...] = (
     ("affected_parties_received",),
     ("awaiting_notification",),
     ("awaiting_verification",),
+    ("finding_recorded",),  # a compliance audit found the product in a catalogue
+    ("finding_resolved",),  # the platform answered the finding
 )
 _RANKS = {step: rank for rank, steps in enumerate(_CAUSAL_SEQUENCE) for step in steps}
 _UNRANKED = len(_CAUSAL_SEQUENCE)

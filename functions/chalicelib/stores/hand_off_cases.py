@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from chalicelib.dispatch.cases import HandOffCase
+from chalicelib.dispatch.cases import CaseStatus, HandOffCase
 from chalicelib.dispatch.model import DispatchRef
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
 from chalicelib.stores.dynamodb_items import from_attributes, to_attributes, written
 
 C = TypeVar("C", bound=HandOffCase)
+_MAX_STATUS_ATTEMPTS = 5
 
 
 class HandOffCaseStore(Generic[C]):
@@ -50,6 +51,24 @@ class HandOffCaseStore(Generic[C]):
         if existing is None:  # the condition failed, so the item was there: not deleted
             raise RuntimeError(f"the {self._case_type.__name__} of {case.ref} vanished")
         return existing
+
+    def set_status(self, ref: DispatchRef, status: CaseStatus) -> C | None:
+        """Move the case to ``status`` (repeating a move changes nothing); None: no case."""
+        for _ in range(_MAX_STATUS_ATTEMPTS):
+            case = self.get(ref)
+            if case is None or case.status is status:
+                return case
+            moved = case.model_copy(update={"status": status})
+            # Compare-and-set on the body read: a concurrent move is read again, not lost.
+            if written(
+                self._db.put_item,
+                TableName=self._table,
+                Item=to_attributes({**self.key(ref), "body": moved.model_dump_json()}),
+                ConditionExpression="body = :read",
+                ExpressionAttributeValues=to_attributes({":read": case.model_dump_json()}),
+            ):
+                return moved
+        raise RuntimeError(f"the {self._case_type.__name__} of {ref} keeps changing")
 
     def get(self, ref: DispatchRef) -> C | None:
         response = self._db.get_item(

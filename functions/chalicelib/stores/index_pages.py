@@ -53,8 +53,10 @@ def gsi1_page(
     table_key: Callable[[str], TableKey],
     load: Callable[[list[str]], list[T | None]],
     keep: Callable[[T], bool],
+    index_name: str = "GSI1",
 ) -> Page[T]:
-    """One page of the items under ``partition``.
+    """One page of the items under ``partition`` of ``index_name`` (GSI1, or GSI2 whose
+    partitions other than the open waits' are lists too).
 
     ``table_key`` rebuilds an item's table key from its sort key (DynamoDB needs it to
     resume a query), ``load`` reads the items the index keys name (the index holds keys
@@ -66,22 +68,22 @@ def gsi1_page(
     while True:
         kwargs: dict[str, Any] = {
             "TableName": table,
-            "IndexName": "GSI1",
-            "KeyConditionExpression": "GSI1PK = :pk",
+            "IndexName": index_name,
+            "KeyConditionExpression": f"{index_name}PK = :pk",
             "ExpressionAttributeValues": {":pk": partition},
             "ScanIndexForward": False,
             "Limit": request.limit,
         }
         if request.since is not None:
-            kwargs["KeyConditionExpression"] += " AND GSI1SK >= :since"
+            kwargs["KeyConditionExpression"] += f" AND {index_name}SK >= :since"
             kwargs["ExpressionAttributeValues"][":since"] = request.since
         kwargs["ExpressionAttributeValues"] = to_attributes(kwargs["ExpressionAttributeValues"])
         if after is not None:
             kwargs["ExclusiveStartKey"] = to_attributes(
-                {**table_key(after), "GSI1PK": partition, "GSI1SK": after}
+                {**table_key(after), f"{index_name}PK": partition, f"{index_name}SK": after}
             )
         page = db.query(**kwargs)
-        sort_keys = [from_attributes(item)["GSI1SK"] for item in page["Items"]]
+        sort_keys = [from_attributes(item)[f"{index_name}SK"] for item in page["Items"]]
         more = "LastEvaluatedKey" in page
         for index, (sort_key, item) in enumerate(zip(sort_keys, load(sort_keys), strict=True)):
             if item is None or not keep(item):
@@ -92,4 +94,4 @@ def gsi1_page(
                 return Page(found, None if exhausted else sort_key)
         if not more:
             return Page(found, None)
-        after = from_attributes(page["LastEvaluatedKey"])["GSI1SK"]
+        after = from_attributes(page["LastEvaluatedKey"])[f"{index_name}SK"]

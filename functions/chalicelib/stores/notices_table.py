@@ -245,6 +245,15 @@ class NoticeStore:
         ensure_fits(f"the {event.kind} event", item)
         return self._put_once(item)
 
+    def has_event(self, notice_id: str, event_key: str) -> bool:
+        item = self._db.get_item(
+            TableName=self._table,
+            Key=to_attributes({"PK": _notice_pk(notice_id), "SK": f"EVENT#{event_key}"}),
+            ConsistentRead=True,
+            ProjectionExpression="SK",
+        ).get("Item")
+        return item is not None
+
     def timeline(self, notice_id: str) -> list[TimelineEvent]:
         items = query_items(
             self._db,

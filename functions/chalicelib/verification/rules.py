@@ -1,0 +1,114 @@
+"""The verification rules: from the matcher's matches in one platform's snapshot to
+findings, given what each active notice was sent to and what the platform reported."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from chalicelib.dispatch.actions import ListingAction
+from chalicelib.matching import Match, MatchTier
+from chalicelib.verification.findings import Finding, FindingKind, FoundListing, finding_id_for
+
+# Merchant Center availability values (and common spellings) of a listing nobody can buy.
+UNAVAILABLE = frozenset(
+    {"out_of_stock", "out of stock", "discontinued", "sold_out", "sold out", "unavailable"}
+)
+# What a platform may report having done that takes a listing off sale.
+TAKEN_DOWN = frozenset({ListingAction.REMOVED, ListingAction.ACCESS_DISABLED})
+
+
+@dataclass(frozen=True)
+class ActiveNotice:
+    """An active notice's current version and the platforms it was sent to."""
+
+    notice_id: str
+    version: int
+    regulator_id: str
+    sent_to: frozenset[str]
+
+
+@dataclass(frozen=True)
+class PlatformAnswer:
+    """What the audited platform reported for one notice (every version's report)."""
+
+    reported_at: datetime | None = None  # its latest action report; None: not yet
+    actions: dict[str, ListingAction] = field(default_factory=dict)  # listing id -> action
+
+
+@dataclass(frozen=True)
+class Audit:
+    platform_id: str
+    snapshot_id: str
+    snapshot_time: datetime
+    found_at: datetime
+    notices: dict[str, ActiveNotice]
+    answers: dict[str, PlatformAnswer]  # notice id -> the platform's answer
+
+
+@dataclass(frozen=True)
+class MatchedListing:
+    match: Match
+    listing: FoundListing
+
+
+def is_available(listing: FoundListing) -> bool:
+    availability = (listing.availability or "").strip().lower()
+    return availability not in UNAVAILABLE
+
+
+def findings_of(matched: Iterable[MatchedListing], audit: Audit) -> list[Finding]:
+    """Every finding the matches show, each once (the strongest match stands for it)."""
+    found: dict[str, Finding] = {}
+    for item in matched:
+        finding = _finding(item, audit)
+        if finding is None:
+            continue
+        kept = found.get(finding.finding_id)
+        if kept is None or finding.score > kept.score:
+            found[finding.finding_id] = finding
+    return sorted(found.values(), key=lambda f: f.finding_id)
+
+
+def kind_of(item: MatchedListing, notice: ActiveNotice, audit: Audit) -> FindingKind | None:
+    if audit.platform_id not in notice.sent_to:
+        return FindingKind.FOUND_ELSEWHERE
+    answer = audit.answers.get(notice.notice_id, PlatformAnswer())
+    action = answer.actions.get(item.listing.listing_id)
+    if action in TAKEN_DOWN:
+        return FindingKind.STILL_LISTED if is_available(item.listing) else None
+    if action is not None or answer.reported_at is None:
+        # A warning shown, or a no_match the platform already gave; or nothing is owed
+        # yet (the action report is not due before its deadline).
+        return None
+    listed_at = item.listing.listed_at
+    if item.match.tier is MatchTier.CERTAIN and listed_at and listed_at > answer.reported_at:
+        return FindingKind.RELISTED
+    return FindingKind.MISSED
+
+
+def _finding(item: MatchedListing, audit: Audit) -> Finding | None:
+    notice = audit.notices.get(item.match.notice_id)
+    if notice is None:  # the notice was withdrawn since the index was built
+        return None
+    kind = kind_of(item, notice, audit)
+    if kind is None:
+        return None
+    return Finding(
+        finding_id=finding_id_for(
+            kind, notice.notice_id, audit.platform_id, item.listing.listing_id
+        ),
+        kind=kind,
+        notice_id=notice.notice_id,
+        version=notice.version,
+        regulator_id=notice.regulator_id,
+        platform_id=audit.platform_id,
+        listing=item.listing,
+        tier=item.match.tier.value,
+        evidence=list(item.match.evidence),
+        score=item.match.score,
+        snapshot_id=audit.snapshot_id,
+        snapshot_time=audit.snapshot_time,
+        found_at=audit.found_at,
+    )
