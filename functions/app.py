@@ -27,6 +27,7 @@ from chalicelib.handlers.lifecycle import (
     push_webhook_task,
     record_received_task,
 )
+from chalicelib.handlers.reports_routes import reports_routes
 from chalicelib.observability import logger, metrics, tracer
 
 # Lambda imports each function as app.<handler> (chalicelib/handlers/__init__.py): these
@@ -57,5 +58,5 @@ def problem_details(event: Request, get_response: Callable[[Request], Response])
     return api_http.as_problem(get_response(event))
 
 
-for blueprint in (api_routes, intake, lifecycle):
+for blueprint in (api_routes, intake, lifecycle, reports_routes):
     app.register_blueprint(blueprint)

@@ -60,6 +60,8 @@ class Reply:
     status: int = 200
     location: str | None = None
     etag: str | None = None
+    # The same answer as CSV, for an operation that offers it (``Operation.csv``).
+    csv: str | None = None
 
 
 Handler = Callable[[ApiCall, ApiServices], Reply]

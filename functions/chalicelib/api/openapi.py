@@ -128,7 +128,8 @@ def _responses(operation: Operation, refs: Refs) -> dict[str, Any]:
     responses = {
         str(status): {
             "description": description,
-            "content": {"application/json": {"schema": _ref(refs, operation.response)}},
+            "content": {"application/json": {"schema": _ref(refs, operation.response)}}
+            | ({"text/csv": {"schema": {"type": "string"}}} if operation.csv else {}),
         }
         | ({"headers": _ETAG_HEADER} if operation.etag else {})
         for status, description in successes

@@ -10,6 +10,7 @@ from chalicelib.stores.affected_parties_table import AffectedPartiesStore
 from chalicelib.stores.api_keys_table import ApiKeyStore
 from chalicelib.stores.aws_clients import per_world
 from chalicelib.stores.idempotency_keys import IdempotencyKeyStore
+from chalicelib.stores.report_log import ReportLog
 from chalicelib.workflow.lifecycle import LifecycleStarter
 
 
@@ -20,6 +21,7 @@ class ApiServices:
     starter: LifecycleStarter
     idempotency: IdempotencyKeyStore
     affected_parties: AffectedPartiesStore
+    report_log: ReportLog
 
 
 @per_world
@@ -30,6 +32,7 @@ def api_services(settings: Settings) -> ApiServices:
         starter=LifecycleStarter(settings.lifecycle_state_machine_arn),
         idempotency=IdempotencyKeyStore(settings.table_name),
         affected_parties=AffectedPartiesStore(settings.table_name),
+        report_log=ReportLog(settings.table_name),
     )
 
 

@@ -220,6 +220,16 @@ def working_days_late(deadline: datetime, responded_at: datetime, jurisdiction: 
     return max(1, whole_days + (remainder > timedelta(0)))
 
 
+def working_time(start: datetime, end: datetime, jurisdiction: str) -> timedelta:
+    """Local clock time between ``start`` and ``end`` on working days (zero when ``end``
+    is not after ``start``): how long a platform took, in working time."""
+    _require_aware(start, "start")
+    _require_aware(end, "end")
+    if end <= start:
+        return timedelta(0)
+    return _working_time(working_day_calendar(jurisdiction), start, end)
+
+
 def _working_time(calendar: WorkingDayCalendar, start: datetime, end: datetime) -> timedelta:
     """Local clock time between ``start`` and ``end`` that falls on working days."""
     # Naive local times measure clock time: a working day is 24 hours even across DST.
