@@ -21,6 +21,7 @@ from psx.cli_common import (
 )
 from psx.keys_cli import keys
 from psx.platforms_cli import platforms
+from psx.report_cli import dashboard, report
 from psx.target import Target, TargetError
 from psx.terminal import echo, printable
 
@@ -228,3 +229,5 @@ def evidence(
 main.add_command(platforms)
 main.add_command(keys)
 main.add_command(agreements)
+main.add_command(report)
+main.add_command(dashboard)

@@ -141,129 +141,161 @@ def dispatch_timelines(draw: st.DrawFn, regulator_id: str) -> list[TimelineEvent
     return events
 
 
+Key = tuple[str, int, str]
+
+
+def _key(e: TimelineEvent) -> Key:
+    return (e.notice_id, e.version, e.details["platform_id"])
+
+
+def _seconds(jurisdiction: str, start: datetime, end: datetime) -> int | None:
+    try:
+        return int(working_time(start, end, jurisdiction).total_seconds())
+    except UnknownJurisdiction:
+        return None
+
+
 def _brute_force(events: list[TimelineEvent]) -> dict[str, Any]:
     """Every figure, straight from the timeline events (docs/reports.md)."""
-    sent = {e.notice_id + str(e.version): e for e in events if e.kind == "dispatched"}
-    of = defaultdict(list)
+    sent = {_key(e): e for e in events if e.kind == "dispatched"}
+    of: dict[Key, list[TimelineEvent]] = defaultdict(list)
     for e in events:
-        of[e.notice_id + str(e.version)].append(e)
+        of[_key(e)].append(e)
+    return {
+        "notices_sent": len(sent),
+        **_answers(sent, of),
+        **_escalations(events, of),
+        **_listings(sent, of),
+        **_notifications(events),
+        **_findings(events, sent),
+    }
 
-    def first(key: str, kind: str) -> TimelineEvent | None:
-        return next((e for e in of[key] if e.kind == kind), None)
 
-    def deadline(key: str, name: str) -> datetime | None:
-        text = sent[key].details[name]
-        return datetime.fromisoformat(text) if text else None
-
-    def seconds(jurisdiction: str, start: datetime, end: datetime) -> int | None:
-        try:
-            return int(working_time(start, end, jurisdiction).total_seconds())
-        except UnknownJurisdiction:
-            return None
-
-    figures: dict[str, Any] = {"notices_sent": len(sent)}
-    missed = [e for e in events if e.kind == "deadline_missed"]
-    figures["missed_deadlines"] = len(missed)
-    for name, kinds, prefix in (
+def _answers(sent: dict[Key, TimelineEvent], of: dict[Key, list[TimelineEvent]]) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    for name, kinds, prefix, due_name, waiting_for in (
         (
             "acknowledgement_deadline",
-            ("acknowledgement_received", "action_report_received"),
+            {"acknowledgement_received", "action_report_received"},
             "acknowledged",
+            "acknowledgements_due",
+            "acknowledgement",
         ),
-        ("action_deadline", ("action_report_received",), "action_reports"),
+        (
+            "action_deadline",
+            {"action_report_received"},
+            "action_reports",
+            "action_reports_due",
+            "action_report",
+        ),
     ):
-        waiting_for = "acknowledgement" if prefix == "acknowledged" else "action_report"
         due = on_time = 0
-        for key in sent:
-            limit = deadline(key, name)
+        for key, dispatched in sent.items():
+            text = dispatched.details[name]
             answers = [e.at for e in of[key] if e.kind in kinds]
-            was_missed = any(
+            missed = any(
                 e.kind == "deadline_missed" and e.details["waiting_for"] == waiting_for
                 for e in of[key]
             )
-            if limit is None or not (answers or was_missed):
+            if text is None or not (answers or missed):
                 continue
             due += 1
-            on_time += bool(answers) and min(answers) <= limit
-        label = "acknowledgements_due" if prefix == "acknowledged" else "action_reports_due"
-        figures[label] = due
+            on_time += bool(answers) and min(answers) <= datetime.fromisoformat(text)
+        figures[due_name] = due
         figures[f"{prefix}_on_time"] = on_time
         figures[f"{prefix}_on_time_pct"] = round(100 * on_time / due, 1) if due else None
-    escalations = 0
+    return figures
+
+
+def _escalations(events: list[TimelineEvent], of: dict[Key, list[TimelineEvent]]) -> dict[str, Any]:
+    missed = [e for e in events if e.kind == "deadline_missed"]
+    still_open = 0
     for e in missed:
-        key = e.notice_id + str(e.version)
-        kinds = (
-            {"acknowledgement_received", "action_report_received"}
-            if e.details["waiting_for"] == "acknowledgement"
-            else {"action_report_received"}
-        )
-        answered = any(x.kind in kinds for x in of[key])
-        escalations += not answered and first(key, "closed") is None
-    figures["escalations_open"] = escalations
+        kinds = {"action_report_received"}
+        if e.details["waiting_for"] == "acknowledgement":
+            kinds.add("acknowledgement_received")
+        answered = any(x.kind in kinds for x in of[_key(e)])
+        closed = any(x.kind == "closed" for x in of[_key(e)])
+        still_open += not answered and not closed
     late = [
         e.details["late_working_days"]
         for e in events
         if e.kind in {"acknowledgement_received", "action_report_received"}
         and e.details["late_working_days"] > 0
     ]
-    figures["late_answers"] = len(late)
-    figures["late_working_days_total"] = sum(late)
-    figures["late_working_days_max"] = max(late) if late else None
-    acted = within = counted = 0
+    return {
+        "missed_deadlines": len(missed),
+        "escalations_open": still_open,
+        "late_answers": len(late),
+        "late_working_days_total": sum(late),
+        "late_working_days_max": max(late) if late else None,
+    }
+
+
+def _listings(sent: dict[Key, TimelineEvent], of: dict[Key, list[TimelineEvent]]) -> dict[str, Any]:
+    acted = within = 0
     durations = []
     for key, dispatched in sent.items():
         jurisdiction = dispatched.details["jurisdiction"]
-        report = first(key, "action_report_received")
-        for listing in report.details["report"]["listings"] if report else []:
-            if listing["action"] == "no_match":
-                continue
-            acted += 1
-            acted_at = datetime.fromisoformat(listing["acted_at"])
-            took = seconds(jurisdiction, dispatched.at, acted_at)
-            if took is None:
-                continue
-            counted += 1
-            durations.append(took)
-            end = add_working_days(dispatched.at, 2, jurisdiction)
-            within += listing["action"] in {"removed", "access_disabled"} and acted_at <= end
-    figures["listings_acted_on"] = acted
-    figures["taken_down_within_2_working_days"] = within
-    figures["taken_down_within_2_working_days_pct"] = (
-        round(100 * within / counted, 1) if counted else None
-    )
-    figures["action_working_hours_median"] = _rank(durations, 0.5)
-    figures["action_working_hours_p90"] = _rank(durations, 0.9)
+        for report in (e for e in of[key] if e.kind == "action_report_received"):
+            for listing in report.details["report"]["listings"]:
+                if listing["action"] == "no_match":
+                    continue
+                acted += 1
+                acted_at = datetime.fromisoformat(listing["acted_at"])
+                took = _seconds(jurisdiction, dispatched.at, acted_at)
+                if took is None:
+                    continue
+                durations.append(took)
+                end = add_working_days(dispatched.at, 2, jurisdiction)
+                within += listing["action"] in {"removed", "access_disabled"} and acted_at <= end
     day = 24 * 3600
-    figures["acted_in_working_day_1"] = sum(1 for d in durations if d <= day)
-    figures["acted_in_working_day_2"] = sum(1 for d in durations if day < d <= 2 * day)
-    figures["acted_in_working_day_3"] = sum(1 for d in durations if 2 * day < d <= 3 * day)
-    figures["acted_in_working_days_4_to_5"] = sum(1 for d in durations if 3 * day < d <= 5 * day)
-    figures["acted_after_working_day_5"] = sum(1 for d in durations if d > 5 * day)
+    return {
+        "listings_acted_on": acted,
+        "taken_down_within_2_working_days": within,
+        "taken_down_within_2_working_days_pct": (
+            round(100 * within / len(durations), 1) if durations else None
+        ),
+        "action_working_hours_median": _rank(durations, 0.5),
+        "action_working_hours_p90": _rank(durations, 0.9),
+        "acted_in_working_day_1": sum(1 for d in durations if d <= day),
+        "acted_in_working_day_2": sum(1 for d in durations if day < d <= 2 * day),
+        "acted_in_working_day_3": sum(1 for d in durations if 2 * day < d <= 3 * day),
+        "acted_in_working_days_4_to_5": sum(1 for d in durations if 3 * day < d <= 5 * day),
+        "acted_after_working_day_5": sum(1 for d in durations if d > 5 * day),
+    }
+
+
+def _notifications(events: list[TimelineEvent]) -> dict[str, Any]:
     notified = [e for e in events if e.kind == contract.NOTIFICATION_COMPLETED]
-    figures["notifications_reported"] = len(notified)
+    figures: dict[str, Any] = {"notifications_reported": len(notified)}
     for count in contract.NOTIFICATION_COUNTS:
         name = "notifications_failed" if count == "failed" else count
         figures[name] = sum(e.details["counts"][count] for e in notified) if notified else None
+    return figures
+
+
+def _findings(events: list[TimelineEvent], sent: dict[Key, TimelineEvent]) -> dict[str, Any]:
     recorded = [e for e in events if e.kind == contract.FINDING_RECORDED]
     resolved = {
-        (e.notice_id, e.version, e.details["finding_id"]): e
+        (*_key(e), e.details["finding_id"]): e
         for e in events
         if e.kind == contract.FINDING_RESOLVED
     }
-    for kind in contract.FINDING_KINDS:
-        figures[f"findings_{kind}"] = (
-            sum(1 for e in recorded if e.details["finding_kind"] == kind) if recorded else None
+    any_finding = bool(recorded or resolved)  # else: not available
+    figures: dict[str, Any] = {
+        f"findings_{kind}": (
+            sum(1 for e in recorded if e.details["finding_kind"] == kind) if any_finding else None
         )
-    figures["findings_resolved"] = len(resolved) if recorded else None
+        for kind in contract.FINDING_KINDS
+    }
+    figures["findings_resolved"] = len(resolved) if any_finding else None
     waits = []
     for e in recorded:
-        done = resolved.get((e.notice_id, e.version, e.details["finding_id"]))
-        if done is not None:
-            took = seconds(
-                sent[e.notice_id + str(e.version)].details["jurisdiction"], e.at, done.at
-            )
-            if took is not None:
-                waits.append(took)
+        done = resolved.get((*_key(e), e.details["finding_id"]))
+        took = done and _seconds(sent[_key(e)].details["jurisdiction"], e.at, done.at)
+        if took is not None and done is not None:
+            waits.append(took)
     figures["resolution_working_hours_median"] = _rank(waits, 0.5)
     return figures
 
