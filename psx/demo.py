@@ -21,6 +21,7 @@ from typing import Any
 from psx import render
 from psx.api_client import ApiClient
 from psx.demo_platforms import DemoPlatform, answer_inbox, demo_platforms, demo_regulator_key
+from psx.demo_reports import print_compliance
 from psx.embedded.runtime import ROOT, EmbeddedRuntime
 from psx.embedded.serve import LocalApi
 from psx.evidence import export_bundle, verify_bundle
@@ -88,6 +89,7 @@ def run_demo() -> None:
         executions = runtime.wait_for_executions(timeout_seconds=300)
         _print_totals(reports, executions)
         _print_regulator_view(api.url)
+        print_compliance(api.url)
         notice_id = _print_a_timeline(reports)
         _export_evidence(notice_id)
 

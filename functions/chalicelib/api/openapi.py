@@ -221,9 +221,16 @@ def _problem(status: int, refs: Refs) -> dict[str, Any]:
 
 
 def _public_paths() -> dict[str, dict[str, Any]]:
-    """Reachable without a key: liveness, and this document (clients generate from it)."""
+    """Reachable without a key: liveness, this document (clients generate from it) and
+    the dashboard's files (they hold no data: the page reads the API with the key)."""
 
-    def public(operation_id: str, summary: str, schema: dict[str, Any]) -> dict[str, Any]:
+    def public(
+        operation_id: str,
+        summary: str,
+        schema: dict[str, Any],
+        media_type: str = "application/json",
+        **extra: Any,
+    ) -> dict[str, Any]:
         return {
             "get": {
                 "operationId": operation_id,
@@ -233,11 +240,25 @@ def _public_paths() -> dict[str, dict[str, Any]]:
                 "responses": {
                     "200": {
                         "description": "Success.",
-                        "content": {"application/json": {"schema": schema}},
+                        "content": {media_type: {"schema": schema}},
                     }
                 },
+                **extra,
             }
         }
+
+    text = {"type": "string"}
+    dashboard_file = public(
+        "dashboardFile",
+        "The regulator's dashboard: index.html (also as /v1/dashboard/), its CSS and JS",
+        text,
+        "text/html",
+        parameters=[{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+    )
+    dashboard_file["get"]["responses"]["404"] = {
+        "description": "No such file.",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
     return {
         "/v1/health": public(
@@ -250,4 +271,14 @@ def _public_paths() -> dict[str, dict[str, Any]]:
             },
         ),
         "/v1/openapi.json": public("openapi", "This document", {"type": "object"}),
+        "/v1/dashboard": {
+            "get": {
+                "operationId": "dashboardRedirect",
+                "summary": "The regulator's dashboard: redirects to /v1/dashboard/",
+                "tags": ["public"],
+                "security": [],
+                "responses": {"301": {"description": "Location: /v1/dashboard/"}},
+            }
+        },
+        "/v1/dashboard/{name}": dashboard_file,
     }

@@ -73,8 +73,8 @@ def _time(text: Any) -> datetime | None:
 
 def _dispatched(fact: DispatchFact, at: datetime, details: dict[str, Any]) -> None:
     fact.dispatched_at = at
-    fact.regulator_id = details["regulator_id"]
-    fact.jurisdiction = details["jurisdiction"]
+    fact.regulator_id = str(details.get("regulator_id") or "")
+    fact.jurisdiction = str(details.get("jurisdiction") or "")
     fact.title = details.get("title")
     fact.acknowledgement_deadline = _time(details.get("acknowledgement_deadline"))
     fact.action_deadline = _time(details.get("action_deadline"))
