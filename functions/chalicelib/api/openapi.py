@@ -250,7 +250,7 @@ def _public_paths() -> dict[str, dict[str, Any]]:
     text = {"type": "string"}
     dashboard_file = public(
         "dashboardFile",
-        "The regulator's dashboard: index.html (also as /v1/dashboard/), its CSS and JS",
+        "The dashboard's files: index.html, its CSS and JavaScript",
         text,
         "text/html",
         parameters=[{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -271,14 +271,8 @@ def _public_paths() -> dict[str, dict[str, Any]]:
             },
         ),
         "/v1/openapi.json": public("openapi", "This document", {"type": "object"}),
-        "/v1/dashboard": {
-            "get": {
-                "operationId": "dashboardRedirect",
-                "summary": "The regulator's dashboard: redirects to /v1/dashboard/",
-                "tags": ["public"],
-                "security": [],
-                "responses": {"301": {"description": "Location: /v1/dashboard/"}},
-            }
-        },
+        "/v1/dashboard": public(
+            "dashboardPage", "The regulator's dashboard (also at /v1/dashboard/)", text, "text/html"
+        ),
         "/v1/dashboard/{name}": dashboard_file,
     }

@@ -17,6 +17,8 @@ _TYPES = {
     "charts.js": "text/javascript; charset=utf-8",
 }
 INDEX = "index.html"
+# The page's base element, as shipped: the API puts its mount point in front.
+BASE = '<base href="/v1/dashboard/">'
 # Everything from our own origin; no inline script, no framing by another site.
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
@@ -36,7 +38,7 @@ class Asset:
 @cache
 def asset(name: str) -> Asset | None:
     """One of the dashboard's files by name; None for any other name."""
-    content_type = _TYPES.get(name or INDEX)
+    content_type = _TYPES.get(name)
     if content_type is None:
         return None
-    return Asset(content_type, (_HERE / (name or INDEX)).read_text(encoding="utf-8"))
+    return Asset(content_type, (_HERE / name).read_text(encoding="utf-8"))

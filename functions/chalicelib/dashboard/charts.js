@@ -19,7 +19,7 @@ function svgRoot(width, height, label) {
 
 // groups: [{name, bins: [{label, value}]}]: one cluster of bars per group.
 function barChart(container, label, groups) {
-  const bar = 26, gap = 6, clusterGap = 40, top = 24, plot = 140, bottom = 44;
+  const bar = 40, gap = 8, clusterGap = 48, top = 24, plot = 140, bottom = 44;
   const binCount = groups.length ? groups[0].bins.length : 0;
   const clusterWidth = binCount * (bar + gap);
   const width = Math.max(320, 40 + groups.length * (clusterWidth + clusterGap));
@@ -58,7 +58,7 @@ function lineChart(container, label, buckets, series) {
   const height = top + plot + 30 + legend;
   const root = svgRoot(width, height, label);
   const y = (pct) => top + plot - (pct / 100) * plot;
-  for (const tick of [0, 50, 80, 95, 100]) {
+  for (const tick of [0, 50, 80, 100]) {
     root.appendChild(svgNode("line", { x1: left, x2: width - 20, y1: y(tick), y2: y(tick), stroke: "#d0d7de" }));
     root.appendChild(svgNode("text", { x: left - 6, y: y(tick) + 4, "text-anchor": "end" }, `${tick} %`));
   }

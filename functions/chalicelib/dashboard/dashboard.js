@@ -3,13 +3,14 @@
 "use strict";
 
 const KEY = "psx-api-key";
-const API = new URL("../", window.location.href); // the page is at <api>/v1/dashboard/
+const API = new URL("../", document.baseURI); // <base href="<mount>/v1/dashboard/">
 const $ = (id) => document.getElementById(id);
 
 class ApiError extends Error {
   constructor(status, problem) {
     super((problem && (problem.detail || problem.title)) || `HTTP ${status}`);
     this.status = status;
+    this.type = (problem && problem.type) || "";
   }
 }
 
@@ -67,7 +68,7 @@ function light(percent) {
   } else {
     const [kind, word] = percent >= 95 ? ["good", "✔ met"] : percent >= 80 ? ["watch", "▲ at risk"] : ["bad", "✖ below"];
     span.className = `light ${kind}`;
-    span.textContent = `${percent} % ${word}`;
+    span.textContent = `${percent.toFixed(1)} % ${word}`;
   }
   return cell(span);
 }
@@ -113,17 +114,17 @@ function showPlatforms(totals) {
 }
 
 const BINS = [
-  ["acted_in_working_day_1", "day 1"],
-  ["acted_in_working_day_2", "day 2"],
-  ["acted_in_working_day_3", "day 3"],
-  ["acted_in_working_days_4_to_5", "days 4–5"],
+  ["acted_in_working_day_1", "1"],
+  ["acted_in_working_day_2", "2"],
+  ["acted_in_working_day_3", "3"],
+  ["acted_in_working_days_4_to_5", "4–5"],
   ["acted_after_working_day_5", "later"],
 ];
 
 function showDistribution(totals) {
   const groups = totals.map(({ platform_id: name, figures }) => ({ name, bins: BINS.map(([field, label]) => ({ label, value: figures[field] })) }));
   window.psxCharts.barChart($("distribution-chart"), "Listings acted on, by working day of the action, per platform", groups);
-  table($("distribution-table"), ["Platform", ...BINS.map(([, label]) => label)], groups.map((g) => [g.name, ...g.bins.map((b) => num(b.value))]));
+  table($("distribution-table"), ["Platform", ...BINS.map(([, label]) => `working day ${label}`)], groups.map((g) => [g.name, ...g.bins.map((b) => num(b.value))]));
 }
 
 function showTrend(rows, platforms) {
@@ -210,9 +211,10 @@ async function signIn(key) {
   try {
     await api("notices?limit=1", key); // regulators only: a platform's key gets 403
   } catch (failure) {
-    error.textContent = failure.status === 403
+    // A platform's key is a valid key for the wrong page; any other refusal is the key.
+    error.textContent = failure.type === "urn:psx:problem:wrong-principal"
       ? "This dashboard is for regulators: sign in with a regulator's API key."
-      : failure.status === 401
+      : failure.status === 401 || failure.status === 403
         ? "Sign-in failed: this API key was not accepted."
         : `Sign-in failed: ${failure.message}`;
     error.hidden = false;
