@@ -35,11 +35,15 @@ _KEPT: dict[str, tuple[str, ...]] = {
 @dataclass(frozen=True)
 class Occurrence:
     notice_id: str
-    version: int
+    event_key: str  # names the event: two events never encode alike
     platform_id: str
     kind: str
     at: datetime
     details: dict[str, Any]
+
+    @property
+    def version(self) -> int:
+        return version_of_key(self.event_key)
 
     @property
     def dispatch(self) -> tuple[str, int, str]:
@@ -59,14 +63,15 @@ def occurrence_of(
         # Only what the Pledge KPI and time to action read: each listing's action and time.
         listings = (details.get("report") or {}).get("listings") or []
         kept["listings"] = [[listing["action"], listing["acted_at"]] for listing in listings]
-    return Occurrence(notice_id, version_of_key(event_key), platform_id, str(kind), at, kept)
+    version_of_key(event_key)  # every event names its version
+    return Occurrence(notice_id, event_key, platform_id, str(kind), at, kept)
 
 
 def encode(occurrence: Occurrence) -> str:
     return json.dumps(
         [
             occurrence.notice_id,
-            occurrence.version,
+            occurrence.event_key,
             occurrence.platform_id,
             occurrence.kind,
             occurrence.at.isoformat(),
@@ -81,6 +86,6 @@ def decode_all(entries: Iterable[str]) -> list[Occurrence]:
     # One JSON document for a whole log item: parsed in C, not entry by entry.
     rows = json.loads("[" + ",".join(entries) + "]")
     return [
-        Occurrence(notice_id, version, platform_id, kind, datetime.fromisoformat(at), details)
-        for notice_id, version, platform_id, kind, at, details in rows
+        Occurrence(notice_id, event_key, platform_id, kind, datetime.fromisoformat(at), details)
+        for notice_id, event_key, platform_id, kind, at, details in rows
     ]

@@ -194,7 +194,7 @@ class NoticeStore:
         recorded = self._put_once(item)
         if occurrence is not None:
             # Also when the event was there already: a crash may have come in between.
-            self._report_log.keep(occurrence, event.event_key)
+            self._report_log.keep(occurrence)
         return recorded
 
     def timeline(self, notice_id: str) -> list[TimelineEvent]:
