@@ -10,7 +10,7 @@ from functools import cache
 from pathlib import Path
 
 _HERE = Path(__file__).parent
-_TYPES = {
+FILES = {
     "index.html": "text/html; charset=utf-8",
     "dashboard.css": "text/css; charset=utf-8",
     "dashboard.js": "text/javascript; charset=utf-8",
@@ -38,7 +38,7 @@ class Asset:
 @cache
 def asset(name: str) -> Asset | None:
     """One of the dashboard's files by name; None for any other name."""
-    content_type = _TYPES.get(name)
+    content_type = FILES.get(name)
     if content_type is None:
         return None
     return Asset(content_type, (_HERE / name).read_text(encoding="utf-8"))
