@@ -118,11 +118,19 @@ class WorkingDayCalendar:
     # The holidays object fills in a year on first lookup (expand=True), mutating itself, and
     # a cached calendar may be shared between threads.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Each day's answer, once asked: reports ask about the same days hundreds of thousands
+    # of times (a dict read is atomic; a race only computes one answer twice).
+    _known: dict[date, bool] = field(default_factory=dict, repr=False)
 
     def is_working_day(self, day: date) -> bool:
+        known = self._known.get(day)
+        if known is not None:
+            return known
         with self._lock:
             # Also honours a country's working weekend days (e.g. China's make-up Sundays).
-            return bool(self._holidays.is_working_day(day))
+            answer = bool(self._holidays.is_working_day(day))
+        self._known[day] = answer
+        return answer
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after ``day``."""

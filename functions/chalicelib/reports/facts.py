@@ -47,6 +47,9 @@ class DispatchFact:
     closed_at: datetime | None = None
     notification: dict[str, int] | None = None  # None: no notification_completed event
     findings: dict[str, Finding] = field(default_factory=dict)
+    # Each acted-on listing's (action, working seconds to it, within the Pledge's window),
+    # worked out once however many rows count the dispatch (``figures.py``).
+    timed_listings: list[tuple[str, int, bool]] | None = field(default=None, repr=False)
 
     @property
     def answered_at(self) -> datetime | None:

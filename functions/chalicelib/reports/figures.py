@@ -73,16 +73,10 @@ def figures_of(facts: Sequence[DispatchFact]) -> Figures:
     ack_due, ack_on_time = _due_and_on_time(facts, ACKNOWLEDGEMENT)
     action_due, action_on_time = _due_and_on_time(facts, ACTION_REPORT)
     late_days = [days for fact in facts for days in _late_days(fact) if days > 0]
-    acted = [
-        (fact, listing)
-        for fact in facts
-        for listing in fact.listings
-        if listing.action != "no_match"
-    ]
-    timed = [(listing, _taken(fact, listing)) for fact, listing in acted]
-    timed_known = [(listing, taken) for listing, taken in timed if taken is not None]
-    within = sum(1 for listing, taken in timed_known if listing.action in TAKEN_DOWN and taken[1])
-    action_seconds = sorted(taken[0] for _, taken in timed_known)
+    acted = sum(1 for fact in facts for listing in fact.listings if listing.action != "no_match")
+    timed = [timing for fact in facts for timing in _timed(fact)]
+    within = sum(1 for action, _, in_window in timed if action in TAKEN_DOWN and in_window)
+    action_seconds = sorted(seconds for _, seconds, _ in timed)
     return Figures(
         notices_sent=len(facts),
         acknowledgements_due=ack_due,
@@ -96,9 +90,9 @@ def figures_of(facts: Sequence[DispatchFact]) -> Figures:
         late_answers=len(late_days),
         late_working_days_total=sum(late_days),
         late_working_days_max=max(late_days) if late_days else None,
-        listings_acted_on=len(acted),
+        listings_acted_on=acted,
         taken_down_within_2_working_days=within,
-        taken_down_within_2_working_days_pct=_pct(within, len(timed_known)),
+        taken_down_within_2_working_days_pct=_pct(within, len(timed)),
         action_working_hours_median=_hours(_quantile(action_seconds, 0.5)),
         action_working_hours_p90=_hours(_quantile(action_seconds, 0.9)),
         **_distribution(action_seconds),
@@ -161,6 +155,19 @@ def open_escalations(fact: DispatchFact) -> list[str]:
         return []
     answered = {ACKNOWLEDGEMENT: fact.answered_at, ACTION_REPORT: fact.action_reported_at}
     return sorted(kind for kind in fact.missed if answered.get(kind) is None)
+
+
+def _timed(fact: DispatchFact) -> list[tuple[str, int, bool]]:
+    """The acted-on listings with a working time (a jurisdiction with a calendar)."""
+    if fact.timed_listings is None:
+        fact.timed_listings = [
+            (listing.action, *taken)
+            for listing in fact.listings
+            if listing.action != "no_match"
+            for taken in [_taken(fact, listing)]
+            if taken is not None
+        ]
+    return fact.timed_listings
 
 
 def _taken(fact: DispatchFact, listing: ListingActed) -> tuple[int, bool] | None:
