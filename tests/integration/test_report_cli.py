@@ -9,13 +9,14 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from openpyxl import load_workbook
 
 from chalicelib.notices.timeline import EventKind, TimelineEvent, event_key_for
 from chalicelib.stores.notices_table import NoticeStore
 from psx.embedded.runtime import EmbeddedRuntime
-from psx.report_cli import report
+from psx.report_cli import dashboard, report
 
 SENT = datetime(2026, 8, 3, 9, 0, tzinfo=UTC)  # a Monday in 2026-H2
 HOSTILE = "=cmd|' /C calc'!A0"
@@ -79,3 +80,12 @@ def test_refused_input_says_why(runtime: EmbeddedRuntime) -> None:
     no_file = _psx_report("--period", "2026-H2", "--format", "xlsx")
     assert no_file.exit_code == 2
     assert "--out" in no_file.output
+
+
+def test_psx_dashboard_opens_the_local_dashboard(monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url: opened.append(url) or True)
+    result = CliRunner().invoke(dashboard, ["--api-url", "http://127.0.0.1:8123/"])
+    assert result.exit_code == 0
+    assert opened == ["http://127.0.0.1:8123/v1/dashboard/"]
+    assert "http://127.0.0.1:8123/v1/dashboard/" in result.output
