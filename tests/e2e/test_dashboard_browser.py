@@ -38,7 +38,8 @@ def _signed_in(browser: Any, exchange: DemoExchange, regulator_id: str) -> Any:
     page.fill("#api-key", demo_regulator_key(regulator_id))
     page.click("#sign-in button[type=submit]")
     page.wait_for_selector("#notices tbody tr")
-    page.wait_for_function("document.querySelector('#loading').textContent.startsWith('Period')")
+    # A locator, not wait_for_function: the page's CSP forbids evaluating strings.
+    page.locator("#loading", has_text="Period").wait_for()
     return page
 
 
