@@ -32,6 +32,7 @@ from chalicelib.handlers.lifecycle import (
     record_received_task,
 )
 from chalicelib.handlers.notification_routes import notification_routes
+from chalicelib.handlers.reports_routes import reports_routes
 from chalicelib.handlers.verification import (
     match_catalogue_part_task,
     prepare_audit_task,
@@ -85,5 +86,6 @@ for blueprint in (
     extension_routes,
     verification,
     verification_routes,
+    reports_routes,
 ):
     app.register_blueprint(blueprint)

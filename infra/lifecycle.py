@@ -74,7 +74,8 @@ def function_permissions() -> dict[str, list[Template]]:
             table_access("GetItem", "PutItem", "UpdateItem"),
             task_tokens("SendTaskSuccess", "SendTaskFailure"),
         ],
-        "Escalate": [table_access("GetItem", "PutItem"), _PUBLISH_ESCALATIONS],
+        # UpdateItem: the breach is also kept in the report log (stores/report_log.py).
+        "Escalate": [table_access("GetItem", "PutItem", "UpdateItem"), _PUBLISH_ESCALATIONS],
         "HandOff": [table_access("GetItem", "PutItem", "UpdateItem")],
         # Finds the open waits past their deadline (GSI2) and fails them.
         ENFORCE_DEADLINES_FUNCTION: [

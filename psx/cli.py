@@ -24,6 +24,7 @@ from psx.feeds_cli import feeds
 from psx.keys_cli import keys
 from psx.notices_cli import notices
 from psx.platforms_cli import platforms
+from psx.report_cli import dashboard, report
 from psx.target import Target, TargetError
 from psx.terminal import echo, printable
 
@@ -243,3 +244,5 @@ main.add_command(feeds)
 main.add_command(notices)
 main.add_command(catalogue)
 audit.add_command(verify)
+main.add_command(report)
+main.add_command(dashboard)

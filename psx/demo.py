@@ -23,6 +23,7 @@ from psx.api_client import ApiClient
 from psx.demo_feeds import pull_demo_feeds
 from psx.demo_live_check import show_live_checks
 from psx.demo_platforms import DemoPlatform, answer_inbox, demo_platforms, demo_regulator_key
+from psx.demo_reports import print_compliance
 from psx.demo_verification import run_verification_demo
 from psx.embedded.runtime import ROOT, EmbeddedRuntime
 from psx.embedded.serve import LocalApi
@@ -96,6 +97,7 @@ def run_demo() -> None:
         _print_totals(reports, executions)
         show_live_checks(reports)
         _print_regulator_view(api.url)
+        print_compliance(api.url)
         notice_id = _print_a_timeline(reports)
         _export_evidence(notice_id)
 

@@ -67,7 +67,7 @@ EXPECTED = {
         {"NoticesTable"},
     ),
     "EscalateRole": (
-        LOGS_AND_TRACES | _table("GetItem", "PutItem") | {"sns:Publish"},
+        LOGS_AND_TRACES | _table("GetItem", "PutItem", "UpdateItem") | {"sns:Publish"},
         {"NoticesTable", "EscalationTopic"},
     ),
     "HandOffRole": (LOGS_AND_TRACES | _table("GetItem", "PutItem", "UpdateItem"), {"NoticesTable"}),

@@ -64,6 +64,8 @@ class Reply:
     media_type: str | None = None
     # Content-Language of a rendered message.
     language: str | None = None
+    # The same answer as CSV, for an operation that offers it (``Operation.csv``).
+    csv: str | None = None
 
 
 Handler = Callable[[ApiCall, ApiServices], Reply]

@@ -49,6 +49,7 @@ IF_MATCH = "If-Match"
 _ENTITY_TAG = r'(W/)?("[\x21\x23-\x7e]*")'
 _IF_MATCH = re.compile(rf"[ \t]*{_ENTITY_TAG}[ \t]*(,[ \t]*{_ENTITY_TAG}[ \t]*)*")
 JSON = "application/json"
+CSV = "text/csv"
 API_ROOT = "/v1/"
 
 
@@ -88,7 +89,10 @@ def _handle(
         idempotency_key=_idempotency_key(request) if operation.writes else None,
     )
     if call.idempotency_key is None:
-        return _stored(operation.handler(call, services), mounted_at(request))
+        reply = operation.handler(call, services)
+        if operation.csv and _wants_csv(request):
+            return _csv(reply)
+        return _stored(reply, mounted_at(request))
     return idempotency.run_once(
         services.idempotency,
         str(principal),
@@ -212,6 +216,20 @@ def _fingerprint(operation: Operation, call: ApiCall) -> str:
         parts.append(sorted(call.if_match))
     material = json.dumps(parts, sort_keys=True)
     return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def _wants_csv(request: Request) -> bool:
+    """``Accept`` names text/csv before (or without) JSON; JSON is the default."""
+    accept = str(request.headers.get("accept", "")).lower()
+    ranked = [part.split(";")[0].strip() for part in accept.split(",")]
+    if CSV not in ranked:
+        return False
+    return JSON not in ranked or ranked.index(CSV) < ranked.index(JSON)
+
+
+def _csv(reply: Reply) -> StoredResponse:
+    assert reply.csv is not None, "an operation that offers CSV replies with it"
+    return StoredResponse(reply.status, {"Content-Type": f"{CSV}; charset=utf-8"}, reply.csv)
 
 
 def mounted_at(request: Request) -> str:

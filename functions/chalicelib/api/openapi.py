@@ -129,7 +129,8 @@ def _responses(operation: Operation, refs: Refs) -> dict[str, Any]:
         str(status): {
             "description": description,
             "content": {"application/json": {"schema": _ref(refs, operation.response)}}
-            | {media_type: {"schema": {"type": "string"}} for media_type in operation.documents},
+            | {media_type: {"schema": {"type": "string"}} for media_type in operation.documents}
+            | ({"text/csv": {"schema": {"type": "string"}}} if operation.csv else {}),
         }
         | ({"headers": _ETAG_HEADER} if operation.etag else {})
         for status, description in successes
@@ -221,9 +222,16 @@ def _problem(status: int, refs: Refs) -> dict[str, Any]:
 
 
 def _public_paths() -> dict[str, dict[str, Any]]:
-    """Reachable without a key: liveness, and this document (clients generate from it)."""
+    """Reachable without a key: liveness, this document (clients generate from it) and
+    the dashboard's files (they hold no data: the page reads the API with the key)."""
 
-    def public(operation_id: str, summary: str, schema: dict[str, Any]) -> dict[str, Any]:
+    def public(
+        operation_id: str,
+        summary: str,
+        schema: dict[str, Any],
+        media_type: str = "application/json",
+        **extra: Any,
+    ) -> dict[str, Any]:
         return {
             "get": {
                 "operationId": operation_id,
@@ -233,11 +241,25 @@ def _public_paths() -> dict[str, dict[str, Any]]:
                 "responses": {
                     "200": {
                         "description": "Success.",
-                        "content": {"application/json": {"schema": schema}},
+                        "content": {media_type: {"schema": schema}},
                     }
                 },
+                **extra,
             }
         }
+
+    text = {"type": "string"}
+    dashboard_file = public(
+        "dashboardFile",
+        "The dashboard's files: index.html, its CSS and JavaScript",
+        text,
+        "text/html",
+        parameters=[{"name": "name", "in": "path", "required": True, "schema": {"type": "string"}}],
+    )
+    dashboard_file["get"]["responses"]["404"] = {
+        "description": "No such file.",
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    }
 
     return {
         "/v1/health": public(
@@ -250,4 +272,8 @@ def _public_paths() -> dict[str, dict[str, Any]]:
             },
         ),
         "/v1/openapi.json": public("openapi", "This document", {"type": "object"}),
+        "/v1/dashboard": public(
+            "dashboardPage", "The regulator's dashboard (also at /v1/dashboard/)", text, "text/html"
+        ),
+        "/v1/dashboard/{name}": dashboard_file,
     }

@@ -16,6 +16,7 @@ from chalicelib.api import (
     notification_api,
     platform_api,
     regulator_api,
+    reports_api,
     verification_api,
 )
 from chalicelib.api.calls import ApiCall, Handler, Reply
@@ -46,6 +47,7 @@ from chalicelib.api.models import (
 )
 from chalicelib.api.notice_submission import NoticeSubmission
 from chalicelib.api.principal import PrincipalKind
+from chalicelib.api.report_models import ComplianceQuery, ComplianceReportView
 from chalicelib.api.services import ApiServices
 from chalicelib.api.verification_models import (
     CatalogueSnapshotRequest,
@@ -83,6 +85,8 @@ class Operation:
     # Takes If-Match (412 when the notice moved on); applied only to the version it
     # was computed from (409 concurrent-update otherwise).
     conditional: bool = False
+    # Also answers ``text/csv`` to a request that asks for it (``Accept``).
+    csv: bool = False
 
     @property
     def writes(self) -> bool:
@@ -341,6 +345,21 @@ OPERATIONS: dict[str, Operation] = {
             verification_api.get_notice_findings,
             FindingsPage,
             query=FindingsQuery,
+        ),
+        Operation(
+            "getComplianceReport",
+            "GET",
+            "/v1/reports/compliance",
+            "Compliance figures per platform, regulator and week or month",
+            EVERYONE,
+            reports_api.compliance,
+            ComplianceReportView,
+            query=ComplianceQuery,
+            description="A regulator sees every platform on its own notices; a platform "
+            "sees only itself, on every regulator's notices sent to it. The figures are "
+            "defined in docs/reports.md; null where no event exists to count (e.g. no "
+            "notification_completed yet). Send Accept: text/csv for one CSV line per row.",
+            csv=True,
         ),
     )
 }

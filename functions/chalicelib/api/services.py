@@ -11,6 +11,7 @@ from chalicelib.stores.api_keys_table import ApiKeyStore
 from chalicelib.stores.aws_clients import per_world
 from chalicelib.stores.feeds_table import FeedsTable
 from chalicelib.stores.idempotency_keys import IdempotencyKeyStore
+from chalicelib.stores.report_log import ReportLog
 from chalicelib.verification.services import VerificationServices, verification_services
 from chalicelib.workflow.lifecycle import LifecycleStarter
 
@@ -24,6 +25,7 @@ class ApiServices:
     affected_parties: AffectedPartiesStore
     feeds: FeedsTable
     verification: VerificationServices
+    report_log: ReportLog
 
 
 @per_world
@@ -36,6 +38,7 @@ def api_services(settings: Settings) -> ApiServices:
         affected_parties=AffectedPartiesStore(settings.table_name),
         feeds=FeedsTable(settings.table_name),
         verification=verification_services(settings),
+        report_log=ReportLog(settings.table_name),
     )
 
 

@@ -118,11 +118,19 @@ class WorkingDayCalendar:
     # The holidays object fills in a year on first lookup (expand=True), mutating itself, and
     # a cached calendar may be shared between threads.
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # Each day's answer, once asked: reports ask about the same days hundreds of thousands
+    # of times (a dict read is atomic; a race only computes one answer twice).
+    _known: dict[date, bool] = field(default_factory=dict, repr=False)
 
     def is_working_day(self, day: date) -> bool:
+        known = self._known.get(day)
+        if known is not None:
+            return known
         with self._lock:
             # Also honours a country's working weekend days (e.g. China's make-up Sundays).
-            return bool(self._holidays.is_working_day(day))
+            answer = bool(self._holidays.is_working_day(day))
+        self._known[day] = answer
+        return answer
 
     def next_working_day(self, day: date) -> date:
         """The first working day strictly after ``day``."""
@@ -218,6 +226,16 @@ def working_days_late(deadline: datetime, responded_at: datetime, jurisdiction: 
     calendar = working_day_calendar(jurisdiction)
     whole_days, remainder = divmod(_working_time(calendar, deadline, responded_at), ONE_DAY)
     return max(1, whole_days + (remainder > timedelta(0)))
+
+
+def working_time(start: datetime, end: datetime, jurisdiction: str) -> timedelta:
+    """Local clock time between ``start`` and ``end`` on working days (zero when ``end``
+    is not after ``start``): how long a platform took, in working time."""
+    _require_aware(start, "start")
+    _require_aware(end, "end")
+    if end <= start:
+        return timedelta(0)
+    return _working_time(working_day_calendar(jurisdiction), start, end)
 
 
 def _working_time(calendar: WorkingDayCalendar, start: datetime, end: datetime) -> timedelta:

@@ -220,6 +220,10 @@ def _create_dispatch(
         now,
         "psx",
         platform_id=platform.platform_id,
+        # What the compliance reports group and count by (docs/reports.md).
+        regulator_id=notice.regulator_id,
+        jurisdiction=notice.content.jurisdiction,
+        title=notice.content.title,
         acknowledgement_deadline=_iso(dispatch.acknowledgement_deadline),
         action_deadline=_iso(dispatch.action_deadline),
         agreement=applied.agreement if applied else None,

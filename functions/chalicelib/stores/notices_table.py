@@ -27,6 +27,7 @@ from chalicelib.notices.versions import (
     SaveOutcome,
     VersionConflict,
 )
+from chalicelib.reports.occurrences import occurrence_of
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
 from chalicelib.stores.dynamodb_items import (
@@ -37,6 +38,7 @@ from chalicelib.stores.dynamodb_items import (
 )
 from chalicelib.stores.index_pages import Page, PageRequest, gsi1_page, sortable_time
 from chalicelib.stores.item_size import ensure_fits
+from chalicelib.stores.report_log import ReportLog
 
 _MAX_WRITE_ATTEMPTS = 5
 
@@ -57,6 +59,7 @@ class NoticeStore:
     def __init__(self, table_name: str) -> None:
         self._table = table_name
         self._db = aws_clients.dynamodb()
+        self._report_log = ReportLog(table_name)
 
     # -- notices ---------------------------------------------------------------------------
 
@@ -243,7 +246,14 @@ class NoticeStore:
             }
         )
         ensure_fits(f"the {event.kind} event", item)
-        return self._put_once(item)
+        occurrence = occurrence_of(
+            event.notice_id, event.event_key, event.kind, event.at, event.details
+        )
+        recorded = self._put_once(item)
+        if occurrence is not None:
+            # Also when the event was there already: a crash may have come in between.
+            self._report_log.keep(occurrence)
+        return recorded
 
     def has_event(self, notice_id: str, event_key: str) -> bool:
         item = self._db.get_item(

@@ -1,0 +1,181 @@
+"""Compliance report benchmarks (not tests).
+
+    .venv/bin/python -m bench.reports [--notices 100000] [--platforms 3] [--skip-dashboard]
+
+1. A year's compliance report over ``--notices`` notices sent to ``--platforms``
+   platforms, embedded (moto): the report log is filled with the occurrences those
+   dispatches leave (dispatched, acknowledgement, action report with one listing; one in
+   ten misses a deadline), written as the store lays them out, then
+   ``report_from_log`` is timed (Query per month, fold, figures). Goal: <= 5 s.
+2. The dashboard's first load on the demo's data, in headless Chromium: from navigation
+   to the figures shown after sign-in. Goal: <= 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import time
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from psx.embedded.runtime import EmbeddedRuntime
+
+YEAR = datetime(2026, 1, 1, tzinfo=UTC)
+JURISDICTIONS = ("KR", "DE", "FR", "NL", "US", "EU")
+BATCH = 25  # BatchWriteItem's limit
+
+
+def _occurrences(notices: int, platforms: int) -> list[Any]:
+    from chalicelib.deadlines.working_days import add_working_days
+    from chalicelib.notices.timeline import event_key_for
+    from chalicelib.reports.occurrences import occurrence_of
+
+    rng = random.Random(13)
+    found = []
+    for n in range(notices):
+        notice_id = f"ntc-{n:024x}"
+        jurisdiction = JURISDICTIONS[n % len(JURISDICTIONS)]
+        sent = YEAR + timedelta(seconds=rng.randrange(360 * 86400))
+        ack_deadline = add_working_days(sent, 1, jurisdiction)
+        action_deadline = add_working_days(sent, 2, jurisdiction)
+        for p in range(platforms):
+            platform = f"platform-{p}"
+
+            def add(
+                kind: str,
+                at: datetime,
+                part: str,
+                notice_id: str = notice_id,
+                platform: str = platform,
+                **details: Any,
+            ) -> None:
+                key = event_key_for(1, platform, part)
+                occurrence = occurrence_of(
+                    notice_id, key, kind, at, {"platform_id": platform, **details}
+                )
+                found.append(occurrence)
+
+            add(
+                "dispatched",
+                sent,
+                "dispatched",
+                regulator_id=f"reg-{n % 4}",
+                jurisdiction=jurisdiction,
+                title=f"Notice {n}",
+                acknowledgement_deadline=ack_deadline.isoformat(),
+                action_deadline=action_deadline.isoformat(),
+            )
+            answered = sent + timedelta(minutes=rng.randrange(60, 4 * 1440))
+            if rng.random() < 0.1:
+                add(
+                    "deadline_missed",
+                    action_deadline,
+                    "missed_action_report",
+                    waiting_for="action_report",
+                )
+            add("acknowledgement_received", answered, "acknowledgement", late_working_days=0)
+            listing = {"listing_id": "L-1", "action": "removed", "acted_at": answered.isoformat()}
+            add(
+                "action_report_received",
+                answered,
+                "action_report",
+                late_working_days=0,
+                report={"listings": [listing]},
+            )
+    return found
+
+
+def _fill_log(db: Any, table: str, occurrences: list[Any]) -> int:
+    """The log items the store would have written for these occurrences."""
+    from chalicelib.reports.occurrences import encode
+    from chalicelib.stores.dynamodb_items import to_attributes
+    from chalicelib.stores.report_log import location
+
+    items: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for occurrence in occurrences:
+        key = location(occurrence)
+        items[(key["PK"], key["SK"])].add(encode(occurrence))
+    requests = [
+        {
+            "PutRequest": {
+                "Item": {
+                    **to_attributes({"PK": pk, "SK": sk, "n": len(entries)}),
+                    "entries": {"SS": sorted(entries)},
+                }
+            }
+        }
+        for (pk, sk), entries in items.items()
+    ]
+    for start in range(0, len(requests), BATCH):
+        db.batch_write_item(RequestItems={table: requests[start : start + BATCH]})
+    return len(requests)
+
+
+def bench_report(notices: int, platforms: int) -> dict[str, Any]:
+    from chalicelib.reports.report import Grouping, Period, Scope, report_from_log
+    from chalicelib.stores.report_log import ReportLog
+
+    with EmbeddedRuntime() as runtime:
+        table = os.environ["PSX_TABLE_NAME"]
+        occurrences = _occurrences(notices, platforms)
+        items = _fill_log(runtime.client("dynamodb"), table, occurrences)
+        period = Period(YEAR, YEAR + timedelta(days=365))
+        timings = []
+        for _ in range(3):  # the first reads every log item whole and snapshots it
+            started, cpu = time.perf_counter(), time.process_time()
+            report = report_from_log(
+                ReportLog(table), period, Scope(), Grouping.MONTH, YEAR + timedelta(days=365)
+            )
+            timings.append((time.perf_counter() - started, time.process_time() - cpu))
+    totals = [row for row in report.rows if row.regulator_id == "*" and row.bucket == "*"]
+    return {
+        "notices": notices,
+        "platforms": platforms,
+        "occurrences": len(occurrences),
+        "log_items": items,
+        "dispatches_counted": sum(row.figures.notices_sent for row in totals),
+        "first_report_seconds": round(timings[0][0], 2),
+        "report_seconds": [round(wall, 2) for wall, _ in timings[1:]],
+        "report_cpu_seconds": [round(cpu, 2) for _, cpu in timings[1:]],
+    }
+
+
+def bench_dashboard() -> dict[str, Any]:
+    from psx.demo_platforms import demo_regulator_key
+    from psx.demo_reports import demo_exchange
+    from tests.e2e.browser import chromium
+
+    with demo_exchange() as exchange, chromium() as browser:
+        key = demo_regulator_key("kftc")
+        page = browser.new_page()
+        page.goto(f"{exchange.api_url}/v1/dashboard/")  # warm: the page's files cached
+        loads = []
+        for _ in range(3):
+            page.evaluate("sessionStorage.clear()")
+            started = time.perf_counter()
+            page.goto(f"{exchange.api_url}/v1/dashboard/")
+            page.fill("#api-key", key)
+            page.click("#sign-in button[type=submit]")
+            page.locator("#loading", has_text="Period").wait_for()
+            loads.append(time.perf_counter() - started)
+    return {"dashboard_first_load_seconds": [round(s, 2) for s in loads]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--notices", type=int, default=100_000)
+    parser.add_argument("--platforms", type=int, default=3)
+    parser.add_argument("--skip-dashboard", action="store_true")
+    parser.add_argument("--skip-report", action="store_true")
+    args = parser.parse_args()
+    if not args.skip_report:
+        print(bench_report(args.notices, args.platforms), flush=True)
+    if not args.skip_dashboard:
+        print(bench_dashboard(), flush=True)
+
+
+if __name__ == "__main__":
+    main()
