@@ -77,12 +77,13 @@ def function_permissions() -> dict[str, list[Template]]:
         ],
         "MatchCataloguePart": [_READ_SNAPSHOTS, _READ_INDEXES, _WRITE_AUDITS],
         # Reads the parts' results, notices, dispatches and cases; stores findings once,
-        # records them, escalates them, moves the cases on.
+        # records them (UpdateItem: each recorded event joins the report log, reports/),
+        # escalates them, moves the cases on.
         "StoreFindings": [
             _READ_SNAPSHOTS,
             _READ_AUDITS,
             _WRITE_AUDITS,
-            table_access("GetItem", "Query", "PutItem"),
+            table_access("GetItem", "Query", "PutItem", "UpdateItem"),
             allow(["sns:Publish"], [ref("EscalationTopic")]),
         ],
     }

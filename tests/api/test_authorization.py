@@ -145,6 +145,12 @@ ENDPOINTS = [
         notice_scoped=False,
     ),
     Endpoint("listFindings", _get("/v1/findings"), 200, notice_scoped=False),
+    Endpoint(
+        "getComplianceReport",
+        _get("/v1/reports/compliance?from=2026-01-01&to=2026-12-31"),
+        200,
+        notice_scoped=False,
+    ),
     Endpoint("getNoticeFindings", _get("/v1/notices/{}/findings"), 200, for_regulators=True),
 ]
 

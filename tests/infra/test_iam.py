@@ -129,7 +129,7 @@ EXPECTED = {
     "StoreFindingsRole": (
         LOGS_AND_TRACES
         | {"s3:GetObject", "s3:PutObject", "sns:Publish"}
-        | _table("GetItem", "Query", "PutItem"),
+        | _table("GetItem", "Query", "PutItem", "UpdateItem"),
         {"CatalogueBucket", "NoticesTable", "EscalationTopic"},
     ),
     "ComplianceAuditStateMachineRole": (
