@@ -157,7 +157,7 @@ def test_remove_then_the_pair_is_gone(runtime: EmbeddedRuntime, platform_id: str
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["set", "kftc", "{platform}"], "give at least one of the --…-days options"),
+        (["set", "kftc", "{platform}"], "give at least one option of the agreement"),
         (["set", "kftc", "{platform}", "--action-days", "0"], "0 is not in the range x>=1"),
         (["set", "Bad Id", "{platform}", "--action-days", "1"], "is not a regulator id"),
         (["set", "kftc", "nobody-here", "--action-days", "1"], "no platform nobody-here"),
