@@ -19,6 +19,9 @@ LAMBDA_PACKAGES = {
     "charset-normalizer",
     "standardwebhooks",
     "tzdata",
+    "Jinja2",
+    "MarkupSafe",
+    "babel",
 }
 
 
