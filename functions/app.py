@@ -27,6 +27,8 @@ from chalicelib.handlers.lifecycle import (
     push_webhook_task,
     record_received_task,
 )
+from chalicelib.handlers.notification import notification, notify_recipients
+from chalicelib.handlers.notification_routes import notification_routes
 from chalicelib.observability import logger, metrics, tracer
 
 # Lambda imports each function as app.<handler> (chalicelib/handlers/__init__.py): these
@@ -39,6 +41,7 @@ __all__ = [
     "fall_back_to_inbox_task",
     "hand_off_task",
     "intake_notice_files",
+    "notify_recipients",
     "open_wait_task",
     "plan_dispatch_task",
     "push_webhook_task",
@@ -57,5 +60,5 @@ def problem_details(event: Request, get_response: Callable[[Request], Response])
     return api_http.as_problem(get_response(event))
 
 
-for blueprint in (api_routes, intake, lifecycle):
+for blueprint in (api_routes, intake, lifecycle, notification, notification_routes):
     app.register_blueprint(blueprint)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra import api, intake, lifecycle, observability, stages, storage
+from infra import api, intake, lifecycle, notification, observability, stages, storage
 from infra.iam import function_roles
 from infra.intrinsics import Template, arn_of, ref
 
@@ -34,6 +34,7 @@ LOCALLY_CREATABLE_TYPES = frozenset(
         "AWS::SNS::Topic",
         "AWS::StepFunctions::StateMachine",
         "AWS::IAM::Role",
+        "AWS::KMS::Key",
     }
 )
 
@@ -46,6 +47,9 @@ FUNCTION_ENVIRONMENT: dict[str, Any] = {
     "PSX_LIFECYCLE_STATE_MACHINE_ARN": lifecycle.STATE_MACHINE_ARN,
     "PSX_ESCALATION_TOPIC_ARN": ref("EscalationTopic"),
     "PSX_EVIDENCE_RETENTION_DAYS": str(storage.EVIDENCE_RETENTION_DAYS),
+    "PSX_NOTIFICATION_TABLE_NAME": ref(notification.NOTIFICATION_TABLE),
+    "PSX_NOTIFICATION_QUEUE_URL": ref(notification.NOTIFICATION_QUEUE),
+    "PSX_NOTIFICATION_KEY_ARN": arn_of(notification.NOTIFICATION_KEY),
 }
 
 
@@ -55,6 +59,7 @@ def function_permissions() -> dict[str, list[Template]]:
         **intake.function_permissions(),
         **lifecycle.function_permissions(),
         **api.function_permissions(),
+        **notification.function_permissions(),
     }
 
 
@@ -71,6 +76,7 @@ def resources() -> dict[str, Template]:
         **storage.resources(),
         **intake.resources(),
         **lifecycle.resources(),
+        **notification.resources(),
         **function_roles(function_permissions()),
     }
 
@@ -121,7 +127,8 @@ def function_overrides() -> dict[str, Template]:
     overrides: dict[str, Template] = {
         name: {"Properties": {"Role": arn_of(f"{name}Role")}} for name in CHALICE_FUNCTIONS
     }
-    for name, override in intake.function_overrides().items():
+    capability_overrides = {**intake.function_overrides(), **notification.function_overrides()}
+    for name, override in capability_overrides.items():
         overrides[name]["Properties"].update(override["Properties"])
     return overrides
 

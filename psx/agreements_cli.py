@@ -113,7 +113,7 @@ def set_agreement(
     Replaces that pair's agreement; what is not given keeps the defaults. Applies to
     notices dispatched from now on.
     """
-    given = {
+    given: dict[str, Any] = {
         "acknowledge_working_days": acknowledge_days,
         "order_action_working_days": order_action_days or action_days,
         "notice_action_working_days": notice_action_days or action_days,
@@ -121,13 +121,13 @@ def set_agreement(
         "notification_mode": NotificationMode(notification_mode) if notification_mode else None,
         "lookback_months": lookback_months,
     }
-    days = {field: value for field, value in given.items() if value is not None}
-    if not days:
+    agreed = {field: value for field, value in given.items() if value is not None}
+    if not agreed:
         raise click.UsageError("give at least one option of the agreement")
     with reported_errors(PlatformNotFound, ConcurrentUpdateError):
         # The id is checked by the platform model as the agreement is stored.
         updated = _store(stack, endpoint_url).set_agreement(
-            platform_id, regulator_id, DeadlinePolicy(**days)
+            platform_id, regulator_id, DeadlinePolicy(**agreed)
         )
     (row,) = [r for r in _rows([updated]) if r["regulator_id"] == regulator_id]
     echo(f"Agreed {_line(row)}; applies to notices dispatched from now on.")

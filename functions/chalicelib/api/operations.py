@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from chalicelib.api import platform_api, regulator_api
+from chalicelib.api import notification_api, platform_api, regulator_api
 from chalicelib.api.calls import ApiCall, Handler, Reply
 from chalicelib.api.models import (
     Acknowledgement,
@@ -26,6 +26,8 @@ from chalicelib.api.models import (
     NoticesPage,
     NoticesQuery,
     NoticeView,
+    NotificationsPage,
+    NotificationsQuery,
     Timeline,
     WebhookTest,
     WebhookTestResult,
@@ -139,6 +141,18 @@ OPERATIONS: dict[str, Operation] = {
             status=201,
             body=AffectedParties,
             description="Send as many batches as needed (each at most 1000 of each).",
+        ),
+        Operation(
+            "listNotifications",
+            "GET",
+            f"{_NOTICE}/notifications",
+            "Your recipients of this notice and what was sent to each",
+            PLATFORMS,
+            notification_api.list_notifications,
+            NotificationsPage,
+            query=NotificationsQuery,
+            description="By your own buyer_ref / seller_id (never the contact), with the "
+            "counts; follow next_cursor until it is null.",
         ),
         Operation(
             "testWebhook",

@@ -16,6 +16,9 @@ from chalicelib.dispatch.model import Dispatch, DispatchRef
 
 class CaseStatus(StrEnum):
     PENDING = "pending"  # opened by the hand-off; the capability has not acted yet
+    IN_PROGRESS = "in_progress"  # the capability's stage opened (notification: its wait)
+    OVERDUE = "overdue"  # its deadline passed first
+    COMPLETED = "completed"
 
 
 class HandOffCase(BaseModel):

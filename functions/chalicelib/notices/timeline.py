@@ -44,6 +44,9 @@ class EventKind(StrEnum):
     AFFECTED_PARTIES_RECEIVED = "affected_parties_received"
     AWAITING_NOTIFICATION = "awaiting_notification"
     AWAITING_VERIFICATION = "awaiting_verification"
+    NOTIFICATION_STARTED = "notification_started"
+    NOTIFICATION_DEADLINE_MISSED = "notification_deadline_missed"
+    NOTIFICATION_COMPLETED = "notification_completed"
 
 
 # The lifecycle of one version, cause before effect; steps on one line share a rank.
@@ -69,6 +72,10 @@ _CAUSAL_SEQUENCE: tuple[tuple[str, ...], ...] = (
     ("affected_parties_received",),
     ("awaiting_notification",),
     ("awaiting_verification",),
+    ("notification_started",),
+    ("notification_deadline_missed",),
+    ("notification_started_late",),
+    ("notification_completed",),
 )
 _RANKS = {step: rank for rank, steps in enumerate(_CAUSAL_SEQUENCE) for step in steps}
 _UNRANKED = len(_CAUSAL_SEQUENCE)
@@ -118,7 +125,8 @@ def timeline_order(
 def _step(kind: str, details: dict[str, Any]) -> str:
     if kind == "deadline_missed":
         return f"missed_{details.get('waiting_for')}"
-    if kind.startswith("awaiting_") and details.get("late") is True:
+    late_able = kind.startswith("awaiting_") or kind == "notification_started"
+    if late_able and details.get("late") is True:
         return f"{kind}_late"
     return kind
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Generic, TypeVar
 
-from chalicelib.dispatch.cases import HandOffCase
+from chalicelib.dispatch.cases import CaseStatus, HandOffCase
 from chalicelib.dispatch.model import DispatchRef
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
@@ -50,6 +50,24 @@ class HandOffCaseStore(Generic[C]):
         if existing is None:  # the condition failed, so the item was there: not deleted
             raise RuntimeError(f"the {self._case_type.__name__} of {case.ref} vanished")
         return existing
+
+    def set_status(self, ref: DispatchRef, status: CaseStatus, unless: set[CaseStatus]) -> bool:
+        """Move the case to ``status`` unless it is in one of ``unless`` (or absent);
+        compare-and-set on the stored body, retried when another writer changed it."""
+        for _ in range(5):
+            case = self.get(ref)
+            if case is None or case.status in unless or case.status is status:
+                return False
+            changed = case.model_copy(update={"status": status})
+            if written(
+                self._db.put_item,
+                TableName=self._table,
+                Item=to_attributes({**self.key(ref), "body": changed.model_dump_json()}),
+                ConditionExpression="body = :body",
+                ExpressionAttributeValues=to_attributes({":body": case.model_dump_json()}),
+            ):
+                return True
+        raise RuntimeError(f"the case of {ref} kept changing")
 
     def get(self, ref: DispatchRef) -> C | None:
         response = self._db.get_item(
