@@ -132,7 +132,8 @@ def function_permissions() -> dict[str, list[Template]]:
             # Notices, platforms, dispatches and cases; timeline events; the wait's answer.
             table_access("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem"),
             allow(["ses:CreateTemplate"], [SES_TEMPLATES]),
-            allow(["ses:SendBulkTemplatedEmail", "ses:SendEmail"], [SES_IDENTITIES, SES_TEMPLATES]),
+            allow(["ses:SendBulkTemplatedEmail"], [SES_IDENTITIES, SES_TEMPLATES]),
+            allow(["ses:SendRawEmail"], [SES_IDENTITIES]),
             # SMS to a phone number has no topic to name.
             allow(["sns:Publish"], ["*"]),
             task_tokens("SendTaskSuccess"),

@@ -20,6 +20,7 @@ from psx.cli_common import (
     target_options,
 )
 from psx.keys_cli import keys
+from psx.outbox_cli import outbox
 from psx.platforms_cli import platforms
 from psx.target import Target, TargetError
 from psx.terminal import echo, printable
@@ -228,3 +229,4 @@ def evidence(
 main.add_command(platforms)
 main.add_command(keys)
 main.add_command(agreements)
+main.add_command(outbox)

@@ -20,6 +20,7 @@ from typing import Any
 
 from psx import render
 from psx.api_client import ApiClient
+from psx.demo_notification import delegate_notification, show_notification
 from psx.demo_platforms import DemoPlatform, answer_inbox, demo_platforms, demo_regulator_key
 from psx.embedded.runtime import ROOT, EmbeddedRuntime
 from psx.embedded.serve import LocalApi
@@ -82,12 +83,14 @@ def run_demo() -> None:
                 f"Registered {platform.name} ({', '.join(platform.jurisdictions)}), "
                 f"webhook {platform.receiver.url}, API key {platform.api_key[:12]}…"
             )
+        delegate_notification(platforms[0])  # Temu has the exchange tell its parties
         reports = _run_intake(runtime)
         runtime.settle()  # every notice pushed to its platforms, waiting for answers
         _run_platform_responses(runtime, api.url, platforms)
         executions = runtime.wait_for_executions(timeout_seconds=300)
         _print_totals(reports, executions)
         _print_regulator_view(api.url)
+        show_notification(runtime, api.url, platforms[0])
         notice_id = _print_a_timeline(reports)
         _export_evidence(notice_id)
 
@@ -121,6 +124,7 @@ def _run_platform_responses(
         f"  {temu.name} pulls its inbox over the HTTPS API and at once acknowledges, reports "
         f"the listings removed and the seller and buyers to notify: {answered} notices"
     )
+    runtime.settle()  # the exchange tells Temu's sellers and buyers
     audit_at = now + AUDIT_DELAY
     echo(f"\nDeadline check at {audit_at:%Y-%m-%d %H:%M} UTC (psx audit --at)", bold=True)
     with runtime.clock_at(audit_at):

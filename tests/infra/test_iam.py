@@ -94,7 +94,7 @@ EXPECTED = {
         | {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
         | {"kms:Decrypt", "kms:GenerateDataKey"}
         | _table("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem")
-        | {"ses:CreateTemplate", "ses:SendBulkTemplatedEmail", "ses:SendEmail", "sns:Publish"}
+        | {"ses:CreateTemplate", "ses:SendBulkTemplatedEmail", "ses:SendRawEmail", "sns:Publish"}
         | {"states:SendTaskSuccess", "s3:GetObject"}
         | EVIDENCE,
         {

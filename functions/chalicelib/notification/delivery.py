@@ -135,7 +135,7 @@ class _Sending:
             by_language[language].append((stored, fallback))
         for language, members in by_language.items():
             message = self._recall(language)
-            template = _template_name(message)
+            template = template_name(self._notice.notice_id, message)
             self._services.mail.ensure_template(
                 template, Email(message.subject, message.text, message.html)
             )
@@ -176,6 +176,7 @@ class _Sending:
                 self._sender,
                 recipient.email or "",
                 Email(message.subject, message.text, message.html),
+                message_headers(self._notice.notice_id, message),
             )
             self._record(stored, message.kind, error, "sellers_notified", message.fallback_language)
 
@@ -232,10 +233,21 @@ class _Sending:
         )
 
 
-def _template_name(message: RenderedMessage) -> str:
-    """Named by content: the same rendered message, the same SES template."""
+def template_name(notice_id: str, message: RenderedMessage) -> str:
+    """Named by notice and content (the same rendered message, the same SES template),
+    within SES's 64 characters: ``psx-<notice hex>-<kind>-<language>-<content hash>``."""
     digest = hashlib.sha256("\x00".join((message.subject, message.text, message.html)).encode())
-    return f"psx-{message.kind}-{message.language}-{digest.hexdigest()[:32]}"
+    notice = notice_id.removeprefix("ntc-")
+    return f"psx-{notice}-{message.kind}-{message.language}-{digest.hexdigest()[:12]}"
+
+
+def message_headers(notice_id: str, message: RenderedMessage) -> dict[str, str]:
+    """What a message of its own says it is (read back by `psx outbox`)."""
+    return {
+        "X-PSX-Notice": notice_id,
+        "X-PSX-Kind": str(message.kind),
+        "X-PSX-Language": message.language,
+    }
 
 
 def _failed(key: str, error: str, kind: str | None = None) -> Outcome:

@@ -4,13 +4,15 @@ the same content, one plain call for a message of its own (a statement of reason
 SES's v1 ``SendBulkTemplatedEmail`` is the bulk path: the template holds the shared
 subject, HTML and text (SES sends them as one ``multipart/alternative`` message) and
 each destination brings its own replacement data. moto implements it (not v2's
-``SendBulkEmail``), so the same calls run locally and on AWS.
+``SendBulkEmail``), so the same calls run locally and on AWS. A message of its own goes
+as a raw MIME message (``SendRawEmail``), so it carries headers saying what it is.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from email.message import EmailMessage
 
 from botocore.exceptions import ClientError
 
@@ -78,20 +80,26 @@ class OutboundMail:
             for status in response["Status"]
         ]
 
-    def send(self, sender: Sender, address: str, email: Email) -> str | None:
-        """Send one message of its own; None when SES accepted it, else the error."""
+    def send(
+        self, sender: Sender, address: str, email: Email, headers: dict[str, str]
+    ) -> str | None:
+        """Send one message of its own (``headers`` say what it is: never who it is for
+        beyond ``To``); None when SES accepted it, else the error."""
+        message = EmailMessage()
+        message["From"] = sender.source
+        message["To"] = address
+        if sender.reply_to:
+            message["Reply-To"] = sender.reply_to
+        message["Subject"] = email.subject
+        for name, value in headers.items():
+            message[name] = value
+        message.set_content(email.text)
+        message.add_alternative(email.html, subtype="html")  # multipart/alternative
         try:
-            self._ses.send_email(
+            self._ses.send_raw_email(
                 Source=sender.source,
-                **_reply_to(sender),
-                Destination={"ToAddresses": [address]},
-                Message={
-                    "Subject": {"Data": email.subject, "Charset": "UTF-8"},
-                    "Body": {
-                        "Text": {"Data": email.text, "Charset": "UTF-8"},
-                        "Html": {"Data": email.html, "Charset": "UTF-8"},
-                    },
-                },
+                Destinations=[address],
+                RawMessage={"Data": message.as_bytes()},
             )
         except ClientError as exc:
             raise_if_throttled(exc)
