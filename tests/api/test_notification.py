@@ -22,7 +22,17 @@ from chalicelib.stores.outbound_mail import OutboundMail
 from chalicelib.stores.platforms_table import PlatformStore
 from psx.embedded.runtime import ACCOUNT_ID, EmbeddedRuntime
 from psx.outbox import OutboxMessage, in_process_data, messages
-from tests.api.support import Api, Caller, listing, new_platform, new_regulator, seed_notice, table
+from tests.api.support import (
+    Api,
+    Caller,
+    HttpApi,
+    at_once,
+    listing,
+    new_platform,
+    new_regulator,
+    seed_notice,
+    table,
+)
 from tests.e2e.lifecycle_steps import services
 
 PARTIES = "/v1/notices/{}/affected-parties"
@@ -292,3 +302,19 @@ def test_purchase_dates_reach_the_message_as_the_buyers_order_date(
 
     (message,) = _sent_to("dated@mail.example")
     assert str(bought.year) in message.text and "{{" not in message.text
+
+
+def test_concurrent_posts_of_the_same_people_tell_each_once(
+    http: HttpApi, regulator: Caller, runtime: EmbeddedRuntime
+) -> None:
+    platform = _delegating(regulator)
+    notice_id = seed_notice(regulator, [platform])
+    batch = [_buyer(f"B-{n}", f"same{n}@mail.example") for n in range(5)]
+
+    # Over real HTTP (Chalice's test client is not for threads): three posts at once.
+    answers = at_once(*[lambda: _post(http, notice_id, platform, buyers=batch)] * 3)
+    runtime.pump()
+
+    assert [a.status for a in answers] == [201, 201, 201], [a.body for a in answers]
+    assert sum(a.body["queued"] for a in answers) == 5
+    assert [len(_sent_to(f"same{n}@mail.example")) for n in range(5)] == [1] * 5
