@@ -1,7 +1,8 @@
 """Product Safety Exchange's Chalice app: the wiring of every Lambda entry point.
 
 The entry points are thin adapters, one blueprint per capability in
-``chalicelib/handlers/``: ``api_routes`` (the HTTPS API and its authorizer), ``intake``
+``chalicelib/handlers/``: ``api_routes`` (the HTTPS API and its authorizer),
+``notification_routes`` (rendered recall notices and statements of reasons), ``intake``
 (the SQS intake of notice files), ``lifecycle`` (the Step Functions tasks and the
 deadline schedule). Here: the app, its middleware, and the blueprints' registration.
 """

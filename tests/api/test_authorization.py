@@ -98,6 +98,7 @@ ENDPOINTS = [
         ),
         201,
     ),
+    Endpoint("listNotifications", _get("/v1/notices/{}/notifications"), 200),
     Endpoint("testWebhook", _post("/v1/webhook-test", {}), 200, notice_scoped=False),
     Endpoint(
         "submitNotice",
@@ -115,6 +116,14 @@ ENDPOINTS = [
         201,
         for_regulators=True,
     ),
+    Endpoint(
+        "getRecallNotice",
+        _get("/v1/notices/{}/recall-notice?notice_url=https://shop.example/recall"),
+        200,
+    ),
+    # The logic is reached: a fresh notice has no action report to state reasons for yet
+    # (tests/api/test_notification_messages.py has the statements themselves).
+    Endpoint("getStatementsOfReasons", _get("/v1/notices/{}/statements-of-reasons"), 409),
 ]
 
 

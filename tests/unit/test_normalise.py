@@ -459,3 +459,49 @@ def test_the_whitespace_assumptions_of_the_fast_paths_hold_for_every_character()
     whitespace = re.findall(r"\s", every_character)
     assert whitespace == [character for character in every_character if character.isspace()]
     assert [character for character in whitespace if character.isprintable()] == [" "]
+
+
+# -- wording a recall notice must not carry ------------------------------------------
+
+
+def test_softening_wording_is_warned_on_its_field() -> None:
+    row = normalise(
+        source_reference="R1",
+        product_name="보조배터리",
+        hazard_description="자발적 리콜입니다. 보고된 사고는 없습니다.",
+        remedy="As a precaution, return it for a refund.",
+        title="Voluntary recall",  # not shown in a recall notice: no warning
+    )
+    assert row.accepted
+    softening = [problem for problem in row.warnings if problem.code == "softening_wording"]
+    assert [problem.field for problem in softening] == ["hazard_description", "remedy"]
+    assert "'자발적'" in softening[0].message
+    assert "'보고된 사고는 없습니다'" in softening[0].message
+    assert "'precaution'" in softening[1].message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Freiwilliger Rückruf, vorsorglich",
+        "Rappel volontaire par précaution",
+        "Vrijwillige terugroepactie uit voorzorg",
+        "Retirada voluntaria; en raras ocasiones",
+        "Richiamo volontario a titolo precauzionale",
+        "Dobrowolne wycofanie, w rzadkich przypadkach",
+        "In rare situations the battery may overheat; no reported accidents.",
+    ],
+)
+def test_softening_is_recognised_in_every_supported_language(text: str) -> None:
+    row = normalise(source_reference="R1", product_name="Heater", hazard_description=text)
+    assert "softening_wording" in codes(row.warnings)
+
+
+def test_plain_hazard_wording_is_not_warned() -> None:
+    row = normalise(
+        source_reference="R1",
+        product_name="Heater",
+        hazard_description="The heater overheats and can start a fire. Stop using it now.",
+        remedy="Free refund",
+    )
+    assert "softening_wording" not in codes(row.warnings)

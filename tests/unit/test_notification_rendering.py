@@ -66,6 +66,8 @@ def _catalogue(language: str):  # type: ignore[no-untyped-def]
     [
         ("ko", "DE", ("ko", False)),
         ("DE", None, ("de", False)),
+        ("ko-KR", None, ("ko", False)),
+        ("de_AT", "FR", ("de", False)),
         ("ja", "FR", ("fr", False)),
         (None, "AT", ("de", False)),
         (None, "KR", ("ko", False)),

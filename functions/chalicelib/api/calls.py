@@ -56,10 +56,14 @@ class ApiCall:
 
 @dataclass(frozen=True)
 class Reply:
-    body: BaseModel
+    # A model answers as JSON; a document (a rendered message) as its ``media_type``.
+    body: BaseModel | str
     status: int = 200
     location: str | None = None
     etag: str | None = None
+    media_type: str | None = None
+    # Content-Language of a rendered message.
+    language: str | None = None
 
 
 Handler = Callable[[ApiCall, ApiServices], Reply]

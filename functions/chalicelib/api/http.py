@@ -228,6 +228,11 @@ def _stored(reply: Reply, mount: str) -> StoredResponse:
         headers["Location"] = mount + reply.location
     if reply.etag:
         headers["ETag"] = reply.etag
+    if reply.language:
+        headers["Content-Language"] = reply.language
+    if isinstance(reply.body, str):
+        headers["Content-Type"] = f"{reply.media_type}; charset=utf-8"
+        return StoredResponse(reply.status, headers, reply.body)
     return StoredResponse(reply.status, headers, reply.body.model_dump_json())
 
 

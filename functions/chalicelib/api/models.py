@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     AfterValidator,
@@ -15,6 +15,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    RootModel,
     StrictInt,
     WithJsonSchema,
     field_validator,
@@ -28,9 +29,11 @@ from chalicelib.deadlines.policy import NotificationMode
 from chalicelib.dispatch.actions import ListingAction
 from chalicelib.dispatch.cases import CaseStatus
 from chalicelib.dispatch.model import DispatchState, WaitKind
+from chalicelib.identifiers.participants import PLATFORM_ID_PATTERN
 from chalicelib.notices.model import NoticeContent, NoticeKind, NoticeStatus
 from chalicelib.notices.versions import SaveOutcome
 from chalicelib.notification.recipients import BuyerIn, Party, RecipientStatus, SellerIn
+from chalicelib.platforms.model import Jurisdiction
 
 MAX_LISTINGS = 1000
 MAX_PARTIES = 1000
@@ -479,3 +482,131 @@ class WebhookTestResult(_Response):
     status_code: int | None
     elapsed_ms: int | None
     error: str | None
+
+
+# -- notification messages (GET …/recall-notice, …/statements-of-reasons) -----------------
+
+
+class _MessageQuery(_Request):
+    language: str | None = Field(
+        default=None,
+        max_length=8,
+        description="ISO 639-1 code of the language wanted (ko, en, de, fr, nl, es, it, pl "
+        "are written; another language falls back as described under country).",
+    )
+    country: Jurisdiction | None = Field(
+        default=None,
+        description="ISO 3166-1 alpha-2 code of the person's country: its main language is "
+        "used when the language is not given or not written; else English (a fallback).",
+    )
+    platform_id: str | None = Field(
+        default=None,
+        pattern=PLATFORM_ID_PATTERN,
+        description="Regulators: the platform whose message to show (one the notice was "
+        "sent to; needed when it went to several). Platforms: omit it, or give your own id.",
+    )
+
+
+class RecallNoticeQuery(_MessageQuery):
+    format: Literal["json", "html", "text"] = Field(
+        default="json", description="json: every part; html or text: that part alone."
+    )
+    kind: Literal["recall", "updated_recall", "recall_withdrawn"] | None = Field(
+        default=None,
+        description="Which buyer message; by default recall, or recall_withdrawn when the "
+        "version shown withdraws the notice.",
+    )
+    notice_url: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=r"^https?://\S+$",
+        description="The link buyers follow for details (in the SMS and the footer); by "
+        "default the regulator's page of the notice (source_url).",
+    )
+
+
+class StatementsQuery(_MessageQuery):
+    listing_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="One listing of the action report; without it, every listing acted on "
+        "(format json or dsa-tdb only).",
+    )
+    format: Literal["json", "html", "text", "dsa-tdb"] = Field(
+        default="json",
+        description="json: every part per listing; html or text: one listing's statement; "
+        "dsa-tdb: DSA Transparency Database records, the body of its POST /api/v1/statements.",
+    )
+
+
+class RenderedMessageView(_Response):
+    kind: Literal["recall", "updated_recall", "recall_withdrawn", "statement_of_reasons"]
+    language: str
+    fallback_language: bool = Field(
+        description="True when neither the language asked for nor the country's was written."
+    )
+    subject: str
+    text: str = Field(
+        description="Buyer messages: the order date is an SES template placeholder, "
+        "{{#if order_date}}…{{order_date}}…{{/if}} (README, Notification messages)."
+    )
+    html: str
+    sms: str = Field(description="At most two SMS segments, with the link.")
+
+
+class RecallNoticeView(_Response):
+    notice_id: str
+    version: int
+    platform_id: str
+    message: RenderedMessageView
+
+
+class StatementView(_Response):
+    listing_id: str
+    seller_id: str
+    action: ListingAction
+    message: RenderedMessageView
+
+
+class StatementsView(_Response):
+    notice_id: str
+    version: int
+    platform_id: str
+    statements: list[StatementView]
+
+
+class DsaTdbStatement(_Response):
+    """One statement of reasons as the DSA Transparency Database takes it (no personal data)."""
+
+    decision_visibility: list[
+        Literal[
+            "DECISION_VISIBILITY_CONTENT_REMOVED",
+            "DECISION_VISIBILITY_CONTENT_DISABLED",
+            "DECISION_VISIBILITY_CONTENT_LABELLED",
+        ]
+    ]
+    decision_ground: Literal["DECISION_GROUND_ILLEGAL_CONTENT"]
+    category: Literal["STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS"]
+    illegal_content_legal_ground: str = Field(max_length=500)
+    illegal_content_explanation: str = Field(max_length=2000)
+    territorial_scope: list[str]
+    content_type: list[Literal["CONTENT_TYPE_PRODUCT"]]
+    application_date: date
+    decision_facts: str = Field(max_length=5000)
+    source_type: Literal["SOURCE_ARTICLE_16", "SOURCE_TYPE_OTHER_NOTIFICATION"]
+    automated_detection: Literal["Yes", "No"]
+    automated_decision: Literal[
+        "AUTOMATED_DECISION_FULLY",
+        "AUTOMATED_DECISION_PARTIALLY",
+        "AUTOMATED_DECISION_NOT_AUTOMATED",
+    ]
+    puid: str = Field(pattern=r"^[A-Za-z0-9_-]{1,500}$")
+
+
+class DsaTdbStatements(_Response):
+    statements: list[DsaTdbStatement]
+
+
+class StatementsAnswer(RootModel[StatementsView | DsaTdbStatements]):
+    """format json: StatementsView; format dsa-tdb: DsaTdbStatements."""

@@ -128,7 +128,8 @@ def _responses(operation: Operation, refs: Refs) -> dict[str, Any]:
     responses = {
         str(status): {
             "description": description,
-            "content": {"application/json": {"schema": _ref(refs, operation.response)}},
+            "content": {"application/json": {"schema": _ref(refs, operation.response)}}
+            | {media_type: {"schema": {"type": "string"}} for media_type in operation.documents},
         }
         | ({"headers": _ETAG_HEADER} if operation.etag else {})
         for status, description in successes
@@ -200,7 +201,7 @@ def _without_null(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 def _error_statuses(operation: Operation) -> list[int]:
-    statuses = {401, 403}
+    statuses = {401, 403, *operation.problems}
     if operation.query or operation.body or operation.writes:
         statuses.add(400)
     if "{notice_id}" in operation.path:

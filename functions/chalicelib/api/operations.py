@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from pydantic import BaseModel
 
-from chalicelib.api import notification_api, platform_api, regulator_api
+from chalicelib.api import notification_api, platform_api, recipients_api, regulator_api
 from chalicelib.api.calls import ApiCall, Handler, Reply
 from chalicelib.api.models import (
     Acknowledgement,
@@ -28,6 +28,10 @@ from chalicelib.api.models import (
     NoticeView,
     NotificationsPage,
     NotificationsQuery,
+    RecallNoticeQuery,
+    RecallNoticeView,
+    StatementsAnswer,
+    StatementsQuery,
     Timeline,
     WebhookTest,
     WebhookTestResult,
@@ -57,6 +61,10 @@ class Operation:
     description: str = ""
     # Other successful answers with the same body, and what they mean.
     also: tuple[tuple[int, str], ...] = ()
+    # Media types the answer may have besides JSON (a rendered document, chosen by format).
+    documents: tuple[str, ...] = ()
+    # Problems the logic may answer besides those every operation of its shape has.
+    problems: tuple[int, ...] = ()
     # Answers carry the ETag of the notice version they show or made.
     etag: bool = False
     # Takes If-Match (412 when the notice moved on); applied only to the version it
@@ -148,7 +156,7 @@ OPERATIONS: dict[str, Operation] = {
             f"{_NOTICE}/notifications",
             "Your recipients of this notice and what was sent to each",
             PLATFORMS,
-            notification_api.list_notifications,
+            recipients_api.list_notifications,
             NotificationsPage,
             query=NotificationsQuery,
             description="By your own buyer_ref / seller_id (never the contact), with the "
@@ -233,6 +241,36 @@ OPERATIONS: dict[str, Operation] = {
             also=_UNCHANGED,
             etag=True,
             conditional=True,
+        ),
+        Operation(
+            "getRecallNotice",
+            "GET",
+            f"{_NOTICE}/recall-notice",
+            "The buyer recall notice, in a buyer's language",
+            EVERYONE,
+            notification_api.get_recall_notice,
+            RecallNoticeView,
+            query=RecallNoticeQuery,
+            description="What buyers are told (GPSR Art. 36): HTML, plain text, SMS. A "
+            "platform gets the latest version sent to it; a regulator names the platform. "
+            "The order date is an SES template placeholder, filled per buyer.",
+            documents=("text/html", "text/plain"),
+        ),
+        Operation(
+            "getStatementsOfReasons",
+            "GET",
+            f"{_NOTICE}/statements-of-reasons",
+            "The sellers' statements of reasons, or DSA Transparency Database records",
+            EVERYONE,
+            notification_api.get_statements_of_reasons,
+            StatementsAnswer,
+            query=StatementsQuery,
+            description="One per listing of the platform's action report that was acted on "
+            "(DSA Art. 17). A platform gets its own; a regulator names the platform. 409 "
+            "no-action-report before the action report; 409 not-for-dsa-database for "
+            "dsa-tdb when the measure applies outside the EU/EEA.",
+            documents=("text/html", "text/plain"),
+            problems=(409,),
         ),
     )
 }

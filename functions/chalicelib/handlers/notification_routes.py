@@ -1,4 +1,4 @@
-"""The HTTPS API's notification routes (the operations are in ``chalicelib.api``)."""
+"""Notification messages over HTTPS: thin routes over ``chalicelib.api.notification_api``."""
 
 from __future__ import annotations
 
@@ -10,11 +10,23 @@ from chalicelib.handlers import entry_points
 from chalicelib.handlers.api_routes import api_key_authorizer
 
 notification_routes = entry_points()
+_KEY = {"authorizer": api_key_authorizer}
 
 
-@notification_routes.route(
-    "/v1/notices/{notice_id}/notifications", methods=["GET"], authorizer=api_key_authorizer
-)
+def _api(operation_id: str, **path: str) -> Response:
+    return api_http.handle(operation_id, notification_routes.current_request, clock.now(), **path)
+
+
+@notification_routes.route("/v1/notices/{notice_id}/recall-notice", methods=["GET"], **_KEY)
+def get_recall_notice(notice_id: str) -> Response:
+    return _api("getRecallNotice", notice_id=notice_id)
+
+
+@notification_routes.route("/v1/notices/{notice_id}/statements-of-reasons", methods=["GET"], **_KEY)
+def get_statements_of_reasons(notice_id: str) -> Response:
+    return _api("getStatementsOfReasons", notice_id=notice_id)
+
+
+@notification_routes.route("/v1/notices/{notice_id}/notifications", methods=["GET"], **_KEY)
 def list_notifications(notice_id: str) -> Response:
-    request = notification_routes.current_request
-    return api_http.handle("listNotifications", request, clock.now(), notice_id=notice_id)
+    return _api("listNotifications", notice_id=notice_id)

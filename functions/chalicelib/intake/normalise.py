@@ -33,6 +33,7 @@ from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.raw import RawRecord, RawValue
 from chalicelib.intake.rows import ParsedRow, Problem
 from chalicelib.notices.model import NoticeContent, NoticeKind
+from chalicelib.notices.softening import softening_phrases
 from chalicelib.record_size import MAX_RECORD_BYTES, RecordTooLarge, ensure_within
 
 DERIVED_PREFIX = "derived:"
@@ -49,6 +50,17 @@ _WITHDRAWN_VALUES = frozenset({"withdrawn", "withdrawal", "철회", "true", "yes
 _ACTIVE_VALUES = frozenset({"active", "amended", "false", "no", "n", "0"})
 _ORDER_MARKERS = ("명령",)  # 리콜명령, 수거등의 명령
 _NOTICE_MARKERS = ("권고", "자진", "자발")  # 리콜권고, 자진리콜, 자발적 리콜
+
+# What a buyer recall notice shows of the regulator's own text (chalicelib/notification).
+_RECALL_NOTICE_FIELDS = (
+    "product_name",
+    "product_description",
+    "hazard_types",
+    "hazard_description",
+    "risk_level",
+    "remedy",
+    "consumer_contact",
+)
 
 # Model paths back to the canonical field names the regulator wrote.
 _FIELD_OF_MODEL_PATH = {
@@ -209,6 +221,7 @@ class _RowNormaliser:
     def notice_data(self) -> dict[str, Any]:
         product = self._product()
         jurisdiction = self._jurisdiction()
+        self._warn_softening()
         return {
             "source_reference": self._source_reference(product),
             "kind": self._kind(),
@@ -229,6 +242,23 @@ class _RowNormaliser:
             "source_url": self._text("source_url"),
             "withdrawn": self._withdrawn(),
         }
+
+    def _warn_softening(self) -> None:
+        """Wording a buyer recall notice must not carry (GPSR Art. 36): the notice shows
+        the regulator's text as written, so the regulator hears it here, per field."""
+        for field in _RECALL_NOTICE_FIELDS:
+            texts = _strings(self._fields.get(field))
+            phrases = [phrase for text in texts for phrase in softening_phrases(text)]
+            if phrases:
+                quoted = ", ".join(repr(phrase) for phrase in dict.fromkeys(phrases))
+                self._warn(
+                    field,
+                    "softening_wording",
+                    f"{quoted} softens the hazard, which a buyer recall notice must not do "
+                    "(GPSR Art. 36: no 'voluntary', 'precautionary', 'in rare situations', "
+                    "'no reported accidents'); buyers are shown this text as written: "
+                    "state the hazard plainly",
+                )
 
     # -- product ---------------------------------------------------------------
 

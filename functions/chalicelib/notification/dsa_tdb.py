@@ -126,7 +126,7 @@ def decision_facts(notice: Notice, listing: Listing) -> str:
         f"{issued}.",
         *_product_facts(notice),
         *_hazard_facts(notice),
-        _joined("Measures ordered by the authority", content.measures),
+        _joined("Measures in the notice", content.measures),
         f"Measure on the listing: {listing.action.value.replace('_', ' ')} on "
         f"{listing.acted_at.date().isoformat()}.",
     ]

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -118,7 +119,6 @@ def _notice_fields(notice: Notice, language: str) -> dict[str, Any]:
         "hazard_types": _listed(content.hazard.types),
         "hazard_description": _text(content.hazard.description),
         "risk_level": _text(content.hazard.risk_level),
-        "measures": _listed(content.measures),
         "regulator_name": placeholders.inert(regulator.name),
         "regulator_contact": _text(regulator.consumer_contact),
         "reference": placeholders.inert(content.source_reference),
@@ -204,8 +204,8 @@ def render_buyer_message(
         language=chosen,
         fallback_language=fallback,
         subject=placeholders.inert(_buyer_subject(kind, product, chosen)),
-        text=env.get_template("buyer.txt.j2").render(m=view),
-        html=env.get_template("buyer.html.j2").render(m=view),
+        text=env.get_template("buyer.txt.j2").render(m=SimpleNamespace(**view)),
+        html=env.get_template("buyer.html.j2").render(m=SimpleNamespace(**view)),
         sms=_buyer_sms(kind, product, notice_url, chosen),
     )
 
@@ -287,8 +287,8 @@ def render_seller_statement(
         language=chosen,
         fallback_language=fallback,
         subject=subject,
-        text=env.get_template("statement.txt.j2").render(m=view),
-        html=env.get_template("statement.html.j2").render(m=view),
+        text=env.get_template("statement.txt.j2").render(m=SimpleNamespace(**view)),
+        html=env.get_template("statement.html.j2").render(m=SimpleNamespace(**view)),
         sms=sms.fit(
             lambda title: sms_template % {"listing": title, "measure": view["measure"]},
             listing.title,

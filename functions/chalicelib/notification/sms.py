@@ -19,8 +19,11 @@ MAX_SEGMENTS = 2
 ELLIPSIS = "..."  # ASCII: "…" is not GSM-7 and would double the cost of a Latin text
 
 
+_GSM7 = _GSM7_BASIC | _GSM7_EXTENSION
+
+
 def is_gsm7(text: str) -> bool:
-    return all(char in _GSM7_BASIC or char in _GSM7_EXTENSION for char in text)
+    return _GSM7.issuperset(text)
 
 
 def segments(text: str) -> int:
