@@ -31,6 +31,7 @@ from chalicelib.handlers.lifecycle import (
     push_webhook_task,
     record_received_task,
 )
+from chalicelib.handlers.notification import notification, notify_recipients
 from chalicelib.handlers.notification_routes import notification_routes
 from chalicelib.handlers.reports_routes import reports_routes
 from chalicelib.handlers.verification import (
@@ -54,6 +55,7 @@ __all__ = [
     "hand_off_task",
     "intake_notice_files",
     "match_catalogue_part_task",
+    "notify_recipients",
     "open_wait_task",
     "plan_dispatch_task",
     "prepare_audit_task",
@@ -87,5 +89,6 @@ for blueprint in (
     verification,
     verification_routes,
     reports_routes,
+    notification,
 ):
     app.register_blueprint(blueprint)

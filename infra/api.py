@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from infra import notification
 from infra.iam import allow, task_tokens
 from infra.intrinsics import Template, ref
 from infra.lifecycle import SIGNING_SECRETS_ARN, STATE_MACHINE_ARN
@@ -54,6 +55,7 @@ def function_permissions() -> dict[str, list[Template]]:
             allow(["secretsmanager:GetSecretValue"], [SIGNING_SECRETS_ARN]),
             KEEP_EVIDENCE,
             UPLOAD_SNAPSHOTS,
+            *notification.API_PERMISSIONS,
         ],
         # Looks up one API key by its id.
         AUTHORIZER_FUNCTION: [table_access("GetItem")],

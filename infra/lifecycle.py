@@ -8,6 +8,7 @@ from typing import Any
 
 from infra.iam import allow, role, task_tokens
 from infra.intrinsics import Template, arn_of, ref, sub
+from infra.notification import OPEN_WAIT_PERMISSIONS
 from infra.storage import KEEP_EVIDENCE, TABLE_INDEX_QUERIES, table_access
 from infra.workflows import state_machine
 
@@ -73,6 +74,7 @@ def function_permissions() -> dict[str, list[Template]]:
         "OpenWait": [
             table_access("GetItem", "PutItem", "UpdateItem"),
             task_tokens("SendTaskSuccess", "SendTaskFailure"),
+            *OPEN_WAIT_PERMISSIONS,
         ],
         # UpdateItem: the breach is also kept in the report log (stores/report_log.py).
         "Escalate": [table_access("GetItem", "PutItem", "UpdateItem"), _PUBLISH_ESCALATIONS],

@@ -21,7 +21,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from infra import api, feeds, intake, lifecycle, observability, stages, storage, verification
+from infra import (
+    api,
+    feeds,
+    intake,
+    lifecycle,
+    notification,
+    observability,
+    stages,
+    storage,
+    verification,
+)
 from infra.iam import function_roles
 from infra.intrinsics import Template, arn_of, ref
 
@@ -34,6 +44,7 @@ LOCALLY_CREATABLE_TYPES = frozenset(
         "AWS::SNS::Topic",
         "AWS::StepFunctions::StateMachine",
         "AWS::IAM::Role",
+        "AWS::KMS::Key",
     }
 )
 
@@ -48,6 +59,9 @@ FUNCTION_ENVIRONMENT: dict[str, Any] = {
     "PSX_CATALOGUE_BUCKET": ref(verification.BUCKET),
     "PSX_AUDIT_STATE_MACHINE_ARN": verification.STATE_MACHINE_ARN,
     "PSX_EVIDENCE_RETENTION_DAYS": str(storage.EVIDENCE_RETENTION_DAYS),
+    "PSX_NOTIFICATION_TABLE_NAME": ref(notification.NOTIFICATION_TABLE),
+    "PSX_NOTIFICATION_QUEUE_URL": ref(notification.NOTIFICATION_QUEUE),
+    "PSX_NOTIFICATION_KEY_ARN": arn_of(notification.NOTIFICATION_KEY),
 }
 
 
@@ -59,6 +73,7 @@ def function_permissions() -> dict[str, list[Template]]:
         **api.function_permissions(),
         **feeds.function_permissions(),
         **verification.function_permissions(),
+        **notification.function_permissions(),
     }
 
 
@@ -79,6 +94,7 @@ def resources() -> dict[str, Template]:
         **intake.resources(),
         **lifecycle.resources(),
         **verification.resources(),
+        **notification.resources(),
         **function_roles(function_permissions()),
     }
 
@@ -134,6 +150,7 @@ def function_overrides() -> dict[str, Template]:
         **intake.function_overrides(),
         **feeds.function_overrides(),
         **verification.function_overrides(),
+        **notification.function_overrides(),
     }.items():
         overrides[name]["Properties"].update(override["Properties"])
     return overrides

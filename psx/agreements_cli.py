@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import click
 
-from chalicelib.deadlines.policy import DeadlinePolicy
+from chalicelib.deadlines.policy import DeadlinePolicy, NotificationMode
 from chalicelib.platforms.model import Platform
 from chalicelib.stores.platforms_table import (
     ConcurrentUpdateError,
@@ -57,7 +57,9 @@ def _line(row: dict[str, Any]) -> str:
         f"{row['regulator_id']}:{row['platform_id']}  "
         f"acknowledge {row['acknowledge_working_days']}  "
         f"order action {row['order_action_working_days']}  "
-        f"notice action {row['notice_action_working_days']}  (working days)"
+        f"notice action {row['notice_action_working_days']}  "
+        f"notification {row['notification_working_days']}  (working days)  "
+        f"notifies: {row['notification_mode']}  lookback {row['lookback_months']} months"
     )
 
 
@@ -76,6 +78,21 @@ def _line(row: dict[str, Any]) -> str:
     "--notice-action-days",
     f"to report the action on a notice (default {_DEFAULTS.notice_action_working_days})",
 )
+@_days_option(
+    "--notification-days",
+    f"to tell every affected party (default {_DEFAULTS.notification_working_days})",
+)
+@click.option(
+    "--notification-mode",
+    type=click.Choice([mode.value for mode in NotificationMode]),
+    help=f"Who tells sellers and buyers (default {_DEFAULTS.notification_mode}).",
+)
+@click.option(
+    "--lookback-months",
+    type=click.IntRange(min=1),
+    help=f"Buyers who bought within this many months are told "
+    f"(default {_DEFAULTS.lookback_months}).",
+)
 @target_options
 def set_agreement(
     regulator_id: str,
@@ -84,26 +101,33 @@ def set_agreement(
     action_days: int | None,
     order_action_days: int | None,
     notice_action_days: int | None,
+    notification_days: int | None,
+    notification_mode: str | None,
+    lookback_months: int | None,
     endpoint_url: str | None,
     stack: str,
 ) -> None:
-    """Agree deadlines between REGULATOR_ID (or '*', every regulator) and PLATFORM_ID.
+    """Agree deadlines and notification between REGULATOR_ID (or '*', every regulator)
+    and PLATFORM_ID.
 
-    Replaces that pair's agreement; days not given keep the defaults. Applies to
+    Replaces that pair's agreement; what is not given keeps the defaults. Applies to
     notices dispatched from now on.
     """
-    given = {
+    given: dict[str, Any] = {
         "acknowledge_working_days": acknowledge_days,
         "order_action_working_days": order_action_days or action_days,
         "notice_action_working_days": notice_action_days or action_days,
+        "notification_working_days": notification_days,
+        "notification_mode": NotificationMode(notification_mode) if notification_mode else None,
+        "lookback_months": lookback_months,
     }
-    days = {field: value for field, value in given.items() if value is not None}
-    if not days:
-        raise click.UsageError("give at least one of the --…-days options")
+    agreed = {field: value for field, value in given.items() if value is not None}
+    if not agreed:
+        raise click.UsageError("give at least one option of the agreement")
     with reported_errors(PlatformNotFound, ConcurrentUpdateError):
         # The id is checked by the platform model as the agreement is stored.
         updated = _store(stack, endpoint_url).set_agreement(
-            platform_id, regulator_id, DeadlinePolicy(**days)
+            platform_id, regulator_id, DeadlinePolicy(**agreed)
         )
     (row,) = [r for r in _rows([updated]) if r["regulator_id"] == regulator_id]
     echo(f"Agreed {_line(row)}; applies to notices dispatched from now on.")

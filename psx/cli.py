@@ -23,6 +23,7 @@ from psx.cli_common import (
 from psx.feeds_cli import feeds
 from psx.keys_cli import keys
 from psx.notices_cli import notices
+from psx.outbox_cli import outbox
 from psx.platforms_cli import platforms
 from psx.report_cli import dashboard, report
 from psx.target import Target, TargetError
@@ -246,3 +247,4 @@ main.add_command(catalogue)
 audit.add_command(verify)
 main.add_command(report)
 main.add_command(dashboard)
+main.add_command(outbox)

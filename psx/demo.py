@@ -22,6 +22,7 @@ from psx import render
 from psx.api_client import ApiClient
 from psx.demo_feeds import pull_demo_feeds
 from psx.demo_live_check import show_live_checks
+from psx.demo_notification import delegate_notification, show_notification
 from psx.demo_platforms import DemoPlatform, answer_inbox, demo_platforms, demo_regulator_key
 from psx.demo_reports import print_compliance
 from psx.demo_verification import run_verification_demo
@@ -88,6 +89,7 @@ def run_demo() -> None:
                 f"Registered {platform.name} ({', '.join(platform.jurisdictions)}), "
                 f"webhook {platform.receiver.url}, API key {platform.api_key[:12]}…"
             )
+        delegate_notification(platforms[0])  # Temu has the exchange tell its parties
         reports = _run_intake(runtime)
         reports += pull_demo_feeds(runtime, feed_server, [p.platform_id for p in platforms])
         runtime.settle()  # every notice pushed to its platforms, waiting for answers
@@ -95,6 +97,7 @@ def run_demo() -> None:
         executions = runtime.wait_for_executions(timeout_seconds=300)
         run_verification_demo(runtime, api.url, platforms, reports, AUDIT_DELAY)
         _print_totals(reports, executions)
+        show_notification(runtime, api.url, platforms[0])
         show_live_checks(reports)
         _print_regulator_view(api.url)
         print_compliance(api.url)
@@ -133,6 +136,7 @@ def _run_platform_responses(
         f"  {temu.name} pulls its inbox over the HTTPS API and at once acknowledges, reports "
         f"the listings removed and the seller and buyers to notify: {answered} notices"
     )
+    runtime.settle()  # the exchange tells Temu's sellers and buyers
     audit_at = now + AUDIT_DELAY
     echo(f"\nDeadline check at {audit_at:%Y-%m-%d %H:%M} UTC (psx audit --at)", bold=True)
     with runtime.clock_at(audit_at):

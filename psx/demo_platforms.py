@@ -13,6 +13,7 @@ import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 from chalicelib import clock
@@ -116,14 +117,15 @@ def answer_inbox(api: ApiClient, site: ListingSite, notify_buyers_ourselves: boo
             continue
         path, version = f"/v1/notices/{entry['notice_id']}", entry["version"]
         api.post(f"{path}/acknowledgement", {"version": version, "reference": f"SR-{answered}"})
-        listing = _listing(entry["notice_id"], dispatch["platform_id"], site)
+        listing = demo_listing(entry["notice_id"], dispatch["platform_id"], site)
         api.post(f"{path}/actions", {"version": version, "listings": [listing]})
-        api.post(f"{path}/affected-parties", _affected(version, listing, notify_buyers_ourselves))
+        parties = affected_parties(version, listing, notify_buyers_ourselves)
+        api.post(f"{path}/affected-parties", parties)
         answered += 1
     return answered
 
 
-def _listing(notice_id: str, platform_id: str, site: ListingSite) -> dict[str, Any]:
+def demo_listing(notice_id: str, platform_id: str, site: ListingSite) -> dict[str, Any]:
     listing_id = f"{platform_id}-{notice_id[-6:]}"
     return {
         "listing_id": listing_id,
@@ -136,9 +138,17 @@ def _listing(notice_id: str, platform_id: str, site: ListingSite) -> dict[str, A
     }
 
 
-def _affected(version: int, listing: dict[str, Any], ourselves: bool) -> dict[str, Any]:
+def affected_parties(version: int, listing: dict[str, Any], ourselves: bool) -> dict[str, Any]:
+    """The marketplace's one and last batch: its own counts (it tells them itself), or
+    its seller and buyers for the exchange to tell: a Korean buyer, a German one (by
+    country), and one who bought before the six-month lookback."""
     if ourselves:
-        return {"version": version, "notified_by_platform": {"sellers": 1, "buyers": 14}}
+        return {
+            "version": version,
+            "notified_by_platform": {"sellers": 1, "buyers": 14},
+            "final": True,
+        }
+    today = clock.now().date()
     return {
         "version": version,
         "sellers": [
@@ -150,13 +160,22 @@ def _affected(version: int, listing: dict[str, Any], ourselves: bool) -> dict[st
             }
         ],
         "buyers": [
-            {
-                "buyer_ref": f"buyer-{n}",
-                "email": f"buyer-{n}@example.com",
-                "language": "ko",
-                "country": "KR",
-                "listing_id": listing["listing_id"],
-            }
-            for n in range(1, 4)
+            _buyer("buyer-kr", "ko", "KR", today - timedelta(days=20), listing),
+            _buyer("buyer-de", None, "DE", today - timedelta(days=45), listing),
+            _buyer("buyer-old", "ko", "KR", today - timedelta(days=400), listing),
         ],
+        "final": True,
     }
+
+
+def _buyer(
+    ref: str, language: str | None, country: str, bought: date, listing: dict[str, Any]
+) -> dict[str, Any]:
+    buyer = {
+        "buyer_ref": ref,
+        "email": f"{ref}@example.com",
+        "country": country,
+        "listing_id": listing["listing_id"],
+        "purchased_on": bought.isoformat(),
+    }
+    return buyer | ({"language": language} if language else {})

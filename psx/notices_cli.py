@@ -23,7 +23,13 @@ from chalicelib.dispatch.services import lifecycle_services
 from chalicelib.intake.limits import IntakeLimits
 from chalicelib.notices.extensions import AlreadyExtended
 from chalicelib.notices.versions import VersionConflict
-from chalicelib.settings import Settings
+from chalicelib.settings import (
+    CONTACT_RETENTION_DAYS,
+    DEFAULT_NOTICE_URL,
+    DEFAULT_SENDER_IDENTITY,
+    NotificationSettings,
+    Settings,
+)
 from chalicelib.workflow.lifecycle import LifecycleStarter
 from psx.cli_common import reported_errors, target_options
 from psx.target import Target
@@ -51,6 +57,14 @@ def _settings(target: Target) -> Settings:
         limits=IntakeLimits(),
         regulators={},
         evidence_retention_days=int(target.output("PSX_EVIDENCE_RETENTION_DAYS")),
+        notification=NotificationSettings(
+            table_name=target.output("PSX_NOTIFICATION_TABLE_NAME"),
+            queue_url=target.output("PSX_NOTIFICATION_QUEUE_URL"),
+            key_arn=target.output("PSX_NOTIFICATION_KEY_ARN"),
+            sender_identity=DEFAULT_SENDER_IDENTITY,
+            contact_retention_days=CONTACT_RETENTION_DAYS,
+            notice_url=DEFAULT_NOTICE_URL,
+        ),
     )
 
 

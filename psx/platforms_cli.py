@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 
+from chalicelib.deadlines.policy import NotificationMode
 from chalicelib.platforms.model import Platform
 from chalicelib.platforms.registration import register_platform
 from chalicelib.stores import signing_secrets
@@ -61,8 +62,18 @@ def _summary(platform: Platform) -> str:
     webhook = platform.webhook_url or "no webhook (inbox only)"
     return (
         f"{platform.platform_id}  {one_line(platform.name)}  [{state}]  "
-        f"{','.join(platform.jurisdictions)}  {webhook}"
+        f"{','.join(platform.jurisdictions)}  {webhook}  notifies: {_modes(platform)}"
     )
+
+
+def _modes(platform: Platform) -> str:
+    """Who notifies sellers and buyers, per agreement (``*``: every regulator)."""
+    default = f"{NotificationMode.PLATFORM} (default)"
+    modes = [
+        f"{regulator_id}={policy.notification_mode}"
+        for regulator_id, policy in sorted(platform.agreements.items())
+    ]
+    return ", ".join(modes) if modes else default
 
 
 def _echo_json(value: Any) -> None:
@@ -81,6 +92,8 @@ def _echo_json(value: Any) -> None:
 )
 @click.option("--webhook-url", help="Where notices are pushed (Standard Webhooks).")
 @click.option("--contact-email", help="The platform's contact point for authorities.")
+@click.option("--sender-identity", help="Its verified SES identity notifications come from.")
+@click.option("--reply-to", help="Where replies to the notifications sent for it go.")
 @click.option("--language", "languages", multiple=True, help="ISO 639-1 code (repeatable).")
 @click.option(
     "--listing-host",
@@ -96,6 +109,8 @@ def add(
     jurisdictions: tuple[str, ...],
     webhook_url: str | None,
     contact_email: str | None,
+    sender_identity: str | None,
+    reply_to: str | None,
     languages: tuple[str, ...],
     listing_hosts: tuple[str, ...],
     as_json: bool,
@@ -112,6 +127,8 @@ def add(
             webhook_url=webhook_url,
             signing_secret_ref=secret_name,
             contact_email=contact_email,
+            sender_identity=sender_identity,
+            reply_to=reply_to,
             languages=list(languages),
             listing_hosts=list(listing_hosts),
         )
@@ -150,6 +167,8 @@ def list_platforms(as_json: bool, endpoint_url: str | None, stack: str) -> None:
     help="Replaces the jurisdictions (repeat for several).",
 )
 @click.option("--contact-email")
+@click.option("--sender-identity", help="Its verified SES identity notifications come from.")
+@click.option("--reply-to", help="Where replies to the notifications sent for it go.")
 @click.option("--language", "languages", multiple=True, help="Replaces the languages.")
 @click.option("--listing-host", "listing_hosts", multiple=True, help="Replaces the listing hosts.")
 @click.option("--active/--inactive", default=None, help="Inactive platforms get no notices.")
@@ -160,6 +179,8 @@ def update(
     webhook_url: str | None,
     jurisdictions: tuple[str, ...],
     contact_email: str | None,
+    sender_identity: str | None,
+    reply_to: str | None,
     languages: tuple[str, ...],
     listing_hosts: tuple[str, ...],
     active: bool | None,
@@ -172,6 +193,8 @@ def update(
         "webhook_url": webhook_url,
         "jurisdictions": list(jurisdictions) or None,
         "contact_email": contact_email,
+        "sender_identity": sender_identity,
+        "reply_to": reply_to,
         "languages": list(languages) or None,
         "listing_hosts": list(listing_hosts) or None,
         "active": active,

@@ -23,6 +23,9 @@ FEED_TIMEOUT_SECONDS = 20
 # Five years, leap days included: how long evidence stays locked unless the stage says
 # otherwise (infra/stack.py declares the same default for every function).
 EVIDENCE_RETENTION_DAYS = 1827
+CONTACT_RETENTION_DAYS = 30
+DEFAULT_SENDER_IDENTITY = "notifications@psx.example"
+DEFAULT_NOTICE_URL = "https://psx.example/notices/{notice_id}"
 
 
 class Reader(StrEnum):
@@ -98,6 +101,35 @@ SETTINGS = (
         "Where site operators reach us, named in the live check's User-Agent.",
         "unset: the User-Agent names no contact",
     ),
+    Setting(
+        "PSX_NOTIFICATION_TABLE_NAME",
+        Reader.FUNCTIONS,
+        "DynamoDB table of affected parties' contacts and deliveries (own KMS key, TTL).",
+    ),
+    Setting("PSX_NOTIFICATION_QUEUE_URL", Reader.FUNCTIONS, "SQS queue of recipients to notify."),
+    Setting(
+        "PSX_NOTIFICATION_KEY_ARN",
+        Reader.FUNCTIONS,
+        "KMS key of the contacts; it also wraps the HMAC key recipients are keyed by.",
+    ),
+    Setting(
+        "PSX_SENDER_IDENTITY",
+        Reader.FUNCTIONS,
+        "The exchange's verified SES identity, for platforms without one of their own.",
+        DEFAULT_SENDER_IDENTITY,
+    ),
+    Setting(
+        "PSX_CONTACT_RETENTION_DAYS",
+        Reader.FUNCTIONS,
+        "Days contacts are kept after the last delivery attempt (DynamoDB TTL).",
+        str(CONTACT_RETENTION_DAYS),
+    ),
+    Setting(
+        "PSX_NOTICE_URL",
+        Reader.FUNCTIONS,
+        "Link to a notice in recall messages; {notice_id} is replaced.",
+        DEFAULT_NOTICE_URL,
+    ),
     Setting("POWERTOOLS_SERVICE_NAME", Reader.POWERTOOLS, "Service name in logs and metrics."),
     Setting("POWERTOOLS_METRICS_NAMESPACE", Reader.POWERTOOLS, "CloudWatch metrics namespace."),
     Setting("POWERTOOLS_LOG_LEVEL", Reader.POWERTOOLS, "Log level, per stage."),
@@ -122,6 +154,16 @@ class SettingsError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class NotificationSettings:
+    table_name: str
+    queue_url: str
+    key_arn: str
+    sender_identity: str
+    contact_retention_days: int
+    notice_url: str
+
+
+@dataclass(frozen=True)
 class Settings:
     table_name: str
     intake_bucket: str
@@ -134,6 +176,7 @@ class Settings:
     regulators: dict[str, RegulatorDefaults]
     # How long each evidence object is locked (docs/evidence.md).
     evidence_retention_days: int
+    notification: NotificationSettings
     feed_timeout_seconds: int = FEED_TIMEOUT_SECONDS
 
     def regulator_defaults(self, regulator_id: str) -> RegulatorDefaults:
@@ -193,6 +236,15 @@ def load_settings() -> Settings:
         regulators=_regulators(os.environ.get("PSX_REGULATORS", "")),
         evidence_retention_days=_int("PSX_EVIDENCE_RETENTION_DAYS", EVIDENCE_RETENTION_DAYS),
         feed_timeout_seconds=_int("PSX_FEED_TIMEOUT_SECONDS", FEED_TIMEOUT_SECONDS),
+        notification=NotificationSettings(
+            table_name=_required("PSX_NOTIFICATION_TABLE_NAME"),
+            queue_url=_required("PSX_NOTIFICATION_QUEUE_URL"),
+            key_arn=_required("PSX_NOTIFICATION_KEY_ARN"),
+            sender_identity=os.environ.get("PSX_SENDER_IDENTITY", "").strip()
+            or DEFAULT_SENDER_IDENTITY,
+            contact_retention_days=_int("PSX_CONTACT_RETENTION_DAYS", CONTACT_RETENTION_DAYS),
+            notice_url=os.environ.get("PSX_NOTICE_URL", "").strip() or DEFAULT_NOTICE_URL,
+        ),
     )
 
 

@@ -117,6 +117,16 @@ class EmbeddedRuntime:
         apply_dropped_properties(self.client, self._physical_id)
         self._apply_bucket_notifications()
         self._connect_event_sources()
+        self._verify_sender_identity()
+
+    def _verify_sender_identity(self) -> None:
+        """What an operator does once on AWS: verify the exchange's own SES identity
+        (moto, like SES, refuses to send from an unverified one). A platform's own
+        identity is verified by whoever registers it (`psx demo` does so for its own)."""
+        from chalicelib.settings import DEFAULT_SENDER_IDENTITY
+
+        sender = os.environ.get("PSX_SENDER_IDENTITY") or DEFAULT_SENDER_IDENTITY
+        self.client("ses").verify_email_identity(EmailAddress=sender)
 
     def _chalice_environment(self) -> dict[str, str]:
         config = json.loads((ROOT / "chalice.json").read_text(encoding="utf-8"))

@@ -111,6 +111,7 @@ ENDPOINTS = [
         ),
         201,
     ),
+    Endpoint("listNotifications", _get("/v1/notices/{}/notifications"), 200),
     Endpoint("testWebhook", _post("/v1/webhook-test", {}), 200, notice_scoped=False),
     Endpoint(
         "submitNotice",

@@ -76,7 +76,14 @@ def test_the_notice_view_documents_each_dispatchs_hand_off_cases(api: Api) -> No
     for capability in ("notification", "verification"):
         assert capability in dispatch["required"]
         status = dispatch["properties"][capability]["anyOf"][0]["$ref"].rsplit("/", 1)[-1]
-        assert schemas[status]["enum"] == ["pending", "verified", "findings_open"]
+        assert schemas[status]["enum"] == [
+            "pending",
+            "in_progress",
+            "overdue",
+            "completed",
+            "verified",
+            "findings_open",
+        ]
         assert "null: not handed off" in dispatch["properties"][capability]["description"]
 
 

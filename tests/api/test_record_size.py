@@ -11,7 +11,6 @@ from chalicelib.api.notice_submission import MAX_RECEIPT_WARNINGS
 from chalicelib.dispatch.model import DispatchRef
 from chalicelib.notices.model import notice_id_for
 from chalicelib.record_size import MAX_RECORD_BYTES
-from chalicelib.stores.affected_parties_table import AffectedPartiesStore
 from tests.api.support import (
     Api,
     Caller,
@@ -19,7 +18,6 @@ from tests.api.support import (
     new_platform,
     new_regulator,
     seed_notice,
-    table,
     unique,
 )
 from tests.e2e.lifecycle_steps import services
@@ -94,20 +92,3 @@ def test_an_action_report_over_a_record_is_400_and_nothing_is_recorded(
     dispatch = services().dispatches.get(DispatchRef(notice_id, 1, platform.id))
     assert dispatch is not None and dispatch.action_reported_at is None
     assert not [e for e in services().notices.timeline(notice_id) if "action" in e.kind]
-
-
-def test_a_batch_of_affected_parties_over_a_record_is_400_and_not_stored(
-    api: Api, regulator: Caller
-) -> None:
-    platform = new_platform()
-    notice_id = seed_notice(regulator, [platform])
-    buyers = [
-        {"buyer_ref": f"B-{n}-" + "r" * 190, "email": f"b{n}@mail.example", "listing_id": "L" * 200}
-        for n in range(1000)
-    ]
-
-    answer = api.post(f"/v1/notices/{notice_id}/affected-parties", {"buyers": buyers}, platform)
-
-    _too_large(answer, "#/buyers", "too_large")
-    stored = AffectedPartiesStore(table()).for_dispatch(DispatchRef(notice_id, 1, platform.id))
-    assert stored == []

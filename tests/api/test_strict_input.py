@@ -101,6 +101,7 @@ def test_a_purchase_date_out_of_range_or_not_a_date_is_a_400(
 ) -> None:
     notice_id = seed_notice(regulator, [platform])
     buyer = {"buyer_ref": "B-1", "email": "b@mail.example", "purchased_on": purchased_on}
+    # Checked before anything else: whoever notifies, a bad date is the answer.
 
     answer = api.post(f"/v1/notices/{notice_id}/affected-parties", {"buyers": [buyer]}, platform)
 

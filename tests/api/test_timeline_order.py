@@ -123,8 +123,14 @@ def test_answers_that_come_before_the_workflow_waits_follow_the_waits(
     ack = api.post(f"/v1/notices/{notice_id}/acknowledgement", {}, platform)
     report = api.post(f"/v1/notices/{notice_id}/actions", {"listings": [listing()]}, platform)
     gate.open()
+    waiting_for(DispatchRef(notice_id, 1, platform_id), WaitKind.NOTIFICATION)
+    told = api.post(
+        f"/v1/notices/{notice_id}/affected-parties",
+        {"notified_by_platform": {"buyers": 3}, "final": True},
+        platform,
+    )
 
-    assert (ack.status, report.status) == (201, 201)
+    assert (ack.status, report.status, told.status) == (201, 201, 201)
     assert finished(runtime, notice_id, 1)["status"] == "SUCCEEDED"
     events = _timeline(api, regulator, notice_id)
     assert _steps(events, platform_id) == [
@@ -136,6 +142,9 @@ def test_answers_that_come_before_the_workflow_waits_follow_the_waits(
         "action_report_received v1",
         "awaiting_notification v1",
         "awaiting_verification v1",
+        "notification_started v1",
+        "affected_parties_received v1",
+        "notification_completed v1",
     ]
     assert [e["at"] for e in events] == sorted(e["at"] for e in events)
 

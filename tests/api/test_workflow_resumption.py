@@ -68,9 +68,17 @@ def test_answers_over_the_api_resume_the_workflow_exactly_once(
     again = api.post(f"/v1/notices/{notice_id}/actions", {"listings": [listing()]}, platform)
 
     assert report.status == 201 and again.status == 409
+    waiting_for(ref, WaitKind.NOTIFICATION)
+    counts = {"notified_by_platform": {"buyers": 2}, "final": True}
+    told = api.post(f"/v1/notices/{notice_id}/affected-parties", counts, platform)
+    assert told.status == 201 and told.body["completed"] is True
     assert finished(runtime, notice_id, 1)["status"] == "SUCCEEDED"
     assert _resumptions(runtime, notice_id, "AwaitActionReport") == 1
-    assert timeline_kinds(notice_id, platform_id)[-2:] == [
+    assert _resumptions(runtime, notice_id, "AwaitNotification") == 1
+    assert timeline_kinds(notice_id, platform_id)[-5:] == [
         "awaiting_notification",
         "awaiting_verification",
+        "notification_started",
+        "affected_parties_received",
+        "notification_completed",
     ]

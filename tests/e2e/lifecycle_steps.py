@@ -13,6 +13,8 @@ from typing import Any, TypeVar
 from chalicelib.dispatch.model import Dispatch, DispatchRef, WaitKind
 from chalicelib.dispatch.services import LifecycleServices, lifecycle_services
 from chalicelib.dispatch.waits import AnswerOutcome, answer
+from chalicelib.notification.batches import BatchOutcome, accept_batch
+from chalicelib.notification.services import notification_services
 from chalicelib.platforms.model import Platform
 from chalicelib.platforms.registration import register_platform
 from chalicelib.settings import load_settings
@@ -105,6 +107,17 @@ def respond(
     ref: DispatchRef, kind: WaitKind, at: datetime | None = None, **body: Any
 ) -> AnswerOutcome:
     return answer(ref, kind, body, at or datetime.now(UTC), services())
+
+
+def notified_by_platform(
+    ref: DispatchRef, sellers: int, buyers: int, at: datetime | None = None
+) -> BatchOutcome:
+    """The platform's own counts, as its last batch (``platform`` mode)."""
+    dispatch = dispatch_of(ref)
+    assert dispatch is not None
+    body = {"notified_by_platform": {"sellers": sellers, "buyers": buyers}, "final": True}
+    now = at or datetime.now(UTC)
+    return accept_batch(dispatch, body, now, notification_services(load_settings()))
 
 
 def execution(runtime: EmbeddedRuntime, notice_id: str, version: int) -> dict[str, Any]:

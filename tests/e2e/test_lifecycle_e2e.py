@@ -31,6 +31,7 @@ from tests.e2e.lifecycle_steps import (
     dispatch_of,
     finished,
     notice_row,
+    notified_by_platform,
     publish,
     receiving_platforms,
     respond,
@@ -89,6 +90,13 @@ def test_both_platforms_get_signed_notices_answer_and_hand_off(
         respond(ref, WaitKind.ACKNOWLEDGEMENT)
         waiting_for(ref, WaitKind.ACTION_REPORT)
         respond(ref, WaitKind.ACTION_REPORT, listings=[_REMOVED_LISTING])
+        waiting_for(ref, WaitKind.NOTIFICATION)
+    # Notification is under way (each platform notifies itself by default); verification
+    # waits for its own capability.
+    _assert_cases(runtime, regulator_id, notice_id, set(platforms), "in_progress")
+    for ref in _refs(notice_id, 1, platforms):
+        reported = notified_by_platform(ref, sellers=1, buyers=40)
+        assert reported.completed and reported.mode == "platform"
 
     assert finished(runtime, notice_id, 1)["status"] == "SUCCEEDED"
     for ref in _refs(notice_id, 1, platforms):
@@ -103,8 +111,16 @@ def test_both_platforms_get_signed_notices_answer_and_hand_off(
             "action_report_received",
             "awaiting_notification",
             "awaiting_verification",
+            "notification_started",
+            "notification_completed",
         ]
-    _assert_cases_pending(runtime, regulator_id, notice_id, set(platforms))
+        (completed,) = [
+            e
+            for e in services().notices.timeline(notice_id)
+            if e.kind == "notification_completed" and e.details["platform_id"] == ref.platform_id
+        ]
+        assert completed.details["counts"]["self_notified_buyers"] == 40
+    _assert_cases(runtime, regulator_id, notice_id, set(platforms), "completed")
     _assert_a_retried_hand_off_changes_nothing(
         runtime, DispatchRef(notice_id, 1, next(iter(platforms)))
     )
@@ -137,11 +153,16 @@ def _assert_a_retried_hand_off_changes_nothing(runtime: EmbeddedRuntime, ref: Di
     assert timeline_kinds(ref.notice_id, ref.platform_id) == timeline
 
 
-def _assert_cases_pending(
-    runtime: EmbeddedRuntime, regulator_id: str, notice_id: str, platform_ids: set[str]
+def _assert_cases(
+    runtime: EmbeddedRuntime,
+    regulator_id: str,
+    notice_id: str,
+    platform_ids: set[str],
+    notification_status: str,
 ) -> None:
-    """Both capabilities' cases are open for every platform, read back by the stores, psx
-    status and the regulator's API."""
+    """Both capabilities' cases are open for every platform (notification in
+    ``notification_status``, verification pending), read back by the stores, psx status
+    and the regulator's API."""
     for platform_id in platform_ids:
         ref = DispatchRef(notice_id, 1, platform_id)
         verification = services().verification_cases.get(ref)
@@ -151,15 +172,15 @@ def _assert_cases_pending(
         assert notification is not None and notification.seller_ids == ["S-9"]
     status = json.loads(json.dumps(notice_status(Target(), notice_id)))
     shown = {d["platform_id"]: (d["notification"], d["verification"]) for d in status["dispatches"]}
-    assert shown == dict.fromkeys(platform_ids, ("pending", "pending"))
-    assert status_text(status).count("notification     pending") == len(platform_ids)
+    assert shown == dict.fromkeys(platform_ids, (notification_status, "pending"))
+    assert status_text(status).count(f"notification     {notification_status}") == len(platform_ids)
     regulator = key_for(PrincipalKind.REGULATOR, regulator_id)
     answer = Api(runtime).get(f"/v1/notices/{notice_id}", regulator)
     assert answer.status == 200, answer.body
     seen = {
         d["platform_id"]: (d["notification"], d["verification"]) for d in answer.body["dispatches"]
     }
-    assert seen == dict.fromkeys(platform_ids, ("pending", "pending"))
+    assert seen == dict.fromkeys(platform_ids, (notification_status, "pending"))
 
 
 def test_a_platform_whose_webhook_is_down_still_gets_the_notice_in_its_inbox(
@@ -433,3 +454,45 @@ def _set_open_wait_index_key(runtime: EmbeddedRuntime, ref: DispatchRef, key: st
         UpdateExpression="SET GSI2SK = :key",
         ExpressionAttributeValues={":key": {"S": key}},
     )
+
+
+def test_notification_past_its_deadline_is_escalated_and_a_late_finish_still_ends_it(
+    runtime: EmbeddedRuntime,
+    regulator_id: str,
+    platforms: dict[str, WebhookReceiver],
+    escalations: EscalationSubscriber,
+) -> None:
+    platform_id = next(iter(platforms))
+    notice_id = publish(runtime, regulator_id, "n.csv", notice_row("N-1", [platform_id]))
+    ref = DispatchRef(notice_id, 1, platform_id)
+    waiting_for(ref, WaitKind.ACKNOWLEDGEMENT)
+    respond(ref, WaitKind.ACTION_REPORT, listings=[_REMOVED_LISTING])
+    waiting = waiting_for(ref, WaitKind.NOTIFICATION)
+    deadline = waiting.deadline(WaitKind.NOTIFICATION)
+    assert deadline is not None  # three working days from the hand-off
+
+    assert _missed(runtime, deadline, notice_id) == []  # at the deadline itself: on time
+    (missed,) = _missed(runtime, deadline + timedelta(minutes=1), notice_id)
+
+    assert missed["platform_id"] == platform_id
+    wait_until(
+        lambda: "notification_deadline_missed" in timeline_kinds(notice_id, platform_id),
+        "the breach",
+    )
+    (breach,) = [m for m in escalations.about(notice_id) if m.get("waiting_for")]
+    assert breach["waiting_for"] == "notification"
+    case = wait_until(
+        lambda: (c := services().notification_cases.get(ref)) and c.status == "overdue" and c,
+        "the case to be overdue",
+    )
+    assert case
+    waiting_for(ref, WaitKind.NOTIFICATION)  # waits on, without a deadline
+    notified_by_platform(ref, sellers=1, buyers=3, at=deadline + timedelta(days=1))
+    assert finished(runtime, notice_id, 1)["status"] == "SUCCEEDED"
+    kinds = timeline_kinds(notice_id, platform_id)
+    assert kinds[-4:] == [
+        "notification_started",
+        "notification_deadline_missed",
+        "notification_started",
+        "notification_completed",
+    ]

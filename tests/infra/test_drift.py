@@ -53,7 +53,7 @@ def test_table_keys_and_indexes(
         for index in table.get("GlobalSecondaryIndexes", [])
     } == {
         index["IndexName"]: (index["KeySchema"], index["Projection"])
-        for index in declared["GlobalSecondaryIndexes"]
+        for index in declared.get("GlobalSecondaryIndexes", [])
     }
     assert table["BillingModeSummary"]["BillingMode"] == declared["BillingMode"]
 

@@ -62,9 +62,9 @@ EXPECTED = {
     ),
     "OpenWaitRole": (
         LOGS_AND_TRACES
-        | _table("GetItem", "PutItem", "UpdateItem")
+        | _table("GetItem", "PutItem", "UpdateItem", "Query")
         | {"states:SendTaskSuccess", "states:SendTaskFailure"},
-        {"NoticesTable"},
+        {"NoticesTable", "NotificationTable"},
     ),
     "EscalateRole": (
         LOGS_AND_TRACES | _table("GetItem", "PutItem", "UpdateItem") | {"sns:Publish"},
@@ -87,8 +87,32 @@ EXPECTED = {
             "ConditionCheckItem",
         )
         | {"states:StartExecution", "states:SendTaskSuccess", "secretsmanager:GetSecretValue"}
+        | EVIDENCE
+        | {"sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt"},
+        {
+            "NoticesTable",
+            "EvidenceBucket",
+            "NotificationTable",
+            "NotificationQueue",
+            "NotificationKey",
+        },
+    ),
+    "NotifyRecipientsRole": (
+        LOGS_AND_TRACES
+        | {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+        | {"kms:Decrypt", "kms:GenerateDataKey"}
+        | _table("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem")
+        | {"ses:CreateTemplate", "ses:SendBulkTemplatedEmail", "ses:SendRawEmail", "sns:Publish"}
+        | {"states:SendTaskSuccess", "s3:GetObject"}
         | EVIDENCE,
         {"NoticesTable", "EvidenceBucket", "CatalogueBucket"},
+        {
+            "NotificationQueue",
+            "NotificationKey",
+            "NotificationTable",
+            "NoticesTable",
+            "EvidenceBucket",
+        },
     ),
     "ApiKeyAuthorizerRole": (LOGS_AND_TRACES | _table("GetItem"), {"NoticesTable"}),
     "PullFeedsRole": (
@@ -171,8 +195,10 @@ def test_no_wildcards_but_for_logs_and_traces(resources: dict[str, Any], role_id
         actions = as_list(statement["Action"])
         assert all("*" not in action for action in actions), statement
         if "*" in as_list(statement["Resource"]):
-            # Task-token calls cannot be scoped: the token itself names the execution.
-            assert all(
+            # Task-token calls cannot be scoped: the token itself names the execution;
+            # nor can an SMS, which goes to a phone number, not a topic.
+            sms = role_id == "NotifyRecipientsRole" and actions == ["sns:Publish"]
+            assert sms or all(
                 a.split(":")[0] in {"logs", "xray"} or a.startswith("states:SendTask")
                 for a in actions
             ), statement

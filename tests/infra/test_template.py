@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint_file  # type: ignore[import-untyped]
 
-from infra import api, intake, lifecycle, stack, stages, verification
+from infra import api, intake, lifecycle, notification, stack, stages, verification
 from tests.infra.cfn import as_list, get_att_target, of_type
 
 # Written out by hand on purpose: a generator bug must not hide an alarm.
 EXPECTED_ALARMS = {
     "IntakeDeadLetterQueueNotEmptyAlarm": ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+    "NotificationDeadLetterQueueNotEmptyAlarm": ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
     "NoticeLifecycleStateMachineExecutionsFailedAlarm": ("AWS/States", "ExecutionsFailed"),
     "ComplianceAuditStateMachineExecutionsFailedAlarm": ("AWS/States", "ExecutionsFailed"),
     "RestAPIServerErrorsAlarm": ("AWS/ApiGateway", "5XXError"),
@@ -49,6 +50,27 @@ def test_every_table_is_encrypted(resources: dict[str, Any]) -> None:
     assert tables
     for table in tables.values():
         assert table["Properties"]["SSESpecification"]["SSEEnabled"] is True
+
+
+def test_contacts_are_under_their_own_key_and_expire(resources: dict[str, Any]) -> None:
+    key = {"Ref": "NotificationKey"}
+    table = resources["NotificationTable"]["Properties"]
+    assert table["SSESpecification"] == {
+        "SSEEnabled": True,
+        "SSEType": "KMS",
+        "KMSMasterKeyId": key,
+    }
+    assert table["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    for queue in ("NotificationQueue", "NotificationDeadLetterQueue"):
+        assert resources[queue]["Properties"]["KmsMasterKeyId"] == key
+    assert resources["NotificationKey"]["Properties"]["EnableKeyRotation"] is True
+
+
+def test_notify_function_polls_its_queue_with_partial_batches(resources: dict[str, Any]) -> None:
+    events = resources[notification.NOTIFY_FUNCTION]["Properties"]["Events"]
+    (sqs_event,) = [e for e in events.values() if e["Type"] == "SQS"]
+    assert sqs_event["Properties"]["Queue"] == {"Fn::GetAtt": ["NotificationQueue", "Arn"]}
+    assert sqs_event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
 
 
 def test_every_bucket_is_encrypted_versioned_and_private(resources: dict[str, Any]) -> None:
@@ -117,7 +139,7 @@ def _dead_letter_queues(resources: dict[str, Any]) -> set[str]:
 def test_every_queue_but_a_dead_letter_queue_redrives_to_one(resources: dict[str, Any]) -> None:
     queues = of_type(resources, "AWS::SQS::Queue")
     dead_letter_queues = _dead_letter_queues(resources)
-    assert dead_letter_queues == {"IntakeDeadLetterQueue"}
+    assert dead_letter_queues == {"IntakeDeadLetterQueue", "NotificationDeadLetterQueue"}
     for name, queue in queues.items():
         if name in dead_letter_queues:
             assert "RedrivePolicy" not in queue["Properties"], f"{name} is a DLQ with a DLQ"

@@ -140,6 +140,9 @@ def test_set_then_list_as_text_and_json(runtime: EmbeddedRuntime, platform_id: s
         "acknowledge_working_days": 2,
         "order_action_working_days": 1,
         "notice_action_working_days": 5,
+        "notification_working_days": 3,
+        "lookback_months": 6,
+        "notification_mode": "platform",
     } in json.loads(listed.output)
     text = _psx_agreements("list").output
     assert f"kftc:{platform_id}  acknowledge 2  order action 1  notice action 5" in text
@@ -157,7 +160,7 @@ def test_remove_then_the_pair_is_gone(runtime: EmbeddedRuntime, platform_id: str
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["set", "kftc", "{platform}"], "give at least one of the --…-days options"),
+        (["set", "kftc", "{platform}"], "give at least one option of the agreement"),
         (["set", "kftc", "{platform}", "--action-days", "0"], "0 is not in the range x>=1"),
         (["set", "Bad Id", "{platform}", "--action-days", "1"], "is not a regulator id"),
         (["set", "kftc", "nobody-here", "--action-days", "1"], "no platform nobody-here"),

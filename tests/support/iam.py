@@ -158,9 +158,38 @@ def _states(operation: str, params: Params, where: Where) -> list[IamRequest]:
 
 
 def _sns(operation: str, params: Params, where: Where) -> list[IamRequest]:
+    if operation == "Publish" and "PhoneNumber" in params:
+        return [IamRequest("sns:Publish", "*")]  # an SMS names no topic
     if operation in {"Publish", "PublishBatch"}:
         return [IamRequest("sns:Publish", params.get("TopicArn") or params["TargetArn"])]
     raise UnmappedCall(f"sns:{operation}")
+
+
+def _kms(operation: str, params: Params, where: Where) -> list[IamRequest]:
+    key = params["KeyId"]
+    arn = key if key.startswith("arn:") else f"arn:aws:kms:{where.region}:{where.account}:key/{key}"
+    if operation in {"GenerateDataKey", "Decrypt", "Encrypt"}:
+        return [IamRequest(f"kms:{operation}", arn)]
+    raise UnmappedCall(f"kms:{operation}")
+
+
+def _ses_arn(where: Where, kind: str, name: str) -> str:
+    return f"arn:aws:ses:{where.region}:{where.account}:{kind}/{name}"
+
+
+def _ses(operation: str, params: Params, where: Where) -> list[IamRequest]:
+    # Sending is authorized against the sending identity, and a templated send also
+    # against its template.
+    if operation == "CreateTemplate":
+        name = params["Template"]["TemplateName"]
+        return [IamRequest("ses:CreateTemplate", _ses_arn(where, "template", name))]
+    if operation in {"SendEmail", "SendRawEmail", "SendBulkTemplatedEmail"}:
+        identity = IamRequest(f"ses:{operation}", _ses_arn(where, "identity", params["Source"]))
+        if "Template" not in params:
+            return [identity]
+        template = _ses_arn(where, "template", params["Template"])
+        return [identity, IamRequest(f"ses:{operation}", template)]
+    raise UnmappedCall(f"ses:{operation}")
 
 
 def _queue_arn(where: Where, queue_url: str) -> str:
@@ -213,6 +242,8 @@ _SERVICES: dict[str, Callable[[str, Params, Where], list[IamRequest]]] = {
     "s3": _s3,
     "states": _states,
     "sns": _sns,
+    "kms": _kms,
+    "ses": _ses,
     "sqs": _sqs,
     "secretsmanager": _secretsmanager,
     "lambda": _lambda,

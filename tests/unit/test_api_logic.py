@@ -19,7 +19,7 @@ from chalicelib.api.notice_submission import amended_record, raw_record, validat
 from chalicelib.api.principal import InvalidPrincipal, Principal, PrincipalKind
 from chalicelib.api.problems import ApiProblem, validation_problem
 from chalicelib.intake.limits import IntakeLimits
-from chalicelib.settings import Settings
+from chalicelib.settings import NotificationSettings, Settings
 from chalicelib.stores.api_keys_table import StoredKey
 from chalicelib.stores.idempotency_keys import IdempotencyRecord, StoredResponse
 from chalicelib.stores.intake_bucket import NotAnIntakeKey, intake_object
@@ -164,8 +164,19 @@ def test_run_once_runs_replays_refuses_and_releases() -> None:
 
 
 def _settings() -> Settings:
+    notification = NotificationSettings("n", "q", "k", "s@psx.example", 30, "https://n/{notice_id}")
     return Settings(
-        "t", "b", "evidence", "arn", "topic", "catalogues", "arn:audit", IntakeLimits(), {}, 1
+        "t",
+        "b",
+        "evidence",
+        "arn",
+        "topic",
+        "catalogues",
+        "arn:audit",
+        IntakeLimits(),
+        {},
+        1,
+        notification,
     )
 
 

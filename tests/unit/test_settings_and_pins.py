@@ -24,6 +24,8 @@ LAMBDA_PACKAGES = {
     "babel",
     "urllib3",
     "rapidfuzz",
+    "email-validator",
+    "phonenumbers",
 }
 
 
@@ -37,6 +39,9 @@ def configured(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("PSX_CATALOGUE_BUCKET", "catalogues")
     monkeypatch.setenv("PSX_AUDIT_STATE_MACHINE_ARN", "arn:audit")
     monkeypatch.setenv("PSX_EVIDENCE_BUCKET", "evidence")
+    monkeypatch.setenv("PSX_NOTIFICATION_TABLE_NAME", "n")
+    monkeypatch.setenv("PSX_NOTIFICATION_QUEUE_URL", "https://sqs/q")
+    monkeypatch.setenv("PSX_NOTIFICATION_KEY_ARN", "arn:key")
     monkeypatch.setenv("PSX_REGULATORS", '{"kftc": {"jurisdiction": "KR", "language": "ko"}}')
     return monkeypatch
 
@@ -50,6 +55,8 @@ def test_settings_read_limits_and_regulator_defaults(configured: pytest.MonkeyPa
     assert settings.regulator_defaults("kftc").jurisdiction == "KR"
     assert settings.regulator_defaults("unknown").jurisdiction is None
     assert settings.evidence_retention_days == 1827  # five years unless the stage says
+    assert settings.notification.contact_retention_days == 30
+    assert settings.notification.sender_identity == "notifications@psx.example"
 
 
 def test_evidence_retention_is_read_from_its_setting(configured: pytest.MonkeyPatch) -> None:

@@ -25,6 +25,7 @@ from pydantic_core import PydanticCustomError
 
 from chalicelib.api.notice_submission import NoticeSubmission
 from chalicelib.api.problems import FieldError
+from chalicelib.deadlines.policy import NotificationMode
 from chalicelib.dispatch.actions import ListingAction
 from chalicelib.dispatch.cases import CaseStatus
 from chalicelib.dispatch.model import DispatchState, WaitKind
@@ -32,7 +33,8 @@ from chalicelib.feeds.model import FeedKind, Schedule
 from chalicelib.identifiers.participants import PLATFORM_ID_PATTERN
 from chalicelib.notices.model import NoticeContent, NoticeKind, NoticeStatus
 from chalicelib.notices.versions import SaveOutcome
-from chalicelib.platforms.model import Email, Jurisdiction, Language
+from chalicelib.notification.recipients import BuyerIn, Party, RecipientStatus, SellerIn
+from chalicelib.platforms.model import Jurisdiction
 
 MAX_LISTINGS = 1000
 MAX_PARTIES = 1000
@@ -137,6 +139,13 @@ class InboxQuery(PageQuery):
     status: DispatchState | None = Field(default=None, description="Only dispatches in this state.")
 
 
+class NotificationsQuery(_Request):
+    limit: QueryInt = Field(default=PAGE_LIMIT_DEFAULT, ge=1, le=PAGE_LIMIT_MAX)
+    cursor: str | None = Field(
+        default=None, max_length=300, description="next_cursor of the previous page."
+    )
+
+
 class NoticesQuery(PageQuery):
     status: NoticeStatus | None = Field(default=None, description="Only notices in this state.")
 
@@ -237,21 +246,15 @@ class ActionReport(_AnswersVersion):
         return listings
 
 
-class Seller(_Request):
-    seller_id: Id
-    name: Annotated[str, Field(max_length=500)] | None = None
-    email: Email
-    language: Language | None = None
-    listing_ids: list[Id] = Field(min_length=1, max_length=MAX_LISTINGS)
+def _parties_schema(party: type[BaseModel]) -> WithJsonSchema:
+    # Each party is checked on its own (notification/recipients.py), so one bad entry
+    # is refused with its pointer while the others go on; the document shows its shape.
+    return WithJsonSchema(
+        {"type": "array", "items": party.model_json_schema(), "maxItems": MAX_PARTIES}
+    )
 
 
-class Buyer(_Request):
-    buyer_ref: Id = Field(description="Your pseudonymous id of the buyer.")
-    email: Email
-    language: Language | None = None
-    country: Jurisdiction | None = None
-    listing_id: Id | None = None
-    purchased_on: Day | None = Field(default=None, description=f"YYYY-MM-DD, {_WINDOW}.")
+Parties = list[dict[str, Any]]
 
 
 class SelfNotified(_Request):
@@ -282,20 +285,27 @@ class AffectedParties(_AnswersVersion):
         }
     )
 
-    sellers: list[Seller] = Field(
-        default_factory=list, max_length=MAX_PARTIES, description="Sellers for us to notify."
+    sellers: Annotated[Parties, _parties_schema(SellerIn)] = Field(
+        default_factory=list,
+        max_length=MAX_PARTIES,
+        description="Sellers for us to notify (exchange mode): a statement of reasons per listing.",
     )
-    buyers: list[Buyer] = Field(
-        default_factory=list, max_length=MAX_PARTIES, description="Buyers for us to notify."
+    buyers: Annotated[Parties, _parties_schema(BuyerIn)] = Field(
+        default_factory=list,
+        max_length=MAX_PARTIES,
+        description="Buyers for us to notify (exchange mode): e-mail, else SMS to `phone`.",
     )
     notified_by_platform: SelfNotified | None = Field(
-        default=None, description="How many you notify yourselves (counts only)."
+        default=None, description="How many you notify yourselves (counts only; your totals)."
+    )
+    final: bool = Field(
+        default=False, description="This is your last batch: notification ends once it is sent."
     )
 
     @model_validator(mode="after")
     def _says_something(self) -> AffectedParties:
-        if not (self.sellers or self.buyers or self.notified_by_platform):
-            raise ValueError("give sellers, buyers, or notified_by_platform")
+        if not (self.sellers or self.buyers or self.notified_by_platform or self.final):
+            raise ValueError("give sellers, buyers, notified_by_platform, or final")
         return self
 
 
@@ -398,6 +408,39 @@ class InboxPage(_Response):
     next_cursor: str | None = Field(description="Pass as cursor for the next page; null: done.")
 
 
+class RecipientView(_Response):
+    """One of your recipients, by your own id: never the contact itself."""
+
+    party: Party
+    buyer_ref: str | None
+    seller_id: str | None
+    listing_id: str | None
+    status: RecipientStatus
+    kind: str | None = Field(description="What was sent: recall, statement_of_reasons, ….")
+    error: str | None = Field(description="Why sending failed, for status failed.")
+
+
+class NotificationCounts(_Response):
+    sellers_notified: int
+    buyers_notified: int
+    excluded_by_lookback: int
+    failed: int
+    fallback_language: int
+    self_notified_sellers: int
+    self_notified_buyers: int
+    undated_buyers: int = Field(description="Buyers told although no purchase date was given.")
+    pending: int = Field(description="Recipients whose send has not ended yet.")
+
+
+class NotificationsPage(_Response):
+    notice_id: str
+    final: bool = Field(description="Your last batch has come.")
+    completed: bool
+    counts: NotificationCounts
+    items: list[RecipientView]
+    next_cursor: str | None = Field(description="Pass as cursor for the next page; null: done.")
+
+
 class NoticeView(_Response):
     notice_id: str
     version: int
@@ -455,6 +498,15 @@ class AffectedPartiesReceipt(_Response):
     buyers: int
     notified_by_platform: SelfNotified | None
     received_at: datetime
+    mode: NotificationMode = Field(description="Who notifies under your agreement.")
+    queued: int = Field(description="Recipients new in this batch, queued for sending.")
+    duplicates: int = Field(description="Recipients already known: not told again.")
+    excluded_by_lookback: int = Field(description="Buyers who bought before the window.")
+    rejected: list[FieldError] = Field(
+        description="Each refused recipient, by pointer; the others went on."
+    )
+    final: bool
+    completed: bool = Field(description="Notification of this notice has ended.")
 
 
 class NoticeReceipt(_Response):

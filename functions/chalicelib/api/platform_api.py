@@ -31,11 +31,11 @@ from chalicelib.api.services import ApiServices
 from chalicelib.api.verification_api import answer_findings
 from chalicelib.api.views import dispatch_view, notice_view
 from chalicelib.dispatch.model import Dispatch, DispatchState, WaitKind
-from chalicelib.dispatch.parties import AffectedPartiesBatch
 from chalicelib.dispatch.waits import DispatchClosed, answer
 from chalicelib.dispatch.webhooks import WebhookDeliveryFailed, deliver, sign
 from chalicelib.notices.model import NoticeKind
 from chalicelib.notices.timeline import EventKind
+from chalicelib.notification.batches import NotifiesItself, accept_batch
 from chalicelib.stores.index_pages import SORTABLE_TIME_PATTERN
 from chalicelib.stores.signing_secrets import signing_keys
 
@@ -103,26 +103,41 @@ def report_actions(call: ApiCall, services: ApiServices) -> Reply:
 
 
 def report_affected_parties(call: ApiCall, services: ApiServices) -> Reply:
-    """Store one batch (notifying the parties is the next step of the lifecycle)."""
+    """Take one batch: each good recipient is stored once and queued for sending; each
+    bad one is refused with its pointer; the last batch (``final``) ends notification
+    once everything queued is sent."""
     body = call.body_as(AffectedParties)
     dispatch = _open_dispatch(call, services, body.version)
     ref = dispatch.ref
     batch_id = f"{call.now:%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(4)}"
+    try:
+        outcome = accept_batch(dispatch, _report(body), call.now, services.notification)
+    except NotifiesItself as exc:
+        raise conflict("notifies-itself", "You notify sellers and buyers", str(exc)) from exc
+    rejected = [
+        FieldError(detail=problem.detail, code=problem.code, pointer=f"#{problem.pointer}")
+        for problem in outcome.problems
+    ]
+    taken = outcome.queued + outcome.duplicates + outcome.excluded_by_lookback
+    if rejected and not (taken or body.notified_by_platform or body.final):
+        raise invalid(rejected, "no recipient of the batch could be taken")
     # Counts only, on the timeline and in evidence: the contacts are personal data.
     counts = {
         "batch_id": batch_id,
         "sellers": len(body.sellers),
         "buyers": len(body.buyers),
+        "queued": outcome.queued,
+        "duplicates": outcome.duplicates,
+        "excluded_by_lookback": outcome.excluded_by_lookback,
+        "rejected": len(rejected),
+        "final": body.final,
         "notified_by_platform": (
             body.notified_by_platform.model_dump() if body.notified_by_platform else None
         ),
     }
-    # Kept first: a failed write stores nothing, and the platform's retry starts clean.
     kept = services.lifecycle.keep(
         ref, "affected-parties", f"{batch_id}.json", {**counts, "received_at": _iso(call.now)}
     )
-    batch = AffectedPartiesBatch.model_validate(_report(body))
-    services.affected_parties.add(ref, batch_id, batch, call.now)
     services.lifecycle.record(
         ref.notice_id,
         ref.event_key("affected_parties", batch_id),
@@ -141,6 +156,13 @@ def report_affected_parties(call: ApiCall, services: ApiServices) -> Reply:
         buyers=len(body.buyers),
         notified_by_platform=body.notified_by_platform,
         received_at=call.now,
+        mode=outcome.mode,
+        queued=outcome.queued,
+        duplicates=outcome.duplicates,
+        excluded_by_lookback=outcome.excluded_by_lookback,
+        rejected=rejected,
+        final=body.final,
+        completed=outcome.completed,
     )
     return Reply(receipt, status=201)
 

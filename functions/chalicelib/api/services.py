@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chalicelib.dispatch.services import LifecycleServices, lifecycle_services
+from chalicelib.notification.services import NotificationServices, notification_services
 from chalicelib.settings import Settings
-from chalicelib.stores.affected_parties_table import AffectedPartiesStore
 from chalicelib.stores.api_keys_table import ApiKeyStore
 from chalicelib.stores.aws_clients import per_world
 from chalicelib.stores.feeds_table import FeedsTable
@@ -22,10 +22,10 @@ class ApiServices:
     lifecycle: LifecycleServices
     starter: LifecycleStarter
     idempotency: IdempotencyKeyStore
-    affected_parties: AffectedPartiesStore
     feeds: FeedsTable
     verification: VerificationServices
     report_log: ReportLog
+    notification: NotificationServices
 
 
 @per_world
@@ -35,10 +35,10 @@ def api_services(settings: Settings) -> ApiServices:
         lifecycle=lifecycle_services(settings),
         starter=LifecycleStarter(settings.lifecycle_state_machine_arn),
         idempotency=IdempotencyKeyStore(settings.table_name),
-        affected_parties=AffectedPartiesStore(settings.table_name),
         feeds=FeedsTable(settings.table_name),
         verification=verification_services(settings),
         report_log=ReportLog(settings.table_name),
+        notification=notification_services(settings),
     )
 
 

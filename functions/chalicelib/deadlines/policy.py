@@ -27,6 +27,13 @@ class DeadlineKind(StrEnum):
     ACTION_REPORT = "action_report"
 
 
+class NotificationMode(StrEnum):
+    """Who tells the affected sellers and buyers under an agreement."""
+
+    EXCHANGE = "exchange"  # the exchange sends on the platform's behalf
+    PLATFORM = "platform"  # the platform sends itself and reports counts
+
+
 @dataclass(frozen=True)
 class DeadlinePolicy:
     """Working days a platform has to acknowledge a notice and to report the action taken."""
@@ -37,8 +44,14 @@ class DeadlinePolicy:
     order_action_working_days: StrictInt = 2
     # GPSR: process a notice within 3 working days; Pledge+: identify listings within 3.
     notice_action_working_days: StrictInt = 3
+    # After the hand-off: working days to tell every affected seller and buyer.
+    notification_working_days: StrictInt = 3
+    # DSA Art. 32: buyers who bought in the 6 months before the platform got the notice.
+    lookback_months: StrictInt = 6
+    notification_mode: NotificationMode = NotificationMode.PLATFORM
 
     def __post_init__(self) -> None:
+        NotificationMode(self.notification_mode)  # a stored agreement is read as text
         for name in _POLICY_KEYS:
             value = getattr(self, name)
             # bool is an int subclass; `true` in JSON is a mistake, not 1 day.
@@ -55,7 +68,7 @@ class DeadlinePolicy:
         return self.notice_action_working_days
 
 
-_POLICY_KEYS = tuple(f.name for f in fields(DeadlinePolicy))
+_POLICY_KEYS = tuple(f.name for f in fields(DeadlinePolicy) if f.name != "notification_mode")
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,10 @@ from chalicelib.dispatch.model import Dispatch, DispatchRef
 
 class CaseStatus(StrEnum):
     PENDING = "pending"  # opened by the hand-off; the capability has not acted yet
+    # Seller and buyer notification.
+    IN_PROGRESS = "in_progress"  # the capability's stage opened (notification: its wait)
+    OVERDUE = "overdue"  # its deadline passed first
+    COMPLETED = "completed"
     # Compliance verification: a catalogue audit after the hand-off found nothing open,
     # or found listings still for sale (findings the platform has not answered).
     VERIFIED = "verified"

@@ -15,6 +15,7 @@ class WaitKind(StrEnum):
 
     ACKNOWLEDGEMENT = "acknowledgement"
     ACTION_REPORT = "action_report"
+    NOTIFICATION = "notification"  # after the hand-off: every affected party told
 
 
 class DispatchState(StrEnum):
@@ -58,15 +59,23 @@ class Dispatch:
     acknowledgement_missed_at: datetime | None = None
     action_report_missed_at: datetime | None = None
     action_report: ActionReport | None = None  # what the platform reported it did
+    # Set by the hand-off (the agreement's working days from then).
+    notification_deadline: datetime | None = None
+    notification_completed_at: datetime | None = None
+    notification_missed_at: datetime | None = None
 
     def deadline(self, kind: WaitKind) -> datetime | None:
         if kind is WaitKind.ACKNOWLEDGEMENT:
             return self.acknowledgement_deadline
+        if kind is WaitKind.NOTIFICATION:
+            return self.notification_deadline
         return self.action_deadline
 
     def missed_at(self, kind: WaitKind) -> datetime | None:
         if kind is WaitKind.ACKNOWLEDGEMENT:
             return self.acknowledgement_missed_at
+        if kind is WaitKind.NOTIFICATION:
+            return self.notification_missed_at
         return self.action_report_missed_at
 
     def deadline_passed(self, kind: WaitKind, now: datetime) -> bool:
@@ -78,6 +87,8 @@ class Dispatch:
         if kind is WaitKind.ACKNOWLEDGEMENT:
             # An action report implies the notice was received and read.
             return self.acknowledged_at or self.action_reported_at
+        if kind is WaitKind.NOTIFICATION:
+            return self.notification_completed_at
         return self.action_reported_at
 
     def deadline_state(self, kind: WaitKind, now: datetime) -> str:

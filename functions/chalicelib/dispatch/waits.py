@@ -12,7 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib.deadlines.working_days import working_days_late
+from chalicelib.deadlines.policy import policy_for
+from chalicelib.deadlines.working_days import (
+    UnknownJurisdiction,
+    add_working_days,
+    working_days_late,
+)
+from chalicelib.dispatch.cases import CaseStatus
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState, WaitKind
 from chalicelib.dispatch.push import UnknownDispatch
 from chalicelib.dispatch.services import LifecycleServices
@@ -45,24 +51,33 @@ def open_wait(
     late: bool,
     now: datetime,
     services: LifecycleServices,
+    **details: object,
 ) -> None:
+    """Open the wait; ``details`` go on the event that opens it (beside the deadline)."""
     dispatch = _dispatch(ref, services)
     deadline = None if late else dispatch.deadline(kind)
     if not services.dispatches.open_wait(ref, kind, token, deadline):
         services.tokens.fail(token, _closure_error(ref, services), "the dispatch is closed")
         return
     opened = _dispatch(ref, services)  # read again: an answer may have come meanwhile
+    started = _STARTED_EVENTS.get(kind, EventKind(f"awaiting_{kind.value}"))
     services.record(
         ref.notice_id,
-        ref.event_key(f"awaiting_{kind.value}{'_late' if late else ''}"),
-        EventKind(f"awaiting_{kind.value}"),
+        ref.event_key(f"{started.value}{'_late' if late else ''}"),
+        started,
         _wait_started(opened, kind, late, now),
         "psx",
         platform_id=ref.platform_id,
         deadline=deadline.isoformat() if deadline else None,
         late=late,
+        **details,
     )
     _resume_if_answered(ref, services)
+
+
+# The event that opens a wait, where it is not ``awaiting_<kind>`` (recorded by the hand-off).
+_STARTED_EVENTS = {WaitKind.NOTIFICATION: EventKind.NOTIFICATION_STARTED}
+_MISSED_EVENTS = {WaitKind.NOTIFICATION: EventKind.NOTIFICATION_DEADLINE_MISSED}
 
 
 def _wait_started(dispatch: Dispatch, kind: WaitKind, late: bool, now: datetime) -> datetime:
@@ -72,6 +87,8 @@ def _wait_started(dispatch: Dispatch, kind: WaitKind, late: bool, now: datetime)
     causes = [dispatch.missed_at(kind) if late else None]
     if kind is WaitKind.ACTION_REPORT:
         causes.append(dispatch.answered_at(WaitKind.ACKNOWLEDGEMENT))
+    if kind is WaitKind.NOTIFICATION:
+        causes.append(dispatch.answered_at(WaitKind.ACTION_REPORT))
     started = not_before(now, *causes)
     answered = dispatch.answered_at(kind)
     return min(started, answered) if answered else started
@@ -161,13 +178,17 @@ def escalate(ref: DispatchRef, kind: WaitKind, now: datetime, services: Lifecycl
     services.record(
         ref.notice_id,
         ref.event_key(f"missed_{kind.value}"),
-        EventKind.DEADLINE_MISSED,
+        _MISSED_EVENTS.get(kind, EventKind.DEADLINE_MISSED),
         detected_at,
         "psx",
         platform_id=ref.platform_id,
         waiting_for=kind.value,
         deadline=deadline.isoformat() if deadline else None,
     )
+    if kind is WaitKind.NOTIFICATION:
+        services.notification_cases.set_status(
+            ref, CaseStatus.OVERDUE, unless={CaseStatus.COMPLETED}
+        )
     services.escalations.publish(
         dispatch.regulator_id,
         "deadline_missed",
@@ -201,6 +222,7 @@ def hand_off(ref: DispatchRef, now: datetime, services: LifecycleServices) -> Ha
     ):
         return HandOff(ref, {})  # superseded or withdrawn: nothing is owed on this version
     at = not_before(now, dispatch.answered_at(WaitKind.ACTION_REPORT))
+    _set_notification_deadline(dispatch, at, services)
     notification = services.notification_cases.open(NotificationCase.opened_for(dispatch, at))
     verification = services.verification_cases.open(VerificationCase.opened_for(dispatch, at))
     for step, case in (
@@ -222,6 +244,28 @@ def hand_off(ref: DispatchRef, now: datetime, services: LifecycleServices) -> Ha
             "verification": services.verification_cases.key(ref),
         },
     )
+
+
+def _set_notification_deadline(
+    dispatch: Dispatch, handed_off_at: datetime, services: LifecycleServices
+) -> None:
+    """The agreement's working days from the hand-off; none where there is no calendar
+    (the dispatch's own deadlines are absent then too, and the timeline said why)."""
+    platform = services.platforms.get(dispatch.ref.platform_id)
+    agreements = platform.agreements if platform else {}
+    policy = policy_for(agreements, dispatch.regulator_id, dispatch.ref.platform_id).policy
+    try:
+        due = add_working_days(
+            handed_off_at, policy.notification_working_days, dispatch.jurisdiction
+        )
+    except UnknownJurisdiction:
+        return
+    services.dispatches.set_notification_deadline(dispatch.ref, due)
+
+
+def resume_if_answered(ref: DispatchRef, services: LifecycleServices) -> None:
+    """Resume the dispatch's open wait when what it waits for has come."""
+    _resume_if_answered(ref, services)
 
 
 def _resume_if_answered(ref: DispatchRef, services: LifecycleServices) -> None:

@@ -18,6 +18,8 @@ from chalicelib.dispatch.services import LifecycleServices, lifecycle_services
 from chalicelib.dispatch.waits import enforce_deadlines, escalate, hand_off, open_wait
 from chalicelib.handlers import entry_points
 from chalicelib.notices.model import NoticeStatus
+from chalicelib.notification.completion import open_notification_wait
+from chalicelib.notification.services import notification_services
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import load_settings
 from chalicelib.stores.active_notices_table import ActiveNoticeStore
@@ -119,7 +121,13 @@ def fall_back_to_inbox_task(event: dict[str, Any], context: Any) -> dict[str, An
 @lifecycle.lambda_function(name="open_wait")
 def open_wait_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = WaitRequest.model_validate(event)
-    open_wait(request.ref(), request.kind, request.token, request.late, clock.now(), _lifecycle())
+    if request.kind is WaitKind.NOTIFICATION:
+        services = notification_services(load_settings())
+        open_notification_wait(request.ref(), request.token, request.late, clock.now(), services)
+    else:
+        open_wait(
+            request.ref(), request.kind, request.token, request.late, clock.now(), _lifecycle()
+        )
     return {"waiting_for": request.kind.value}
 
 

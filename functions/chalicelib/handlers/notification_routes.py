@@ -25,3 +25,8 @@ def get_recall_notice(notice_id: str) -> Response:
 @notification_routes.route("/v1/notices/{notice_id}/statements-of-reasons", methods=["GET"], **_KEY)
 def get_statements_of_reasons(notice_id: str) -> Response:
     return _api("getStatementsOfReasons", notice_id=notice_id)
+
+
+@notification_routes.route("/v1/notices/{notice_id}/notifications", methods=["GET"], **_KEY)
+def list_notifications(notice_id: str) -> Response:
+    return _api("listNotifications", notice_id=notice_id)

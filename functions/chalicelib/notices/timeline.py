@@ -47,6 +47,9 @@ class EventKind(StrEnum):
     AWAITING_VERIFICATION = "awaiting_verification"
     FINDING_RECORDED = "finding_recorded"
     FINDING_RESOLVED = "finding_resolved"
+    NOTIFICATION_STARTED = "notification_started"
+    NOTIFICATION_DEADLINE_MISSED = "notification_deadline_missed"
+    NOTIFICATION_COMPLETED = "notification_completed"
 
 
 # The lifecycle of one version, cause before effect; steps on one line share a rank.
@@ -73,6 +76,10 @@ _CAUSAL_SEQUENCE: tuple[tuple[str, ...], ...] = (
     ("affected_parties_received",),
     ("awaiting_notification",),
     ("awaiting_verification",),
+    ("notification_started",),
+    ("notification_deadline_missed",),
+    ("notification_started_late",),
+    ("notification_completed",),
     ("finding_recorded",),  # a compliance audit found the product in a catalogue
     ("finding_resolved",),  # the platform answered the finding
 )
@@ -124,7 +131,8 @@ def timeline_order(
 def _step(kind: str, details: dict[str, Any]) -> str:
     if kind == "deadline_missed":
         return f"missed_{details.get('waiting_for')}"
-    if kind.startswith("awaiting_") and details.get("late") is True:
+    late_able = kind.startswith("awaiting_") or kind == "notification_started"
+    if late_able and details.get("late") is True:
         return f"{kind}_late"
     return kind
 

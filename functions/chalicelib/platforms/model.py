@@ -23,7 +23,12 @@ from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from chalicelib.deadlines.policy import ANY_REGULATOR, DeadlinePolicy
+from chalicelib.deadlines.policy import (
+    ANY_REGULATOR,
+    DeadlinePolicy,
+    NotificationMode,
+    policy_for,
+)
 from chalicelib.identifiers.jurisdictions import EU_MEMBER_STATES, ISO_3166_ALPHA2, UNION_WIDE
 from chalicelib.identifiers.participants import PLATFORM_ID_PATTERN, REGULATOR_ID_PATTERN
 
@@ -150,6 +155,10 @@ class Platform(BaseModel):
     )
     contact_email: Email | None = None
     languages: Annotated[list[Language], AfterValidator(_unique)] = Field(default_factory=list)
+    # The platform's verified SES identity the exchange sends its notifications from
+    # (None: the exchange's own, PSX_SENDER_IDENTITY), and where replies go.
+    sender_identity: Email | None = None
+    reply_to: Email | None = None
     active: bool = True
     # Where the platform's listing pages live: the only hosts a live check of its
     # takedowns fetches from (chalicelib/verification/live_check.py).
@@ -166,6 +175,10 @@ class Platform(BaseModel):
         if self.webhook_url and not self.signing_secret_ref:
             raise ValueError("a platform with a webhook_url needs a signing_secret_ref")
         return self
+
+    def notification_mode(self, regulator_id: str) -> NotificationMode:
+        """Who tells the affected parties of this regulator's notices (agreement rules)."""
+        return policy_for(self.agreements, regulator_id, self.platform_id).policy.notification_mode
 
     def serves(self, jurisdiction: str) -> bool:
         """Whether a notice for ``jurisdiction`` concerns this platform (EU rules above)."""

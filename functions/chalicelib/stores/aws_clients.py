@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
     from mypy_boto3_s3.client import S3Client
     from mypy_boto3_sns.client import SNSClient
+    from mypy_boto3_sqs.client import SQSClient
     from mypy_boto3_stepfunctions.client import SFNClient
 
 _CONFIG = Config(retries={"max_attempts": 5, "mode": "standard"})
@@ -101,6 +102,21 @@ def stepfunctions() -> SFNClient:
 def secretsmanager() -> Any:
     # Typed as Any until boto3-stubs[secretsmanager] joins the dev dependencies.
     return _client("secretsmanager")
+
+
+def ses() -> Any:
+    # Typed as Any: boto3-stubs[ses] is not among the dev dependencies.
+    return _client("ses")
+
+
+def kms() -> Any:
+    # Typed as Any: boto3-stubs[kms] is not among the dev dependencies.
+    return _client("kms")
+
+
+def sqs() -> SQSClient:
+    client: SQSClient = _client("sqs")
+    return client
 
 
 def sns() -> SNSClient:

@@ -29,14 +29,18 @@ OPEN_WAIT_PARTITION = "OPEN_WAIT"
 _ANSWER_ATTRIBUTES = {
     WaitKind.ACKNOWLEDGEMENT: ("acknowledged_at", "acknowledgement"),
     WaitKind.ACTION_REPORT: ("action_reported_at", "action_report"),
+    WaitKind.NOTIFICATION: ("notification_completed_at", "notification"),
 }
 _MISSED_ATTRIBUTES = {
     WaitKind.ACKNOWLEDGEMENT: "acknowledgement_missed_at",
     WaitKind.ACTION_REPORT: "action_report_missed_at",
+    WaitKind.NOTIFICATION: "notification_missed_at",
 }
 _ANSWER_STATES = {
     WaitKind.ACKNOWLEDGEMENT: DispatchState.ACKNOWLEDGED,
     WaitKind.ACTION_REPORT: DispatchState.ACTION_REPORTED,
+    # Notification ends after the hand-off: the dispatch stays handed off.
+    WaitKind.NOTIFICATION: DispatchState.HANDED_OFF,
 }
 
 
@@ -125,6 +129,19 @@ class DispatchStore:
             ConditionExpression=condition,
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues=to_attributes({":state": state.value, **blocked}),
+        )
+
+    def set_notification_deadline(self, ref: DispatchRef, deadline: datetime) -> None:
+        """Set when notification is due, once (a retried hand-off keeps the first)."""
+        written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=to_attributes(_key(ref)),
+            UpdateExpression="SET notification_deadline = :due",
+            ConditionExpression=(
+                "attribute_exists(SK) AND attribute_not_exists(notification_deadline)"
+            ),
+            ExpressionAttributeValues=to_attributes({":due": sortable_time(deadline)}),
         )
 
     def open_wait(
@@ -290,4 +307,7 @@ def _dispatch_from_item(item: dict[str, Any]) -> Dispatch:
         acknowledgement_missed_at=stored_time(item, "acknowledgement_missed_at"),
         action_report_missed_at=stored_time(item, "action_report_missed_at"),
         action_report=_action_report(item.get("action_report")),
+        notification_deadline=stored_time(item, "notification_deadline"),
+        notification_completed_at=stored_time(item, "notification_completed_at"),
+        notification_missed_at=stored_time(item, "notification_missed_at"),
     )

@@ -8,6 +8,7 @@ hand-off finds the case there and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any, Generic, TypeVar
 
 from chalicelib.dispatch.cases import CaseStatus, HandOffCase
@@ -52,11 +53,14 @@ class HandOffCaseStore(Generic[C]):
             raise RuntimeError(f"the {self._case_type.__name__} of {case.ref} vanished")
         return existing
 
-    def set_status(self, ref: DispatchRef, status: CaseStatus) -> C | None:
-        """Move the case to ``status`` (repeating a move changes nothing); None: no case."""
+    def set_status(
+        self, ref: DispatchRef, status: CaseStatus, unless: Collection[CaseStatus] = ()
+    ) -> C | None:
+        """Move the case to ``status`` unless it is in one of ``unless`` (repeating a move
+        changes nothing); the case as it stands after, or None when there is no case."""
         for _ in range(_MAX_STATUS_ATTEMPTS):
             case = self.get(ref)
-            if case is None or case.status is status:
+            if case is None or case.status in unless or case.status is status:
                 return case
             moved = case.model_copy(update={"status": status})
             # Compare-and-set on the body read: a concurrent move is read again, not lost.

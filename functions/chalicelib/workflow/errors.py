@@ -63,4 +63,7 @@ NEVER_SENT: dict[tuple[str, str], str] = {
     ("AwaitLateActionReport", DEADLINE_MISSED_ERROR): (
         "a late wait has no deadline (open_wait stores none), so the deadline check never fails it"
     ),
+    ("AwaitLateNotification", DEADLINE_MISSED_ERROR): (
+        "a late wait has no deadline (open_wait stores none), so the deadline check never fails it"
+    ),
 }

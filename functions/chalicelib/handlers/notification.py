@@ -1,0 +1,52 @@
+"""Notification: the notify function (SQS -> here), which sends each queued chunk of
+recipients once, and the platform's view of its own recipients."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, cast
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from chalice.app import SQSEvent
+
+from chalicelib import clock
+from chalicelib.handlers import entry_points
+from chalicelib.notification.delivery import QueuedChunk, deliver_chunk
+from chalicelib.notification.services import notification_services
+from chalicelib.observability import logger
+from chalicelib.settings import load_settings
+
+notification = entry_points()
+
+
+@notification.on_sqs_message(queue="psx-notification", batch_size=10, name="notify_recipients")
+def notify_recipients(event: SQSEvent) -> PartialItemFailureResponse:
+    """Send each chunk of a batch; a failed chunk (throttling, an outage) comes back alone."""
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(
+        event=event.to_dict(),
+        record_handler=_deliver,
+        processor=processor,
+        context=cast(Any, event.context),  # Chalice passes Lambda's context object here
+    )
+
+
+def _deliver(record: SQSRecord) -> None:
+    body = json.loads(record.body)
+    chunk = QueuedChunk(body["notice_id"], body["platform_id"], list(body["keys"]))
+    # The message id is the claim: the same on every redelivery of this message.
+    deliver_chunk(chunk, record.message_id, clock.now(), notification_services(load_settings()))
+    logger.info(
+        "notification chunk delivered",
+        extra={
+            "notice_id": chunk.notice_id,
+            "platform_id": chunk.platform_id,
+            "recipients": len(chunk.keys),
+        },
+    )

@@ -1,0 +1,378 @@
+"""Data access for notification deliveries: the contacts of affected parties and what
+was sent to each, in their own table (its own KMS key, TTL deletion).
+
+One partition per notice and platform: PK ``NOTIFY#<notice>#<platform>``. A recipient
+is SK ``R#<party>#<hmac>[#<listing>]`` (``Recipient.key``): the key never holds the
+address, and its conditional put is what makes a person told once per notice however
+many batches, retries or concurrent posts name them. ``PROGRESS`` holds the counts and
+whether the platform sent its last batch; every change of a recipient's status moves
+those counts in the same transaction, so they never drift from the recipients.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.notification.progress import Progress
+from chalicelib.notification.recipients import (
+    Outcome,
+    Party,
+    Recipient,
+    RecipientStatus,
+    StoredRecipient,
+)
+from chalicelib.stores import aws_clients
+from chalicelib.stores.dynamodb_items import batch_get, from_attributes, to_attributes, written
+from chalicelib.stores.index_pages import sortable_time
+
+# TransactWriteItems' limit; one place is the progress item.
+_TRANSACTION_ITEMS = 100
+_PROGRESS = "PROGRESS"
+_CONFLICT_RETRIES = 8
+
+
+def _pk(notice_id: str, platform_id: str) -> str:
+    return f"NOTIFY#{notice_id}#{platform_id}"
+
+
+def _item_key(notice_id: str, platform_id: str, key: str) -> dict[str, Any]:
+    return to_attributes({"PK": _pk(notice_id, platform_id), "SK": f"R#{key}"})
+
+
+def _keys(notice_id: str, platform_id: str, keys: Iterable[str]) -> list[dict[str, str]]:
+    return [{"PK": _pk(notice_id, platform_id), "SK": f"R#{key}"} for key in keys]
+
+
+class NotificationStore:
+    def __init__(self, table_name: str, retention_days: int) -> None:
+        self._table = table_name
+        self._retention = timedelta(days=retention_days)
+        self._db = aws_clients.dynamodb()
+
+    # -- recipients ------------------------------------------------------------------
+
+    def add(
+        self,
+        notice_id: str,
+        platform_id: str,
+        recipients: dict[str, tuple[Recipient, RecipientStatus]],
+        at: datetime,
+    ) -> list[str]:
+        """Store each recipient not stored yet (by key) and move the progress counts of
+        those stored by this call; returns their keys. A key another writer stores first
+        is left out, so concurrent posts of one person store it once."""
+        stored: list[str] = []
+        pending = dict(recipients)
+        for attempt in range(_CONFLICT_RETRIES):
+            existing = self._existing(notice_id, platform_id, list(pending))
+            pending = {key: value for key, value in pending.items() if key not in existing}
+            if not pending:
+                return stored
+            try:
+                for chunk in _chunks(list(pending), _TRANSACTION_ITEMS - 1):
+                    self._put_chunk(notice_id, platform_id, {k: pending[k] for k in chunk}, at)
+                    stored.extend(chunk)
+                    for key in chunk:
+                        del pending[key]
+                return stored
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                time.sleep(0.01 * 2**attempt)  # another writer: read again, then retry
+        raise RuntimeError(f"could not store recipients of {notice_id} for {platform_id}")
+
+    def _put_chunk(
+        self,
+        notice_id: str,
+        platform_id: str,
+        chunk: dict[str, tuple[Recipient, RecipientStatus]],
+        at: datetime,
+    ) -> None:
+        moved = _sum_counters(_arrival_counters(r, status) for r, status in chunk.values())
+        puts = [
+            {
+                "Put": {
+                    "TableName": self._table,
+                    "Item": to_attributes(
+                        self._recipient_item(notice_id, platform_id, key, recipient, status, at)
+                    ),
+                    "ConditionExpression": "attribute_not_exists(SK)",
+                }
+            }
+            for key, (recipient, status) in chunk.items()
+        ]
+        self._db.transact_write_items(
+            TransactItems=[*puts, self._progress_update(notice_id, platform_id, moved)]  # type: ignore[list-item]
+        )
+
+    def _recipient_item(
+        self,
+        notice_id: str,
+        platform_id: str,
+        key: str,
+        recipient: Recipient,
+        status: RecipientStatus,
+        at: datetime,
+    ) -> dict[str, Any]:
+        values = recipient.model_dump(mode="json", exclude_none=True)
+        return {
+            "PK": _pk(notice_id, platform_id),
+            "SK": f"R#{key}",
+            **values,
+            "status": status.value,
+            "updated_at": sortable_time(at),
+            "expires_at": self._expiry(at),
+        }
+
+    def _expiry(self, at: datetime) -> int:
+        """The TTL: contacts are deleted this long after the last delivery attempt."""
+        return int((at + self._retention).timestamp())
+
+    def _existing(self, notice_id: str, platform_id: str, keys: list[str]) -> set[str]:
+        items = batch_get(
+            self._db,
+            self._table,
+            _keys(notice_id, platform_id, keys),
+        )
+        return {item["SK"].removeprefix("R#") for item in items}
+
+    def get_many(
+        self, notice_id: str, platform_id: str, keys: Sequence[str]
+    ) -> list[StoredRecipient]:
+        items = batch_get(
+            self._db,
+            self._table,
+            _keys(notice_id, platform_id, keys),
+        )
+        return [_stored(item) for item in items]
+
+    def unsent(self, notice_id: str, platform_id: str, keys: Iterable[str]) -> list[str]:
+        """Of ``keys``, those still queued (a lost enqueue is made good by a repeat post)."""
+        return [
+            r.key
+            for r in self.get_many(notice_id, platform_id, list(keys))
+            if r.status is RecipientStatus.QUEUED
+        ]
+
+    def page(
+        self, notice_id: str, platform_id: str, limit: int, after: str | None
+    ) -> tuple[list[StoredRecipient], str | None]:
+        """A page of the recipients, by key; the key of the last one when more follow."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :r)",
+            "ExpressionAttributeValues": to_attributes(
+                {":pk": _pk(notice_id, platform_id), ":r": "R#"}
+            ),
+            "Limit": limit,
+        }
+        if after is not None:
+            request["ExclusiveStartKey"] = to_attributes(
+                {"PK": _pk(notice_id, platform_id), "SK": f"R#{after}"}
+            )
+        response = self._db.query(**request)
+        items = [_stored(from_attributes(item)) for item in response["Items"]]
+        more = "LastEvaluatedKey" in response and items
+        return items, (items[-1].key if more else None)
+
+    def claim(self, notice_id: str, platform_id: str, key: str, claim: str, at: datetime) -> bool:
+        """Take a queued recipient for one delivery: exactly one claim ever succeeds."""
+        return written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=_item_key(notice_id, platform_id, key),
+            UpdateExpression=(
+                "SET #status = :sending, claim = :claim, updated_at = :at, expires_at = :ttl"
+            ),
+            ConditionExpression="#status = :queued",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_attributes(
+                {
+                    ":sending": RecipientStatus.SENDING.value,
+                    ":queued": RecipientStatus.QUEUED.value,
+                    ":claim": claim,
+                    ":at": sortable_time(at),
+                    ":ttl": self._expiry(at),
+                }
+            ),
+        )
+
+    def release(self, notice_id: str, platform_id: str, key: str, claim: str) -> bool:
+        """Give a claimed recipient back to the queue: nothing was sent (throttled)."""
+        return written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=_item_key(notice_id, platform_id, key),
+            UpdateExpression="SET #status = :queued REMOVE claim",
+            ConditionExpression="#status = :sending AND claim = :claim",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_attributes(
+                {
+                    ":sending": RecipientStatus.SENDING.value,
+                    ":queued": RecipientStatus.QUEUED.value,
+                    ":claim": claim,
+                }
+            ),
+        )
+
+    def settle(
+        self,
+        notice_id: str,
+        platform_id: str,
+        claim: str,
+        outcomes: Sequence[Outcome],
+        from_status: RecipientStatus,
+        at: datetime,
+    ) -> None:
+        """Record how each claimed send ended and move the counts, in one transaction per
+        chunk. A recipient no longer in ``from_status`` under ``claim`` (another delivery
+        of the same message settled it) is left out, and its counts are not moved."""
+        for chunk in _chunks(list(outcomes), _TRANSACTION_ITEMS - 1):
+            remaining = list(chunk)
+            for attempt in range(_CONFLICT_RETRIES):
+                if not remaining:
+                    break
+                updates = [
+                    self._settle_update(notice_id, platform_id, claim, outcome, from_status, at)
+                    for outcome in remaining
+                ]
+                moved = _sum_counters(outcome.counters for outcome in remaining)
+                progress = self._progress_update(notice_id, platform_id, moved)
+                try:
+                    self._db.transact_write_items(TransactItems=[*updates, progress])  # type: ignore[list-item]
+                    break
+                except ClientError as exc:
+                    if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                        raise
+                    reasons = exc.response.get("CancellationReasons", [])
+                    remaining = [
+                        outcome
+                        for outcome, reason in zip(remaining, reasons, strict=False)
+                        if reason.get("Code") != "ConditionalCheckFailed"
+                    ]
+                    time.sleep(0.01 * 2**attempt)  # a conflict: another settle moved counts
+            else:
+                raise RuntimeError(f"could not record deliveries of {notice_id} for {platform_id}")
+
+    def _settle_update(
+        self,
+        notice_id: str,
+        platform_id: str,
+        claim: str,
+        outcome: Outcome,
+        from_status: RecipientStatus,
+        at: datetime,
+    ) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            ":status": outcome.status.value,
+            ":from": from_status.value,
+            ":at": sortable_time(at),
+            ":ttl": self._expiry(at),
+            ":kind": outcome.kind or "",
+            ":error": outcome.error or "",
+        }
+        condition = "#status = :from"
+        if from_status is RecipientStatus.SENDING:
+            condition += " AND claim = :claim"
+            values[":claim"] = claim
+        return {
+            "Update": {
+                "TableName": self._table,
+                "Key": _item_key(notice_id, platform_id, outcome.key),
+                "UpdateExpression": (
+                    "SET #status = :status, updated_at = :at, expires_at = :ttl, "
+                    "kind = :kind, #error = :error"
+                ),
+                "ConditionExpression": condition,
+                "ExpressionAttributeNames": {"#status": "status", "#error": "error"},
+                "ExpressionAttributeValues": to_attributes(values),
+            }
+        }
+
+    # -- progress ----------------------------------------------------------------------
+
+    def _progress_update(
+        self, notice_id: str, platform_id: str, moved: dict[str, int]
+    ) -> dict[str, Any]:
+        names = {f"#c{i}": name for i, name in enumerate(sorted(moved))}
+        values = {f":c{i}": moved[name] for i, name in enumerate(sorted(moved))}
+        adds = ", ".join(f"#c{i} :c{i}" for i in range(len(names)))
+        update: dict[str, Any] = {
+            "TableName": self._table,
+            "Key": to_attributes({"PK": _pk(notice_id, platform_id), "SK": _PROGRESS}),
+            "UpdateExpression": f"ADD {adds}" if adds else "SET #n = if_not_exists(#n, :n)",
+        }
+        if not adds:
+            names, values = {"#n": "pending"}, {":n": 0}
+        update["ExpressionAttributeNames"] = names
+        update["ExpressionAttributeValues"] = to_attributes(values)
+        return {"Update": update}
+
+    def mark(self, notice_id: str, platform_id: str, flag: str, at: datetime) -> bool:
+        """Set ``flag`` (``final_at``, ``completed_at``) once; False when it was set."""
+        return written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=to_attributes({"PK": _pk(notice_id, platform_id), "SK": _PROGRESS}),
+            UpdateExpression="SET #flag = :at",
+            ConditionExpression="attribute_not_exists(#flag)",
+            ExpressionAttributeNames={"#flag": flag},
+            ExpressionAttributeValues=to_attributes({":at": sortable_time(at)}),
+        )
+
+    def report_self_notified(
+        self, notice_id: str, platform_id: str, sellers: int, buyers: int
+    ) -> None:
+        """The platform's own counts: its latest report stands (a repeat changes nothing)."""
+        self._db.update_item(
+            TableName=self._table,
+            Key=to_attributes({"PK": _pk(notice_id, platform_id), "SK": _PROGRESS}),
+            UpdateExpression="SET self_notified_sellers = :s, self_notified_buyers = :b",
+            ExpressionAttributeValues=to_attributes({":s": sellers, ":b": buyers}),
+        )
+
+    def progress(self, notice_id: str, platform_id: str) -> Progress:
+        item = self._db.get_item(
+            TableName=self._table,
+            Key=to_attributes({"PK": _pk(notice_id, platform_id), "SK": _PROGRESS}),
+            ConsistentRead=True,
+        ).get("Item")
+        return Progress.from_item(from_attributes(item) if item else {})
+
+
+def _arrival_counters(recipient: Recipient, status: RecipientStatus) -> dict[str, int]:
+    """What storing one recipient adds: pending unless excluded; undated buyers counted."""
+    moved = {"pending": 1} if status is RecipientStatus.QUEUED else {"excluded_by_lookback": 1}
+    if recipient.party is Party.BUYER and recipient.purchased_on is None:
+        moved["undated_buyers"] = 1
+    return moved
+
+
+def _stored(item: dict[str, Any]) -> StoredRecipient:
+    fields = {name: item[name] for name in Recipient.model_fields if name in item}
+    return StoredRecipient(
+        key=item["SK"].removeprefix("R#"),
+        recipient=Recipient.model_validate(fields),
+        status=RecipientStatus(item["status"]),
+        claim=item.get("claim"),
+        error=item.get("error") or None,
+        kind=item.get("kind") or None,
+    )
+
+
+def _sum_counters(counters: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for moved in counters:
+        for name, value in moved.items():
+            total[name] = total.get(name, 0) + value
+    return total
+
+
+def _chunks(values: list[Any], size: int) -> Iterable[list[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]

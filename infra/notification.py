@@ -1,0 +1,186 @@
+"""Seller and buyer notification: the contacts table and the queue of recipients, both
+under the notification's own KMS key, and the notify function that sends through SES
+and SNS.
+"""
+
+from __future__ import annotations
+
+from infra.iam import allow, task_tokens
+from infra.intrinsics import Template, arn_of, ref, sub
+from infra.storage import EVIDENCE_OBJECTS, KEEP_EVIDENCE, table_access
+
+# The logical id Chalice gives the notify function of functions/app.py.
+NOTIFY_FUNCTION = "NotifyRecipients"
+NOTIFY_TIMEOUT_SECONDS = 120
+# Sends at once, across the queue's pollers: SES's default sending rate in a new
+# production account is 14 messages a second; bulk calls of 50 keep well within it.
+NOTIFY_MAX_CONCURRENCY = 5
+
+NOTIFICATION_KEY = "NotificationKey"
+NOTIFICATION_TABLE = "NotificationTable"
+NOTIFICATION_QUEUE = "NotificationQueue"
+NOTIFICATION_DEAD_LETTER_QUEUE = "NotificationDeadLetterQueue"
+
+# The exchange's verified SES identities (its own and the platforms'); SES checks the
+# sender against them, so the grant is for identities of this account.
+SES_IDENTITIES = sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:identity/*")
+SES_TEMPLATES = sub("arn:${AWS::Partition}:ses:${AWS::Region}:${AWS::AccountId}:template/*")
+
+
+def notification_key() -> Template:
+    """The customer managed key of the contacts (table and queue)."""
+    return {
+        "Type": "AWS::KMS::Key",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "Description": sub("${AWS::StackName}: encrypts affected parties' contacts"),
+            "EnableKeyRotation": True,
+            "KeyPolicy": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": "AccountAdministersKey",
+                        "Effect": "Allow",
+                        "Principal": {
+                            "AWS": sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")
+                        },
+                        "Action": "kms:*",
+                        "Resource": "*",
+                    }
+                ],
+            },
+        },
+    }
+
+
+def notification_table() -> Template:
+    return {
+        "Type": "AWS::DynamoDB::Table",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            "BillingMode": "PAY_PER_REQUEST",
+            "AttributeDefinitions": [
+                {"AttributeName": "PK", "AttributeType": "S"},
+                {"AttributeName": "SK", "AttributeType": "S"},
+            ],
+            "KeySchema": [
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ],
+            "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
+            # Contacts go PSX_CONTACT_RETENTION_DAYS after the last delivery attempt.
+            "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
+            "SSESpecification": {
+                "SSEEnabled": True,
+                "SSEType": "KMS",
+                "KMSMasterKeyId": ref(NOTIFICATION_KEY),
+            },
+        },
+    }
+
+
+def notification_queue() -> Template:
+    return {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {
+            "VisibilityTimeout": 6 * NOTIFY_TIMEOUT_SECONDS,
+            "KmsMasterKeyId": ref(NOTIFICATION_KEY),
+            "RedrivePolicy": {
+                "deadLetterTargetArn": arn_of(NOTIFICATION_DEAD_LETTER_QUEUE),
+                "maxReceiveCount": 5,
+            },
+        },
+    }
+
+
+def notification_dead_letter_queue() -> Template:
+    return {
+        "Type": "AWS::SQS::Queue",
+        "Properties": {"MessageRetentionPeriod": 1209600, "KmsMasterKeyId": ref(NOTIFICATION_KEY)},
+    }
+
+
+def notification_table_access(*actions: str) -> Template:
+    return allow([f"dynamodb:{action}" for action in actions], [arn_of(NOTIFICATION_TABLE)])
+
+
+# The HMAC key of recipients is a data key wrapped by the notification key.
+RECIPIENT_KEY = allow(["kms:GenerateDataKey", "kms:Decrypt"], [arn_of(NOTIFICATION_KEY)])
+# Sending to the queue encrypts with the notification key (SQS asks on the sender's behalf).
+ENQUEUE = [
+    allow(["sqs:SendMessage"], [arn_of(NOTIFICATION_QUEUE)]),
+    allow(["kms:GenerateDataKey", "kms:Decrypt"], [arn_of(NOTIFICATION_KEY)]),
+]
+# Reading and settling recipients, and the progress of each notice and platform.
+RECIPIENTS = notification_table_access("BatchGetItem", "GetItem", "PutItem", "UpdateItem")
+# TransactWriteItems is authorised per item action (PutItem, UpdateItem) on the table.
+PROGRESS = notification_table_access("GetItem", "UpdateItem")
+
+
+def function_permissions() -> dict[str, list[Template]]:
+    """What the notify function touches, beyond writing its logs and traces."""
+    return {
+        NOTIFY_FUNCTION: [
+            allow(
+                ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                [arn_of(NOTIFICATION_QUEUE)],
+            ),
+            allow(["kms:Decrypt", "kms:GenerateDataKey"], [arn_of(NOTIFICATION_KEY)]),
+            RECIPIENTS,
+            # Notices, platforms, dispatches and cases; timeline events; the wait's answer.
+            table_access("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem"),
+            allow(["ses:CreateTemplate"], [SES_TEMPLATES]),
+            allow(["ses:SendBulkTemplatedEmail"], [SES_IDENTITIES, SES_TEMPLATES]),
+            allow(["ses:SendRawEmail"], [SES_IDENTITIES]),
+            # SMS to a phone number has no topic to name.
+            allow(["sns:Publish"], ["*"]),
+            task_tokens("SendTaskSuccess"),
+            KEEP_EVIDENCE,
+            # Content-named evidence: a repeat finds it kept and compares its checksum.
+            allow(["s3:GetObject"], [EVIDENCE_OBJECTS]),
+        ],
+    }
+
+
+# What the lifecycle's OpenWait adds for a notification wait: the progress of the
+# notice and platform, and the platform's dispatches of the notice.
+OPEN_WAIT_PERMISSIONS = [PROGRESS, table_access("Query")]
+
+# What the API adds for affected parties: recipients stored once each (keyed by the
+# HMAC key), queued, and the platform's own recipients listed.
+API_PERMISSIONS = [
+    notification_table_access("BatchGetItem", "GetItem", "PutItem", "UpdateItem", "Query"),
+    RECIPIENT_KEY,
+    *ENQUEUE,
+]
+
+
+def function_overrides() -> dict[str, Template]:
+    """What Chalice cannot say about the notify function: the real queue, partial batches."""
+    return {
+        NOTIFY_FUNCTION: {
+            "Properties": {
+                "Events": {
+                    f"{NOTIFY_FUNCTION}SqsEventSource": {
+                        "Properties": {
+                            "Queue": arn_of(NOTIFICATION_QUEUE),
+                            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                            "ScalingConfig": {"MaximumConcurrency": NOTIFY_MAX_CONCURRENCY},
+                        }
+                    }
+                },
+                "Timeout": NOTIFY_TIMEOUT_SECONDS,
+            }
+        }
+    }
+
+
+def resources() -> dict[str, Template]:
+    return {
+        NOTIFICATION_KEY: notification_key(),
+        NOTIFICATION_TABLE: notification_table(),
+        NOTIFICATION_QUEUE: notification_queue(),
+        NOTIFICATION_DEAD_LETTER_QUEUE: notification_dead_letter_queue(),
+    }
