@@ -7,9 +7,12 @@ workflow runs it (workflows/compliance-audit.asl.json):
    the current set of active notice versions exists, writes the Map's items (one per part);
 3. ``match_part`` (one per part, in a Distributed Map): reads the part, matches every
    listing, writes the matches and the part's reading next to the audit;
-4. ``store_findings``: checks every part held the rows its manifest declares, applies
-   the rules, stores each finding once, records it on the notice's timeline, escalates
-   it, moves the verification cases on, and writes the snapshot's report.
+4. ``takedown_audit.check_platform_takedowns``: live-checks every listing the platform
+   reported taken down, writes the checks next to the audit;
+5. ``store_findings``: checks every part held the rows its manifest declares, applies
+   the rules to the matches and the live checks, stores each finding once, records it
+   on the notice's timeline, escalates it, moves the verification cases on, and writes
+   the snapshot's report.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from chalicelib.verification.rules import (
 )
 from chalicelib.verification.services import VerificationServices
 from chalicelib.verification.snapshots import SnapshotManifest, missing_parts
+from chalicelib.verification.takedown_checks import TakedownCheck
 
 ACTOR = "psx:compliance-audit"
 # Findings listed in one escalation message (all are counted): SNS takes 256 KB.
@@ -234,6 +238,11 @@ def store_findings(
         "bad_rows": sum(part["bad_rows"] for part in parts),
         "parts": parts,
     }
+    checked = services.catalogue.takedowns(platform_id, snapshot_id) or {}
+    checks = [TakedownCheck.model_validate(check) for check in checked.get("checks", [])]
+    report["live_checks"] = {
+        key: checked.get(key, 0) for key in ("checked", "still_listed", "not_checked")
+    }
     disagreeing = [part["name"] for part in parts if part["problem"]]
     if disagreeing:
         report |= {"status": "incomplete", "findings": 0, "new_findings": 0}
@@ -245,8 +254,9 @@ def store_findings(
         for reading in readings.values()
         for m in reading["matches"]
     ]
-    audit = _audit(services, platform_id, snapshot_id, manifest, at, matched)
-    findings = findings_of(matched, audit)
+    notice_ids = {item.match.notice_id for item in matched} | {c.notice_id for c in checks}
+    audit = _audit(services, platform_id, snapshot_id, manifest, at, notice_ids)
+    findings = findings_of(matched, audit, checks)
     new = _record(services, findings)
     _move_cases(services, platform_id, at)
     report |= {"status": "audited", "findings": len(findings), "new_findings": len(new)}
@@ -290,13 +300,12 @@ def _audit(
     snapshot_id: str,
     manifest: SnapshotManifest,
     at: datetime,
-    matched: list[MatchedListing],
+    notice_ids: set[str],
 ) -> Audit:
-    notice_ids = sorted({item.match.notice_id for item in matched})
     active = {a.notice_id: a for a in services.active_notices.active()}
     notices: dict[str, ActiveNotice] = {}
     answers: dict[str, PlatformAnswer] = {}
-    for notice_id in notice_ids:
+    for notice_id in sorted(notice_ids):
         if notice_id not in active:
             continue  # withdrawn since the index was built
         notice = services.lifecycle.notices.get_version(notice_id, active[notice_id].version)
