@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from chalicelib.dispatch.cases import CaseStatus
 from chalicelib.dispatch.model import Dispatch
+from chalicelib.identifiers import brand_aliases
 from chalicelib.matching import Match, Matcher, MatchTier, NoticeIndex, Thresholds
 from chalicelib.notices.timeline import EventKind, TimelineEvent, event_key_for
 from chalicelib.verification.findings import Finding, FindingKind, FindingStatus, FoundListing
@@ -130,13 +131,17 @@ def prepare_audit(
 
 
 def ensure_notice_index(services: VerificationServices) -> str:
-    """The key of the index of the active notice versions, built if this set of
-    versions has none yet (a notice stored or withdrawn since is a new set)."""
+    """The key of the index of the active notice versions, built (with the brand
+    aliases of ``identifiers/brand_aliases.py``) if this set of versions and aliases has
+    none yet (a notice stored or withdrawn since, or an alias added, is a new set)."""
     active = services.active_notices.active()
-    key = services.notice_indexes.key_for([(a.notice_id, a.version) for a in active])
+    versions = [(a.notice_id, a.version) for a in active]
+    key = services.notice_indexes.key_for(versions, brand_aliases.fingerprint())
     if not services.notice_indexes.exists(key):
         notices = (services.lifecycle.notices.get_version(a.notice_id, a.version) for a in active)
-        index = NoticeIndex.build(notice for notice in notices if notice is not None)
+        index = NoticeIndex.build(
+            (notice for notice in notices if notice is not None), brand_aliases.BRAND_ALIASES
+        )
         services.notice_indexes.put(key, index.dumps())
     return key
 
