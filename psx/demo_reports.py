@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from psx.api_client import ApiClient
+from psx.demo_notification import delegate_notification
 from psx.demo_platforms import demo_platforms, demo_regulator_key
 from psx.embedded.runtime import EmbeddedRuntime
 from psx.embedded.serve import LocalApi
@@ -66,6 +67,7 @@ def demo_exchange() -> Iterator[DemoExchange]:
         demo_platforms(runtime.stack_name) as platforms,
     ):
         runtime.app.logger.setLevel(logging.WARNING)
+        delegate_notification(platforms[0])  # as the demo: Temu has the exchange tell people
         demo._run_intake(runtime)  # the demo's own steps, not a copy of them
         runtime.settle()
         demo._run_platform_responses(runtime, api.url, platforms)

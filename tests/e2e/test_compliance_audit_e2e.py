@@ -69,7 +69,8 @@ def test_snapshots_uploaded_through_the_api_are_audited_and_findings_read_back(
         respond(ref, WaitKind.ACKNOWLEDGEMENT)
         waiting_for(ref, WaitKind.ACTION_REPORT)
         respond(ref, WaitKind.ACTION_REPORT, listings=[_reported(listing_id, reported_at)])
-        notified_by_platform(ref, sellers=1, buyers=0)  # the lifecycle ends with notification
+        waiting_for(ref, WaitKind.NOTIFICATION)
+        notified_by_platform(ref, sellers=1, buyers=3)
     assert finished(runtime, notice_id, 1)["status"] == "SUCCEEDED"
 
     api = Api(runtime)
@@ -195,6 +196,7 @@ def test_the_audit_live_checks_the_takedowns_on_the_platforms_listing_host(
         waiting_for(ref, WaitKind.ACTION_REPORT)
         listings = [_reported(lid, reported_at, url) for lid, url in urls.items()]
         respond(ref, WaitKind.ACTION_REPORT, listings=listings)
+        waiting_for(ref, WaitKind.NOTIFICATION)
         notified_by_platform(ref, sellers=1, buyers=0)
         assert finished(runtime, notice_id, 1)["status"] == "SUCCEEDED"
         api = Api(runtime)
