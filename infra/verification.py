@@ -15,7 +15,7 @@ from infra.workflows import state_machine
 
 # Logical ids Chalice gives the functions of chalicelib/handlers/verification.py.
 START_AUDITS_FUNCTION = "StartComplianceAudits"
-AUDIT_TASK_FUNCTIONS = ("PrepareAudit", "MatchCataloguePart", "StoreFindings")
+AUDIT_TASK_FUNCTIONS = ("PrepareAudit", "MatchCataloguePart", "CheckTakedowns", "StoreFindings")
 
 WORKFLOW = "compliance-audit"
 STATE_MACHINE = "ComplianceAuditStateMachine"
@@ -76,6 +76,10 @@ def function_permissions() -> dict[str, list[Template]]:
             table_access("GetItem", "Query"),
         ],
         "MatchCataloguePart": [_READ_SNAPSHOTS, _READ_INDEXES, _WRITE_AUDITS],
+        # Reads the active notices, their verification cases and the platform (its
+        # listing hosts), writes the live checks; the listing pages are fetched over the
+        # function's default internet egress (no VPC), which needs no grant.
+        "CheckTakedowns": [_WRITE_AUDITS, table_access("GetItem", "Query")],
         # Reads the parts' results, notices, dispatches and cases; stores findings once,
         # records them (UpdateItem: each recorded event joins the report log, reports/),
         # escalates them, moves the cases on.
@@ -124,7 +128,7 @@ def catalogue_bucket() -> Template:
 
 
 def state_machine_role() -> Template:
-    """Invokes the three tasks, reads the Map's items, runs the Map's child executions."""
+    """Invokes the four tasks, reads the Map's items, runs the Map's child executions."""
     return role(
         "states.amazonaws.com",
         [
@@ -170,6 +174,8 @@ def function_overrides() -> dict[str, Template]:
     sized = {"MemorySize": AUDIT_TASK_MEMORY_MB, "Timeout": AUDIT_TASK_TIMEOUT_SECONDS}
     return {
         "MatchCataloguePart": {"Properties": sized},
+        # Fetching is waiting, not computing: the time, not the memory.
+        "CheckTakedowns": {"Properties": {"Timeout": AUDIT_TASK_TIMEOUT_SECONDS}},
         "StoreFindings": {"Properties": sized},
         START_AUDITS_FUNCTION: {
             "Properties": {

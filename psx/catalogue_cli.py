@@ -87,3 +87,9 @@ def verify(
             f"{report.get('rows', '?')} rows ({report.get('bad_rows', '?')} bad), "
             f"{report.get('findings', '?')} findings ({report.get('new_findings', '?')} new)"
         )
+        live = report.get("live_checks")
+        if live:
+            echo(
+                f"  live check of the reported takedowns: {live['checked']} checked, "
+                f"{live['still_listed']} still listed, {live['not_checked']} left for next time"
+            )

@@ -10,13 +10,7 @@ from typing import Any
 
 from chalicelib.stores.platforms_table import PlatformStore
 from chalicelib.stores.verification_cases import VerificationCaseStore
-from chalicelib.verification.live_check import ListingChecker
-from chalicelib.verification.takedown_checks import (
-    MAX_BODY_BYTES,
-    TIMEOUT_SECONDS,
-    check_takedowns,
-    user_agent,
-)
+from chalicelib.verification.takedown_checks import check_takedowns, listing_checker
 from psx.terminal import echo
 
 # The simulated marketplaces run on this machine and are ours: no need to space the
@@ -37,12 +31,10 @@ def show_live_checks(reports: list[dict[str, Any]]) -> None:
             if "notice_id" in row
         }
     )
-    checker = ListingChecker(
-        user_agent=user_agent(None),
-        timeout_seconds=TIMEOUT_SECONDS,
-        max_body_bytes=MAX_BODY_BYTES,
-        min_interval_seconds=DEMO_INTERVAL_SECONDS,
+    checker = listing_checker(
+        None,
         allow_loopback=True,  # the demo's marketplaces serve on 127.0.0.1
+        min_interval_seconds=DEMO_INTERVAL_SECONDS,
     )
     outcomes: Counter[tuple[str, str]] = Counter()
     for notice_id in notice_ids:

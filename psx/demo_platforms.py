@@ -69,31 +69,40 @@ MARKETPLACES = (
 def demo_platforms(stack_name: str, count: int = 2) -> Iterator[list[DemoPlatform]]:
     """The first ``count`` marketplaces (Temu: Korea and the EU; AliExpress, Coupang:
     Korea), registered with live webhook endpoints."""
-    store = PlatformStore(os.environ["PSX_TABLE_NAME"])
-    keys = ApiKeyStore(os.environ["PSX_TABLE_NAME"])
     with ExitStack() as stack:
-        platforms = []
-        for platform_id, name, jurisdictions in MARKETPLACES[:count]:
-            receiver = stack.enter_context(WebhookReceiver(secrets=[]))
-            site = stack.enter_context(marketplace_site())
-            secret = register_platform(
-                store,
-                Platform(
-                    platform_id=platform_id,
-                    name=name,
-                    jurisdictions=list(jurisdictions),
-                    webhook_url=receiver.url,
-                    signing_secret_ref=signing_secret_name(stack_name, platform_id),
-                    languages=["ko", "en"],
-                    listing_hosts=[site.host],
-                ),
-            )
-            receiver.trust(secret)
-            key = issue_key(keys, Principal(PrincipalKind.PLATFORM, platform_id), clock.now())
-            platforms.append(
-                DemoPlatform(platform_id, name, jurisdictions, receiver, key.key, site)
-            )
-        yield platforms
+        yield [_marketplace(stack, stack_name, *entry) for entry in MARKETPLACES[:count]]
+
+
+@contextmanager
+def demo_marketplace(stack_name: str, platform_id: str) -> Iterator[DemoPlatform]:
+    """One of the marketplaces, registered on its own later on (the demo's Coupang,
+    where an audit finds a product the notice never went to)."""
+    [entry] = [entry for entry in MARKETPLACES if entry[0] == platform_id]
+    with ExitStack() as stack:
+        yield _marketplace(stack, stack_name, *entry)
+
+
+def _marketplace(
+    stack: ExitStack, stack_name: str, platform_id: str, name: str, jurisdictions: tuple[str, ...]
+) -> DemoPlatform:
+    receiver = stack.enter_context(WebhookReceiver(secrets=[]))
+    site = stack.enter_context(marketplace_site())
+    secret = register_platform(
+        PlatformStore(os.environ["PSX_TABLE_NAME"]),
+        Platform(
+            platform_id=platform_id,
+            name=name,
+            jurisdictions=list(jurisdictions),
+            webhook_url=receiver.url,
+            signing_secret_ref=signing_secret_name(stack_name, platform_id),
+            languages=["ko", "en"],
+            listing_hosts=[site.host],
+        ),
+    )
+    receiver.trust(secret)
+    keys = ApiKeyStore(os.environ["PSX_TABLE_NAME"])
+    key = issue_key(keys, Principal(PrincipalKind.PLATFORM, platform_id), clock.now())
+    return DemoPlatform(platform_id, name, jurisdictions, receiver, key.key, site)
 
 
 def demo_regulator_key(regulator_id: str) -> str:

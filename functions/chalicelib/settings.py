@@ -102,6 +102,19 @@ SETTINGS = (
         "unset: the User-Agent names no contact",
     ),
     Setting(
+        "PSX_LIVE_CHECK_INTERVAL_SECONDS",
+        Reader.FUNCTIONS,
+        "Least time between two live-check requests to one listing host.",
+        "2",
+    ),
+    Setting(
+        "PSX_LIVE_CHECK_ALLOW_LOOPBACK",
+        Reader.FUNCTIONS,
+        "`true`: the live check may fetch listing hosts on 127.0.0.1 (the embedded "
+        "runtime sets it for its simulated marketplaces; never on AWS).",
+        "unset: loopback addresses are refused",
+    ),
+    Setting(
         "PSX_NOTIFICATION_TABLE_NAME",
         Reader.FUNCTIONS,
         "DynamoDB table of affected parties' contacts and deliveries (own KMS key, TTL).",
@@ -252,3 +265,25 @@ def live_check_contact_url() -> str | None:
     """``PSX_LIVE_CHECK_CONTACT_URL``: read by whoever builds a live checker, not by every
     function (``load_settings``), so the functions that never fetch a listing need no value."""
     return os.environ.get("PSX_LIVE_CHECK_CONTACT_URL", "").strip() or None
+
+
+@dataclass(frozen=True)
+class LiveCheckSettings:
+    contact_url: str | None
+    min_interval_seconds: float
+    allow_loopback: bool
+
+
+def live_check_settings(default_interval_seconds: float) -> LiveCheckSettings:
+    """What the audit's live check reads (as ``live_check_contact_url``, only there)."""
+    raw = os.environ.get("PSX_LIVE_CHECK_INTERVAL_SECONDS", "").strip()
+    try:
+        interval = float(raw) if raw else default_interval_seconds
+    except ValueError as exc:
+        raise SettingsError(
+            f"PSX_LIVE_CHECK_INTERVAL_SECONDS must be a number, got {raw!r}"
+        ) from exc
+    if interval < 0:
+        raise SettingsError(f"PSX_LIVE_CHECK_INTERVAL_SECONDS must not be negative, got {raw!r}")
+    loopback = os.environ.get("PSX_LIVE_CHECK_ALLOW_LOOPBACK", "").strip().lower() == "true"
+    return LiveCheckSettings(live_check_contact_url(), interval, loopback)

@@ -47,6 +47,11 @@ class SqsEventSource:
     batch_size: int
 
 
+# What only the embedded runtime sets: its simulated marketplaces serve their listing
+# pages on 127.0.0.1, which the live check refuses anywhere else.
+EMBEDDED_ENVIRONMENT = {"PSX_LIVE_CHECK_ALLOW_LOOPBACK": "true"}
+
+
 class EmbeddedRuntime:
     """``with EmbeddedRuntime() as aws:`` gives a provisioned, empty exchange."""
 
@@ -95,7 +100,7 @@ class EmbeddedRuntime:
 
     def _provision(self) -> None:
         # The stage's variables first: Powertools reads its service name at import.
-        self._set_environment(self._chalice_environment())
+        self._set_environment(self._chalice_environment() | EMBEDDED_ENVIRONMENT)
         self.app  # noqa: B018 -- imports functions/app.py now that moto is running
         from chalicelib import idempotency
         from chalicelib.stores import aws_clients

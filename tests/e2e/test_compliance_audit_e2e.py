@@ -16,6 +16,7 @@ from chalicelib.api.principal import PrincipalKind
 from chalicelib.dispatch.cases import CaseStatus
 from chalicelib.dispatch.model import DispatchRef, WaitKind
 from psx.embedded.runtime import EmbeddedRuntime
+from psx.listing_site import ListingSite, Page, offer, product_page
 from tests.api.support import Api, key_for
 from tests.e2e.lifecycle_steps import (
     EscalationSubscriber,
@@ -42,10 +43,10 @@ def marketplaces(runtime: EmbeddedRuntime) -> Iterator[list[str]]:
         yield list(receivers)
 
 
-def _reported(listing_id: str, at: datetime) -> dict[str, object]:
+def _reported(listing_id: str, at: datetime, url: str | None = None) -> dict[str, object]:
     return {
         "listing_id": listing_id,
-        "url": f"https://market.example/item/{listing_id}",
+        "url": url or f"https://market.example/item/{listing_id}",
         "title": "키즈블록 자석 장난감 KB-100",
         "seller_id": "S-1",
         "action": "removed",
@@ -164,3 +165,69 @@ def _answer(
         listing["reason"] = reason
     caller = key_for(PrincipalKind.PLATFORM, platform_id)
     return api.post(f"/v1/notices/{notice_id}/actions", {"listings": [listing]}, caller)
+
+
+def test_the_audit_live_checks_the_takedowns_on_the_platforms_listing_host(
+    runtime: EmbeddedRuntime, regulator_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PSX_LIVE_CHECK_INTERVAL_SECONDS", "0")  # our own site: no waiting
+    with (
+        ListingSite(robots="User-agent: *\nDisallow: /private/\n") as site,
+        receiving_platforms("livemart") as receivers,
+    ):
+        [platform_id] = receivers
+        services().platforms.update(platform_id, listing_hosts=[site.host])
+        up = site.page("/item/L-up", Page(200, product_page("Magnet toy", offer("InStock"))))
+        sold_out = site.page("/item/L-oos", Page(200, product_page("Magnet toy", offer("SoldOut"))))
+        urls = {
+            "L-up": up,
+            "L-gone": f"{site.url}/item/L-gone",  # 404
+            "L-oos": sold_out,
+            "L-private": site.page("/private/L-private", Page(200, b"<html></html>")),
+            "L-elsewhere": "https://elsewhere.example/item/L-elsewhere",
+        }
+        notice_id = publish(
+            runtime, regulator_id, "live.csv", notice_row("LIVE-1", [platform_id], model="LV-1")
+        )
+        reported_at = datetime.now(UTC)
+        ref = DispatchRef(notice_id, 1, platform_id)
+        waiting_for(ref, WaitKind.ACKNOWLEDGEMENT)
+        respond(ref, WaitKind.ACKNOWLEDGEMENT)
+        waiting_for(ref, WaitKind.ACTION_REPORT)
+        listings = [_reported(lid, reported_at, url) for lid, url in urls.items()]
+        respond(ref, WaitKind.ACTION_REPORT, listings=listings)
+        waiting_for(ref, WaitKind.NOTIFICATION)
+        notified_by_platform(ref, sellers=1, buyers=0)
+        assert finished(runtime, notice_id, 1)["status"] == "SUCCEEDED"
+        api = Api(runtime)
+        taken = reported_at + timedelta(hours=2)
+        caller = key_for(PrincipalKind.PLATFORM, platform_id)
+        # The snapshot no longer lists any of them: only the pages can tell.
+        parts = {"part-1.jsonl.gz": jsonl_gz([row("X-1", "Wooden train")])}
+        upload_snapshot(api, caller, parts, {"part-1.jsonl.gz": 1}, taken)
+
+        [run] = run_audits(runtime, taken + timedelta(hours=1), platform_id)
+        [again] = run_audits(runtime, taken + timedelta(days=1), platform_id, rerun=True)
+
+    assert run["status"] == "SUCCEEDED", run
+    report = json.loads(run["output"])["report"]
+    assert report["live_checks"] == {"checked": 5, "still_listed": 1, "not_checked": 0}
+    assert report["new_findings"] == 1
+    regulator = key_for(PrincipalKind.REGULATOR, regulator_id)
+    [finding] = api.get(f"/v1/notices/{notice_id}/findings", regulator).body["items"]
+    assert (finding["kind"], finding["listing"]["listing_id"], finding["tier"]) == (
+        "still_listed",
+        "L-up",
+        "live",
+    )
+    assert finding["evidence"] == [
+        finding["evidence"][0],
+        "the Product is offered",
+    ] and finding["evidence"][0].endswith(f"HTTP 200 from {up}")
+    fetched = {path for path, _ in site.requests}
+    assert fetched == {"/robots.txt", "/item/L-up", "/item/L-gone", "/item/L-oos"}
+    assert all(agent.startswith("psx-live-check/1") for _, agent in site.requests)
+    assert json.loads(again["output"])["report"]["new_findings"] == 0
+    assert timeline_kinds(notice_id).count("finding_recorded") == 1
+    cases = services().verification_cases.for_notice(notice_id)
+    assert [case.status for case in cases] == [CaseStatus.FINDINGS_OPEN]

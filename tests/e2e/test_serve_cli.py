@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -302,3 +303,56 @@ def test_an_operator_extends_a_notice_to_another_platform(served: Served, tmp_pa
     assert again.returncode == 0 and "already extended" in again.stdout
     assert refused.returncode == 1 and first in refused.stderr
     assert _dispatch_status(served, notice_id, third)["agreement"] == "defaults"
+
+
+def test_a_catalogue_uploaded_with_the_cli_is_audited_on_demand(
+    served: Served, tmp_path: Path
+) -> None:
+    platform_id = unique_platform_id("shop")
+    catalogue = tmp_path / "catalogue.csv"
+    catalogue.write_text(
+        "id,title,brand,gtin,availability\n"
+        "L-1,Wooden toy train,Woodland,,in_stock\n"
+        ",A row without an id,,,in_stock\n",
+        encoding="utf-8",
+    )
+    gzipped = tmp_path / "more.jsonl.gz"
+    gzipped.write_bytes(gzip.compress(b'{"id": "L-2", "title": "Puzzle"}\n'))
+
+    uploaded = served.json("catalogue", "upload", str(catalogue), str(gzipped),
+                           "--platform", platform_id, "--json")  # fmt: skip
+    audited = served.json("audit", "verify", "--platform", platform_id, "--json")
+    nothing_new = served.run("audit", "verify", "--platform", platform_id)
+    again = served.run("audit", "verify", "--platform", platform_id, "--again")
+
+    assert [(p["name"], p["rows"]) for p in uploaded["parts"]] == [
+        ("catalogue.csv", 2),
+        ("more.jsonl.gz", 1),
+    ]
+    [audit] = audited
+    assert (audit["platform_id"], audit["snapshot_id"]) == (platform_id, uploaded["snapshot_id"])
+    report = audit["report"]
+    assert (audit["status"], report["status"], report["rows"], report["bad_rows"]) == (
+        "SUCCEEDED",
+        "audited",
+        3,
+        1,
+    )
+    assert (report["findings"], report["new_findings"]) == (0, 0)
+    assert report["live_checks"] == {"checked": 0, "still_listed": 0, "not_checked": 0}
+    assert nothing_new.returncode == 0 and "No new complete snapshot" in nothing_new.stdout
+    assert again.returncode == 0, again.stderr
+    assert f"{platform_id} {uploaded['snapshot_id']}: SUCCEEDED, 3 rows (1 bad)" in again.stdout
+    assert "0 findings (0 new)" in again.stdout
+
+
+def test_a_catalogue_file_the_cli_cannot_read_is_refused_with_the_reason(
+    served: Served, tmp_path: Path
+) -> None:
+    notes = tmp_path / "catalogue.docx"
+    notes.write_bytes(b"not a catalogue")
+
+    uploaded = served.run("catalogue", "upload", str(notes), "--platform", "shop-x")
+
+    assert uploaded.returncode == 1
+    assert "catalogue.docx" in uploaded.stderr

@@ -150,6 +150,10 @@ EXPECTED = {
         LOGS_AND_TRACES | {"s3:GetObject", "s3:PutObject"},
         {"CatalogueBucket"},
     ),
+    "CheckTakedownsRole": (
+        LOGS_AND_TRACES | {"s3:PutObject"} | _table("GetItem", "Query"),
+        {"CatalogueBucket", "NoticesTable"},
+    ),
     "StoreFindingsRole": (
         LOGS_AND_TRACES
         | {"s3:GetObject", "s3:PutObject", "sns:Publish"}
@@ -161,7 +165,13 @@ EXPECTED = {
         | {"states:StartExecution", "states:DescribeExecution", "states:StopExecution"}
         | {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
         | {"xray:GetSamplingRules", "xray:GetSamplingTargets"},
-        {"PrepareAudit", "MatchCataloguePart", "StoreFindings", "CatalogueBucket"},
+        {
+            "PrepareAudit",
+            "MatchCataloguePart",
+            "CheckTakedowns",
+            "StoreFindings",
+            "CatalogueBucket",
+        },
     ),
 }
 

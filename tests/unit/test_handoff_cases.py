@@ -65,10 +65,21 @@ def test_a_case_is_opened_pending_for_the_dispatch_its_regulator_and_jurisdictio
 def test_verification_checks_every_listing_acted_on_and_not_the_no_matches() -> None:
     case = VerificationCase.opened_for(REPORTED, AT)
 
+    def reported(listing_id: str, seller_id: str, action: str) -> ReportedListing:
+        return ReportedListing.model_validate(
+            {
+                "listing_id": listing_id,
+                "url": f"https://shop.example/{listing_id}",
+                "action": action,
+                "title": "Toy",
+                "seller_id": seller_id,
+            }
+        )
+
     assert case.reported_listings == [
-        ReportedListing(listing_id="L-2", url="https://shop.example/L-2", action="removed"),
-        ReportedListing(listing_id="L-1", url="https://shop.example/L-1", action="warning_shown"),
-        ReportedListing(listing_id="L-3", url="https://shop.example/L-3", action="access_disabled"),
+        reported("L-2", "S-b", "removed"),
+        reported("L-1", "S-a", "warning_shown"),
+        reported("L-3", "S-b", "access_disabled"),
     ]
 
 

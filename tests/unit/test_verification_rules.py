@@ -9,13 +9,16 @@ import pytest
 from chalicelib.dispatch.actions import ListingAction
 from chalicelib.matching import Match, MatchTier
 from chalicelib.verification.findings import FindingKind, FoundListing, finding_id_for
+from chalicelib.verification.live_check import LiveStatus
 from chalicelib.verification.rules import (
+    LIVE_TIER,
     ActiveNotice,
     Audit,
     MatchedListing,
     PlatformAnswer,
     findings_of,
 )
+from chalicelib.verification.takedown_checks import TakedownCheck
 
 REPORTED_AT = datetime(2026, 11, 30, 9, tzinfo=UTC)
 NOTICE = ActiveNotice("ntc-1", 2, "kftc", frozenset({"temu", "aliexpress"}))
@@ -147,3 +150,53 @@ def test_finding_ids_are_stable_and_distinct_per_kind_platform_and_listing() -> 
         finding_id_for(FindingKind.MISSED, "ntc-1", "ali", "L-1"),
         finding_id_for(FindingKind.MISSED, "ntc-1", "temu", "L-2"),
     }) == 4  # fmt: skip
+
+
+def _checked(listing_id: str, status: LiveStatus, notice_id: str = "ntc-1") -> TakedownCheck:
+    return TakedownCheck(
+        notice_id=notice_id,
+        listing_id=listing_id,
+        title="Magnet toy",
+        seller_id="S-1",
+        url=f"https://shop.example/{listing_id}",
+        status=status,
+        http_status=200 if status is not LiveStatus.GONE else 404,
+        reason="the Product is offered",
+        checked_at=REPORTED_AT + timedelta(days=1),
+    )
+
+
+def test_a_listing_page_still_offering_the_product_is_still_listed_with_the_check() -> None:
+    checks = [
+        _checked("L-1", LiveStatus.STILL_LISTED),
+        _checked("L-2", LiveStatus.GONE),
+        _checked("L-3", LiveStatus.UNAVAILABLE),
+        _checked("L-4", LiveStatus.REFUSED),
+        _checked("L-5", LiveStatus.UNREACHABLE),
+    ]
+
+    [finding] = findings_of([], _audit(), checks)
+
+    assert (finding.kind, finding.listing.listing_id, finding.tier) == (
+        FindingKind.STILL_LISTED,
+        "L-1",
+        LIVE_TIER,
+    )
+    assert finding.finding_id == finding_id_for(FindingKind.STILL_LISTED, "ntc-1", "temu", "L-1")
+    assert finding.evidence == [
+        "live check 2026-12-01T09:00:00+00:00: HTTP 200 from https://shop.example/L-1",
+        "the Product is offered",
+    ]
+    assert (finding.listing.title, finding.listing.seller_id) == ("Magnet toy", "S-1")
+
+
+def test_a_listing_both_the_snapshot_and_its_page_show_is_one_finding_with_both() -> None:
+    [finding] = findings_of([_matched("L-1")], _audit(), [_checked("L-1", LiveStatus.STILL_LISTED)])
+
+    assert finding.tier == "certain"
+    assert finding.evidence[0] == "gtin:08801234567893"
+    assert finding.evidence[1].startswith("live check ")
+
+
+def test_a_live_check_of_a_notice_no_longer_active_is_not_a_finding() -> None:
+    assert findings_of([], _audit(), [_checked("L-1", LiveStatus.STILL_LISTED, "ntc-9")]) == []

@@ -71,7 +71,10 @@ class FindingView(_Response):
     version: int
     platform_id: str
     listing: FindingListingView
-    tier: str = Field(description="certain (an exact identifier) or probable.")
+    tier: str = Field(
+        description="certain (an exact identifier), probable, or live (a still_listed "
+        "finding the live check of the listing page proved; evidence: its HTTP status and why)."
+    )
     evidence: list[str]
     score: float
     snapshot_id: str

@@ -13,9 +13,10 @@ from pydantic import BaseModel
 
 from chalicelib.handlers import entry_points
 from chalicelib.observability import metrics
-from chalicelib.settings import load_settings
-from chalicelib.verification import audit
+from chalicelib.settings import live_check_settings, load_settings
+from chalicelib.verification import audit, takedown_audit
 from chalicelib.verification.services import VerificationServices, verification_services
+from chalicelib.verification.takedown_checks import MIN_INTERVAL_SECONDS, listing_checker
 
 verification = entry_points()
 
@@ -69,10 +70,31 @@ def match_catalogue_part_task(event: dict[str, Any], context: Any) -> dict[str, 
     return audit.match_part(_services(), ref.platform_id, ref.snapshot_id, ref.part, ref.index_key)
 
 
+@verification.lambda_function(name="check_takedowns")
+def check_takedowns_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    ref = SnapshotRef.model_validate(event)
+    live = live_check_settings(MIN_INTERVAL_SECONDS)
+    checker = listing_checker(
+        live.contact_url,
+        allow_loopback=live.allow_loopback,
+        min_interval_seconds=live.min_interval_seconds,
+    )
+    summary = takedown_audit.check_platform_takedowns(
+        _services(),
+        ref.platform_id,
+        ref.snapshot_id,
+        checker,
+        lambda: context.get_remaining_time_in_millis() / 1000,
+    )
+    metrics.add_metric(name="TakedownsLiveChecked", unit=MetricUnit.Count, value=summary["checked"])
+    return summary
+
+
 @verification.lambda_function(name="store_findings")
 def store_findings_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = StoreRequest.model_validate(event)
     report = audit.store_findings(_services(), request.platform_id, request.snapshot_id, request.at)
     metrics.add_metric(name="FindingsRecorded", unit=MetricUnit.Count, value=report["new_findings"])
     # The workflow keeps the summary; the full report (bad rows and all) is in S3.
-    return {key: report[key] for key in ("status", "rows", "bad_rows", "findings", "new_findings")}
+    kept = ("status", "rows", "bad_rows", "findings", "new_findings", "live_checks")
+    return {key: report[key] for key in kept}

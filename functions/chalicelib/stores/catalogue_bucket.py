@@ -48,6 +48,10 @@ def matches_key(platform_id: str, snapshot_id: str, part: str) -> str:
     return audit_prefix(platform_id, snapshot_id) + f"matches/{part}.json"
 
 
+def takedowns_key(platform_id: str, snapshot_id: str) -> str:
+    return audit_prefix(platform_id, snapshot_id) + "takedowns.json"
+
+
 def report_key(platform_id: str, snapshot_id: str) -> str:
     return audit_prefix(platform_id, snapshot_id) + "report.json"
 
@@ -102,6 +106,13 @@ class CatalogueBucket:
 
     def matches(self, platform_id: str, snapshot_id: str, part: str) -> Any:
         return self.get_json(matches_key(platform_id, snapshot_id, part))
+
+    def put_takedowns(self, platform_id: str, snapshot_id: str, document: object) -> None:
+        self.put_json(takedowns_key(platform_id, snapshot_id), document)
+
+    def takedowns(self, platform_id: str, snapshot_id: str) -> Any:
+        """The audit's live checks of takedowns; None when none were made."""
+        return self.get_json(takedowns_key(platform_id, snapshot_id))
 
     def put_report(self, platform_id: str, snapshot_id: str, report: object) -> None:
         self.put_json(report_key(platform_id, snapshot_id), report)

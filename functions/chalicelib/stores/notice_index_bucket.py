@@ -1,7 +1,8 @@
 """Data access for the notice indexes the audits match with (``notice-index/<key>``, in
 the catalogue bucket). An index is keyed by the set of active notice versions it was
-built from, so it is built once per change of that set and shared by every audit and
-every match Lambda until the next notice version is stored or withdrawn."""
+built from and the brand aliases it was built with, so it is built once per change of
+either and shared by every audit and every match Lambda until the next notice version
+is stored or withdrawn (or the alias table changes)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ from chalicelib.stores.catalogue_bucket import CatalogueBucket
 INDEX_PREFIX = "notice-index/"
 
 
-def index_key(notice_versions: list[tuple[str, int]]) -> str:
+def index_key(notice_versions: list[tuple[str, int]], aliases_fingerprint: str) -> str:
     listed = "\n".join(f"{notice_id}:{version}" for notice_id, version in sorted(notice_versions))
+    listed += f"\naliases:{aliases_fingerprint}"
     return f"{INDEX_PREFIX}{hashlib.sha256(listed.encode()).hexdigest()[:32]}.idx"
 
 
@@ -21,8 +23,8 @@ class NoticeIndexBucket:
     def __init__(self, bucket: str) -> None:
         self._bucket = CatalogueBucket(bucket)
 
-    def key_for(self, notice_versions: list[tuple[str, int]]) -> str:
-        return index_key(notice_versions)
+    def key_for(self, notice_versions: list[tuple[str, int]], aliases_fingerprint: str) -> str:
+        return index_key(notice_versions, aliases_fingerprint)
 
     def get(self, key: str) -> bytes | None:
         return self._bucket.get_bytes(key)

@@ -7,9 +7,12 @@ workflow runs it (workflows/compliance-audit.asl.json):
    the current set of active notice versions exists, writes the Map's items (one per part);
 3. ``match_part`` (one per part, in a Distributed Map): reads the part, matches every
    listing, writes the matches and the part's reading next to the audit;
-4. ``store_findings``: checks every part held the rows its manifest declares, applies
-   the rules, stores each finding once, records it on the notice's timeline, escalates
-   it, moves the verification cases on, and writes the snapshot's report.
+4. ``takedown_audit.check_platform_takedowns``: live-checks every listing the platform
+   reported taken down, writes the checks next to the audit;
+5. ``store_findings``: checks every part held the rows its manifest declares, applies
+   the rules to the matches and the live checks, stores each finding once, records it
+   on the notice's timeline, escalates it, moves the verification cases on, and writes
+   the snapshot's report.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from pydantic import ValidationError
 
 from chalicelib.dispatch.cases import CaseStatus
 from chalicelib.dispatch.model import Dispatch
+from chalicelib.identifiers import brand_aliases
 from chalicelib.matching import Match, Matcher, MatchTier, NoticeIndex, Thresholds
 from chalicelib.notices.timeline import EventKind, TimelineEvent, event_key_for
 from chalicelib.verification.findings import Finding, FindingKind, FindingStatus, FoundListing
@@ -37,6 +41,7 @@ from chalicelib.verification.rules import (
 )
 from chalicelib.verification.services import VerificationServices
 from chalicelib.verification.snapshots import SnapshotManifest, missing_parts
+from chalicelib.verification.takedown_checks import TakedownCheck
 
 ACTOR = "psx:compliance-audit"
 # Findings listed in one escalation message (all are counted): SNS takes 256 KB.
@@ -126,13 +131,17 @@ def prepare_audit(
 
 
 def ensure_notice_index(services: VerificationServices) -> str:
-    """The key of the index of the active notice versions, built if this set of
-    versions has none yet (a notice stored or withdrawn since is a new set)."""
+    """The key of the index of the active notice versions, built (with the brand
+    aliases of ``identifiers/brand_aliases.py``) if this set of versions and aliases has
+    none yet (a notice stored or withdrawn since, or an alias added, is a new set)."""
     active = services.active_notices.active()
-    key = services.notice_indexes.key_for([(a.notice_id, a.version) for a in active])
+    versions = [(a.notice_id, a.version) for a in active]
+    key = services.notice_indexes.key_for(versions, brand_aliases.fingerprint())
     if not services.notice_indexes.exists(key):
         notices = (services.lifecycle.notices.get_version(a.notice_id, a.version) for a in active)
-        index = NoticeIndex.build(notice for notice in notices if notice is not None)
+        index = NoticeIndex.build(
+            (notice for notice in notices if notice is not None), brand_aliases.BRAND_ALIASES
+        )
         services.notice_indexes.put(key, index.dumps())
     return key
 
@@ -234,6 +243,11 @@ def store_findings(
         "bad_rows": sum(part["bad_rows"] for part in parts),
         "parts": parts,
     }
+    checked = services.catalogue.takedowns(platform_id, snapshot_id) or {}
+    checks = [TakedownCheck.model_validate(check) for check in checked.get("checks", [])]
+    report["live_checks"] = {
+        key: checked.get(key, 0) for key in ("checked", "still_listed", "not_checked")
+    }
     disagreeing = [part["name"] for part in parts if part["problem"]]
     if disagreeing:
         report |= {"status": "incomplete", "findings": 0, "new_findings": 0}
@@ -245,8 +259,9 @@ def store_findings(
         for reading in readings.values()
         for m in reading["matches"]
     ]
-    audit = _audit(services, platform_id, snapshot_id, manifest, at, matched)
-    findings = findings_of(matched, audit)
+    notice_ids = {item.match.notice_id for item in matched} | {c.notice_id for c in checks}
+    audit = _audit(services, platform_id, snapshot_id, manifest, at, notice_ids)
+    findings = findings_of(matched, audit, checks)
     new = _record(services, findings)
     _move_cases(services, platform_id, at)
     report |= {"status": "audited", "findings": len(findings), "new_findings": len(new)}
@@ -290,13 +305,12 @@ def _audit(
     snapshot_id: str,
     manifest: SnapshotManifest,
     at: datetime,
-    matched: list[MatchedListing],
+    notice_ids: set[str],
 ) -> Audit:
-    notice_ids = sorted({item.match.notice_id for item in matched})
     active = {a.notice_id: a for a in services.active_notices.active()}
     notices: dict[str, ActiveNotice] = {}
     answers: dict[str, PlatformAnswer] = {}
-    for notice_id in notice_ids:
+    for notice_id in sorted(notice_ids):
         if notice_id not in active:
             continue  # withdrawn since the index was built
         notice = services.lifecycle.notices.get_version(notice_id, active[notice_id].version)

@@ -19,6 +19,10 @@ class ReportedListing(BaseModel):
     listing_id: str
     url: str
     action: ListingAction
+    # As the platform reported it (None on cases opened before they were kept): what a
+    # finding of the live check names the listing by.
+    title: str | None = None
+    seller_id: str | None = None
 
 
 class VerificationCase(HandOffCase):
@@ -28,7 +32,13 @@ class VerificationCase(HandOffCase):
     def opened_for(cls, dispatch: Dispatch, at: datetime) -> VerificationCase:
         listings = dispatch.action_report.listings if dispatch.action_report else []
         reported = [
-            ReportedListing(listing_id=listing.listing_id, url=listing.url, action=listing.action)
+            ReportedListing(
+                listing_id=listing.listing_id,
+                url=listing.url,
+                action=listing.action,
+                title=listing.title,
+                seller_id=listing.seller_id,
+            )
             for listing in listings
             if listing.action is not ListingAction.NO_MATCH
         ]

@@ -10,6 +10,8 @@ from datetime import datetime
 from chalicelib.dispatch.actions import ListingAction
 from chalicelib.matching import Match, MatchTier
 from chalicelib.verification.findings import Finding, FindingKind, FoundListing, finding_id_for
+from chalicelib.verification.live_check import LiveStatus
+from chalicelib.verification.takedown_checks import TakedownCheck
 
 # Merchant Center availability values (and common spellings) of a listing nobody can buy.
 UNAVAILABLE = frozenset(
@@ -17,6 +19,8 @@ UNAVAILABLE = frozenset(
 )
 # What a platform may report having done that takes a listing off sale.
 TAKEN_DOWN = frozenset({ListingAction.REMOVED, ListingAction.ACCESS_DISABLED})
+# The tier of a finding the live check of a listing page proved (no catalogue match).
+LIVE_TIER = "live"
 
 
 @dataclass(frozen=True)
@@ -58,8 +62,12 @@ def is_available(listing: FoundListing) -> bool:
     return availability not in UNAVAILABLE
 
 
-def findings_of(matched: Iterable[MatchedListing], audit: Audit) -> list[Finding]:
-    """Every finding the matches show, each once (the strongest match stands for it)."""
+def findings_of(
+    matched: Iterable[MatchedListing], audit: Audit, checks: Iterable[TakedownCheck] = ()
+) -> list[Finding]:
+    """Every finding the matches and the live checks show, each once (the strongest
+    match stands for it). A listing both the snapshot and its page show still for sale
+    is one ``still_listed`` finding with both evidences."""
     found: dict[str, Finding] = {}
     for item in matched:
         finding = _finding(item, audit)
@@ -68,7 +76,53 @@ def findings_of(matched: Iterable[MatchedListing], audit: Audit) -> list[Finding
         kept = found.get(finding.finding_id)
         if kept is None or finding.score > kept.score:
             found[finding.finding_id] = finding
+    for check in checks:
+        live = _live_finding(check, audit)
+        if live is None:
+            continue
+        kept = found.get(live.finding_id)
+        found[live.finding_id] = (
+            live
+            if kept is None
+            else kept.model_copy(update={"evidence": [*kept.evidence, *live.evidence]})
+        )
     return sorted(found.values(), key=lambda f: f.finding_id)
+
+
+def live_evidence(check: TakedownCheck) -> list[str]:
+    status = f"HTTP {check.http_status}" if check.http_status is not None else "no HTTP status"
+    return [
+        f"live check {check.checked_at.isoformat()}: {status} from {check.url}",
+        check.reason,
+    ]
+
+
+def _live_finding(check: TakedownCheck, audit: Audit) -> Finding | None:
+    """``still_listed`` when the page of a listing reported taken down still offers it."""
+    notice = audit.notices.get(check.notice_id)
+    if check.status is not LiveStatus.STILL_LISTED or notice is None:
+        return None
+    kind = FindingKind.STILL_LISTED
+    return Finding(
+        finding_id=finding_id_for(kind, notice.notice_id, audit.platform_id, check.listing_id),
+        kind=kind,
+        notice_id=notice.notice_id,
+        version=notice.version,
+        regulator_id=notice.regulator_id,
+        platform_id=audit.platform_id,
+        listing=FoundListing(
+            listing_id=check.listing_id,
+            title=check.title or check.url,
+            seller_id=check.seller_id,
+            link=check.url,
+        ),
+        tier=LIVE_TIER,
+        evidence=live_evidence(check),
+        score=1.0,
+        snapshot_id=audit.snapshot_id,
+        snapshot_time=audit.snapshot_time,
+        found_at=audit.found_at,
+    )
 
 
 def kind_of(item: MatchedListing, notice: ActiveNotice, audit: Audit) -> FindingKind | None:

@@ -8,10 +8,14 @@ limit and the robots.txt cache span every case of the run.
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
 from chalicelib.dispatch.actions import ListingAction
 from chalicelib.platforms.model import Platform
-from chalicelib.verification.live_check import ListingChecker, LiveCheck
-from chalicelib.verification.model import VerificationCase
+from chalicelib.verification.live_check import ListingChecker, LiveCheck, LiveStatus
+from chalicelib.verification.model import ReportedListing, VerificationCase
 
 USER_AGENT = "psx-live-check/1"
 # What a listing reported taken down this way must no longer be: for sale. A listing
@@ -29,16 +33,57 @@ def user_agent(contact_url: str | None) -> str:
     return f"{USER_AGENT} (+{contact_url})" if contact_url else USER_AGENT
 
 
-def listing_checker(contact_url: str | None, *, allow_loopback: bool = False) -> ListingChecker:
+def listing_checker(
+    contact_url: str | None,
+    *,
+    allow_loopback: bool = False,
+    min_interval_seconds: float = MIN_INTERVAL_SECONDS,
+) -> ListingChecker:
     """The checker of one audit run. ``allow_loopback`` only in the embedded runtime,
     whose simulated marketplaces serve their listing pages on this machine."""
     return ListingChecker(
         user_agent=user_agent(contact_url),
         timeout_seconds=TIMEOUT_SECONDS,
         max_body_bytes=MAX_BODY_BYTES,
-        min_interval_seconds=MIN_INTERVAL_SECONDS,
+        min_interval_seconds=min_interval_seconds,
         allow_loopback=allow_loopback,
     )
+
+
+class TakedownCheck(BaseModel):
+    """One live check the audit made: the listing, the notice it was reported for, and
+    what its page answered (kept in S3 beside the audit; a finding's evidence)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    notice_id: str
+    listing_id: str
+    title: str | None
+    seller_id: str | None
+    url: str
+    status: LiveStatus
+    http_status: int | None
+    reason: str
+    checked_at: datetime
+
+    @classmethod
+    def of(cls, notice_id: str, listing: ReportedListing, check: LiveCheck) -> TakedownCheck:
+        return cls(
+            notice_id=notice_id,
+            listing_id=listing.listing_id,
+            title=listing.title,
+            seller_id=listing.seller_id,
+            url=check.url,
+            status=check.status,
+            http_status=check.http_status,
+            reason=check.reason,
+            checked_at=check.checked_at,
+        )
+
+
+def taken_down(case: VerificationCase) -> list[ReportedListing]:
+    """The listings of ``case`` the platform reported removed or disabled, as reported."""
+    return [listing for listing in case.reported_listings if listing.action in TAKEN_DOWN]
 
 
 def check_takedowns(
@@ -52,8 +97,4 @@ def check_takedowns(
             f"case of platform {case.platform_id} checked with platform {platform.platform_id}"
         )
     hosts = frozenset(platform.listing_hosts)
-    return [
-        checker.check(listing.url, hosts)
-        for listing in case.reported_listings
-        if listing.action in TAKEN_DOWN
-    ]
+    return [checker.check(listing.url, hosts) for listing in taken_down(case)]
