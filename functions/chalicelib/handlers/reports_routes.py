@@ -41,7 +41,8 @@ def _file(name: str) -> Response:
     # The page's relative links resolve against /v1/dashboard/ under whatever the API is
     # mounted at (API Gateway's stage), whichever of its addresses was asked for.
     body = page(api_http.mounted_at(request)) if name == INDEX else found.body
-    version = (request.query_params or {}).get("v")
+    params: dict[str, str] = request.query_params or {}
+    version = params.get("v")
     headers: dict[str, str | list[str]] = {
         "Content-Type": found.content_type,
         "Cache-Control": cache_control(name, version),
