@@ -41,8 +41,7 @@ def _file(name: str) -> Response:
     # The page's relative links resolve against /v1/dashboard/ under whatever the API is
     # mounted at (API Gateway's stage), whichever of its addresses was asked for.
     body = page(api_http.mounted_at(request)) if name == INDEX else found.body
-    params: dict[str, str] = request.query_params or {}
-    version = params.get("v")
+    version = request.query_params.get("v") if request.query_params else None
     headers: dict[str, str | list[str]] = {
         "Content-Type": found.content_type,
         "Cache-Control": cache_control(name, version),
