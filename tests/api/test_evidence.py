@@ -15,9 +15,11 @@ from typing import Any
 import pytest
 
 from chalicelib.api.principal import PrincipalKind
+from chalicelib.deadlines.policy import ANY_REGULATOR, DeadlinePolicy, NotificationMode
 from chalicelib.dispatch.model import DispatchRef, WaitKind
 from chalicelib.stores.evidence_bucket import EvidenceBucket, EvidenceRef
 from chalicelib.stores.intake_bucket import version_result_key_for
+from chalicelib.stores.platforms_table import PlatformStore
 from psx.embedded.runtime import EmbeddedRuntime
 from psx.evidence import EvidenceError, export_bundle, verify_bundle
 from psx.target import Target
@@ -56,6 +58,11 @@ def answered(
 ) -> dict[str, Any]:
     """A notice uploaded in a file, pushed to the platform, answered through the API."""
     platform_id, _ = platform
+    # The exchange tells the platform's sellers and buyers, so it holds their contacts.
+    agreement = DeadlinePolicy(notification_mode=NotificationMode.EXCHANGE)
+    PlatformStore(runtime.outputs["PsxTableName"]).set_agreement(
+        platform_id, ANY_REGULATOR, agreement
+    )
     body = (HEADER + notice_row("EV-1", [platform_id])).encode()
     report = upload(runtime, regulator_id, "evidence.csv", body)
     notice_id = accepted_rows(report)[0]["notice_id"]
@@ -65,8 +72,9 @@ def answered(
     path = f"/v1/notices/{notice_id}"
     assert api.post(f"{path}/acknowledgement", {"reference": "T-1"}, caller).status == 201
     assert api.post(f"{path}/actions", {"listings": [listing()]}, caller).status == 201
-    parties = {"sellers": [{**SELLER, "listing_ids": ["L-1"]}], "buyers": [BUYER]}
+    parties = {"sellers": [{**SELLER, "listing_ids": ["L-1"]}], "buyers": [BUYER], "final": True}
     assert api.post(f"{path}/affected-parties", parties, caller).status == 201
+    runtime.pump()  # the notify function tells them, and notification completes
     assert finished(runtime, notice_id, 1)["status"] == "SUCCEEDED"
     return {"notice_id": notice_id, "file": body, "report": report, "regulator_id": regulator_id}
 

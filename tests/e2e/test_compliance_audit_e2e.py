@@ -21,6 +21,7 @@ from tests.e2e.lifecycle_steps import (
     EscalationSubscriber,
     finished,
     notice_row,
+    notified_by_platform,
     publish,
     receiving_platforms,
     respond,
@@ -67,6 +68,8 @@ def test_snapshots_uploaded_through_the_api_are_audited_and_findings_read_back(
         respond(ref, WaitKind.ACKNOWLEDGEMENT)
         waiting_for(ref, WaitKind.ACTION_REPORT)
         respond(ref, WaitKind.ACTION_REPORT, listings=[_reported(listing_id, reported_at)])
+        waiting_for(ref, WaitKind.NOTIFICATION)
+        notified_by_platform(ref, sellers=1, buyers=3)
     assert finished(runtime, notice_id, 1)["status"] == "SUCCEEDED"
 
     api = Api(runtime)

@@ -92,6 +92,7 @@ EXPECTED = {
         {
             "NoticesTable",
             "EvidenceBucket",
+            "CatalogueBucket",
             "NotificationTable",
             "NotificationQueue",
             "NotificationKey",
@@ -105,7 +106,6 @@ EXPECTED = {
         | {"ses:CreateTemplate", "ses:SendBulkTemplatedEmail", "ses:SendRawEmail", "sns:Publish"}
         | {"states:SendTaskSuccess", "s3:GetObject"}
         | EVIDENCE,
-        {"NoticesTable", "EvidenceBucket", "CatalogueBucket"},
         {
             "NotificationQueue",
             "NotificationKey",
