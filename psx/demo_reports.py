@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from psx.api_client import ApiClient
 from psx.demo_notification import delegate_notification
 from psx.demo_platforms import demo_platforms, demo_regulator_key
+from psx.demo_verification import run_verification_demo
 from psx.embedded.runtime import EmbeddedRuntime
 from psx.embedded.serve import LocalApi
 from psx.terminal import echo
@@ -67,9 +68,12 @@ def demo_exchange() -> Iterator[DemoExchange]:
         demo_platforms(runtime.stack_name) as platforms,
     ):
         runtime.app.logger.setLevel(logging.WARNING)
-        delegate_notification(platforms[0])  # as the demo: Temu has the exchange tell people
-        demo._run_intake(runtime)  # the demo's own steps, not a copy of them
+        # The demo's own steps, not a copy of them: Temu has the exchange notify its
+        # sellers and buyers, and the audit after the answers records findings.
+        delegate_notification(platforms[0])
+        reports = demo._run_intake(runtime)
         runtime.settle()
         demo._run_platform_responses(runtime, api.url, platforms)
         runtime.wait_for_executions(timeout_seconds=300)
+        run_verification_demo(runtime, api.url, platforms, reports, demo.AUDIT_DELAY)
         yield DemoExchange(runtime, api.url)

@@ -143,3 +143,17 @@ def test_a_period_that_ends_before_it_starts_is_refused_with_a_pointer(api: Api)
     wrong = api.get("/v1/reports/compliance", regulator, **{"from": "1.7.2026", "to": "2026-07-01"})
     assert wrong.status == 400
     assert wrong.body["errors"][0]["parameter"] == "from"
+
+
+def test_the_dashboard_names_its_files_by_version_and_they_are_kept(api: Api) -> None:
+    page = api.raw("GET", "/v1/dashboard/", {}, b"")
+    html = page.body.decode()
+    version = html.split('src="dashboard.js?v=', 1)[1].split('"', 1)[0]
+
+    assert page.headers["Cache-Control"] == "no-cache"
+    assert 'href="dashboard.css?v=' in html and 'src="charts.js?v=' in html
+    current = api.raw("GET", f"/v1/dashboard/dashboard.js?v={version}", {}, b"")
+    assert current.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert b"sessionStorage" in current.body
+    for stale in ("/v1/dashboard/dashboard.js?v=0000000000000000", "/v1/dashboard/dashboard.js"):
+        assert api.raw("GET", stale, {}, b"").headers["Cache-Control"] == "no-cache"

@@ -17,6 +17,9 @@ from tests.e2e.browser import chromium, require_chromium
 
 pytestmark = pytest.mark.e2e
 SCREENSHOT = Path(__file__).parents[2] / "docs" / "dashboard.png"
+# The regulators of the demo's uploads.
+REGULATORS = ("kftc", "kca", "cpsc", "eu-de-baua", "eu-nl-nvwa", "eu-safety-gate")
+NOTIFIED, FINDINGS = 10, 14  # the platforms table's columns
 
 
 @pytest.fixture(scope="module")
@@ -41,6 +44,19 @@ def _signed_in(browser: Any, exchange: DemoExchange, regulator_id: str) -> Any:
     # A locator, not wait_for_function: the page's CSP forbids evaluating strings.
     page.locator("#loading", has_text="Period").wait_for()
     return page
+
+
+def _report(exchange: DemoExchange, regulator_id: str, **query: str) -> dict[str, Any]:
+    client = ApiClient(exchange.api_url, demo_regulator_key(regulator_id))
+    found: dict[str, Any] = client.get(
+        "/v1/reports/compliance", **report_period(datetime.now(UTC)), **query
+    )
+    return found
+
+
+def _totals(exchange: DemoExchange, regulator_id: str) -> dict[str, Any]:
+    rows = _report(exchange, regulator_id)["rows"]
+    return {r["platform_id"]: r["figures"] for r in rows if r["regulator_id"] == r["bucket"] == "*"}
 
 
 def _platform_rows(page: Any) -> dict[str, list[str]]:
@@ -128,4 +144,67 @@ def test_a_regulator_never_sees_another_regulators_notices(
         next(iter(others)),
     )
     assert status == 404
+    page.close()
+
+
+def test_notifications_and_findings_are_counted_where_they_exist(
+    browser: Any, exchange: DemoExchange
+) -> None:
+    """Temu had the exchange notify its parties, AliExpress notified them itself; the
+    audit found Temu's listing still on sale and AliExpress's product relisted."""
+    totals = {regulator_id: _totals(exchange, regulator_id) for regulator_id in REGULATORS}
+    rows = [(r, p, f) for r, platforms in totals.items() for p, f in platforms.items()]
+    audited = {r for r, _, f in rows if f["findings_resolved"] is not None}
+
+    for _, _, figures in rows:
+        # n/a exactly where no notification ended: never a zero standing in for nothing.
+        assert (figures["sellers_notified"] is None) == (figures["notifications_reported"] == 0)
+    assert any(p == "temu" and f["buyers_notified"] for _, p, f in rows)
+    assert any(p == "aliexpress" and f["self_notified_buyers"] for _, p, f in rows)
+    assert len(audited) == 1
+    regulator_id = audited.pop()
+    found = totals[regulator_id]
+    assert found["temu"]["findings_still_listed"] >= 1
+    assert found["aliexpress"]["findings_relisted"] >= 1
+    assert all(f["findings_still_listed"] is None for r, _, f in rows if r != regulator_id)
+
+    page = _signed_in(browser, exchange, regulator_id)
+    shown = _platform_rows(page)
+    for platform_id, figures in found.items():
+        kinds = ("still_listed", "missed", "relisted", "found_elsewhere")
+        assert shown[platform_id][FINDINGS] == " / ".join(
+            str(figures[f"findings_{kind}"]) for kind in kinds
+        )
+        notified = figures["sellers_notified"]
+        assert shown[platform_id][NOTIFIED] == (
+            "n/a" if notified is None else f"{notified} / {figures['buyers_notified']}"
+        )
+    page.close()
+    other = next(r for r in REGULATORS if r != regulator_id and totals[r])
+    page = _signed_in(browser, exchange, other)
+    assert {row[FINDINGS] for row in _platform_rows(page).values()} == {"n/a"}
+    page.close()
+
+
+def test_the_period_and_month_grouping_are_applied(browser: Any, exchange: DemoExchange) -> None:
+    page = _signed_in(browser, exchange, "kftc")
+    today = datetime.now(UTC).date()
+    page.select_option("#group", "month")
+    page.click("#period button[type=submit]")
+    page.locator("#trend-unit", has_text="month").wait_for()
+    page.locator("#loading", has_text="Period").wait_for()
+    rows = _report(exchange, "kftc", group="month")["rows"]
+    months = sorted({row["bucket"] for row in rows if row["bucket"] != "*"})
+
+    assert page.locator("#trend-table thead th").first.text_content() == "Month"
+    assert page.locator("#trend-table tbody td:first-child").all_text_contents() == months
+    assert f"{today:%Y-%m}" in months  # the demo's notices were sent today
+
+    # A period before anything was sent: no platform, no trend.
+    page.fill("#from", "2020-01-01")
+    page.fill("#to", "2020-06-30")
+    page.click("#period button[type=submit]")
+    page.locator("#loading", has_text="Period 2020-01-01").wait_for()
+    assert page.locator("#platforms tbody").text_content() == "none"
+    assert page.locator("#trend-table tbody").text_content() == "none"
     page.close()

@@ -5,8 +5,9 @@ signs in with (kept in ``sessionStorage``, sent as a Bearer header, never in a U
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 _HERE = Path(__file__).parent
@@ -25,14 +26,21 @@ SECURITY_HEADERS = {
     "style-src 'self'; script-src 'self'; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-cache",
 }
+# The page is asked again each time (it names the files' versions); a file asked for by
+# its current version never changes, so the browser keeps it without asking.
+REVALIDATE = "no-cache"
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 @dataclass(frozen=True)
 class Asset:
     content_type: str
     body: str
+
+    @property
+    def version(self) -> str:
+        return hashlib.sha256(self.body.encode()).hexdigest()[:16]
 
 
 @cache
@@ -42,3 +50,25 @@ def asset(name: str) -> Asset | None:
     if content_type is None:
         return None
     return Asset(content_type, (_HERE / name).read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=8)  # one per address the API is mounted at
+def page(mount: str) -> str:
+    """The page, its links resolved against ``<mount>/v1/dashboard/`` and naming each
+    file's version (``dashboard.js?v=…``), so a new release is fetched at once."""
+    found = asset(INDEX)
+    assert found is not None
+    body = found.body.replace(BASE, f'<base href="{mount}/v1/dashboard/">')
+    for name in FILES:
+        linked = asset(name)
+        if name != INDEX and linked is not None:
+            body = body.replace(f'"{name}"', f'"{name}?v={linked.version}"')
+    return body
+
+
+def cache_control(name: str, version: str | None) -> str:
+    """Kept for a year when asked for by its current version, else asked again."""
+    found = asset(name)
+    if name != INDEX and found is not None and version == found.version:
+        return IMMUTABLE
+    return REVALIDATE

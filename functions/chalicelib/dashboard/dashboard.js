@@ -127,15 +127,19 @@ function showDistribution(totals) {
   table($("distribution-table"), ["Platform", ...BINS.map(([, label]) => `working day ${label}`)], groups.map((g) => [g.name, ...g.bins.map((b) => num(b.value))]));
 }
 
-function showTrend(rows, platforms) {
-  const weekly = rows.filter((row) => row.regulator_id === "*" && row.bucket !== "*");
-  const buckets = [...new Set(weekly.map((row) => row.bucket))].sort();
+const GROUPS = { week: ["week", "Week"], month: ["month", "Month"] };
+
+function showTrend(rows, platforms, group) {
+  const [unit, heading] = GROUPS[group];
+  const grouped = rows.filter((row) => row.regulator_id === "*" && row.bucket !== "*");
+  const buckets = [...new Set(grouped.map((row) => row.bucket))].sort();
   const series = platforms.map((name) => ({
     name,
-    points: Object.fromEntries(weekly.filter((row) => row.platform_id === name).map((row) => [row.bucket, row.figures.action_reports_on_time_pct])),
+    points: Object.fromEntries(grouped.filter((row) => row.platform_id === name).map((row) => [row.bucket, row.figures.action_reports_on_time_pct])),
   }));
-  window.psxCharts.lineChart($("trend-chart"), "Share of action reports on time per week, per platform", buckets, series);
-  table($("trend-table"), ["Week", ...platforms], buckets.map((bucket) => [bucket, ...series.map((s) => num(s.points[bucket] === undefined ? null : s.points[bucket]))]));
+  $("trend-unit").textContent = unit;
+  window.psxCharts.lineChart($("trend-chart"), `Share of action reports on time per ${unit}, per platform`, buckets, series);
+  table($("trend-table"), [heading, ...platforms], buckets.map((bucket) => [bucket, ...series.map((s) => num(s.points[bucket] === undefined ? null : s.points[bucket]))]));
 }
 
 function openButton(noticeId) {
@@ -155,8 +159,7 @@ function showEscalations(escalations) {
   );
 }
 
-async function showNotices() {
-  const page = await api("notices?limit=100");
+function showNotices(page) {
   table(
     $("notices"),
     ["Notice", "Your reference", "Version", "Status", "Last change"],
@@ -184,16 +187,21 @@ async function openNotice(noticeId) {
   $("notice-section").scrollIntoView();
 }
 
-async function load() {
+function askReport(key) {
+  const group = $("group").value;
+  return { group, reply: api(`reports/compliance?from=${$("from").value}&to=${$("to").value}&group=${group}`, key) };
+}
+
+// The report and the notices are asked for at once: one round trip, not three.
+async function showReport({ group, reply }) {
   $("loading").textContent = "Loading…";
   try {
-    const report = await api(`reports/compliance?from=${$("from").value}&to=${$("to").value}&group=week`);
+    const report = await reply;
     const totals = report.rows.filter((row) => row.regulator_id === "*" && row.bucket === "*");
     showPlatforms(totals);
     showDistribution(totals);
-    showTrend(report.rows, totals.map((row) => row.platform_id));
+    showTrend(report.rows, totals.map((row) => row.platform_id), group);
     showEscalations(report.open_escalations);
-    await showNotices();
     $("loading").textContent = `Period ${report.period_start} to ${report.period_end}.`;
   } catch (error) {
     $("loading").textContent = `Could not load: ${error.message}`;
@@ -208,8 +216,11 @@ function isoDay(date) {
 async function signIn(key) {
   const error = $("sign-in-error");
   error.hidden = true;
+  const report = askReport(key);
+  report.reply.catch(() => null); // a refused key is reported once, by the notices
+  let notices;
   try {
-    await api("notices?limit=1", key); // regulators only: a platform's key gets 403
+    notices = await api("notices?limit=100", key); // regulators only: a platform's key gets 403
   } catch (failure) {
     // A platform's key is a valid key for the wrong page; any other refusal is the key.
     error.textContent = failure.type === "urn:psx:problem:wrong-principal"
@@ -224,7 +235,8 @@ async function signIn(key) {
   $("sign-in-section").hidden = true;
   $("dashboard").hidden = false;
   $("sign-out").hidden = false;
-  await load();
+  showNotices(notices);
+  await showReport(report);
 }
 
 function signOut() {
@@ -248,7 +260,7 @@ document.addEventListener("DOMContentLoaded", () => {
   });
   $("period").addEventListener("submit", (event) => {
     event.preventDefault();
-    load();
+    showReport(askReport());
   });
   $("sign-out").addEventListener("click", signOut);
   const kept = sessionStorage.getItem(KEY);

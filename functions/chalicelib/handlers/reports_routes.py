@@ -8,7 +8,7 @@ from chalice.app import Response
 from chalicelib import clock
 from chalicelib.api import http as api_http
 from chalicelib.api.problems import not_found
-from chalicelib.dashboard import BASE, INDEX, SECURITY_HEADERS, asset
+from chalicelib.dashboard import INDEX, SECURITY_HEADERS, asset, cache_control, page
 from chalicelib.handlers import entry_points
 from chalicelib.handlers.api_routes import api_key_authorizer
 
@@ -37,11 +37,14 @@ def _file(name: str) -> Response:
     found = asset(name)
     if found is None:
         return api_http.problem_response(not_found("such dashboard file").problem)
-    body = found.body
-    if name == INDEX:
-        # Its relative links resolve against /v1/dashboard/ under whatever the API is
-        # mounted at (API Gateway's stage), whichever of its addresses was asked for.
-        mount = api_http.mounted_at(reports_routes.current_request)
-        body = body.replace(BASE, f'<base href="{mount}/v1/dashboard/">')
-    headers: dict[str, str | list[str]] = {"Content-Type": found.content_type, **SECURITY_HEADERS}
+    request = reports_routes.current_request
+    # The page's relative links resolve against /v1/dashboard/ under whatever the API is
+    # mounted at (API Gateway's stage), whichever of its addresses was asked for.
+    body = page(api_http.mounted_at(request)) if name == INDEX else found.body
+    version = request.query_params.get("v") if request.query_params else None
+    headers: dict[str, str | list[str]] = {
+        "Content-Type": found.content_type,
+        "Cache-Control": cache_control(name, version),
+        **SECURITY_HEADERS,
+    }
     return Response(body=body, status_code=200, headers=headers)

@@ -4,18 +4,19 @@ occurrences in any order: each kind sets its own fields, so arrival order is irr
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from chalicelib.notices.timeline import EventKind
 from chalicelib.reports import contract
 from chalicelib.reports.occurrences import Occurrence
 
+T = TypeVar("T")
 
-@dataclass(frozen=True)
-class ListingActed:
+
+class ListingActed(NamedTuple):
     action: str  # removed, access_disabled, warning_shown, no_match
     acted_at: datetime
 
@@ -47,9 +48,6 @@ class DispatchFact:
     closed_at: datetime | None = None
     notification: dict[str, int] | None = None  # None: no notification_completed event
     findings: dict[str, Finding] = field(default_factory=dict)
-    # Each acted-on listing's (action, working seconds to it, within the Pledge's window),
-    # worked out once however many rows count the dispatch (``figures.py``).
-    timed_listings: list[tuple[str, int, bool]] | None = field(default=None, repr=False)
 
     @property
     def answered_at(self) -> datetime | None:
@@ -134,8 +132,8 @@ _APPLY = {
 }
 
 
-def group_by(facts: Iterable[DispatchFact], key: Any) -> dict[Any, list[DispatchFact]]:
-    groups: dict[Any, list[DispatchFact]] = defaultdict(list)
-    for fact in facts:
-        groups[key(fact)].append(fact)
+def group_by(items: Iterable[T], key: Callable[[T], Any]) -> dict[Any, list[T]]:
+    groups: dict[Any, list[T]] = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
     return groups

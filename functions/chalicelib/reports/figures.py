@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -69,35 +70,86 @@ class Figures:
         return asdict(self)
 
 
-def figures_of(facts: Sequence[DispatchFact]) -> Figures:
-    ack_due, ack_on_time = _due_and_on_time(facts, ACKNOWLEDGEMENT)
-    action_due, action_on_time = _due_and_on_time(facts, ACTION_REPORT)
-    late_days = [days for fact in facts for days in _late_days(fact) if days > 0]
-    acted = sum(1 for fact in facts for listing in fact.listings if listing.action != "no_match")
-    timed = [timing for fact in facts for timing in _timed(fact)]
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """What one dispatch adds to every row that counts it (its platform's total, its
+    regulator's, its week's or month's), worked out once."""
+
+    acknowledgement_due: bool
+    acknowledged_on_time: bool
+    action_report_due: bool
+    action_report_on_time: bool
+    missed: int
+    escalations: tuple[str, ...]  # what it still waits for past a missed deadline
+    late_days: tuple[int, ...]  # of its late answers
+    acted: int  # listings acted on
+    timed: tuple[tuple[str, int, bool], ...]  # action, working seconds, within the Pledge
+    notification: dict[str, int] | None
+    findings: int
+    findings_by_kind: tuple[int, ...]  # recorded, in the order of contract.FINDING_KINDS
+    findings_resolved: int
+    resolution_seconds: tuple[int, ...]
+
+
+_NO_FINDINGS = (0,) * len(contract.FINDING_KINDS)
+
+
+def count_of(fact: DispatchFact) -> Counted:
+    ack_due, ack_on_time = _due_and_on_time(fact, ACKNOWLEDGEMENT)
+    action_due, action_on_time = _due_and_on_time(fact, ACTION_REPORT)
+    findings = fact.findings.values()
+    recorded = [finding.kind for finding in findings if finding.recorded_at is not None]
+    return Counted(
+        acknowledgement_due=ack_due,
+        acknowledged_on_time=ack_on_time,
+        action_report_due=action_due,
+        action_report_on_time=action_on_time,
+        missed=len(fact.missed),
+        escalations=tuple(open_escalations(fact)) if fact.missed else (),
+        late_days=tuple(days for days in _late_days(fact) if days > 0),
+        acted=sum(1 for listing in fact.listings if listing.action != "no_match"),
+        timed=_timed(fact),
+        notification=fact.notification,
+        findings=len(fact.findings),
+        findings_by_kind=tuple(recorded.count(kind) for kind in contract.FINDING_KINDS)
+        if recorded
+        else _NO_FINDINGS,
+        findings_resolved=sum(1 for finding in findings if finding.resolved_at is not None),
+        resolution_seconds=_resolution_seconds(fact) if fact.findings else (),
+    )
+
+
+def figures_of(counted: Sequence[Counted]) -> Figures:
+    """The figures of a row, from what each of its dispatches counts."""
+    ack_due = sum(c.acknowledgement_due for c in counted)
+    ack_on_time = sum(c.acknowledged_on_time for c in counted)
+    action_due = sum(c.action_report_due for c in counted)
+    action_on_time = sum(c.action_report_on_time for c in counted)
+    late_days = [days for c in counted for days in c.late_days]
+    timed = [timing for c in counted for timing in c.timed]
     within = sum(1 for action, _, in_window in timed if action in TAKEN_DOWN and in_window)
     action_seconds = sorted(seconds for _, seconds, _ in timed)
     return Figures(
-        notices_sent=len(facts),
+        notices_sent=len(counted),
         acknowledgements_due=ack_due,
         acknowledged_on_time=ack_on_time,
         acknowledged_on_time_pct=_pct(ack_on_time, ack_due),
         action_reports_due=action_due,
         action_reports_on_time=action_on_time,
         action_reports_on_time_pct=_pct(action_on_time, action_due),
-        missed_deadlines=sum(len(fact.missed) for fact in facts),
-        escalations_open=sum(len(open_escalations(fact)) for fact in facts),
+        missed_deadlines=sum(c.missed for c in counted),
+        escalations_open=sum(len(c.escalations) for c in counted),
         late_answers=len(late_days),
         late_working_days_total=sum(late_days),
         late_working_days_max=max(late_days) if late_days else None,
-        listings_acted_on=acted,
+        listings_acted_on=sum(c.acted for c in counted),
         taken_down_within_2_working_days=within,
         taken_down_within_2_working_days_pct=_pct(within, len(timed)),
         action_working_hours_median=_hours(_quantile(action_seconds, 0.5)),
         action_working_hours_p90=_hours(_quantile(action_seconds, 0.9)),
         **_distribution(action_seconds),
-        **_notification_figures(facts),
-        **_finding_figures(facts),
+        **_notification_figures(counted),
+        **_finding_figures(counted),
     )
 
 
@@ -112,32 +164,29 @@ DISTRIBUTION = (
 _WORKING_DAY = 24 * _HOUR
 
 
-def _distribution(seconds: Sequence[int]) -> dict[str, int]:
-    counts = dict.fromkeys((name for _, name in DISTRIBUTION), 0)
-    for value in seconds:
-        name = next(
-            name for days, name in DISTRIBUTION if days is None or value <= days * _WORKING_DAY
+def _distribution(sorted_seconds: Sequence[int]) -> dict[str, int]:
+    """How many of the (sorted) working times fall in each bin, each bin's end included."""
+    counts, below = {}, 0
+    for days, name in DISTRIBUTION:
+        up_to = (
+            len(sorted_seconds)
+            if days is None
+            else bisect_right(sorted_seconds, days * _WORKING_DAY)
         )
-        counts[name] += 1
+        counts[name], below = up_to - below, up_to
     return counts
 
 
-def _due_and_on_time(facts: Sequence[DispatchFact], waiting_for: str) -> tuple[int, int]:
-    """Answers that were owed (a deadline, and an answer or a missed deadline) and the
-    ones that came by the deadline (at the deadline itself is on time)."""
-    due = on_time = 0
-    for fact in facts:
-        deadline = (
-            fact.acknowledgement_deadline
-            if waiting_for == ACKNOWLEDGEMENT
-            else fact.action_deadline
-        )
-        answered = fact.answered_at if waiting_for == ACKNOWLEDGEMENT else fact.action_reported_at
-        if deadline is None or (answered is None and waiting_for not in fact.missed):
-            continue
-        due += 1
-        on_time += answered is not None and answered <= deadline
-    return due, on_time
+def _due_and_on_time(fact: DispatchFact, waiting_for: str) -> tuple[bool, bool]:
+    """Whether an answer was owed (a deadline, and an answer or a missed deadline) and
+    whether it came by the deadline (at the deadline itself is on time)."""
+    if waiting_for == ACKNOWLEDGEMENT:
+        deadline, answered = fact.acknowledgement_deadline, fact.answered_at
+    else:
+        deadline, answered = fact.action_deadline, fact.action_reported_at
+    if deadline is None or (answered is None and waiting_for not in fact.missed):
+        return False, False
+    return True, answered is not None and answered <= deadline
 
 
 def _late_days(fact: DispatchFact) -> list[int]:
@@ -157,17 +206,15 @@ def open_escalations(fact: DispatchFact) -> list[str]:
     return sorted(kind for kind in fact.missed if answered.get(kind) is None)
 
 
-def _timed(fact: DispatchFact) -> list[tuple[str, int, bool]]:
+def _timed(fact: DispatchFact) -> tuple[tuple[str, int, bool], ...]:
     """The acted-on listings with a working time (a jurisdiction with a calendar)."""
-    if fact.timed_listings is None:
-        fact.timed_listings = [
-            (listing.action, *taken)
-            for listing in fact.listings
-            if listing.action != "no_match"
-            for taken in [_taken(fact, listing)]
-            if taken is not None
-        ]
-    return fact.timed_listings
+    return tuple(
+        (listing.action, *taken)
+        for listing in fact.listings
+        if listing.action != "no_match"
+        for taken in [_taken(fact, listing)]
+        if taken is not None
+    )
 
 
 def _taken(fact: DispatchFact, listing: ListingActed) -> tuple[int, bool] | None:
@@ -189,8 +236,8 @@ def _pledge_window_end(dispatched_at: str, jurisdiction: str) -> datetime:
     return add_working_days(start, PLEDGE_WORKING_DAYS, jurisdiction)
 
 
-def _notification_figures(facts: Sequence[DispatchFact]) -> dict[str, Any]:
-    reported = [fact.notification for fact in facts if fact.notification is not None]
+def _notification_figures(counted: Sequence[Counted]) -> dict[str, Any]:
+    reported = [c.notification for c in counted if c.notification is not None]
     names = {name: name for name in contract.NOTIFICATION_COUNTS}
     names["failed"] = "notifications_failed"
     figures: dict[str, int | None] = {"notifications_reported": len(reported)}
@@ -199,25 +246,27 @@ def _notification_figures(facts: Sequence[DispatchFact]) -> dict[str, Any]:
     return figures
 
 
-def _finding_figures(facts: Sequence[DispatchFact]) -> dict[str, Any]:
-    findings = [finding for fact in facts for finding in fact.findings.values()]
-    recorded = [finding for finding in findings if finding.recorded_at is not None]
+def _finding_figures(counted: Sequence[Counted]) -> dict[str, Any]:
+    # n/a, not zero, where no dispatch of the row has a finding event.
+    found = [c for c in counted if c.findings]
     figures: dict[str, int | float | None] = {
-        f"findings_{kind}": (sum(1 for f in recorded if f.kind == kind) if findings else None)
-        for kind in contract.FINDING_KINDS
+        f"findings_{kind}": sum(c.findings_by_kind[n] for c in found) if found else None
+        for n, kind in enumerate(contract.FINDING_KINDS)
     }
-    durations = sorted(
+    durations = sorted(seconds for c in found for seconds in c.resolution_seconds)
+    figures["findings_resolved"] = sum(c.findings_resolved for c in found) if found else None
+    figures["resolution_working_hours_median"] = _hours(_quantile(durations, 0.5))
+    return figures
+
+
+def _resolution_seconds(fact: DispatchFact) -> tuple[int, ...]:
+    return tuple(
         seconds
-        for fact in facts
         for finding in fact.findings.values()
         if finding.recorded_at is not None and finding.resolved_at is not None
         for seconds in [_seconds(fact.jurisdiction, finding.recorded_at, finding.resolved_at)]
         if seconds is not None
     )
-    resolved = sum(1 for finding in findings if finding.resolved_at is not None)
-    figures["findings_resolved"] = resolved if findings else None
-    figures["resolution_working_hours_median"] = _hours(_quantile(durations, 0.5))
-    return figures
 
 
 def _seconds(jurisdiction: str, start: datetime, end: datetime) -> int | None:
