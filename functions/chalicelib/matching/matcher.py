@@ -17,6 +17,7 @@ its product words are not).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
+from itertools import islice
 
 from rapidfuzz.fuzz import token_set_ratio
 
@@ -33,7 +34,7 @@ from chalicelib.matching.index import (
     suspect_barcode_key,
 )
 from chalicelib.matching.model import CatalogueListing, Match, MatchTier
-from chalicelib.matching.text import WordRuns, model_like_runs, words, words_of_each
+from chalicelib.matching.text import WordRuns, folded_each, model_like_runs, words
 from chalicelib.matching.thresholds import Thresholds
 
 # Listings whose titles are folded together (one regex pass): large enough to amortise
@@ -90,28 +91,25 @@ class Matcher:
     def match_all(self, listings: Iterable[CatalogueListing]) -> Iterator[Match]:
         """The matches of many listings, in listing order: their titles are folded
         and split a chunk at a time (one regex pass per chunk, not per title)."""
-        chunk: list[CatalogueListing] = []
-        for listing in listings:
-            chunk.append(listing)
-            if len(chunk) == _CHUNK:
-                yield from self._match_chunk(chunk)
-                chunk = []
-        yield from self._match_chunk(chunk)
+        remaining = iter(listings)
+        while chunk := list(islice(remaining, _CHUNK)):
+            yield from self._match_chunk(chunk)
 
     def match(self, listing: CatalogueListing) -> list[Match]:
         """The listing's matches, one per notice, in notice id order."""
         return self._match(listing, words(listing.title))
 
     def _match_chunk(self, chunk: list[CatalogueListing]) -> Iterator[Match]:
-        titles = words_of_each([listing.title for listing in chunk])
-        brand_words, gtin_tails = self._brand_words, self._gtin_tails
-        plain_fields = self._plain_brand_fields
-        for listing, title_words in zip(chunk, titles, strict=True):
+        titles = folded_each([listing.title for listing in chunk])
+        no_brand_word = self._brand_words.isdisjoint
+        gtin_tails, plain_fields = self._gtin_tails, self._plain_brand_fields
+        for listing, title in zip(chunk, titles, strict=True):
             # Most of a catalogue names no notice's brand and shares no code with a
             # notice: tell so with set lookups before any other work.
+            title_words = title.split()
             gtin, brand = listing.gtin, listing.brand
             if (
-                brand_words.isdisjoint(title_words)
+                no_brand_word(title_words)
                 and not listing.kc_certificate
                 and (not gtin or (gtin.isdigit() and gtin.lstrip("0") not in gtin_tails))
                 and (not brand or brand in plain_fields or not self._brand_field_keys(brand))

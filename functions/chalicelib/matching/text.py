@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Sequence
+from itertools import compress
 
 _WORD = re.compile(r"[^\W_]+")
 # Where a brand cell names alternatives: "키즈블록 (KidsBlock)", "PowerTank / 파워탱크".
@@ -34,8 +35,10 @@ def words(text: str) -> list[str]:
 
 # Everything but word characters, except the separator that joins the texts of a chunk
 # (the underscore, a word character to re, is replaced apart: an alternation in the
-# pattern would make it slower).
-_NOT_WORD_NOR_SEPARATOR = re.compile(r"[^\w\x00]+")
+# pattern would make it slower) and the space: a space is already a separator, and
+# most gaps in a title are one space, so leaving them out skips most replacements
+# (a third of the pass on Hangul titles).
+_NOT_WORD_NOR_SEPARATOR = re.compile(r"[^\w\x00 ]+")
 _SEPARATOR = "\x00"
 # ASCII text needs neither NFKC nor case folding beyond lower(), and its separators are
 # bytes: one table maps every byte but letters, digits and NUL to a space.
@@ -51,12 +54,13 @@ def folded_each(texts: list[str]) -> list[str]:
     composes NUL, so the texts do not touch; a text holding NUL itself gives too many
     pieces, and the chunk is folded text by text). ASCII texts, most of a catalogue,
     are folded as bytes."""
-    ascii_texts = [text for text in texts if text.isascii()]
-    if len(ascii_texts) == len(texts):
+    is_ascii = [text.isascii() for text in texts]
+    if all(is_ascii):
         return _fold_joined(texts, _ascii_joined)
-    other = iter(_fold_joined([text for text in texts if not text.isascii()], _folded_joined))
-    plain = iter(_fold_joined(ascii_texts, _ascii_joined))
-    return [next(plain) if text.isascii() else next(other) for text in texts]
+    other_texts = list(compress(texts, [not flag for flag in is_ascii]))
+    other = iter(_fold_joined(other_texts, _folded_joined))
+    plain = iter(_fold_joined(list(compress(texts, is_ascii)), _ascii_joined))
+    return [next(plain) if flag else next(other) for flag in is_ascii]
 
 
 def words_of_each(texts: list[str]) -> list[list[str]]:
