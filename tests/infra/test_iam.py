@@ -46,8 +46,9 @@ EXPECTED = {
     "PlanDispatchRole": (
         LOGS_AND_TRACES
         | _table("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem")
-        | {"states:SendTaskFailure"},
-        {"NoticesTable"},
+        | {"states:SendTaskFailure"}
+        | {"sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt"},
+        {"NoticesTable", "NotificationQueue", "NotificationKey"},
     ),
     "PushWebhookRole": (
         LOGS_AND_TRACES
@@ -92,6 +93,7 @@ EXPECTED = {
         {
             "NoticesTable",
             "EvidenceBucket",
+            "CatalogueBucket",
             "NotificationTable",
             "NotificationQueue",
             "NotificationKey",
@@ -100,12 +102,11 @@ EXPECTED = {
     "NotifyRecipientsRole": (
         LOGS_AND_TRACES
         | {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
-        | {"kms:Decrypt", "kms:GenerateDataKey"}
+        | {"sqs:SendMessage", "kms:Decrypt", "kms:GenerateDataKey"}
         | _table("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem")
         | {"ses:CreateTemplate", "ses:SendBulkTemplatedEmail", "ses:SendRawEmail", "sns:Publish"}
         | {"states:SendTaskSuccess", "s3:GetObject"}
         | EVIDENCE,
-        {"NoticesTable", "EvidenceBucket", "CatalogueBucket"},
         {
             "NotificationQueue",
             "NotificationKey",
