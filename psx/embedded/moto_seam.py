@@ -42,6 +42,12 @@
 - moto's Step Functions interpreter parks every ``.waitForTaskToken`` task (and the
   threads around it) on a blocked OS thread: 3 + 3 x P per lifecycle waiting on P
   platforms. ``psx serve`` runs its threads as greenlets (``cooperative.py``).
+- moto's ``/moto-api/data.json`` (what `psx outbox` reads of `psx serve`) reads every
+  public attribute of every model and skips only the ones raising TypeError,
+  AttributeError or ValueError; a Lambda function's ``docker_client`` connects to Docker
+  and raises DockerException without it, so the whole answer was a 500. Functions run
+  in process here and never reach Docker: ``docker_client`` says so as an
+  AttributeError (``no_docker``).
 """
 
 from __future__ import annotations
@@ -75,6 +81,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+from moto.utilities.docker_utilities import DockerModel
 
 from psx.embedded.running_function import running
 
@@ -337,6 +344,13 @@ def _assign_heap_keys(value: object, seen: set[int]) -> None:
         _assign_heap_keys(child, seen)
 
 
+def _no_docker(model: DockerModel) -> Any:
+    raise AttributeError("the embedded runtime runs functions in process, never in Docker")
+
+
+no_docker = property(_no_docker)
+
+
 @contextmanager
 def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     """moto with real Step Functions execution and Lambda routed to ``registry``."""
@@ -360,6 +374,8 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     Table.query = candidates.query()  # type: ignore[method-assign]
     Table.all_items = candidates.all_items()  # type: ignore[method-assign,assignment]
     ExecutionWorker._get_evaluation_entrypoint = ParsedPrograms().entrypoint()  # type: ignore[method-assign,assignment]
+    original_docker_client = DockerModel.docker_client
+    DockerModel.docker_client = no_docker  # type: ignore[method-assign,assignment]
     # moto logs a stack trace for every failure path a workflow takes on purpose.
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     try:
@@ -374,6 +390,7 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
         json_path.parse, result_path.parse = original_json_path_parses  # type: ignore[attr-defined]
         Table.query = original_query  # type: ignore[method-assign]
         Table.all_items = original_all_items  # type: ignore[method-assign]
+        DockerModel.docker_client = original_docker_client  # type: ignore[method-assign]
         for name, value in saved_environment.items():
             if value is None:
                 os.environ.pop(name, None)

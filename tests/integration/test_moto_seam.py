@@ -19,12 +19,15 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from docker.errors import DockerException
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
 from moto.dynamodb.models.table import Table
+from moto.moto_api._internal.responses import MotoAPIResponse
 from moto.s3 import notifications as s3_notifications
 from moto.s3.models import s3_backends
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import json_path
+from moto.utilities.docker_utilities import DockerModel
 
 from psx.embedded.moto_seam import (
     FunctionRegistry,
@@ -48,6 +51,10 @@ def _echo(event: dict[str, object], context: object) -> dict[str, object]:
 
 def _fail(event: dict[str, object], context: object) -> dict[str, object]:
     raise ListingNotFound("no listing 42")
+
+
+# moto's own, read before any world replaces it.
+ORIGINAL_DOCKER_CLIENT = DockerModel.docker_client
 
 
 @pytest.fixture
@@ -602,3 +609,21 @@ def test_distributed_map_result_writer_writes_only_its_manifest_so_parts_write_t
     keys = [entry["Key"] for entry in listed.get("Contents", [])]
     # AWS also writes SUCCEEDED_0.json with the children's outputs; moto writes none.
     assert [key.rsplit("/", 1)[-1] for key in keys] == ["manifest.json"]
+
+
+def test_model_data_answers_although_lambda_functions_would_reach_for_docker(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _function("modelled")
+    api = MotoAPIResponse()
+
+    status, _, body = api.model_data(None, "", {})
+    # Canary: moto still reads docker_client for data.json, and without Docker (as here)
+    # that fails the whole answer; when it stops, `no_docker` can go.
+    monkeypatch.setattr(DockerModel, "docker_client", ORIGINAL_DOCKER_CLIENT)
+    with pytest.raises(DockerException):
+        api.model_data(None, "", {})
+
+    assert status == 200
+    functions = json.loads(body)["awslambda"]["LambdaFunction"]
+    assert [f["function_name"] for f in functions] == ["modelled"]
