@@ -48,10 +48,17 @@
   and raises DockerException without it, so the whole answer was a 500. Functions run
   in process here and never reach Docker: ``docker_client`` says so as an
   AttributeError (``no_docker``).
+- moto's TransactWriteItems deep-copies every table a transaction names, once per item
+  of it, to roll back a cancelled transaction: each transaction costs O(table), so
+  storing N recipients in transactions costs O(N^2). Here the tables are "copied" by
+  reference (``TablesByReference``, moto's only deep copy of a Table) and the
+  transaction backs up and restores only the items it names (``TouchedItemBackups``):
+  all or nothing as before.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import inspect
@@ -69,7 +76,9 @@ from typing import Any
 
 from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
-from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.s3 import notifications as s3_notifications
@@ -344,6 +353,73 @@ def _assign_heap_keys(value: object, seen: set[int]) -> None:
         _assign_heap_keys(child, seen)
 
 
+class TablesByReference:
+    """Stands in for the ``copy`` module inside ``moto.dynamodb.models``: a Table is
+    "copied" by reference (the transaction's whole-table backup), anything else deeply."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+# (table, hash key, range key, the item as it was or None)
+_Backup = tuple[Table, DynamoType, DynamoType | None, Item | None]
+
+
+class TouchedItemBackups:
+    """TransactWriteItems that backs up only the items it names, and puts them back
+    when moto cancels the transaction (or anything else stops it half-way)."""
+
+    def __init__(self, original: Callable[..., None]) -> None:
+        self._original = original
+
+    def transact_write_items(self) -> Callable[..., None]:
+        original = self._original
+
+        def transact(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+            backups = [b for item in transact_items[:100] if (b := _backup(backend, item))]
+            try:
+                original(backend, transact_items)
+            except Exception:
+                for table, hash_key, range_key, item in reversed(backups):
+                    _restore(table, hash_key, range_key, item)
+                raise
+
+        return transact
+
+
+def _backup(backend: DynamoDBBackend, transact_item: dict[str, Any]) -> _Backup | None:
+    _, operation = next(iter(transact_item.items()))
+    table = backend.tables.get(operation.get("TableName", ""))
+    key = operation.get("Item") if "Item" in operation else operation.get("Key")
+    if table is None or not key or table.hash_key_attr not in key:
+        return None  # moto refuses it before writing anything
+    range_attr = table.range_key_attr
+    if range_attr is not None and range_attr not in key:
+        return None
+    hash_key = DynamoType(key[table.hash_key_attr])
+    range_key = DynamoType(key[range_attr]) if range_attr else None
+    return table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))
+
+
+def _restore(
+    table: Table, hash_key: DynamoType, range_key: DynamoType | None, item: Item | None
+) -> None:
+    items: dict[Any, Any] = table.items
+    if range_key is None:
+        if item is None:
+            items.pop(hash_key, None)
+        else:
+            items[hash_key] = item
+    elif item is None:
+        items.get(hash_key, {}).pop(range_key, None)
+    else:
+        items.setdefault(hash_key, {})[range_key] = item
+
+
 def _no_docker(model: DockerModel) -> Any:
     raise AttributeError("the embedded runtime runs functions in process, never in Docker")
 
@@ -376,6 +452,11 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     ExecutionWorker._get_evaluation_entrypoint = ParsedPrograms().entrypoint()  # type: ignore[method-assign,assignment]
     original_docker_client = DockerModel.docker_client
     DockerModel.docker_client = no_docker  # type: ignore[method-assign,assignment]
+    original_copy = dynamodb_models.copy  # type: ignore[attr-defined]
+    dynamodb_models.copy = TablesByReference()  # type: ignore[attr-defined,assignment]
+    original_transact = DynamoDBBackend.transact_write_items
+    backups = TouchedItemBackups(original_transact)
+    DynamoDBBackend.transact_write_items = backups.transact_write_items()  # type: ignore[method-assign]
     # moto logs a stack trace for every failure path a workflow takes on purpose.
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     try:
@@ -391,6 +472,8 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
         Table.query = original_query  # type: ignore[method-assign]
         Table.all_items = original_all_items  # type: ignore[method-assign]
         DockerModel.docker_client = original_docker_client  # type: ignore[method-assign]
+        dynamodb_models.copy = original_copy  # type: ignore[attr-defined]
+        DynamoDBBackend.transact_write_items = original_transact  # type: ignore[method-assign]
         for name, value in saved_environment.items():
             if value is None:
                 os.environ.pop(name, None)
