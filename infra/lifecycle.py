@@ -8,7 +8,7 @@ from typing import Any
 
 from infra.iam import allow, role, task_tokens
 from infra.intrinsics import Template, arn_of, ref, sub
-from infra.notification import OPEN_WAIT_PERMISSIONS
+from infra.notification import OPEN_WAIT_PERMISSIONS, PLAN_PERMISSIONS
 from infra.storage import KEEP_EVIDENCE, TABLE_INDEX_QUERIES, table_access
 from infra.workflows import state_machine
 
@@ -61,6 +61,7 @@ def function_permissions() -> dict[str, list[Template]]:
             table_access("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem"),
             TABLE_INDEX_QUERIES,
             task_tokens("SendTaskFailure"),
+            *PLAN_PERMISSIONS,
         ],
         "PushWebhook": [
             table_access("GetItem", "PutItem", "UpdateItem"),

@@ -129,6 +129,9 @@ def function_permissions() -> dict[str, list[Template]]:
             ),
             allow(["kms:Decrypt", "kms:GenerateDataKey"], [arn_of(NOTIFICATION_KEY)]),
             RECIPIENTS,
+            # Follow-ups of a new version: its told buyers found, their follow-ups queued.
+            notification_table_access("Query"),
+            allow(["sqs:SendMessage"], [arn_of(NOTIFICATION_QUEUE)]),
             # Notices, platforms, dispatches and cases; timeline events; the wait's answer.
             table_access("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem"),
             allow(["ses:CreateTemplate"], [SES_TEMPLATES]),
@@ -147,6 +150,10 @@ def function_permissions() -> dict[str, list[Template]]:
 # What the lifecycle's OpenWait adds for a notification wait: the progress of the
 # notice and platform, and the platform's dispatches of the notice.
 OPEN_WAIT_PERMISSIONS = [PROGRESS, table_access("Query")]
+
+# What the lifecycle's PlanDispatch adds: a new version asks the notify function to
+# follow up the buyers told an earlier one (an updated recall, a withdrawal notice).
+PLAN_PERMISSIONS = ENQUEUE
 
 # What the API adds for affected parties: recipients stored once each (keyed by the
 # HMAC key), queued, and the platform's own recipients listed.

@@ -78,7 +78,9 @@ def in_process_data(region: str) -> dict[str, Any]:
 
 def messages(data: dict[str, Any], templates: Templates) -> Iterator[OutboxMessage]:
     ses = data.get("ses", {})
-    for sent in ses.get("TemplateMessage", []) + ses.get("BulkTemplateMessage", []):
+    # A bulk send is recorded as a TemplateMessage; the BulkTemplateMessage moto also
+    # makes (and data.json lists) is only its answer, the same send again.
+    for sent in ses.get("TemplateMessage", []):
         yield from _templated(sent, templates)
     for sent in ses.get("RawMessage", []):
         yield _raw(sent)

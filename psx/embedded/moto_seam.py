@@ -42,10 +42,23 @@
 - moto's Step Functions interpreter parks every ``.waitForTaskToken`` task (and the
   threads around it) on a blocked OS thread: 3 + 3 x P per lifecycle waiting on P
   platforms. ``psx serve`` runs its threads as greenlets (``cooperative.py``).
+- moto's ``/moto-api/data.json`` (what `psx outbox` reads of `psx serve`) reads every
+  public attribute of every model and skips only the ones raising TypeError,
+  AttributeError or ValueError; a Lambda function's ``docker_client`` connects to Docker
+  and raises DockerException without it, so the whole answer was a 500. Functions run
+  in process here and never reach Docker: ``docker_client`` says so as an
+  AttributeError (``no_docker``).
+- moto's TransactWriteItems deep-copies every table a transaction names, once per item
+  of it, to roll back a cancelled transaction: each transaction costs O(table), so
+  storing N recipients in transactions costs O(N^2). Here the tables are "copied" by
+  reference (``TablesByReference``, moto's only deep copy of a Table) and the
+  transaction backs up and restores only the items it names (``TouchedItemBackups``):
+  all or nothing as before.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import hashlib
 import inspect
@@ -63,7 +76,9 @@ from typing import Any
 
 from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
-from moto.dynamodb.models.dynamo_type import Item
+from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.s3 import notifications as s3_notifications
@@ -75,6 +90,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+from moto.utilities.docker_utilities import DockerModel
 
 from psx.embedded.running_function import running
 
@@ -337,6 +353,80 @@ def _assign_heap_keys(value: object, seen: set[int]) -> None:
         _assign_heap_keys(child, seen)
 
 
+class TablesByReference:
+    """Stands in for the ``copy`` module inside ``moto.dynamodb.models``: a Table is
+    "copied" by reference (the transaction's whole-table backup), anything else deeply."""
+
+    @staticmethod
+    def deepcopy(value: Any, memo: dict[int, Any] | None = None) -> Any:
+        return value if isinstance(value, Table) else copy.deepcopy(value, memo)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+# (table, hash key, range key, the item as it was or None)
+_Backup = tuple[Table, DynamoType, DynamoType | None, Item | None]
+
+
+class TouchedItemBackups:
+    """TransactWriteItems that backs up only the items it names, and puts them back
+    when moto cancels the transaction (or anything else stops it half-way)."""
+
+    def __init__(self, original: Callable[..., None]) -> None:
+        self._original = original
+
+    def transact_write_items(self) -> Callable[..., None]:
+        original = self._original
+
+        def transact(backend: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+            backups = [b for item in transact_items[:100] if (b := _backup(backend, item))]
+            try:
+                original(backend, transact_items)
+            except Exception:
+                for table, hash_key, range_key, item in reversed(backups):
+                    _restore(table, hash_key, range_key, item)
+                raise
+
+        return transact
+
+
+def _backup(backend: DynamoDBBackend, transact_item: dict[str, Any]) -> _Backup | None:
+    _, operation = next(iter(transact_item.items()))
+    table = backend.tables.get(operation.get("TableName", ""))
+    key = operation.get("Item") if "Item" in operation else operation.get("Key")
+    if table is None or not key or table.hash_key_attr not in key:
+        return None  # moto refuses it before writing anything
+    range_attr = table.range_key_attr
+    if range_attr is not None and range_attr not in key:
+        return None
+    hash_key = DynamoType(key[table.hash_key_attr])
+    range_key = DynamoType(key[range_attr]) if range_attr else None
+    return table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))
+
+
+def _restore(
+    table: Table, hash_key: DynamoType, range_key: DynamoType | None, item: Item | None
+) -> None:
+    items: dict[Any, Any] = table.items
+    if range_key is None:
+        if item is None:
+            items.pop(hash_key, None)
+        else:
+            items[hash_key] = item
+    elif item is None:
+        items.get(hash_key, {}).pop(range_key, None)
+    else:
+        items.setdefault(hash_key, {})[range_key] = item
+
+
+def _no_docker(model: DockerModel) -> Any:
+    raise AttributeError("the embedded runtime runs functions in process, never in Docker")
+
+
+no_docker = property(_no_docker)
+
+
 @contextmanager
 def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     """moto with real Step Functions execution and Lambda routed to ``registry``."""
@@ -360,6 +450,13 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     Table.query = candidates.query()  # type: ignore[method-assign]
     Table.all_items = candidates.all_items()  # type: ignore[method-assign,assignment]
     ExecutionWorker._get_evaluation_entrypoint = ParsedPrograms().entrypoint()  # type: ignore[method-assign,assignment]
+    original_docker_client = DockerModel.docker_client
+    DockerModel.docker_client = no_docker  # type: ignore[method-assign,assignment]
+    original_copy = dynamodb_models.copy  # type: ignore[attr-defined]
+    dynamodb_models.copy = TablesByReference()  # type: ignore[attr-defined,assignment]
+    original_transact = DynamoDBBackend.transact_write_items
+    backups = TouchedItemBackups(original_transact)
+    DynamoDBBackend.transact_write_items = backups.transact_write_items()  # type: ignore[method-assign]
     # moto logs a stack trace for every failure path a workflow takes on purpose.
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     try:
@@ -374,6 +471,9 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
         json_path.parse, result_path.parse = original_json_path_parses  # type: ignore[attr-defined]
         Table.query = original_query  # type: ignore[method-assign]
         Table.all_items = original_all_items  # type: ignore[method-assign]
+        DockerModel.docker_client = original_docker_client  # type: ignore[method-assign]
+        dynamodb_models.copy = original_copy  # type: ignore[attr-defined]
+        DynamoDBBackend.transact_write_items = original_transact  # type: ignore[method-assign]
         for name, value in saved_environment.items():
             if value is None:
                 os.environ.pop(name, None)

@@ -213,7 +213,9 @@ def test_a_crash_after_claiming_never_sends_twice(api: Api, regulator: Caller) -
     chunk, nservices = _queued_chunk(api, regulator, "crash@mail.example")
     now = datetime.now(UTC)
     # The first delivery claimed the recipient, then its process died before recording.
-    assert nservices.recipients.claim(chunk.notice_id, chunk.platform_id, chunk.keys[0], "m-1", now)
+    assert nservices.recipients.claim(
+        chunk.notice_id, chunk.platform_id, chunk.keys[0], "m-1", 1, now
+    )
 
     deliver_chunk(chunk, "m-1", now, nservices)  # the same message, redelivered
     deliver_chunk(chunk, "m-2", now, nservices)  # and a duplicate message

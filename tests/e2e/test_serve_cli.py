@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email
 import gzip
 import json
 import os
@@ -9,14 +10,18 @@ import re
 import subprocess
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from chalicelib.deadlines.working_days import add_working_days
+from psx.outbox_cli import outbox
 from tests.e2e.serving import PSX, Served, free_port, psx_serve
 from tests.support import unique_platform_id
 
@@ -356,3 +361,82 @@ def test_a_catalogue_file_the_cli_cannot_read_is_refused_with_the_reason(
 
     assert uploaded.returncode == 1
     assert "catalogue.docx" in uploaded.stderr
+
+
+def _post_json(url: str, key: str, body: dict[str, Any]) -> dict[str, Any]:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={
+            "Authorization": f"Bearer {key}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer: dict[str, Any] = json.load(response)
+            return answer
+    except urllib.error.HTTPError as error:
+        pytest.fail(f"{url}: {error.code} {error.read().decode()}")
+
+
+def _sent(served: Served, notice_id: str, count: int) -> list[dict[str, Any]]:
+    for _ in range(150):  # the notify function sends from the queue asynchronously
+        listed: list[dict[str, Any]] = served.json("outbox", "--notice", notice_id, "--json")
+        if len(listed) >= count:
+            return listed
+        time.sleep(0.2)
+    pytest.fail(f"nothing sent about {notice_id}")
+
+
+def test_outbox_shows_what_the_exchange_sent_and_opens_an_eml(
+    served: Served, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    platform_id = unique_platform_id("mailer")
+    added = served.run("platforms", "add", platform_id, "--name", "Mailer", "--jurisdiction", "KR")
+    assert added.returncode == 0, added.stderr
+    agreed = served.run("agreements", "set", "kftc", platform_id, "--notification-mode", "exchange")
+    assert agreed.returncode == 0, agreed.stderr
+    key = served.json("keys", "issue", "--platform", platform_id, "--json")["key"]
+    notices = tmp_path / "outbox.csv"
+    reference = f"OUT-{platform_id}"
+    notices.write_text(
+        f"source_reference,product_name,jurisdiction\n{reference},Hot kettle,KR\n",
+        encoding="utf-8",
+    )
+    report = served.json("upload", str(notices), "--regulator", "kftc", "--json")
+    notice_id = report["rows"][0]["notice_id"]
+    _dispatch_status(served, notice_id, platform_id)
+
+    parties = _post_json(
+        f"{served.api}/v1/notices/{notice_id}/affected-parties",
+        key,
+        {
+            "version": 1,
+            "buyers": [{"buyer_ref": "B-1", "email": "kim@mail.example", "language": "ko"}],
+        },
+    )
+    (sent,) = _sent(served, notice_id, 1)
+    listed = served.run("outbox", "--notice", notice_id)
+    opened: list[str] = []
+    monkeypatch.setattr("psx.outbox_cli.webbrowser.open", opened.append)
+    out = tmp_path / "eml"
+    result = CliRunner().invoke(
+        outbox, ["--notice", notice_id, "--open", "--out", str(out), "--endpoint-url", served.aws]
+    )
+
+    assert parties["queued"] == 1
+    assert (sent["recipient"], sent["kind"], sent["language"]) == (
+        "kim@mail.example",
+        "recall",
+        "ko",
+    )
+    assert listed.returncode == 0 and "kim@mail.example" in listed.stdout, listed.stderr
+    assert result.exit_code == 0, result.output
+    (eml,) = out.glob("*.eml")
+    assert opened == [eml.as_uri()]
+    message = email.message_from_bytes(eml.read_bytes())
+    assert message["To"] == "kim@mail.example" and message.is_multipart()
+    assert "Hot kettle" in str(make_header(decode_header(message["Subject"])))

@@ -46,8 +46,9 @@ EXPECTED = {
     "PlanDispatchRole": (
         LOGS_AND_TRACES
         | _table("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem")
-        | {"states:SendTaskFailure"},
-        {"NoticesTable"},
+        | {"states:SendTaskFailure"}
+        | {"sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt"},
+        {"NoticesTable", "NotificationQueue", "NotificationKey"},
     ),
     "PushWebhookRole": (
         LOGS_AND_TRACES
@@ -101,7 +102,7 @@ EXPECTED = {
     "NotifyRecipientsRole": (
         LOGS_AND_TRACES
         | {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
-        | {"kms:Decrypt", "kms:GenerateDataKey"}
+        | {"sqs:SendMessage", "kms:Decrypt", "kms:GenerateDataKey"}
         | _table("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem")
         | {"ses:CreateTemplate", "ses:SendBulkTemplatedEmail", "ses:SendRawEmail", "sns:Publish"}
         | {"states:SendTaskSuccess", "s3:GetObject"}

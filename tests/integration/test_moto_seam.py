@@ -19,15 +19,20 @@ from typing import Any
 import boto3
 import pytest
 from botocore.exceptions import ClientError
+from docker.errors import DockerException
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
+from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.table import Table
+from moto.moto_api._internal.responses import MotoAPIResponse
 from moto.s3 import notifications as s3_notifications
 from moto.s3.models import s3_backends
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import json_path
+from moto.utilities.docker_utilities import DockerModel
 
 from psx.embedded.moto_seam import (
     FunctionRegistry,
+    TablesByReference,
     embedded_aws,
     publish_stack_state_machines,
     substitute_literal_subs,
@@ -48,6 +53,10 @@ def _echo(event: dict[str, object], context: object) -> dict[str, object]:
 
 def _fail(event: dict[str, object], context: object) -> dict[str, object]:
     raise ListingNotFound("no listing 42")
+
+
+# moto's own, read before any world replaces it.
+ORIGINAL_DOCKER_CLIENT = DockerModel.docker_client
 
 
 @pytest.fixture
@@ -602,3 +611,87 @@ def test_distributed_map_result_writer_writes_only_its_manifest_so_parts_write_t
     keys = [entry["Key"] for entry in listed.get("Contents", [])]
     # AWS also writes SUCCEEDED_0.json with the children's outputs; moto writes none.
     assert [key.rsplit("/", 1)[-1] for key in keys] == ["manifest.json"]
+
+
+def test_model_data_answers_although_lambda_functions_would_reach_for_docker(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _function("modelled")
+    api = MotoAPIResponse()
+
+    status, _, body = api.model_data(None, "", {})
+    # Canary: moto still reads docker_client for data.json, and without Docker (as here)
+    # that fails the whole answer; when it stops, `no_docker` can go.
+    monkeypatch.setattr(DockerModel, "docker_client", ORIGINAL_DOCKER_CLIENT)
+    with pytest.raises(DockerException):
+        api.model_data(None, "", {})
+
+    assert status == 200
+    functions = json.loads(body)["awslambda"]["LambdaFunction"]
+    assert [f["function_name"] for f in functions] == ["modelled"]
+
+
+def _ledger() -> Any:
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName="ledger",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for name in ("kept", "counted"):
+        dynamodb.put_item(TableName="ledger", Item={"PK": {"S": name}, "n": {"N": "1"}})
+    return dynamodb
+
+
+def test_a_cancelled_transaction_puts_back_only_what_it_touched(world: FunctionRegistry) -> None:
+    dynamodb = _ledger()
+    writes = [
+        {"Put": {"TableName": "ledger", "Item": {"PK": {"S": "new"}}}},
+        {
+            "Update": {
+                "TableName": "ledger",
+                "Key": {"PK": {"S": "counted"}},
+                "UpdateExpression": "ADD n :one",
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        },
+        {
+            "Put": {
+                "TableName": "ledger",
+                "Item": {"PK": {"S": "kept"}},
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        },
+    ]
+
+    with pytest.raises(ClientError) as cancelled:
+        dynamodb.transact_write_items(TransactItems=writes)
+    dynamodb.transact_write_items(TransactItems=writes[:2])  # the same, without the refusal
+
+    assert cancelled.value.response["Error"]["Code"] == "TransactionCanceledException"
+    items = {i["PK"]["S"]: i for i in dynamodb.scan(TableName="ledger")["Items"]}
+    assert set(items) == {"new", "kept", "counted"}
+    assert items["counted"]["n"] == {"N": "2"} and items["kept"]["n"] == {"N": "1"}
+
+
+def test_moto_backs_up_whole_tables_for_every_transaction(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Canary: moto's own TransactWriteItems deep-copies each table it names (O(table) per
+    # transaction); when it stops, TablesByReference and TouchedItemBackups can go.
+    dynamodb = _ledger()
+    copied: list[type] = []
+
+    class Spy:
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            copied.append(type(value))
+            return TablesByReference.deepcopy(value, memo)
+
+    monkeypatch.setattr(dynamodb_models, "copy", Spy())
+    dynamodb.transact_write_items(
+        TransactItems=[{"Put": {"TableName": "ledger", "Item": {"PK": {"S": "spy"}}}}]
+    )
+
+    assert Table in copied

@@ -19,6 +19,7 @@ from chalicelib.dispatch.waits import enforce_deadlines, escalate, hand_off, ope
 from chalicelib.handlers import entry_points
 from chalicelib.notices.model import NoticeStatus
 from chalicelib.notification.completion import open_notification_wait
+from chalicelib.notification.follow_ups import queue_follow_ups
 from chalicelib.notification.services import notification_services
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import load_settings
@@ -89,6 +90,8 @@ def plan_dispatch_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
     ref = NoticeVersionRef(notice_id=request.notice_id, version=request.version)
     if request.extension_platform_id is None:
         plan = plan_dispatch(ref.notice_id, ref.version, clock.now(), _lifecycle())
+        # Buyers told an earlier version hear of this one (an updated recall, a withdrawal).
+        queue_follow_ups(ref.notice_id, ref.version, notification_services(load_settings()))
     else:
         plan = plan_extension(
             ref.notice_id, ref.version, request.extension_platform_id, clock.now(), _lifecycle()

@@ -1,5 +1,5 @@
 """Notification: the notify function (SQS -> here), which sends each queued chunk of
-recipients once, and the platform's view of its own recipients."""
+recipients once, and finds whom a new version of a notice must follow up."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from chalice.app import SQSEvent
 
 from chalicelib import clock
 from chalicelib.handlers import entry_points
-from chalicelib.notification.delivery import QueuedChunk, deliver_chunk
+from chalicelib.notification.delivery import FollowUp, QueuedChunk, deliver_chunk
+from chalicelib.notification.follow_ups import follow_up_platform
+from chalicelib.notification.rendering import MessageKind
 from chalicelib.notification.services import notification_services
 from chalicelib.observability import logger
 from chalicelib.settings import load_settings
@@ -39,9 +41,33 @@ def notify_recipients(event: SQSEvent) -> PartialItemFailureResponse:
 
 def _deliver(record: SQSRecord) -> None:
     body = json.loads(record.body)
-    chunk = QueuedChunk(body["notice_id"], body["platform_id"], list(body["keys"]))
+    services = notification_services(load_settings())
+    if "scan" in body:
+        queued = follow_up_platform(
+            body["notice_id"],
+            body["platform_id"],
+            int(body["scan"]["version"]),
+            clock.now(),
+            services,
+        )
+        logger.info(
+            "notification follow-ups queued",
+            extra={
+                "notice_id": body["notice_id"],
+                "platform_id": body["platform_id"],
+                "recipients": queued,
+            },
+        )
+        return
+    follow_up = body.get("follow_up")
+    chunk = QueuedChunk(
+        body["notice_id"],
+        body["platform_id"],
+        list(body["keys"]),
+        FollowUp(MessageKind(follow_up["kind"]), int(follow_up["version"])) if follow_up else None,
+    )
     # The message id is the claim: the same on every redelivery of this message.
-    deliver_chunk(chunk, record.message_id, clock.now(), notification_services(load_settings()))
+    deliver_chunk(chunk, record.message_id, clock.now(), services)
     logger.info(
         "notification chunk delivered",
         extra={

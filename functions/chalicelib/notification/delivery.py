@@ -30,6 +30,7 @@ from chalicelib.notification.channels import (
     SendingThrottled,
 )
 from chalicelib.notification.completion import complete_if_finished
+from chalicelib.notification.follow_ups import follow_up_told
 from chalicelib.notification.recipients import (
     Outcome,
     Party,
@@ -52,10 +53,19 @@ INTERRUPTED = "interrupted: a delivery stopped after claiming it; not sent again
 
 
 @dataclass(frozen=True)
+class FollowUp:
+    """What a chunk of follow-ups sends: ``kind`` of notice version ``version``."""
+
+    kind: MessageKind
+    version: int
+
+
+@dataclass(frozen=True)
 class QueuedChunk:
     notice_id: str
     platform_id: str
     keys: list[str]
+    follow_up: FollowUp | None = None  # None: the first message (recall, statement)
 
 
 def deliver_chunk(
@@ -65,19 +75,33 @@ def deliver_chunk(
     message's id, the same on every redelivery of it)."""
     store = services.recipients
     found = store.get_many(chunk.notice_id, chunk.platform_id, chunk.keys)
-    notice = services.lifecycle.notices.get(chunk.notice_id)
+    notices = services.lifecycle.notices
+    current = notices.get(chunk.notice_id)
+    follow_up = chunk.follow_up
+    notice = (
+        notices.get_version(chunk.notice_id, follow_up.version)
+        if follow_up and current
+        else current
+    )
     platform = services.lifecycle.platforms.get(chunk.platform_id)
     queued = [r for r in found if r.status is RecipientStatus.QUEUED]
-    if notice is None or platform is None or notice.status is NoticeStatus.WITHDRAWN:
-        _settle(
-            chunk, claim, [_cancelled(r) for r in queued], RecipientStatus.QUEUED, now, services
-        )
+    counted = follow_up is None  # only first messages count towards notification's end
+    # A withdrawal cancels whatever is unsent, except the withdrawal notices themselves.
+    withdrawn = current is not None and current.status is NoticeStatus.WITHDRAWN
+    cancelled = withdrawn and (
+        follow_up is None or follow_up.kind is not MessageKind.RECALL_WITHDRAWN
+    )
+    if notice is None or platform is None or cancelled:
+        cancel = [_cancelled(r, counted) for r in queued]
+        _settle(chunk, claim, cancel, RecipientStatus.QUEUED, now, services)
     else:
         interrupted = [r for r in found if r.status is RecipientStatus.SENDING and r.claim == claim]
-        failed = [_failed(r.key, INTERRUPTED) for r in interrupted]
+        failed = [_failed(r.key, INTERRUPTED, counted=counted) for r in interrupted]
         _settle(chunk, claim, failed, RecipientStatus.SENDING, now, services)
         claimed = [
-            r for r in queued if store.claim(chunk.notice_id, chunk.platform_id, r.key, claim, now)
+            r
+            for r in queued
+            if store.claim(chunk.notice_id, chunk.platform_id, r.key, claim, notice.version, now)
         ]
         _send_claimed(chunk, claim, claimed, notice, platform, now, services)
     complete_if_finished(chunk.notice_id, chunk.platform_id, now, services)
@@ -92,7 +116,8 @@ def _send_claimed(
     now: datetime,
     services: NotificationServices,
 ) -> None:
-    sending = _Sending(notice, platform, services)
+    kind = chunk.follow_up.kind if chunk.follow_up else MessageKind.RECALL
+    sending = _Sending(notice, platform, kind, services)
     try:
         sending.buyers_by_email(
             [r for r in claimed if r.recipient.party is Party.BUYER and r.recipient.email]
@@ -103,21 +128,48 @@ def _send_claimed(
         sending.sellers([r for r in claimed if r.recipient.party is Party.SELLER])
     except SendingThrottled:
         # What went is recorded; the rest goes back to the queue and the message is retried.
-        _settle(chunk, claim, sending.outcomes, RecipientStatus.SENDING, now, services)
+        _settle_sent(chunk, claim, claimed, sending, now, services)
         done = {outcome.key for outcome in sending.outcomes}
         for r in claimed:
             if r.key not in done:
                 services.recipients.release(chunk.notice_id, chunk.platform_id, r.key, claim)
         raise
+    _settle_sent(chunk, claim, claimed, sending, now, services)
+
+
+def _settle_sent(
+    chunk: QueuedChunk,
+    claim: str,
+    claimed: list[StoredRecipient],
+    sending: _Sending,
+    now: datetime,
+    services: NotificationServices,
+) -> None:
+    """Record the chunk's sends; buyers just sent the first message of a version that a
+    newer one followed meanwhile get its follow-ups (its scan may not have seen them)."""
     _settle(chunk, claim, sending.outcomes, RecipientStatus.SENDING, now, services)
+    if chunk.follow_up is not None:
+        return
+    sent = {o.key for o in sending.outcomes if o.status is RecipientStatus.SENT}
+    told = [r for r in claimed if r.key in sent]
+    version = sending.notice.version
+    follow_up_told(chunk.notice_id, chunk.platform_id, version, told, now, services)
 
 
 class _Sending:
     """One chunk's sends, and how each ended."""
 
-    def __init__(self, notice: Notice, platform: Platform, services: NotificationServices) -> None:
-        self._notice = notice
+    def __init__(
+        self,
+        notice: Notice,
+        platform: Platform,
+        kind: MessageKind,
+        services: NotificationServices,
+    ) -> None:
+        self.notice = notice
         self._platform = platform
+        self._kind = kind
+        self._counted = kind is MessageKind.RECALL
         self._services = services
         self._sender = Sender(
             platform.sender_identity or services.sender_identity, platform.reply_to
@@ -134,8 +186,8 @@ class _Sending:
             )
             by_language[language].append((stored, fallback))
         for language, members in by_language.items():
-            message = self._recall(language)
-            template = template_name(self._notice.notice_id, message)
+            message = self._buyer_message(language)
+            template = template_name(self.notice.notice_id, message)
             self._services.mail.ensure_template(
                 template, Email(message.subject, message.text, message.html)
             )
@@ -156,7 +208,7 @@ class _Sending:
         for stored in buyers:
             recipient = stored.recipient
             language, fallback = choose_language(recipient.language, recipient.country)
-            message = personalise(self._recall(language), recipient.purchased_on)
+            message = personalise(self._buyer_message(language), recipient.purchased_on)
             error = self._services.sms.send(recipient.phone or "", message.sms)
             self._record(stored, message.kind, error, "buyers_notified", fallback)
 
@@ -169,22 +221,22 @@ class _Sending:
                 self.outcomes.append(_failed(stored.key, "the listing is not in the action report"))
                 continue
             message = render_seller_statement(
-                self._notice, self._platform, listing, language=recipient.language, country=None
+                self.notice, self._platform, listing, language=recipient.language, country=None
             )
             self._keep(message, listing.listing_id)
             error = self._services.mail.send(
                 self._sender,
                 recipient.email or "",
                 Email(message.subject, message.text, message.html),
-                message_headers(self._notice.notice_id, message),
+                message_headers(self.notice.notice_id, message),
             )
             self._record(stored, message.kind, error, "sellers_notified", message.fallback_language)
 
-    def _recall(self, language: str) -> RenderedMessage:
+    def _buyer_message(self, language: str) -> RenderedMessage:
         if language not in self._messages:
             message = render_buyer_message(
-                MessageKind.RECALL,
-                self._notice,
+                self._kind,
+                self.notice,
                 self._platform,
                 language=language,
                 country=None,
@@ -198,14 +250,15 @@ class _Sending:
         self, stored: StoredRecipient, kind: str, error: str | None, counter: str, fallback: bool
     ) -> None:
         if error is not None:
-            self.outcomes.append(_failed(stored.key, error, kind))
+            self.outcomes.append(_failed(stored.key, error, kind, self._counted))
             return
         counters = {"pending": -1, counter: 1, **({"fallback_language": 1} if fallback else {})}
-        self.outcomes.append(Outcome(stored.key, RecipientStatus.SENT, kind, None, counters))
+        moved = counters if self._counted else {}
+        self.outcomes.append(Outcome(stored.key, RecipientStatus.SENT, kind, None, moved))
 
     def _listings(self) -> dict[str, Listing]:
         """The listings the platform reported acting on, in its latest report."""
-        dispatches = self._services.lifecycle.dispatches.for_notice(self._notice.notice_id)
+        dispatches = self._services.lifecycle.dispatches.for_notice(self.notice.notice_id)
         reports = [
             d
             for d in dispatches
@@ -229,7 +282,7 @@ class _Sending:
         }
         stem = f"{self._platform.platform_id}-{message.kind}-{message.language}"
         self._services.lifecycle.keep_for_version(
-            self._notice.notice_id, self._notice.version, "notification", stem, document
+            self.notice.notice_id, self.notice.version, "notification", stem, document
         )
 
 
@@ -250,14 +303,14 @@ def message_headers(notice_id: str, message: RenderedMessage) -> dict[str, str]:
     }
 
 
-def _failed(key: str, error: str, kind: str | None = None) -> Outcome:
-    return Outcome(key, RecipientStatus.FAILED, kind, error, {"pending": -1, "failed": 1})
+def _failed(key: str, error: str, kind: str | None = None, counted: bool = True) -> Outcome:
+    moved = {"pending": -1, "failed": 1} if counted else {}
+    return Outcome(key, RecipientStatus.FAILED, kind, error, moved)
 
 
-def _cancelled(stored: StoredRecipient) -> Outcome:
-    return Outcome(
-        stored.key, RecipientStatus.CANCELLED, None, None, {"pending": -1, "cancelled": 1}
-    )
+def _cancelled(stored: StoredRecipient, counted: bool) -> Outcome:
+    moved = {"pending": -1, "cancelled": 1} if counted else {}
+    return Outcome(stored.key, RecipientStatus.CANCELLED, None, None, moved)
 
 
 def _settle(

@@ -66,6 +66,16 @@ class Recipient(BaseModel):
         return f"{self.party.value}#{digest}{listing}"
 
 
+# What a follow-up's key starts with; a recipient's key starts with its party.
+FOLLOW_UP_PREFIX = "F#"
+
+
+def follow_up_key(kind: str, version: int, recipient_key: str) -> str:
+    """The key of what ``version`` of a notice sends (``kind``) to someone told earlier:
+    once per person, kind and version."""
+    return f"{FOLLOW_UP_PREFIX}{kind}#v{version}#{recipient_key}"
+
+
 @dataclass(frozen=True)
 class StoredRecipient:
     key: str
@@ -74,6 +84,7 @@ class StoredRecipient:
     claim: str | None = None
     error: str | None = None
     kind: str | None = None  # what was sent (or tried)
+    told_version: int | None = None  # the notice version its send was of
 
 
 @dataclass(frozen=True)

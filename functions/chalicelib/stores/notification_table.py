@@ -4,9 +4,12 @@ was sent to each, in their own table (its own KMS key, TTL deletion).
 One partition per notice and platform: PK ``NOTIFY#<notice>#<platform>``. A recipient
 is SK ``R#<party>#<hmac>[#<listing>]`` (``Recipient.key``): the key never holds the
 address, and its conditional put is what makes a person told once per notice however
-many batches, retries or concurrent posts name them. ``PROGRESS`` holds the counts and
-whether the platform sent its last batch; every change of a recipient's status moves
-those counts in the same transaction, so they never drift from the recipients.
+many batches, retries or concurrent posts name them. A follow-up to someone told (an
+updated recall, a withdrawal notice) is SK ``F#<kind>#v<version>#<recipient key>``
+(``recipients.follow_up_key``), put once the same way: once per person, kind and
+version. ``PROGRESS`` holds the counts and whether the platform sent its last batch;
+every change of a recipient's status moves those counts in the same transaction, so
+they never drift from the recipients (follow-ups move none).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from botocore.exceptions import ClientError
 
 from chalicelib.notification.progress import Progress
 from chalicelib.notification.recipients import (
+    FOLLOW_UP_PREFIX,
     Outcome,
     Party,
     Recipient,
@@ -40,12 +44,21 @@ def _pk(notice_id: str, platform_id: str) -> str:
     return f"NOTIFY#{notice_id}#{platform_id}"
 
 
+def _sk(key: str) -> str:
+    # A recipient key starts with its party, never with the follow-up prefix.
+    return key if key.startswith(FOLLOW_UP_PREFIX) else f"R#{key}"
+
+
+def _key_of(sk: str) -> str:
+    return sk if sk.startswith(FOLLOW_UP_PREFIX) else sk.removeprefix("R#")
+
+
 def _item_key(notice_id: str, platform_id: str, key: str) -> dict[str, Any]:
-    return to_attributes({"PK": _pk(notice_id, platform_id), "SK": f"R#{key}"})
+    return to_attributes({"PK": _pk(notice_id, platform_id), "SK": _sk(key)})
 
 
 def _keys(notice_id: str, platform_id: str, keys: Iterable[str]) -> list[dict[str, str]]:
-    return [{"PK": _pk(notice_id, platform_id), "SK": f"R#{key}"} for key in keys]
+    return [{"PK": _pk(notice_id, platform_id), "SK": _sk(key)} for key in keys]
 
 
 class NotificationStore:
@@ -62,10 +75,12 @@ class NotificationStore:
         platform_id: str,
         recipients: dict[str, tuple[Recipient, RecipientStatus]],
         at: datetime,
+        counted: bool = True,
     ) -> list[str]:
         """Store each recipient not stored yet (by key) and move the progress counts of
-        those stored by this call; returns their keys. A key another writer stores first
-        is left out, so concurrent posts of one person store it once."""
+        those stored by this call (unless not ``counted``: follow-ups are not part of the
+        notification's end); returns their keys. A key another writer stores first is
+        left out, so concurrent posts of one person store it once."""
         stored: list[str] = []
         pending = dict(recipients)
         for attempt in range(_CONFLICT_RETRIES):
@@ -75,7 +90,9 @@ class NotificationStore:
                 return stored
             try:
                 for chunk in _chunks(list(pending), _TRANSACTION_ITEMS - 1):
-                    self._put_chunk(notice_id, platform_id, {k: pending[k] for k in chunk}, at)
+                    self._put_chunk(
+                        notice_id, platform_id, {k: pending[k] for k in chunk}, at, counted
+                    )
                     stored.extend(chunk)
                     for key in chunk:
                         del pending[key]
@@ -92,8 +109,13 @@ class NotificationStore:
         platform_id: str,
         chunk: dict[str, tuple[Recipient, RecipientStatus]],
         at: datetime,
+        counted: bool,
     ) -> None:
-        moved = _sum_counters(_arrival_counters(r, status) for r, status in chunk.values())
+        moved = (
+            _sum_counters(_arrival_counters(r, status) for r, status in chunk.values())
+            if counted
+            else {}
+        )
         puts = [
             {
                 "Put": {
@@ -122,7 +144,7 @@ class NotificationStore:
         values = recipient.model_dump(mode="json", exclude_none=True)
         return {
             "PK": _pk(notice_id, platform_id),
-            "SK": f"R#{key}",
+            "SK": _sk(key),
             **values,
             "status": status.value,
             "updated_at": sortable_time(at),
@@ -139,7 +161,7 @@ class NotificationStore:
             self._table,
             _keys(notice_id, platform_id, keys),
         )
-        return {item["SK"].removeprefix("R#") for item in items}
+        return {_key_of(item["SK"]) for item in items}
 
     def get_many(
         self, notice_id: str, platform_id: str, keys: Sequence[str]
@@ -180,14 +202,18 @@ class NotificationStore:
         more = "LastEvaluatedKey" in response and items
         return items, (items[-1].key if more else None)
 
-    def claim(self, notice_id: str, platform_id: str, key: str, claim: str, at: datetime) -> bool:
-        """Take a queued recipient for one delivery: exactly one claim ever succeeds."""
+    def claim(
+        self, notice_id: str, platform_id: str, key: str, claim: str, version: int, at: datetime
+    ) -> bool:
+        """Take a queued recipient for one delivery of ``version`` of the notice (what it
+        is told, kept as ``told_version``): exactly one claim ever succeeds."""
         return written(
             self._db.update_item,
             TableName=self._table,
             Key=_item_key(notice_id, platform_id, key),
             UpdateExpression=(
-                "SET #status = :sending, claim = :claim, updated_at = :at, expires_at = :ttl"
+                "SET #status = :sending, claim = :claim, told_version = :version, "
+                "updated_at = :at, expires_at = :ttl"
             ),
             ConditionExpression="#status = :queued",
             ExpressionAttributeNames={"#status": "status"},
@@ -196,11 +222,38 @@ class NotificationStore:
                     ":sending": RecipientStatus.SENDING.value,
                     ":queued": RecipientStatus.QUEUED.value,
                     ":claim": claim,
+                    ":version": version,
                     ":at": sortable_time(at),
                     ":ttl": self._expiry(at),
                 }
             ),
         )
+
+    def told_buyers(
+        self, notice_id: str, platform_id: str, before_version: int, after: str | None
+    ) -> tuple[list[StoredRecipient], str | None]:
+        """A page of the buyers sent a message of a version before ``before_version``;
+        the key to go on from when more may follow."""
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :buyers)",
+            "FilterExpression": "#status = :sent AND told_version < :version",
+            "ExpressionAttributeNames": {"#status": "status"},
+            "ExpressionAttributeValues": to_attributes(
+                {
+                    ":pk": _pk(notice_id, platform_id),
+                    ":buyers": f"R#{Party.BUYER.value}#",
+                    ":sent": RecipientStatus.SENT.value,
+                    ":version": before_version,
+                }
+            ),
+        }
+        if after is not None:
+            request["ExclusiveStartKey"] = _item_key(notice_id, platform_id, after)
+        response = self._db.query(**request)
+        items = [_stored(from_attributes(item)) for item in response["Items"]]
+        last = response.get("LastEvaluatedKey")
+        return items, (_key_of(from_attributes(last)["SK"]) if last else None)
 
     def release(self, notice_id: str, platform_id: str, key: str, claim: str) -> bool:
         """Give a claimed recipient back to the queue: nothing was sent (throttled)."""
@@ -356,12 +409,13 @@ def _arrival_counters(recipient: Recipient, status: RecipientStatus) -> dict[str
 def _stored(item: dict[str, Any]) -> StoredRecipient:
     fields = {name: item[name] for name in Recipient.model_fields if name in item}
     return StoredRecipient(
-        key=item["SK"].removeprefix("R#"),
+        key=_key_of(item["SK"]),
         recipient=Recipient.model_validate(fields),
         status=RecipientStatus(item["status"]),
         claim=item.get("claim"),
         error=item.get("error") or None,
         kind=item.get("kind") or None,
+        told_version=int(item["told_version"]) if "told_version" in item else None,
     )
 
 
