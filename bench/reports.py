@@ -26,12 +26,21 @@ from psx.embedded.runtime import EmbeddedRuntime
 YEAR = datetime(2026, 1, 1, tzinfo=UTC)
 JURISDICTIONS = ("KR", "DE", "FR", "NL", "US", "EU")
 BATCH = 25  # BatchWriteItem's limit
-# This bench at 02e6f34, before each dispatch's contribution was worked out once for all
-# its rows and the cyclic GC paused while a report is built; same machine, 2 shared cores
-# (wall times swing with the other work on it, CPU times much less). Printed beside a run.
+# This bench at earlier commits, same machine, 2 shared cores (wall times swing with the
+# other work on it, CPU times less). Printed beside a run. 02e6f34: before each dispatch's
+# contribution was worked out once for all its rows and the cyclic GC paused while a report
+# is built; 8ee1fde: before working time counted whole days by date (load average ~7).
 BEFORE = {
-    20_000: {"report_seconds": [24.07, 18.55], "report_cpu_seconds": [6.31, 6.69]},
-    100_000: {"report_seconds": [77.81, 53.58], "report_cpu_seconds": [33.58, 27.55]},
+    "02e6f34": {
+        20_000: {"report_seconds": [24.07, 18.55], "report_cpu_seconds": [6.31, 6.69]},
+        100_000: {"report_seconds": [77.81, 53.58], "report_cpu_seconds": [33.58, 27.55]},
+    },
+    "8ee1fde": {
+        20_000: {
+            "report_seconds": [9.24, 8.96, 6.81, 7.98],
+            "report_cpu_seconds": [5.23, 4.83, 4.3, 5.14],
+        },
+    },
 }
 
 
@@ -197,7 +206,8 @@ def main() -> None:
     args = parser.parse_args()
     if not args.skip_report:
         print(bench_report(args.notices, args.platforms), flush=True)
-        print({"before (02e6f34)": BEFORE.get(args.notices, "not measured")}, flush=True)
+        for commit, figures in BEFORE.items():
+            print({f"before ({commit})": figures.get(args.notices, "not measured")}, flush=True)
     if not args.skip_dashboard:
         print(bench_dashboard(), flush=True)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chalicelib.deadlines import (
     UnknownJurisdiction,
@@ -14,6 +16,7 @@ from chalicelib.deadlines import (
     working_day_calendar,
     working_days_late,
 )
+from chalicelib.deadlines.working_days import working_time
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -234,3 +237,43 @@ def test_lateness_inverts_add_working_days() -> None:
     for days in range(1, 6):
         due = add_working_days(deadline, days, "KR")
         assert working_days_late(deadline, due, "KR") == days
+
+
+# --- Working time (the reports' time to action) ------------------------------------------
+
+
+def _working_time_day_by_day(start: datetime, end: datetime, jurisdiction: str) -> timedelta:
+    """The definition, slowly: the local clock time of every working day, day by day."""
+    calendar = working_day_calendar(jurisdiction)
+    start_clock = start.astimezone(calendar.timezone).replace(tzinfo=None)
+    end_clock = end.astimezone(calendar.timezone).replace(tzinfo=None)
+    total, day = timedelta(0), start_clock.date()
+    while day <= end_clock.date():
+        if calendar.is_working_day(day):
+            day_start = datetime(day.year, day.month, day.day)
+            overlap = min(end_clock, day_start + timedelta(days=1)) - max(start_clock, day_start)
+            total += max(overlap, timedelta(0))
+        day += timedelta(days=1)
+    return total
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    start=st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31)),
+    minutes=st.integers(min_value=0, max_value=20 * 24 * 60),
+    jurisdiction=st.sampled_from(["KR", "DE", "US", "EU"]),
+)
+def test_working_time_is_the_working_days_clock_time(
+    start: datetime, minutes: int, jurisdiction: str
+) -> None:
+    begin = start.replace(tzinfo=UTC)
+    end = begin + timedelta(minutes=minutes)
+    assert working_time(begin, end, jurisdiction) == _working_time_day_by_day(
+        begin, end, jurisdiction
+    )
+
+
+def test_working_time_over_a_weekend_counts_friday_and_monday_only() -> None:
+    start = datetime(2026, 11, 6, 18, 0, tzinfo=SEOUL)  # Friday
+    end = datetime(2026, 11, 9, 6, 0, tzinfo=SEOUL)  # Monday
+    assert working_time(start, end, "KR") == timedelta(hours=12)

@@ -243,13 +243,23 @@ def _working_time(calendar: WorkingDayCalendar, start: datetime, end: datetime) 
     # Naive local times measure clock time: a working day is 24 hours even across DST.
     start_clock = calendar.local(start).replace(tzinfo=None)
     end_clock = calendar.local(end).replace(tzinfo=None)
+    first, last = start_clock.date(), end_clock.date()
+    if first >= last:
+        # One day (or a DST fall-back turning the clock back): the overlap, never negative.
+        if first > last or not calendar.is_working_day(first):
+            return timedelta(0)
+        return max(end_clock - start_clock, timedelta(0))
+    # A year's report asks this once per listing: the whole days in between are counted
+    # by date alone, only the first and last are cut at the clock.
     total = timedelta(0)
-    day = start_clock.date()
-    while day <= end_clock.date():
+    if calendar.is_working_day(first):
+        total += datetime.combine(first + ONE_DAY, MIDNIGHT) - start_clock
+    if calendar.is_working_day(last):
+        total += end_clock - datetime.combine(last, MIDNIGHT)
+    day = first + ONE_DAY
+    while day < last:
         if calendar.is_working_day(day):
-            day_start = datetime.combine(day, MIDNIGHT)
-            overlap = min(end_clock, day_start + ONE_DAY) - max(start_clock, day_start)
-            total += max(overlap, timedelta(0))
+            total += ONE_DAY
         day += ONE_DAY
     return total
 

@@ -223,17 +223,18 @@ def _taken(fact: DispatchFact, listing: ListingActed) -> tuple[int, bool] | None
     assert fact.dispatched_at is not None
     try:
         seconds = working_time(fact.dispatched_at, listing.acted_at, fact.jurisdiction)
-        window_end = _pledge_window_end(fact.dispatched_at.isoformat(), fact.jurisdiction)
+        window_end = _pledge_window_end(fact.dispatched_at, fact.jurisdiction)
     except UnknownJurisdiction:
         return None
     return seconds // timedelta(seconds=1), listing.acted_at <= window_end
 
 
 @lru_cache(maxsize=65536)
-def _pledge_window_end(dispatched_at: str, jurisdiction: str) -> datetime:
-    # Many listings share a dispatch: its window is counted once.
-    start = datetime.fromisoformat(dispatched_at)
-    return add_working_days(start, PLEDGE_WORKING_DAYS, jurisdiction)
+def _pledge_window_end(dispatched_at: datetime, jurisdiction: str) -> datetime:
+    # Many listings share a dispatch, a notice's dispatches share their sending time: its
+    # window is counted once. Keyed by the instant (aware datetimes hash by it), as the
+    # window is the same whatever zone the instant is written in.
+    return add_working_days(dispatched_at, PLEDGE_WORKING_DAYS, jurisdiction)
 
 
 def _notification_figures(counted: Sequence[Counted]) -> dict[str, Any]:
