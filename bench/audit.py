@@ -6,8 +6,9 @@ stored; then the same snapshot audited again, which must store 0 new findings.
     PYTHONPATH=functions:. .venv/bin/python -m bench.audit                  # 1,000,000
     PYTHONPATH=functions:. .venv/bin/python -m bench.audit --listings 100000 --parts 4
 
-No notice was sent to the bench's platform, so every match is a ``found_elsewhere``
-finding: the path every finding takes (stored once, timeline, escalation) is the same.
+No notice was sent to the bench's platform and every notice is marked ``global_watch``,
+so every match is a ``found_elsewhere`` finding: the path every finding takes (stored
+once, timeline, escalation) is the same.
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def main() -> None:
         services = verification_services(load_settings())
         for planted in catalogue.notices:
             saved = services.lifecycle.notices.save(
-                planted.notice.content,
+                planted.notice.content.model_copy(update={"global_watch": True}),
                 regulator_id=REGULATOR,
                 source_format="bench",
                 source_file=None,

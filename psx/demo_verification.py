@@ -4,7 +4,8 @@ scheduled audit runs the real workflow, and the regulator reads the findings.
 Temu still sells a listing it reported removed (still listed: in its snapshot, and its
 listing page, live-checked, still offers it); AliExpress's product is back under a new
 title, listing id and seller (relisted); Coupang, which the notice never went to, sells
-it too (found elsewhere), so the regulator extends the notice to Coupang with one call
+it too (found elsewhere: the regulator marked the notice ``global_watch`` in
+samples/kftc-notices.csv), so the regulator extends the notice to Coupang with one call
 and it is dispatched there; and Temu's listing of the same brand's other model is not
 flagged (a near miss).
 """
@@ -53,7 +54,9 @@ def run_verification_demo(
     ]
     found = _audited_notice(notice_ids, temu, aliexpress)
     if found is None:
-        echo("\nCompliance audit: no notice with a barcode was answered by both marketplaces")
+        echo(
+            "\nCompliance audit: no global notice with a barcode was answered by both marketplaces"
+        )
         return
     notice, reports = found
     echo(f"\nCompliance audit at {at:%Y-%m-%d %H:%M} UTC (psx audit verify)", bold=True)
@@ -135,11 +138,12 @@ def _extend_to_elsewhere(runtime: EmbeddedRuntime, regulator: ApiClient, notice:
 def _audited_notice(
     notice_ids: Iterable[str], temu: str, aliexpress: str
 ) -> tuple[Notice, dict[str, Dispatch]] | None:
-    """A notice with a barcode whose current version both marketplaces answered."""
+    """A notice watched on every platform, with a barcode, whose current version both
+    marketplaces answered (only such a notice is looked for on Coupang)."""
     services = lifecycle_services(load_settings())
     for notice_id in sorted(set(notice_ids)):
         notice = services.notices.get(notice_id)
-        if notice is None or not notice.content.product.barcodes:
+        if notice is None or not notice.content.global_watch or not notice.content.product.barcodes:
             continue
         reports = {
             d.ref.platform_id: d

@@ -107,6 +107,36 @@ def test_an_amendment_without_a_change_makes_no_version(api: Api, regulator: Cal
     assert answer.status == 200 and answer.body["outcome"] == "unchanged"
 
 
+def test_a_regulator_marks_a_notice_global_on_sending_or_by_amendment(
+    api: Api, regulator: Caller
+) -> None:
+    sent = _send(api, regulator, global_watch=True)
+    plain = _send(api, regulator)
+    amended = api.post(
+        f"/v1/notices/{plain['notice_id']}/amendment",
+        {"changes": {"global_watch": "yes"}},
+        regulator,
+    )
+    other_change = api.post(
+        f"/v1/notices/{sent['notice_id']}/amendment", {"changes": {"remedy": "Refund"}}, regulator
+    )
+
+    assert amended.status == 201 and amended.body["version"] == 2, amended
+    assert other_change.status == 201, other_change
+
+    def watched(notice_id: str) -> bool:
+        return bool(api.get(f"/v1/notices/{notice_id}", regulator).body["content"]["global_watch"])
+
+    # Another amendment keeps the mark: only a change of global_watch itself undoes it.
+    assert watched(sent["notice_id"]) and watched(plain["notice_id"])
+    unreadable = _send(api, regulator, global_watch="perhaps")
+    assert [(w["pointer"], w["code"]) for w in unreadable["warnings"]] == [
+        ("#/barcodes", "barcode_check_digit"),
+        ("#/global_watch", "global_watch_unknown"),
+    ]
+    assert not watched(unreadable["notice_id"])
+
+
 @pytest.mark.parametrize(
     ("changes", "pointer"),
     [

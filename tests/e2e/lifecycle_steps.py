@@ -29,7 +29,7 @@ T = TypeVar("T")
 
 HEADER = (
     "source_reference,kind,product_name,brand,models,barcodes,hazard_description,"
-    "jurisdiction,target_platforms,status\n"
+    "jurisdiction,target_platforms,status,global_watch\n"
 )
 
 
@@ -76,10 +76,11 @@ def notice_row(
     status: str = "active",
     model: str = "M-1",
     kind: str = "order",
+    global_watch: str = "",
 ) -> str:
     return (
         f"{reference},{kind},어린이 자석 장난감,키즈블록,{model},8801234567893,자석 삼킴 위험,KR,"
-        f'"{",".join(platforms)}",{status}\n'
+        f'"{",".join(platforms)}",{status},{global_watch}\n'
     )
 
 

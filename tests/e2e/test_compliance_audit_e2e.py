@@ -59,9 +59,7 @@ def test_snapshots_uploaded_through_the_api_are_audited_and_findings_read_back(
 ) -> None:
     temu, aliexpress, coupang = marketplaces
     escalations = EscalationSubscriber(runtime)
-    notice_id = publish(
-        runtime, regulator_id, "audit.csv", notice_row("AUD-1", [temu, aliexpress], model="KB-100")
-    )
+    notice_id, local_id = _global_and_local_notices(runtime, regulator_id, temu, aliexpress)
     reported_at = datetime.now(UTC)
     for platform_id, listing_id in ((temu, "T-1"), (aliexpress, "A-1")):
         ref = DispatchRef(notice_id, 1, platform_id)
@@ -109,6 +107,7 @@ def test_snapshots_uploaded_through_the_api_are_audited_and_findings_read_back(
         (coupang, "C-1"): "found_elsewhere",
     }
     assert timeline_kinds(notice_id).count("finding_recorded") == 3
+    assert api.get(f"/v1/notices/{local_id}/findings", regulator).body["items"] == []
     escalated = {
         (m["kind"], f["listing_id"])
         for m in escalations.received_messages()
@@ -150,6 +149,20 @@ def test_snapshots_uploaded_through_the_api_are_audited_and_findings_read_back(
     assert [(f["status"], f["resolution_reason"]) for f in after.body["items"]] == [
         ("resolved", "Another toy")
     ]
+
+
+def _global_and_local_notices(
+    runtime: EmbeddedRuntime, regulator_id: str, temu: str, aliexpress: str
+) -> tuple[str, str]:
+    """A notice sent to Temu and AliExpress and marked global; the same product sent to
+    Temu only and not marked global: it is not looked for on AliExpress or Coupang, and
+    Temu has not answered it (nothing is owed there yet)."""
+    watched = notice_row("AUD-1", [temu, aliexpress], model="KB-100", global_watch="yes")
+    notice_id = publish(runtime, regulator_id, "audit.csv", watched)
+    local = notice_row("AUD-2", [temu], model="KB-100")
+    local_id = publish(runtime, regulator_id, "local.csv", local)
+    waiting_for(DispatchRef(local_id, 1, temu), WaitKind.ACKNOWLEDGEMENT)
+    return notice_id, local_id
 
 
 def _answer(

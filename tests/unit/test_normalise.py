@@ -14,7 +14,7 @@ from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.normalise import clean_text, normalise_record
 from chalicelib.intake.raw import RawRecord, RawValue
 from chalicelib.intake.rows import ParsedRow, Problem
-from chalicelib.notices.model import NoticeContent, NoticeKind
+from chalicelib.notices.model import NoticeContent, NoticeKind, Product
 
 KR = RegulatorDefaults(jurisdiction="KR", language="ko")
 NO_DEFAULTS = RegulatorDefaults()
@@ -355,6 +355,53 @@ def test_unknown_status_warns_and_means_active() -> None:
     row = normalise(source_reference="R1", product_name="x", status="paused")
     assert row.content is not None and row.content.withdrawn is False
     assert codes(row.warnings) == ["status_unknown"]
+
+
+@pytest.mark.parametrize(
+    ("written", "watched"),
+    [
+        ("yes", True),
+        ("TRUE", True),
+        ("1", True),
+        ("global", True),
+        ("no", False),
+        ("0", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_global_watch(written: str | None, watched: bool) -> None:
+    row = normalise(source_reference="R1", product_name="x", global_watch=written)
+    assert row.content is not None and row.content.global_watch is watched
+    assert row.warnings == []
+
+
+def test_an_unreadable_global_watch_warns_names_the_value_and_means_not_global() -> None:
+    row = normalise(source_reference="R1", product_name="x", global_watch="maybe")
+    assert row.content is not None and row.content.global_watch is False
+    [warning] = row.warnings
+    assert (warning.field, warning.code) == ("global_watch", "global_watch_unknown")
+    assert "'maybe'" in warning.message
+
+
+# The hash of this notice as stored before global_watch existed (computed then): a file
+# sent again after the change finds its notices unchanged, not a new version of each.
+STORED_BEFORE_THE_FLAG = "5fb63f84b95b813ab75265c2296f34044fe133550cdcf08dbeef21c9cddda3e9"
+
+
+def test_a_notice_not_watched_globally_keeps_the_hash_it_had_before_the_flag() -> None:
+    content = NoticeContent(
+        source_reference="KFTC-2024-0412",
+        jurisdiction="KR",
+        product=Product(
+            name="어린이 자석 블록", brand="키즈블록", models=["KB-100"], barcodes=["8801234567893"]
+        ),
+        target_platforms=["temu"],
+    )
+
+    assert content.content_hash() == STORED_BEFORE_THE_FLAG
+    watched = content.model_copy(update={"global_watch": True})
+    assert watched.content_hash() != STORED_BEFORE_THE_FLAG
 
 
 # -- lists and text ------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,14 +25,21 @@ REPORTED_AT = datetime(2026, 11, 30, 9, tzinfo=UTC)
 NOTICE = ActiveNotice("ntc-1", 2, "kftc", frozenset({"temu", "aliexpress"}))
 
 
-def _audit(platform_id: str = "temu", answer: PlatformAnswer | None = None) -> Audit:
+GLOBAL_NOTICE = replace(NOTICE, global_watch=True)
+
+
+def _audit(
+    platform_id: str = "temu",
+    answer: PlatformAnswer | None = None,
+    notice: ActiveNotice = NOTICE,
+) -> Audit:
     reported = answer or PlatformAnswer(REPORTED_AT, {"L-1": ListingAction.REMOVED})
     return Audit(
         platform_id=platform_id,
         snapshot_id="snap-1",
         snapshot_time=REPORTED_AT + timedelta(days=1),
         found_at=REPORTED_AT + timedelta(days=1, hours=1),
-        notices={NOTICE.notice_id: NOTICE},
+        notices={notice.notice_id: notice},
         answers={NOTICE.notice_id: reported},
     )
 
@@ -113,11 +121,26 @@ def test_a_listing_the_platform_called_no_match_is_not_flagged_again() -> None:
     assert _kinds(_audit(answer=answer), _matched("L-8")) == {}
 
 
-def test_a_match_on_a_platform_the_notice_never_went_to_is_found_elsewhere() -> None:
-    audit = _audit("coupang", PlatformAnswer())
+def test_a_global_notice_matched_on_a_platform_it_never_went_to_is_found_elsewhere() -> None:
+    audit = _audit("coupang", PlatformAnswer(), GLOBAL_NOTICE)
 
     assert _kinds(audit, _matched("C-1", MatchTier.PROBABLE)) == {
         "C-1": FindingKind.FOUND_ELSEWHERE
+    }
+
+
+def test_a_notice_not_global_is_not_looked_for_where_it_never_went() -> None:
+    audit = _audit("coupang", PlatformAnswer())
+
+    assert _kinds(audit, _matched("C-1"), _matched("C-2", MatchTier.PROBABLE)) == {}
+
+
+def test_a_global_notice_is_judged_as_any_other_where_it_was_sent() -> None:
+    audit = _audit(notice=GLOBAL_NOTICE)
+
+    assert _kinds(audit, _matched("L-1"), _matched("L-2")) == {
+        "L-1": FindingKind.STILL_LISTED,
+        "L-2": FindingKind.MISSED,
     }
 
 

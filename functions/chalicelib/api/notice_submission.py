@@ -76,14 +76,27 @@ _NESTED: dict[str, Any] = {
     "product": (ProductFields | None, Field(default=None)),
     "hazard": (HazardFields | None, Field(default=None)),
 }
+# Yes/no fields: a JSON boolean, or the text a file cell would hold ("yes", "1", ...).
+_FLAGS: dict[str, Any] = {
+    "global_watch": (
+        bool | Text,
+        Field(
+            default=None,
+            description="true: the audit looks for the product on every platform's "
+            "catalogue, and a match on a platform the notice was not sent to is a "
+            "found_elsewhere finding (default false: only the platforms it was sent to).",
+        ),
+    )
+}
 NoticeSubmission = _fields_model(
     "NoticeSubmission",
     "One notice in canonical JSON: the field names of the notice file template (docs), "
     "flat or with nested product and hazard objects. Lists may be given as one text "
     "with line breaks, commas or semicolons. status is active or withdrawn.",
-    {name: name in _MULTI_VALUED for name in CANONICAL_FIELDS},
+    {name: name in _MULTI_VALUED for name in CANONICAL_FIELDS if name not in _FLAGS},
     ConfigDict(extra="forbid", json_schema_extra={"examples": [_EXAMPLE]}),
     **_NESTED,
+    **_FLAGS,
 )
 
 

@@ -44,6 +44,7 @@ SPECIAL_FIELDS = (
     "issued_on",
     "kind",
     "status",
+    "global_watch",
     "jurisdiction",
     "language",
 )
@@ -133,6 +134,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "target_platforms": ("platforms", "platform", "대상플랫폼"),
     "source_url": ("url", "link", "링크"),
     "status": ("withdrawn", "상태"),
+    "global_watch": ("global", "watch globally", "전체플랫폼"),
 }
 
 _IGNORED_IN_NAMES = re.compile(r"[\s_\-.]+")

@@ -48,6 +48,8 @@ _LANGUAGE = re.compile(r"^([a-z]{2})(?:[-_][a-z0-9]{2,8})?$")
 
 _WITHDRAWN_VALUES = frozenset({"withdrawn", "withdrawal", "철회", "true", "yes", "y", "1"})
 _ACTIVE_VALUES = frozenset({"active", "amended", "false", "no", "n", "0"})
+_TRUE_VALUES = frozenset({"true", "yes", "y", "1", "global", "예"})
+_FALSE_VALUES = frozenset({"false", "no", "n", "0", "아니오"})
 _ORDER_MARKERS = ("명령",)  # 리콜명령, 수거등의 명령
 _NOTICE_MARKERS = ("권고", "자진", "자발")  # 리콜권고, 자진리콜, 자발적 리콜
 
@@ -244,6 +246,7 @@ class _RowNormaliser:
             ],
             "source_url": self._text("source_url"),
             "withdrawn": self._withdrawn(),
+            "global_watch": self._global_watch(),
         }
 
     def _warn_softening(self) -> None:
@@ -404,6 +407,18 @@ class _RowNormaliser:
                 "status",
                 "status_unknown",
                 f"status {value!r} is not active or withdrawn; taken as active",
+            )
+        return False
+
+    def _global_watch(self) -> bool:
+        value = (self._text("global_watch") or "").casefold()
+        if value in _TRUE_VALUES:
+            return True
+        if value and value not in _FALSE_VALUES:
+            self._warn(
+                "global_watch",
+                "global_watch_unknown",
+                f"global_watch {value!r} is not true or false (yes/no, 1/0); taken as false",
             )
         return False
 

@@ -85,10 +85,20 @@ class NoticeContent(_Strict):
     )
     source_url: str | None = None
     withdrawn: bool = Field(default=False, description="The regulator withdrew this notice.")
+    global_watch: bool = Field(
+        default=False,
+        description="The regulator asks for the product to be looked for on every "
+        "platform's catalogue, not only on the platforms the notice was sent to.",
+    )
 
     def content_hash(self) -> str:
         """Stable fingerprint of the content: equal content is the same version."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        data = self.model_dump(mode="json")
+        if not self.global_watch:
+            # Left out unset: a notice stored before the field existed keeps its hash,
+            # so sending it again is not a new version.
+            del data["global_watch"]
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
     def as_sent_to(self, platform_id: str) -> NoticeContent:

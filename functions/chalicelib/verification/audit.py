@@ -322,6 +322,7 @@ def _audit(
             version=notice.version,
             regulator_id=notice.regulator_id,
             sent_to=frozenset(d.ref.platform_id for d in dispatches if not d.withdrawal),
+            global_watch=notice.content.global_watch,
         )
         answers[notice_id] = platform_answer(
             d for d in dispatches if d.ref.platform_id == platform_id

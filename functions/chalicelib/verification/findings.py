@@ -15,7 +15,8 @@ class FindingKind(StrEnum):
     STILL_LISTED = "still_listed"  # reported removed or disabled, yet listed and available
     MISSED = "missed"  # a certain or probable match the platform never reported
     RELISTED = "relisted"  # a certain match listed after the action report, new listing id
-    FOUND_ELSEWHERE = "found_elsewhere"  # a match on a platform the notice never went to
+    # A match of a notice marked global_watch on a platform the notice never went to.
+    FOUND_ELSEWHERE = "found_elsewhere"
 
 
 class FindingStatus(StrEnum):

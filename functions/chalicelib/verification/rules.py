@@ -25,12 +25,19 @@ LIVE_TIER = "live"
 
 @dataclass(frozen=True)
 class ActiveNotice:
-    """An active notice's current version and the platforms it was sent to."""
+    """An active notice's current version, the platforms it was sent to, and whether its
+    regulator asked for it to be looked for on every platform (``global_watch``)."""
 
     notice_id: str
     version: int
     regulator_id: str
     sent_to: frozenset[str]
+    global_watch: bool = False
+
+    def watched_on(self, platform_id: str) -> bool:
+        """The notice is checked against the platform's catalogue: it was sent there
+        (named, serving its jurisdiction, or extended to), or it is watched everywhere."""
+        return self.global_watch or platform_id in self.sent_to
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,8 @@ def _live_finding(check: TakedownCheck, audit: Audit) -> Finding | None:
 
 
 def kind_of(item: MatchedListing, notice: ActiveNotice, audit: Audit) -> FindingKind | None:
+    if not notice.watched_on(audit.platform_id):
+        return None  # neither sent here nor watched everywhere: not this platform's matter
     if audit.platform_id not in notice.sent_to:
         return FindingKind.FOUND_ELSEWHERE
     answer = audit.answers.get(notice.notice_id, PlatformAnswer())
