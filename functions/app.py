@@ -35,6 +35,7 @@ from chalicelib.handlers.notification import notification, notify_recipients
 from chalicelib.handlers.notification_routes import notification_routes
 from chalicelib.handlers.reports_routes import reports_routes
 from chalicelib.handlers.verification import (
+    check_takedowns_task,
     match_catalogue_part_task,
     prepare_audit_task,
     start_compliance_audits_task,
@@ -49,6 +50,7 @@ from chalicelib.observability import logger, metrics, tracer
 __all__ = [
     "api_key_authorizer",
     "app",
+    "check_takedowns_task",
     "enforce_deadlines_task",
     "escalate_task",
     "fall_back_to_inbox_task",
