@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from chalicelib.deadlines.working_days import add_working_days
 from psx.outbox_cli import outbox
+from psx.target import _LOCAL_DEFAULTS
 from tests.e2e.serving import PSX, Served, free_port, psx_serve
 from tests.support import unique_platform_id
 
@@ -422,6 +423,14 @@ def test_outbox_shows_what_the_exchange_sent_and_opens_an_eml(
     listed = served.run("outbox", "--notice", notice_id)
     opened: list[str] = []
     monkeypatch.setattr("psx.outbox_cli.webbrowser.open", opened.append)
+    # In this process the CLI points every AWS client at `psx serve` (psx/target.py sets
+    # AWS_ENDPOINT_URL and local credentials); put them back after the test, or the
+    # worker's later tests would talk to a server that has stopped.
+    for name in ("AWS_ENDPOINT_URL", *_LOCAL_DEFAULTS):
+        before = os.environ.get(name)
+        monkeypatch.setenv(name, before or "")  # recorded: restored, or unset, afterwards
+        if before is None:
+            monkeypatch.delenv(name)
     out = tmp_path / "eml"
     result = CliRunner().invoke(
         outbox, ["--notice", notice_id, "--open", "--out", str(out), "--endpoint-url", served.aws]
