@@ -78,6 +78,25 @@ def test_bad_rows_are_counted_and_described_and_the_rest_is_read() -> None:
     ]
 
 
+def test_a_timestamp_python_cannot_hold_is_a_bad_row() -> None:
+    beyond_9999 = 253_402_300_800 * 1_000_000
+    table = pa.table(
+        {
+            "id": ["L-1", "L-2", "L-3"],
+            "title": ["t", "t", "t"],
+            "listed_at": pa.array([0, beyond_9999, None], pa.timestamp("us", tz="UTC")),
+        }
+    )
+
+    reading = read_part("p.parquet", _parquet(table))
+
+    assert [listing.listing_id for listing in reading.listings] == ["L-1", "L-3"]
+    assert reading.listings[0].listed_at == datetime(1970, 1, 1, tzinfo=UTC)
+    [problem] = reading.problems
+    assert (problem.row, problem.field) == (2, "listed_at")
+    assert problem.reason.startswith("cannot be read: ")
+
+
 def test_a_nested_column_is_a_bad_row_not_a_crash() -> None:
     table = pa.table({"id": ["L-1"], "title": pa.array([{"ko": "장난감"}])})
 

@@ -114,8 +114,9 @@ def _rows(found: PartFormat, raw: bytes) -> Iterator[Any]:
 
 
 class _BadLine:
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, field_name: str | None = None) -> None:
         self.reason = reason
+        self.field = field_name
 
 
 def _json_lines(raw: bytes) -> Iterator[Any]:
@@ -157,16 +158,34 @@ def _parquet(raw: bytes) -> Iterator[Any]:
             return
         columns = [name for name in names if name in KNOWN_FIELDS]
         for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
-            yield from batch.to_pylist()
-    except (pa.ArrowException, ValueError) as exc:
-        # ValueError: also a value Python cannot hold (a timestamp beyond year 9999).
+            yield from _batch_rows(batch)
+    except pa.ArrowException as exc:
         raise UnreadablePart(f"not readable as Parquet: {type(exc).__name__}: {exc}") from exc
+
+
+def _batch_rows(batch: Any) -> list[Any]:
+    try:
+        rows: list[Any] = batch.to_pylist()
+    except (ValueError, OverflowError):
+        # A value Python cannot hold (a timestamp beyond year 9999): only its row is bad.
+        rows = [_one_row(batch.slice(number, 1)) for number in range(batch.num_rows)]
+    return rows
+
+
+def _one_row(row: Any) -> Any:
+    values = {}
+    for name, column in zip(row.schema.names, row.columns, strict=True):
+        try:
+            values[name] = column[0].as_py()
+        except (ValueError, OverflowError) as exc:
+            return _BadLine(f"cannot be read: {exc}", name)
+    return values
 
 
 def listing_of(row: Any) -> CatalogueListing:
     """One row as a listing; RowError names the field and why it is refused."""
     if isinstance(row, _BadLine):
-        raise RowError(None, row.reason)
+        raise RowError(row.field, row.reason)
     if not isinstance(row, Mapping):
         raise RowError(None, "not an object")
     values = {name: _text(row, name) for name in (*REQUIRED_FIELDS, *OPTIONAL_FIELDS)}
