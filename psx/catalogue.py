@@ -1,9 +1,8 @@
 """Catalogue snapshots from files: what `psx catalogue upload` and the demo put into the
 catalogue bucket, and `psx audit verify`, which starts the audits on demand.
 
-Each file is one part; Parquet files are converted to gzip JSON Lines first (the
-functions cannot load pyarrow, see chalicelib/verification/snapshots.py). The manifest
-counts each part's data rows and is written last, which makes the snapshot complete.
+Each file is one part, uploaded as it is. The manifest counts each part's data rows and
+is written last, which makes the snapshot complete.
 """
 
 from __future__ import annotations
@@ -14,16 +13,15 @@ import io
 import json
 import time
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from chalicelib.stores.catalogue_bucket import CatalogueBucket, manifest_key, part_key
 from chalicelib.verification.snapshots import (
-    GZIP_SUFFIX,
-    PARQUET_SUFFIX,
     PartFormat,
     SnapshotManifest,
     new_snapshot_id,
@@ -47,20 +45,21 @@ class Part:
 
 
 def part_from_file(path: Path) -> Part:
-    """The part a file uploads as: its bytes and data rows (Parquet: as .jsonl.gz)."""
+    """The part a file uploads as: its bytes and data rows."""
     name = path.name
     try:
-        if name.lower().removesuffix(GZIP_SUFFIX).endswith(PARQUET_SUFFIX):
-            return parquet_as_json_lines(name, path.read_bytes())
         found, gzipped = part_format(name)
         data = path.read_bytes()
         raw = gzip.decompress(data) if gzipped else data
         return Part(name, data, data_rows(found, raw))
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error, ValueError) as exc:
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error, ValueError, pa.ArrowException) as exc:
         raise CatalogueFileError(f"{path}: {exc}") from exc
 
 
 def data_rows(found: PartFormat, raw: bytes) -> int:
+    if found is PartFormat.PARQUET:
+        # The footer holds the row count; a file that is not Parquet is refused before upload.
+        return int(pq.ParquetFile(pa.BufferReader(raw)).metadata.num_rows)
     text = raw.decode("utf-8-sig")
     if found is PartFormat.JSON_LINES:
         return sum(1 for line in text.splitlines() if line.strip())
@@ -68,26 +67,6 @@ def data_rows(found: PartFormat, raw: bytes) -> int:
     return max(
         0, sum(1 for _ in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)) - 1
     )
-
-
-def parquet_as_json_lines(name: str, data: bytes) -> Part:
-    stem = name[: name.lower().rindex(PARQUET_SUFFIX)]
-    lines: list[str] = []
-    table = pq.ParquetFile(io.BytesIO(data))
-    for batch in table.iter_batches(batch_size=10_000):
-        lines.extend(
-            json.dumps(row, default=_json_value, ensure_ascii=False) for row in batch.to_pylist()
-        )
-    body = "".join(line + "\n" for line in lines).encode("utf-8")
-    return Part(f"{stem}.jsonl.gz", gzip.compress(body), len(lines))
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, bytes):
-        return value.decode("utf-8", errors="replace")
-    return str(value)
 
 
 def upload_snapshot(

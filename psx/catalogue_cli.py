@@ -31,7 +31,8 @@ def upload(
 ) -> None:
     """Upload FILE… (.jsonl/.ndjson, .csv, .tsv, .parquet; optionally .gz) as one snapshot.
 
-    Each file is a part; the manifest (snapshot time, parts, rows) is written last.
+    Each file is a part, uploaded as it is; the manifest (snapshot time, parts, rows) is
+    written last.
     """
     from chalicelib.stores.catalogue_bucket import CatalogueBucket
     from psx.catalogue import CatalogueFileError, part_from_file, upload_snapshot

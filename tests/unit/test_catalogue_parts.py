@@ -1,11 +1,12 @@
 """Reading catalogue snapshot parts: every format, gzip, and bad rows counted, not fatal;
-and when a manifest makes a snapshot complete."""
+and when a manifest makes a snapshot complete. Parquet's types: test_parquet_parts.py."""
 
 from __future__ import annotations
 
 import gzip
 import io
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from chalicelib.verification.snapshots import (
     new_snapshot_id,
     part_format,
 )
-from psx.catalogue import part_from_file
+from psx.catalogue import CatalogueFileError, part_from_file
 
 ROWS = [
     {"id": "L-1", "title": "키즈블록 KB-100", "brand": "키즈블록", "gtin": "8801234567893",
@@ -33,7 +34,7 @@ ROWS = [
 ]  # fmt: skip
 
 
-def _jsonl(rows: list[object]) -> bytes:
+def _jsonl(rows: Sequence[object]) -> bytes:
     return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows).encode()
 
 
@@ -58,6 +59,8 @@ def _parquet(rows: list[dict[str, str]]) -> bytes:
         ("p.ndjson.gz", gzip.compress(_jsonl(ROWS))),
         ("p.csv", _delimited(ROWS, ",")),
         ("p.tsv.gz", gzip.compress(_delimited(ROWS, "\t"))),
+        ("p.parquet", _parquet(ROWS)),
+        ("p.parquet.gz", gzip.compress(_parquet(ROWS))),
     ],
 )
 def test_every_format_reads_to_the_same_listings(name: str, data: bytes) -> None:
@@ -116,22 +119,11 @@ def test_a_broken_container_makes_the_part_unreadable_not_the_audit_crash() -> N
     assert read_part("p.csv", b"\xff\xfe not utf-8").unreadable is not None
 
 
-def test_parquet_is_uploaded_as_json_lines_read_like_any_part(tmp_path: Path) -> None:
-    path = tmp_path / "catalogue.parquet"
-    path.write_bytes(_parquet(ROWS))
-
-    part = part_from_file(path)
-
-    assert (part.name, part.rows) == ("catalogue.jsonl.gz", 2)
-    reading = read_part(part.name, part.data)
-    assert [listing.listing_id for listing in reading.listings] == ["L-1", "L-2"]
-    assert reading.listings[1].price == "12.00 EUR" and reading.bad_rows == 0
-
-
 @pytest.mark.parametrize(
     ("name", "data", "rows"),
     [("a.jsonl", _jsonl(ROWS) + b"\n", 2), ("a.csv.gz", gzip.compress(_delimited(ROWS, ",")), 2),
-     ("a.tsv", b"id\ttitle\n", 0)],
+     ("a.tsv", b"id\ttitle\n", 0), ("a.parquet", _parquet(ROWS), 2),
+     ("a.parquet.gz", gzip.compress(_parquet(ROWS)), 2)],
 )  # fmt: skip
 def test_the_manifest_counts_each_files_data_rows(
     tmp_path: Path, name: str, data: bytes, rows: int
@@ -139,18 +131,24 @@ def test_the_manifest_counts_each_files_data_rows(
     path = tmp_path / name
     path.write_bytes(data)
 
-    assert part_from_file(path).rows == rows
+    part = part_from_file(path)
+
+    assert (part.name, part.data, part.rows) == (name, data, rows)
 
 
-def test_parquet_parts_are_refused_by_the_functions_with_the_way_out() -> None:
-    with pytest.raises(UnknownPartFormat, match="psx catalogue upload"):
-        part_format("a.parquet.gz")
+def test_a_file_that_is_not_parquet_is_refused_before_upload(tmp_path: Path) -> None:
+    path = tmp_path / "catalogue.parquet"
+    path.write_bytes(_jsonl(ROWS))
+
+    with pytest.raises(CatalogueFileError, match=r"catalogue\.parquet: .*magic bytes"):
+        part_from_file(path)
 
 
 @pytest.mark.parametrize(
     ("name", "expected"),
     [("a.jsonl", (PartFormat.JSON_LINES, False)), ("A.CSV.GZ", (PartFormat.CSV, True)),
-     ("x.tsv", (PartFormat.TSV, False)), ("x.ndjson.gz", (PartFormat.JSON_LINES, True))],
+     ("x.tsv", (PartFormat.TSV, False)), ("x.ndjson.gz", (PartFormat.JSON_LINES, True)),
+     ("x.parquet", (PartFormat.PARQUET, False)), ("X.Parquet.gz", (PartFormat.PARQUET, True))],
 )  # fmt: skip
 def test_the_name_says_the_format(name: str, expected: tuple[PartFormat, bool]) -> None:
     assert part_format(name) == expected

@@ -24,6 +24,7 @@ LAMBDA_PACKAGES = {
     "babel",
     "urllib3",
     "rapidfuzz",
+    "pyarrow",
     "email-validator",
     "phonenumbers",
 }

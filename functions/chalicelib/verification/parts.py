@@ -1,5 +1,5 @@
-"""Reading one part of a catalogue snapshot (JSON Lines, CSV or TSV, optionally gzip)
-into listings; Parquet is converted to JSON Lines before upload (psx/catalogue.py).
+"""Reading one part of a catalogue snapshot (JSON Lines, CSV, TSV or Parquet, optionally
+gzip) into listings.
 
 Google Merchant Center product-data field names (``id``, ``title``, ``description``,
 ``link``, ``image_link``, ``brand``, ``gtin``, ``mpn``, ``availability``, ``condition``,
@@ -13,10 +13,12 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from chalicelib.matching import CatalogueListing
@@ -37,7 +39,11 @@ OPTIONAL_FIELDS = {
     "price": "price",
     "description": "description",
 }
+# Every column a row is read from; Parquet parts read only these.
+KNOWN_FIELDS = (*REQUIRED_FIELDS, *OPTIONAL_FIELDS, "listed_at")
 MAX_VALUE_CHARS = 10_000
+# Parquet rows decoded at a time: memory holds one batch of Arrow data, not the part's.
+PARQUET_BATCH_ROWS = 10_000
 # How many bad rows a part's report describes (all of them are counted).
 MAX_DESCRIBED = 20
 
@@ -66,6 +72,10 @@ class PartReading:
             self.problems.append(BadRow(row, field_name, reason))
 
 
+class UnreadablePart(Exception):
+    """The part's container cannot be read (not one row, the whole file)."""
+
+
 class RowError(ValueError):
     def __init__(self, field_name: str | None, reason: str) -> None:
         super().__init__(reason)
@@ -82,8 +92,8 @@ def read_part(name: str, data: bytes) -> PartReading:
         for number, row in enumerate(_rows(found, raw), start=1):
             reading.rows = number
             _add(reading, number, row)
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
-        # Not one row but the container (gzip, the encoding) is broken.
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error, UnreadablePart) as exc:
+        # Not one row but the container (gzip, the encoding, Parquet's pages) is broken.
         reading.unreadable = f"{type(exc).__name__}: {exc}"[:500]
     return reading
 
@@ -96,14 +106,17 @@ def _add(reading: PartReading, number: int, row: Any) -> None:
 
 
 def _rows(found: PartFormat, raw: bytes) -> Iterator[Any]:
+    if found is PartFormat.PARQUET:
+        return _parquet(raw)
     if found is PartFormat.JSON_LINES:
         return _json_lines(raw)
     return _delimited(raw, "\t" if found is PartFormat.TSV else ",")
 
 
 class _BadLine:
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, field_name: str | None = None) -> None:
         self.reason = reason
+        self.field = field_name
 
 
 def _json_lines(raw: bytes) -> Iterator[Any]:
@@ -128,10 +141,51 @@ def _delimited(raw: bytes, delimiter: str) -> Iterator[Any]:
             yield {key: value for key, value in row.items() if value not in ("", None)}
 
 
+def _parquet(raw: bytes) -> Iterator[Any]:
+    """Each row as a dict of its known columns, decoded one batch of rows at a time."""
+    # Imported here so that only an audit step given a Parquet part loads Arrow; every
+    # other function's cold start stays as it was.
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(pa.BufferReader(raw))
+        names = parquet.schema_arrow.names
+        missing = [name for name in REQUIRED_FIELDS if name not in names]
+        if missing:
+            bad = _BadLine(f"the file has no {', '.join(missing)} column")
+            yield from itertools.repeat(bad, parquet.metadata.num_rows)
+            return
+        columns = [name for name in names if name in KNOWN_FIELDS]
+        for batch in parquet.iter_batches(batch_size=PARQUET_BATCH_ROWS, columns=columns):
+            yield from _batch_rows(batch)
+    except pa.ArrowException as exc:
+        raise UnreadablePart(f"not readable as Parquet: {type(exc).__name__}: {exc}") from exc
+
+
+def _batch_rows(batch: Any) -> list[Any]:
+    try:
+        rows: list[Any] = batch.to_pylist()
+    except (ValueError, OverflowError):
+        # A value Python cannot hold (a timestamp beyond year 9999): only its row is bad.
+        rows = [_one_row(batch.slice(number, 1)) for number in range(batch.num_rows)]
+    return rows
+
+
+def _one_row(row: Any) -> Any:
+    values = {}
+    for name, column in zip(row.schema.names, row.columns, strict=True):
+        try:
+            values[name] = column[0].as_py()
+        except (ValueError, OverflowError) as exc:
+            return _BadLine(f"cannot be read: {exc}", name)
+    return values
+
+
 def listing_of(row: Any) -> CatalogueListing:
     """One row as a listing; RowError names the field and why it is refused."""
     if isinstance(row, _BadLine):
-        raise RowError(None, row.reason)
+        raise RowError(row.field, row.reason)
     if not isinstance(row, Mapping):
         raise RowError(None, "not an object")
     values = {name: _text(row, name) for name in (*REQUIRED_FIELDS, *OPTIONAL_FIELDS)}
@@ -152,7 +206,13 @@ def _text(row: Mapping[str, Any], name: str) -> str | None:
     value = row.get(name)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
+    if isinstance(value, bytes):
+        # A Parquet string column some writers leave without its UTF-8 annotation.
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise RowError(name, "must be UTF-8 text") from exc
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
         raise RowError(name, "must be text")
     text = str(value).strip()
     if len(text) > MAX_VALUE_CHARS:

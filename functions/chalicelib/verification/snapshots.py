@@ -26,6 +26,7 @@ class PartFormat(StrEnum):
     JSON_LINES = "jsonl"
     CSV = "csv"
     TSV = "tsv"
+    PARQUET = "parquet"
 
 
 _SUFFIXES = {
@@ -33,11 +34,9 @@ _SUFFIXES = {
     ".ndjson": PartFormat.JSON_LINES,
     ".csv": PartFormat.CSV,
     ".tsv": PartFormat.TSV,
+    ".parquet": PartFormat.PARQUET,
 }
 GZIP_SUFFIX = ".gz"
-# Parquet is converted before upload (`psx catalogue upload`): the functions' python3.11
-# Lambda runtime (glibc 2.26) cannot load pyarrow's manylinux_2_28 wheels.
-PARQUET_SUFFIX = ".parquet"
 
 
 class UnknownPartFormat(ValueError):
@@ -53,11 +52,6 @@ def part_format(name: str) -> tuple[PartFormat, bool]:
         if stem.endswith(suffix):
             return found, gzipped
     known = ", ".join(sorted(_SUFFIXES))
-    if stem.endswith(PARQUET_SUFFIX):
-        raise UnknownPartFormat(
-            f"part {name!r}: Parquet is converted to JSON Lines before upload "
-            "(psx catalogue upload does it); upload .jsonl.gz"
-        )
     raise UnknownPartFormat(f"part {name!r}: the name must end in one of {known} (then .gz)")
 
 
