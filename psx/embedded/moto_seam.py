@@ -58,7 +58,8 @@
   ``GetEmailTemplate``, ``SendBulkEmail`` are not implemented). They are answered here
   from moto's SES v1 backend, where its v2 ``SendEmail`` already sends and where moto
   keeps templates and what was sent (`psx outbox` reads it there), with v2's answers and
-  error names.
+  error names. moto's server (`psx serve`) routes only the SES v2 paths moto names (its
+  catch-all ``/v2/.*`` becomes a literal path there), so their paths are named too.
 """
 
 from __future__ import annotations
@@ -91,6 +92,7 @@ from moto.dynamodb.responses import DynamoHandler
 from moto.s3 import notifications as s3_notifications
 from moto.ses.exceptions import SesError
 from moto.ses.models import SESBackend, ses_backends
+from moto.sesv2 import urls as sesv2_urls
 from moto.sesv2.responses import SESV2Response
 from moto.stepfunctions.models import stepfunctions_backends
 from moto.stepfunctions.parser.asl.component.common.path import result_path
@@ -523,16 +525,29 @@ SES_V2_ACTIONS: dict[str, Callable[[SESV2Response], str]] = {
 }
 
 
+# Their paths, for moto's server (read when it first serves SES v2).
+SES_V2_PATHS = {
+    "{0}/v2/email/templates$": SESV2Response.dispatch,
+    "{0}/v2/email/templates/(?P<TemplateName>[^/]+)$": SESV2Response.dispatch,
+    "{0}/v2/email/outbound-bulk-emails$": SESV2Response.dispatch,
+}
+
+
 @contextmanager
 def _ses_v2_actions() -> Iterator[None]:
-    """``SES_V2_ACTIONS`` on moto's SESV2Response for as long as the context lasts (in
-    process and behind `psx serve`'s moto server alike: both dispatch to the class)."""
+    """``SES_V2_ACTIONS`` on moto's SESV2Response, and ``SES_V2_PATHS`` among its paths,
+    for as long as the context lasts (in process and behind `psx serve`'s moto server
+    alike: both dispatch to the class)."""
     originals = {name: vars(SESV2Response).get(name) for name in SES_V2_ACTIONS}
     for name, action in SES_V2_ACTIONS.items():
         setattr(SESV2Response, name, action)
+    added = [path for path in SES_V2_PATHS if path not in sesv2_urls.url_paths]
+    sesv2_urls.url_paths.update({path: SES_V2_PATHS[path] for path in added})
     try:
         yield
     finally:
+        for path in added:
+            del sesv2_urls.url_paths[path]
         for name, original in originals.items():
             if original is None:
                 delattr(SESV2Response, name)

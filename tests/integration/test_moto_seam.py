@@ -25,12 +25,14 @@ from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.table import Table
 from moto.moto_api._internal.responses import MotoAPIResponse
+from moto.moto_server.werkzeug_app import create_backend_app
 from moto.s3 import notifications as s3_notifications
 from moto.s3.models import s3_backends
 from moto.ses.models import ses_backends
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.utilities.docker_utilities import DockerModel
+from werkzeug.exceptions import NotFound
 
 from psx.embedded.moto_seam import (
     FunctionRegistry,
@@ -728,6 +730,34 @@ def test_moto_has_no_ses_v2_templates_or_bulk_sending() -> None:
             with pytest.raises(NotImplementedError):
                 call(sesv2)
                 pytest.fail(f"moto answers {name} now")
+    # ... nor does its server route their paths; when it does, SES_V2_PATHS can go.
+    assert _server_routes(SES_V2_REQUESTS) == [False, False, False]
+
+
+# The SES v2 requests the seam adds, as moto's server would receive them.
+SES_V2_REQUESTS = [
+    ("POST", "/v2/email/templates"),
+    ("GET", "/v2/email/templates/recall"),
+    ("POST", "/v2/email/outbound-bulk-emails"),
+]
+
+
+def _server_routes(requests: list[tuple[str, str]]) -> list[bool]:
+    """Which requests moto's server (a fresh SES v2 app of it) routes to SES v2."""
+    routes = create_backend_app("sesv2").url_map.bind("localhost")
+    routed = []
+    for method, path in requests:
+        try:
+            routes.match(path, method=method)
+        except NotFound:
+            routed.append(False)
+        else:
+            routed.append(True)
+    return routed
+
+
+def test_moto_server_routes_the_ses_v2_paths_of_the_seam(world: FunctionRegistry) -> None:
+    assert _server_routes(SES_V2_REQUESTS) == [True, True, True]
 
 
 def test_ses_v2_bulk_sends_are_answered_and_recorded_as_moto_records_v1_ones(
