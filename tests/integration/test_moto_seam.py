@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -713,7 +713,7 @@ def test_moto_has_no_ses_v2_templates_or_bulk_sending() -> None:
     # Canary: without the seam, moto answers none of SES v2's template and bulk calls;
     # when one passes, SES_V2_ACTIONS can lose it.
     template = {"TemplateName": "recall", "TemplateData": "{}"}
-    calls = {
+    calls: dict[str, Callable[[Any], Any]] = {
         "CreateEmailTemplate": lambda ses: ses.create_email_template(
             TemplateName="recall", TemplateContent={"Subject": "s"}
         ),
