@@ -134,9 +134,11 @@ def function_permissions() -> dict[str, list[Template]]:
             allow(["sqs:SendMessage"], [arn_of(NOTIFICATION_QUEUE)]),
             # Notices, platforms, dispatches and cases; timeline events; the wait's answer.
             table_access("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem"),
-            allow(["ses:CreateTemplate"], [SES_TEMPLATES]),
-            allow(["ses:SendBulkTemplatedEmail"], [SES_IDENTITIES, SES_TEMPLATES]),
-            allow(["ses:SendRawEmail"], [SES_IDENTITIES]),
+            # SES API v2: a bulk send is authorised against its identity and template, a
+            # raw SendEmail against its identity.
+            allow(["ses:CreateEmailTemplate"], [SES_TEMPLATES]),
+            allow(["ses:SendBulkEmail"], [SES_IDENTITIES, SES_TEMPLATES]),
+            allow(["ses:SendEmail"], [SES_IDENTITIES]),
             # SMS to a phone number has no topic to name.
             allow(["sns:Publish"], ["*"]),
             task_tokens("SendTaskSuccess"),

@@ -11,7 +11,7 @@ from chalicelib.stores.platforms_table import PlatformStore
 from psx.api_client import ApiClient
 from psx.demo_platforms import DemoPlatform, affected_parties, demo_listing
 from psx.embedded.runtime import EmbeddedRuntime
-from psx.outbox import in_process_data, messages
+from psx.outbox import in_process_data, messages, stored_templates
 from psx.outbox_cli import outbox_line
 from psx.terminal import echo
 
@@ -68,10 +68,5 @@ def _notified_notice(client: ApiClient) -> tuple[str, int]:
 
 
 def _outbox(runtime: EmbeddedRuntime) -> list[Any]:
-    ses = runtime.client("ses")
-
-    def template(name: str) -> dict[str, str]:
-        found: dict[str, str] = ses.get_template(TemplateName=name)["Template"]
-        return found
-
-    return list(messages(in_process_data(os.environ["AWS_DEFAULT_REGION"]), template))
+    templates = stored_templates(runtime.client("sesv2"))
+    return list(messages(in_process_data(os.environ["AWS_DEFAULT_REGION"]), templates))

@@ -3,8 +3,9 @@ read back as one line per recipient and message, each e-mail as an ``.eml`` a pe
 can open.
 
 moto keeps what SES and SNS were asked to send (``/moto-api/data.json`` of `psx serve`'s
-AWS endpoint; its backends in process). A bulk templated e-mail is put together as SES
-would: the stored template with each destination's replacement data, as one
+AWS endpoint; its backends in process; the seam records SES v2 bulk sends there too). A
+bulk e-mail is put together as SES would: the stored template (read back with SES v2's
+``GetEmailTemplate``) with each destination's replacement data, as one
 ``multipart/alternative`` message. Real SES keeps no such record, so this is a local tool.
 """
 
@@ -51,7 +52,18 @@ class OutboxMessage:
         }
 
 
+# A stored template's parts by its name: {"Subject": …, "Text": …, "Html": …}.
 Templates = Callable[[str], dict[str, str]]
+
+
+def stored_templates(sesv2: Any) -> Templates:
+    """The templates SES keeps, read through an SES v2 client."""
+
+    def template(name: str) -> dict[str, str]:
+        content: dict[str, str] = sesv2.get_email_template(TemplateName=name)["TemplateContent"]
+        return content
+
+    return template
 
 
 def served_data(endpoint_url: str) -> dict[str, Any]:
@@ -103,21 +115,21 @@ def _templated(sent: dict[str, Any], templates: Templates) -> Iterator[OutboxMes
                 f"ntc-{named['notice']}" if named else None,
                 named["kind"] if named else None,
                 named["language"] if named else None,
-                parts["SubjectPart"],
+                parts["Subject"],
                 SENT,
                 eml,
-                parts["TextPart"],
+                parts["Text"],
             )
 
 
-_PARTS = ("SubjectPart", "TextPart", "HtmlPart")
+_PARTS = ("Subject", "Text", "Html")
 
 
 def _eml(source: str, address: str, parts: dict[str, str]) -> bytes:
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = source, address, parts["SubjectPart"]
-    message.set_content(parts["TextPart"])
-    message.add_alternative(parts["HtmlPart"], subtype="html")
+    message["From"], message["To"], message["Subject"] = source, address, parts["Subject"]
+    message.set_content(parts["Text"])
+    message.add_alternative(parts["Html"], subtype="html")
     return message.as_bytes()
 
 

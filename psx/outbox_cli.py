@@ -7,12 +7,11 @@ import json
 import tempfile
 import webbrowser
 from pathlib import Path
-from typing import Any
 
 import click
 
 from psx.cli_common import reported_errors
-from psx.outbox import OutboxMessage, messages, served_data
+from psx.outbox import OutboxMessage, messages, served_data, stored_templates
 from psx.target import Target
 from psx.terminal import echo, one_line
 
@@ -34,10 +33,10 @@ def outbox(
     """List what was sent (recipient, kind, language, subject, status); writes each e-mail
     as an .eml file."""
     with reported_errors():
-        ses = Target(endpoint_url=endpoint_url).client("ses")
+        sesv2 = Target(endpoint_url=endpoint_url).client("sesv2")
         found = [
             message
-            for message in messages(served_data(endpoint_url), _templates(ses))
+            for message in messages(served_data(endpoint_url), stored_templates(sesv2))
             if notice_id is None or message.notice_id == notice_id
         ]
     folder = out or Path(tempfile.mkdtemp(prefix="psx-outbox-"))
@@ -55,14 +54,6 @@ def outbox(
         echo(f"{len(files)} e-mails written to {folder}")
     if open_first and files:
         webbrowser.open(files[min(files)].as_uri())
-
-
-def _templates(ses: Any) -> Any:
-    def template(name: str) -> dict[str, str]:
-        found: dict[str, str] = ses.get_template(TemplateName=name)["Template"]
-        return found
-
-    return template
 
 
 def write_emls(found: list[OutboxMessage], folder: Path) -> dict[int, Path]:

@@ -54,6 +54,12 @@
   reference (``TablesByReference``, moto's only deep copy of a Table) and the
   transaction backs up and restores only the items it names (``TouchedItemBackups``):
   all or nothing as before.
+- moto's SES API v2 has no templates and no bulk sending (``CreateEmailTemplate``,
+  ``GetEmailTemplate``, ``SendBulkEmail`` are not implemented). They are answered here
+  from moto's SES v1 backend, where its v2 ``SendEmail`` already sends and where moto
+  keeps templates and what was sent (`psx outbox` reads it there), with v2's answers and
+  error names. moto's server (`psx serve`) routes only the SES v2 paths moto names (its
+  catch-all ``/v2/.*`` becomes a literal path there), so their paths are named too.
 """
 
 from __future__ import annotations
@@ -76,12 +82,18 @@ from typing import Any
 
 from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.core.exceptions import ServiceException
+from moto.core.utils import utcnow
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.responses import DynamoHandler
 from moto.s3 import notifications as s3_notifications
+from moto.ses.exceptions import SesError
+from moto.ses.models import SESBackend, ses_backends
+from moto.sesv2 import urls as sesv2_urls
+from moto.sesv2.responses import SESV2Response
 from moto.stepfunctions.models import stepfunctions_backends
 from moto.stepfunctions.parser.asl.component.common.path import result_path
 from moto.stepfunctions.parser.asl.component.component import Component
@@ -427,6 +439,122 @@ def _no_docker(model: DockerModel) -> Any:
 no_docker = property(_no_docker)
 
 
+# moto's SES v1 error codes -> what SES v2 answers for the same refusal.
+_SES_V2_ERRORS = {
+    "AlreadyExists": "AlreadyExistsException",
+    "TemplateDoesNotExist": "NotFoundException",
+    "InvalidParameterValue": "BadRequestException",
+    "ValidationError": "BadRequestException",
+}
+
+
+class SesV2Refusal(ServiceException):
+    """An SES v2 error answer. Defined outside moto's packages: moto looks an exception's
+    code up in the model its module names, and ``moto.core`` names none."""
+
+
+@contextmanager
+def _as_ses_v2_errors() -> Iterator[None]:
+    try:
+        yield
+    except SesError as error:
+        code = _SES_V2_ERRORS.get(error.code, error.code)
+        raise SesV2Refusal(code, error.message) from error
+
+
+def _ses_v1(response: SESV2Response) -> SESBackend:
+    backend: SESBackend = ses_backends[response.current_account][response.region]
+    return backend
+
+
+def _create_email_template(response: SESV2Response) -> str:
+    params = json.loads(response.body)
+    content = params.get("TemplateContent") or {}
+    template = {
+        "template_name": params.get("TemplateName", ""),
+        "subject_part": content.get("Subject", ""),
+        "text_part": content.get("Text", ""),
+        "html_part": content.get("Html", ""),
+        "Timestamp": utcnow(),  # as moto's own CreateTemplate keeps it
+    }
+    with _as_ses_v2_errors():
+        _ses_v1(response).add_template(template)
+    return "{}"
+
+
+def _get_email_template(response: SESV2Response) -> str:
+    name = response._get_param("TemplateName")
+    with _as_ses_v2_errors():
+        template = _ses_v1(response).get_template(name)
+    content = {
+        "Subject": template["subject_part"],
+        "Text": template["text_part"],
+        "Html": template["html_part"],
+    }
+    return json.dumps({"TemplateName": name, "TemplateContent": content})
+
+
+def _send_bulk_email(response: SESV2Response) -> str:
+    params = json.loads(response.body)
+    template = params["DefaultContent"]["Template"]
+    if "TemplateName" not in template:
+        raise SesV2Refusal("BadRequestException", "the embedded SES names templates only")
+    default_data = template.get("TemplateData") or "{}"
+    destinations = [_bulk_destination(entry, default_data) for entry in params["BulkEmailEntries"]]
+    with _as_ses_v2_errors():
+        sent = _ses_v1(response).send_bulk_templated_email(
+            params.get("FromEmailAddress"), template["TemplateName"], default_data, destinations
+        )
+    results = [{"Status": "SUCCESS", "MessageId": message_id} for message_id in sent.ids]
+    return json.dumps({"BulkEmailEntryResults": results})
+
+
+def _bulk_destination(entry: dict[str, Any], default_data: str) -> dict[str, Any]:
+    """A v2 bulk entry as moto's v1 backend records a destination (`psx outbox` reads
+    it): the entry's replacement data, else the call's default, as SES renders it."""
+    replacement = entry.get("ReplacementEmailContent", {}).get("ReplacementTemplate", {})
+    data = replacement.get("ReplacementTemplateData") or default_data
+    return {"Destination": entry["Destination"], "ReplacementTemplateData": data}
+
+
+# The SES v2 actions moto lacks, as SESV2Response methods (moto dispatches by name).
+SES_V2_ACTIONS: dict[str, Callable[[SESV2Response], str]] = {
+    "create_email_template": _create_email_template,
+    "get_email_template": _get_email_template,
+    "send_bulk_email": _send_bulk_email,
+}
+
+
+# Their paths, for moto's server (read when it first serves SES v2).
+SES_V2_PATHS = {
+    "{0}/v2/email/templates$": SESV2Response.dispatch,
+    "{0}/v2/email/templates/(?P<TemplateName>[^/]+)$": SESV2Response.dispatch,
+    "{0}/v2/email/outbound-bulk-emails$": SESV2Response.dispatch,
+}
+
+
+@contextmanager
+def _ses_v2_actions() -> Iterator[None]:
+    """``SES_V2_ACTIONS`` on moto's SESV2Response, and ``SES_V2_PATHS`` among its paths,
+    for as long as the context lasts (in process and behind `psx serve`'s moto server
+    alike: both dispatch to the class)."""
+    originals = {name: vars(SESV2Response).get(name) for name in SES_V2_ACTIONS}
+    for name, action in SES_V2_ACTIONS.items():
+        setattr(SESV2Response, name, action)
+    added = [path for path in SES_V2_PATHS if path not in sesv2_urls.url_paths]
+    sesv2_urls.url_paths.update({path: SES_V2_PATHS[path] for path in added})
+    try:
+        yield
+    finally:
+        for path in added:
+            del sesv2_urls.url_paths[path]
+        for name, original in originals.items():
+            if original is None:
+                delattr(SESV2Response, name)
+            else:
+                setattr(SESV2Response, name, original)
+
+
 @contextmanager
 def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     """moto with real Step Functions execution and Lambda routed to ``registry``."""
@@ -460,7 +588,7 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     # moto logs a stack trace for every failure path a workflow takes on purpose.
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     try:
-        with mock_aws(config=MOTO_CONFIG):
+        with mock_aws(config=MOTO_CONFIG), _ses_v2_actions():
             yield
     finally:
         LambdaSimpleBackend.invoke = original_invoke  # type: ignore[method-assign]

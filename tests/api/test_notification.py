@@ -21,7 +21,7 @@ from chalicelib.settings import load_settings
 from chalicelib.stores.outbound_mail import OutboundMail
 from chalicelib.stores.platforms_table import PlatformStore
 from psx.embedded.runtime import ACCOUNT_ID, EmbeddedRuntime
-from psx.outbox import OutboxMessage, in_process_data, messages
+from psx.outbox import OutboxMessage, in_process_data, messages, stored_templates
 from tests.api.support import (
     Api,
     Caller,
@@ -52,13 +52,8 @@ def _delegating(regulator: Caller, **policy: Any) -> Caller:
 
 def _sent_to(address: str) -> list[OutboxMessage]:
     """Every e-mail that went to ``address``, as SES would have delivered it."""
-    ses = boto3.client("ses")
-
-    def template(name: str) -> dict[str, str]:
-        found: dict[str, str] = ses.get_template(TemplateName=name)["Template"]
-        return found
-
-    sent = messages(in_process_data(os.environ["AWS_DEFAULT_REGION"]), template)
+    templates = stored_templates(boto3.client("sesv2"))
+    sent = messages(in_process_data(os.environ["AWS_DEFAULT_REGION"]), templates)
     return [message for message in sent if message.recipient == address]
 
 

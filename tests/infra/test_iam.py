@@ -104,7 +104,7 @@ EXPECTED = {
         | {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
         | {"sqs:SendMessage", "kms:Decrypt", "kms:GenerateDataKey"}
         | _table("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem")
-        | {"ses:CreateTemplate", "ses:SendBulkTemplatedEmail", "ses:SendRawEmail", "sns:Publish"}
+        | {"ses:CreateEmailTemplate", "ses:SendBulkEmail", "ses:SendEmail", "sns:Publish"}
         | {"states:SendTaskSuccess", "s3:GetObject"}
         | EVIDENCE,
         {

@@ -91,6 +91,26 @@ def test_batch_and_transaction_calls_are_authorized_per_table_and_item() -> None
     ]
 
 
+def test_ses_v2_sends_name_their_identity_and_a_template_send_its_template() -> None:
+    ses = "arn:aws:ses:us-east-1:123456789012"
+    bulk = {
+        "FromEmailAddress": "n@psx.example",
+        "DefaultContent": {"Template": {"TemplateName": "t1", "TemplateData": "{}"}},
+        "BulkEmailEntries": [],
+    }
+    raw = {"FromEmailAddress": "n@psx.example", "Content": {"Raw": {"Data": b"x"}}}
+    assert iam_requests("ses", "SendBulkEmail", bulk, HERE) == [
+        IamRequest("ses:SendBulkEmail", f"{ses}:identity/n@psx.example"),
+        IamRequest("ses:SendBulkEmail", f"{ses}:template/t1"),
+    ]
+    assert iam_requests("ses", "SendEmail", raw, HERE) == [
+        IamRequest("ses:SendEmail", f"{ses}:identity/n@psx.example")
+    ]
+    assert iam_requests("ses", "CreateEmailTemplate", {"TemplateName": "t1"}, HERE) == [
+        IamRequest("ses:CreateEmailTemplate", f"{ses}:template/t1")
+    ]
+
+
 def test_task_tokens_cannot_name_a_resource_and_starts_name_their_machine() -> None:
     assert iam_requests("states", "SendTaskSuccess", {"taskToken": "t"}, HERE) == [
         IamRequest("states:SendTaskSuccess", "*")

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -20,15 +20,19 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 from docker.errors import DockerException
+from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.table import Table
 from moto.moto_api._internal.responses import MotoAPIResponse
+from moto.moto_server.werkzeug_app import create_backend_app
 from moto.s3 import notifications as s3_notifications
 from moto.s3.models import s3_backends
+from moto.ses.models import ses_backends
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.utilities.docker_utilities import DockerModel
+from werkzeug.exceptions import NotFound
 
 from psx.embedded.moto_seam import (
     FunctionRegistry,
@@ -695,3 +699,128 @@ def test_moto_backs_up_whole_tables_for_every_transaction(
     )
 
     assert Table in copied
+
+
+def _sesv2() -> Any:
+    boto3.client("ses").verify_email_identity(EmailAddress="from@psx.example")
+    sesv2 = boto3.client("sesv2")
+    content = {"Subject": "Recall {{n}}", "Text": "Text {{n}}", "Html": "<p>{{n}}</p>"}
+    sesv2.create_email_template(TemplateName="recall", TemplateContent=content)
+    return sesv2
+
+
+def test_moto_has_no_ses_v2_templates_or_bulk_sending() -> None:
+    # Canary: without the seam, moto answers none of SES v2's template and bulk calls;
+    # when one passes, SES_V2_ACTIONS can lose it.
+    template = {"TemplateName": "recall", "TemplateData": "{}"}
+    calls: dict[str, Callable[[Any], Any]] = {
+        "CreateEmailTemplate": lambda ses: ses.create_email_template(
+            TemplateName="recall", TemplateContent={"Subject": "s"}
+        ),
+        "GetEmailTemplate": lambda ses: ses.get_email_template(TemplateName="recall"),
+        "SendBulkEmail": lambda ses: ses.send_bulk_email(
+            FromEmailAddress="from@psx.example",
+            DefaultContent={"Template": template},
+            BulkEmailEntries=[{"Destination": {"ToAddresses": ["kim@mail.example"]}}],
+        ),
+    }
+    with mock_aws():
+        sesv2 = boto3.client("sesv2", region_name="us-east-1")
+        for name, call in calls.items():
+            with pytest.raises(NotImplementedError):
+                call(sesv2)
+                pytest.fail(f"moto answers {name} now")
+    # ... nor does its server route their paths; when it does, SES_V2_PATHS can go.
+    assert _server_routes(SES_V2_REQUESTS) == [False, False, False]
+
+
+# The SES v2 requests the seam adds, as moto's server would receive them.
+SES_V2_REQUESTS = [
+    ("POST", "/v2/email/templates"),
+    ("GET", "/v2/email/templates/recall"),
+    ("POST", "/v2/email/outbound-bulk-emails"),
+]
+
+
+def _server_routes(requests: list[tuple[str, str]]) -> list[bool]:
+    """Which requests moto's server (a fresh SES v2 app of it) routes to SES v2."""
+    routes = create_backend_app("sesv2").url_map.bind("localhost")
+    routed = []
+    for method, path in requests:
+        try:
+            routes.match(path, method=method)
+        except NotFound:
+            routed.append(False)
+        else:
+            routed.append(True)
+    return routed
+
+
+def test_moto_server_routes_the_ses_v2_paths_of_the_seam(world: FunctionRegistry) -> None:
+    assert _server_routes(SES_V2_REQUESTS) == [True, True, True]
+
+
+def test_ses_v2_bulk_sends_are_answered_and_recorded_as_moto_records_v1_ones(
+    world: FunctionRegistry,
+) -> None:
+    sesv2 = _sesv2()
+    entries = [
+        {
+            "Destination": {"ToAddresses": ["kim@mail.example"]},
+            "ReplacementEmailContent": {
+                "ReplacementTemplate": {"ReplacementTemplateData": '{"n": "K"}'}
+            },
+        },
+        {"Destination": {"ToAddresses": ["anna@mail.example"]}},  # the default data
+    ]
+
+    sent = sesv2.send_bulk_email(
+        FromEmailAddress="from@psx.example",
+        DefaultContent={"Template": {"TemplateName": "recall", "TemplateData": '{"n": "D"}'}},
+        BulkEmailEntries=entries,
+    )
+    stored = sesv2.get_email_template(TemplateName="recall")
+
+    results = sent["BulkEmailEntryResults"]
+    assert [r["Status"] for r in results] == ["SUCCESS", "SUCCESS"]
+    assert all(r["MessageId"] for r in results)
+    assert stored["TemplateName"] == "recall"
+    assert stored["TemplateContent"]["Subject"] == "Recall {{n}}"
+    (recorded,) = ses_backends[ACCOUNT_ID]["us-east-1"].sent_messages
+    assert (recorded.source, recorded.template) == ("from@psx.example", "recall")
+    assert [d["ReplacementTemplateData"] for d in recorded.destinations] == [
+        '{"n": "K"}',
+        '{"n": "D"}',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("call", "code", "status"),
+    [
+        ("duplicate", "AlreadyExistsException", 400),
+        ("unknown template", "NotFoundException", 404),
+        ("unverified sender", "MessageRejected", 400),
+    ],
+)
+def test_ses_v2_refusals_carry_the_names_ses_v2_gives_them(
+    world: FunctionRegistry, call: str, code: str, status: int
+) -> None:
+    sesv2 = _sesv2()
+    entries = [{"Destination": {"ToAddresses": ["kim@mail.example"]}}]
+
+    def bulk(sender: str, template: str) -> Any:
+        content = {"Template": {"TemplateName": template, "TemplateData": "{}"}}
+        return sesv2.send_bulk_email(
+            FromEmailAddress=sender, DefaultContent=content, BulkEmailEntries=entries
+        )
+
+    with pytest.raises(ClientError) as refused:
+        if call == "duplicate":
+            sesv2.create_email_template(TemplateName="recall", TemplateContent={"Subject": "s"})
+        elif call == "unknown template":
+            bulk("from@psx.example", "nowhere")
+        else:
+            bulk("stranger@psx.example", "recall")
+
+    assert refused.value.response["Error"]["Code"] == code
+    assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == status

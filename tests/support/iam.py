@@ -178,16 +178,18 @@ def _ses_arn(where: Where, kind: str, name: str) -> str:
 
 
 def _ses(operation: str, params: Params, where: Where) -> list[IamRequest]:
-    # Sending is authorized against the sending identity, and a templated send also
-    # against its template.
-    if operation == "CreateTemplate":
-        name = params["Template"]["TemplateName"]
-        return [IamRequest("ses:CreateTemplate", _ses_arn(where, "template", name))]
-    if operation in {"SendEmail", "SendRawEmail", "SendBulkTemplatedEmail"}:
-        identity = IamRequest(f"ses:{operation}", _ses_arn(where, "identity", params["Source"]))
-        if "Template" not in params:
+    # SES API v2 (its IAM prefix is ses too). Sending is authorized against the sending
+    # identity, and a templated send also against its template.
+    if operation == "CreateEmailTemplate":
+        name = params["TemplateName"]
+        return [IamRequest("ses:CreateEmailTemplate", _ses_arn(where, "template", name))]
+    if operation in {"SendEmail", "SendBulkEmail"}:
+        sender = params["FromEmailAddress"]
+        identity = IamRequest(f"ses:{operation}", _ses_arn(where, "identity", sender))
+        content = params["DefaultContent"] if operation == "SendBulkEmail" else params["Content"]
+        if "Template" not in content:
             return [identity]
-        template = _ses_arn(where, "template", params["Template"])
+        template = _ses_arn(where, "template", content["Template"]["TemplateName"])
         return [identity, IamRequest(f"ses:{operation}", template)]
     raise UnmappedCall(f"ses:{operation}")
 

@@ -104,9 +104,9 @@ def secretsmanager() -> Any:
     return _client("secretsmanager")
 
 
-def ses() -> Any:
-    # Typed as Any: boto3-stubs[ses] is not among the dev dependencies.
-    return _client("ses")
+def sesv2() -> Any:
+    # Typed as Any: boto3-stubs[sesv2] is not among the dev dependencies.
+    return _client("sesv2")
 
 
 def kms() -> Any:

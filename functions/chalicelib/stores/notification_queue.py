@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from chalicelib.stores import aws_clients
 
-# One SES bulk call's worth: a message is one SendBulkTemplatedEmail when its recipients
+# One SES bulk call's worth: a message is one SendBulkEmail when its recipients
 # share content (the API orders them by language before chunking).
 CHUNK = 50
 # SendMessageBatch's limit.

@@ -1,11 +1,12 @@
-"""Sending e-mail through Amazon SES: one templated bulk call for up to 50 recipients of
-the same content, one plain call for a message of its own (a statement of reasons).
+"""Sending e-mail through Amazon SES API v2: one bulk call for up to 50 recipients of the
+same content, one plain call for a message of its own (a statement of reasons).
 
-SES's v1 ``SendBulkTemplatedEmail`` is the bulk path: the template holds the shared
-subject, HTML and text (SES sends them as one ``multipart/alternative`` message) and
-each destination brings its own replacement data. moto implements it (not v2's
-``SendBulkEmail``), so the same calls run locally and on AWS. A message of its own goes
-as a raw MIME message (``SendRawEmail``), so it carries headers saying what it is.
+``SendBulkEmail`` is the bulk path: a stored template (``CreateEmailTemplate``) holds the
+shared subject, HTML and text (SES sends them as one ``multipart/alternative`` message)
+and each entry brings its own replacement data. A message of its own goes as raw MIME
+content of ``SendEmail``, so it carries headers saying what it is. moto has no v2
+templates or bulk sending; the embedded runtime's seam (``psx/embedded/moto_seam.py``)
+answers them from moto's SES backend, so the same calls run locally and on AWS.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from email.message import EmailMessage
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -20,9 +22,21 @@ from chalicelib.notification.channels import Destination, Email, Sender, Sending
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_errors import error_code
 
-# What SES answers when the account's sending rate is exceeded: retried later, not a
-# failure of the recipient (boto3's own retries come first).
-_THROTTLING = frozenset({"Throttling", "ThrottlingException", "TooManyRequestsException"})
+# Refusals for rate or quota, retried later: not a failure of the recipient (boto3's own
+# retries come first). SES v2 answers TooManyRequestsException for the sending rate and
+# LimitExceededException for an account limit; SNS (the SMS path) answers Throttled.
+_THROTTLING = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "Throttled",
+        "TooManyRequestsException",
+        "LimitExceededException",
+    }
+)
+# A bulk entry SES did not send because of the account's rate or daily quota.
+_THROTTLED_ENTRIES = frozenset({"ACCOUNT_THROTTLED", "ACCOUNT_DAILY_QUOTA_EXCEEDED"})
+_SENT = "SUCCESS"
 
 
 def raise_if_throttled(exc: ClientError) -> None:
@@ -32,24 +46,19 @@ def raise_if_throttled(exc: ClientError) -> None:
 
 class OutboundMail:
     def __init__(self) -> None:
-        self._ses = aws_clients.ses()
+        self._ses = aws_clients.sesv2()
         self._templates: set[str] = set()
 
     def ensure_template(self, name: str, email: Email) -> None:
         """Create the template once (named by its content, so an existing one is the same)."""
         if name in self._templates:
             return
-        template = {
-            "TemplateName": name,
-            "SubjectPart": email.subject,
-            "TextPart": email.text,
-            "HtmlPart": email.html,
-        }
+        content = {"Subject": email.subject, "Text": email.text, "Html": email.html}
         try:
-            self._ses.create_template(Template=template)
+            self._ses.create_email_template(TemplateName=name, TemplateContent=content)
         except ClientError as exc:
             raise_if_throttled(exc)
-            if error_code(exc) != "AlreadyExists":
+            if error_code(exc) != "AlreadyExistsException":
                 raise
         self._templates.add(name)
 
@@ -57,28 +66,27 @@ class OutboundMail:
         self, sender: Sender, template: str, destinations: Sequence[Destination]
     ) -> list[str | None]:
         """Send ``template`` to each destination (≤ ``BULK_DESTINATIONS``); per destination
-        None when SES accepted it, else its error. Raises ``SendingThrottled``."""
+        None when SES accepted it, else its error. Raises ``SendingThrottled`` when SES
+        refused the call, or every entry, for rate."""
         try:
-            response = self._ses.send_bulk_templated_email(
-                Source=sender.source,
+            response = self._ses.send_bulk_email(
+                FromEmailAddress=sender.source,
                 **_reply_to(sender),
-                Template=template,
-                DefaultTemplateData=json.dumps(destinations[0].replacements),
-                Destinations=[
-                    {
-                        "Destination": {"ToAddresses": [destination.address]},
-                        "ReplacementTemplateData": json.dumps(destination.replacements),
+                DefaultContent={
+                    "Template": {
+                        "TemplateName": template,
+                        "TemplateData": json.dumps(destinations[0].replacements),
                     }
-                    for destination in destinations
-                ],
+                },
+                BulkEmailEntries=[_entry(destination) for destination in destinations],
             )
         except ClientError as exc:
             raise_if_throttled(exc)
             return [error_code(exc)] * len(destinations)  # refused whole: each one failed
-        return [
-            None if status.get("Status", "Success") == "Success" else str(status["Status"])
-            for status in response["Status"]
-        ]
+        statuses = [str(result["Status"]) for result in response["BulkEmailEntryResults"]]
+        if statuses and all(status in _THROTTLED_ENTRIES for status in statuses):
+            raise SendingThrottled(statuses[0])  # nothing went: the whole group is retried
+        return [None if status == _SENT else status for status in statuses]
 
     def send(
         self, sender: Sender, address: str, email: Email, headers: dict[str, str]
@@ -96,15 +104,25 @@ class OutboundMail:
         message.set_content(email.text)
         message.add_alternative(email.html, subtype="html")  # multipart/alternative
         try:
-            self._ses.send_raw_email(
-                Source=sender.source,
-                Destinations=[address],
-                RawMessage={"Data": message.as_bytes()},
+            self._ses.send_email(
+                FromEmailAddress=sender.source,
+                Destination={"ToAddresses": [address]},
+                Content={"Raw": {"Data": message.as_bytes()}},
             )
         except ClientError as exc:
             raise_if_throttled(exc)
             return error_code(exc)
         return None
+
+
+def _entry(destination: Destination) -> dict[str, Any]:
+    replacements = json.dumps(destination.replacements)
+    return {
+        "Destination": {"ToAddresses": [destination.address]},
+        "ReplacementEmailContent": {
+            "ReplacementTemplate": {"ReplacementTemplateData": replacements}
+        },
+    }
 
 
 def _reply_to(sender: Sender) -> dict[str, list[str]]:
