@@ -57,7 +57,7 @@ def run(rows: int) -> dict[str, Any]:
         )
         started = time.perf_counter()
         finished = process_upload(
-            upload.notice_id, upload.platform_id, upload.upload_id, rows, now, services
+            upload.notice_id, upload.platform_id, upload.upload_id, rows, lambda: now, services
         )
         elapsed = time.perf_counter() - started
     assert finished is not None

@@ -6,16 +6,23 @@ from __future__ import annotations
 
 import gzip
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import boto3
 import pytest
 import requests
 
 from chalicelib.deadlines.policy import DeadlinePolicy, NotificationMode
+from chalicelib.notification.services import notification_services
+from chalicelib.notification.uploads import UPLOAD_HOLD, process_upload
+from chalicelib.settings import load_settings
+from chalicelib.stores.affected_parties_bucket import upload_key
 from chalicelib.stores.platforms_table import PlatformStore
 from psx.embedded.runtime import EmbeddedRuntime
 from tests.api.support import Api, Caller, new_platform, new_regulator, seed_notice, table
 from tests.api.test_notification import _sent_to
+from tests.e2e.lifecycle_steps import services
 
 UPLOADS = "/v1/notices/{}/affected-parties/uploads"
 
@@ -108,6 +115,12 @@ def test_a_csv_file_is_taken_row_by_row_with_each_refused_row_named(
     assert len(_sent_to("kim.csv@mail.example")) == 1
     page = api.get(f"/v1/notices/{notice_id}/notifications", delegating)
     assert page.body["final"] is True
+    (received,) = [
+        e for e in services().notices.timeline(notice_id) if e.kind == "affected_parties_received"
+    ]
+    assert received.details["batch_id"] == result["upload_id"]
+    assert (received.details["rows"], received.details["refused"]) == (7, 3)
+    assert "@" not in str(received.details)  # counts only: contacts are personal data
 
 
 def test_a_gzipped_jsonl_file_and_its_repeated_event_store_and_send_once(
@@ -221,3 +234,32 @@ def test_a_file_that_cannot_be_read_fails_whole_and_stores_nothing(
     assert result["status"] == "failed" and result["error"]["code"] == code, result
     assert result["counts"] is None and result["errors"] == []
     assert _statuses(api, notice_id, delegating) == {}
+
+
+def test_a_processing_that_died_is_taken_over_once_its_hold_lapses(
+    api: Api, regulator: Caller, delegating: Caller
+) -> None:
+    notice_id = seed_notice(regulator, [delegating])
+    created = api.post(UPLOADS.format(notice_id), {"format": "jsonl"}, delegating)
+    own = notification_services(load_settings())
+    upload = own.recipients.get_upload(notice_id, delegating.id, created.body["upload_id"])
+    assert upload is not None
+    boto3.client("s3").put_object(
+        Bucket=own.uploads.bucket,
+        Key=upload_key(upload),
+        Body=b'{"buyer_ref": "B-1", "email": "held@mail.example"}\n',
+    )
+    started = datetime.now(UTC)
+    # A first processing claimed it, then its invocation died.
+    assert own.recipients.claim_upload(upload, "dead", started, started + UPLOAD_HOLD)
+
+    def at(moment: datetime) -> Any:
+        return process_upload(notice_id, delegating.id, upload.upload_id, 10, lambda: moment, own)
+
+    while_held = at(started + UPLOAD_HOLD / 2)
+    taken_over = at(started + UPLOAD_HOLD + timedelta(seconds=1))
+    once_finished = at(started + 3 * UPLOAD_HOLD)
+
+    assert while_held is None and once_finished is None
+    assert taken_over is not None and taken_over.status == "completed"
+    assert taken_over.counts["queued"] == 1

@@ -110,7 +110,7 @@ def _take_uploads(record: SQSRecord) -> None:
             platform_id,
             upload_id,
             settings.notification.max_upload_rows,
-            clock.now(),
+            clock.now,
             notification_services(settings),
         )
         logger.info(

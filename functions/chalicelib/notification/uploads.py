@@ -284,11 +284,12 @@ def process_upload(
     platform_id: str,
     upload_id: str,
     max_rows: int,
-    now: datetime,
+    clock: Callable[[], datetime],
     services: NotificationServices,
 ) -> Upload | None:
     """Take an uploaded file once: None when it was never announced, or when another
     processing holds or finished it (a repeated S3 event)."""
+    now = clock()
     store = services.recipients
     upload = store.get_upload(notice_id, platform_id, upload_id)
     if upload is None:
@@ -299,14 +300,14 @@ def process_upload(
     result = _result(upload, lambda: services.uploads.open_upload(upload), max_rows, now, services)
     if result.error is None:
         ref = DispatchRef(notice_id, upload.version, platform_id)
-        counts = {**result.counts, "upload_id": upload_id, "final": upload.final}
+        counts = {**result.counts, "format": upload.format.value, "final": upload.final}
         record_received(ref, upload_id, counts, now, f"platform:{platform_id}", services)
     services.uploads.put_result(upload, result)
     finished = upload.model_copy(
         update={
             "status": UploadStatus.FAILED if result.error else UploadStatus.COMPLETED,
             "started_at": now,
-            "finished_at": now,
+            "finished_at": clock(),
             "attempt": attempt,
             "counts": {**result.counts, "errors_total": result.errors_total},
             "error": result.error,
