@@ -31,7 +31,11 @@ from chalicelib.handlers.lifecycle import (
     push_webhook_task,
     record_received_task,
 )
-from chalicelib.handlers.notification import notification, notify_recipients
+from chalicelib.handlers.notification import (
+    notification,
+    notify_recipients,
+    take_affected_parties_uploads,
+)
 from chalicelib.handlers.notification_routes import notification_routes
 from chalicelib.handlers.reports_routes import reports_routes
 from chalicelib.handlers.verification import (
@@ -66,6 +70,7 @@ __all__ = [
     "record_received_task",
     "start_compliance_audits_task",
     "store_findings_task",
+    "take_affected_parties_uploads",
 ]
 
 app = Chalice(app_name="psx")

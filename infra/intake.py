@@ -5,11 +5,12 @@ notifications go through, and the function that reads them and starts lifecycles
 from __future__ import annotations
 
 from infra.iam import allow
-from infra.intrinsics import Template, arn_of, ref, sub
+from infra.intrinsics import Template, arn_of, sub
 from infra.lifecycle import STATE_MACHINE_ARN
 from infra.storage import (
     EVIDENCE_OBJECTS,
     KEEP_EVIDENCE,
+    bucket_notifications_policy,
     dead_letter_queue,
     private_bucket_properties,
     queue,
@@ -60,28 +61,6 @@ def intake_bucket() -> Template:
                         },
                     }
                 ]
-            },
-        },
-    }
-
-
-def intake_queue_policy() -> Template:
-    return {
-        "Type": "AWS::SQS::QueuePolicy",
-        "Properties": {
-            "Queues": [ref("IntakeQueue")],
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "IntakeBucketNotifications",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "s3.amazonaws.com"},
-                        "Action": "sqs:SendMessage",
-                        "Resource": arn_of("IntakeQueue"),
-                        "Condition": {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}},
-                    }
-                ],
             },
         },
     }
@@ -145,7 +124,7 @@ def resources() -> dict[str, Template]:
 
 def aws_only_resources() -> dict[str, Template]:
     """S3 -> SQS permission: moto's CloudFormation cannot create queue policies."""
-    return {"IntakeQueuePolicy": intake_queue_policy()}
+    return {"IntakeQueuePolicy": bucket_notifications_policy("IntakeQueue", "IntakeBucket")}
 
 
 # Dependencies on AWS-only resources, added to resources() declarations for AWS only:

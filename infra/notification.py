@@ -1,13 +1,22 @@
 """Seller and buyer notification: the contacts table and the queue of recipients, both
 under the notification's own KMS key, and the notify function that sends through SES
-and SNS.
+and SNS; the bucket of files of affected parties platforms upload (the same key), the
+queue its notifications go through, and the function that takes each file.
 """
 
 from __future__ import annotations
 
 from infra.iam import allow, task_tokens
 from infra.intrinsics import Template, arn_of, ref, sub
-from infra.storage import EVIDENCE_OBJECTS, KEEP_EVIDENCE, table_access
+from infra.storage import (
+    EVIDENCE_OBJECTS,
+    KEEP_EVIDENCE,
+    bucket_notifications_policy,
+    dead_letter_queue,
+    private_bucket_properties,
+    queue,
+    table_access,
+)
 
 # The logical id Chalice gives the notify function of functions/app.py.
 NOTIFY_FUNCTION = "NotifyRecipients"
@@ -16,10 +25,28 @@ NOTIFY_TIMEOUT_SECONDS = 120
 # production account is 14 messages a second; bulk calls of 50 keep well within it.
 NOTIFY_MAX_CONCURRENCY = 5
 
+# The logical id Chalice gives the upload function of functions/app.py.
+UPLOADS_FUNCTION = "TakeAffectedPartiesUploads"
+# A file of PSX_AFFECTED_PARTIES_MAX_ROWS (200,000) rows is read twice and stored in
+# batches of 1,000 within one invocation (chalicelib/notification/uploads.py holds an
+# upload for as long).
+UPLOADS_TIMEOUT_SECONDS = 900
+UPLOADS_MAX_CONCURRENCY = 2
+# Uploaded files hold contacts: gone after the contacts' default retention.
+UPLOADS_EXPIRY_DAYS = 30
+
 NOTIFICATION_KEY = "NotificationKey"
 NOTIFICATION_TABLE = "NotificationTable"
 NOTIFICATION_QUEUE = "NotificationQueue"
 NOTIFICATION_DEAD_LETTER_QUEUE = "NotificationDeadLetterQueue"
+UPLOADS_BUCKET = "AffectedPartiesBucket"
+UPLOADS_QUEUE = "AffectedPartiesUploadQueue"
+UPLOADS_DEAD_LETTER_QUEUE = "AffectedPartiesUploadDeadLetterQueue"
+# chalicelib/stores/affected_parties_bucket.py: files, and their results.
+UPLOADS_PREFIX = "affected-parties/"
+RESULTS_PREFIX = "affected-parties-results/"
+UPLOADED_FILES = sub(f"${{{UPLOADS_BUCKET}.Arn}}/{UPLOADS_PREFIX}*")
+UPLOAD_RESULTS = sub(f"${{{UPLOADS_BUCKET}.Arn}}/{RESULTS_PREFIX}*")
 
 # The exchange's verified SES identities (its own and the platforms'); SES checks the
 # sender against them, so the grant is for identities of this account.
@@ -102,6 +129,52 @@ def notification_dead_letter_queue() -> Template:
     }
 
 
+def uploads_bucket() -> Template:
+    """Files of affected parties: private, under the contacts' key, expiring (versions
+    too: an expired file leaves nothing behind)."""
+    return {
+        "Type": "AWS::S3::Bucket",
+        "DeletionPolicy": "Retain",
+        "UpdateReplacePolicy": "Retain",
+        "Properties": {
+            **private_bucket_properties(),
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {
+                        "ServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": arn_of(NOTIFICATION_KEY),
+                        },
+                        "BucketKeyEnabled": True,
+                    }
+                ]
+            },
+            "LifecycleConfiguration": {
+                "Rules": [
+                    {
+                        "Id": "expire-contacts",
+                        "Status": "Enabled",
+                        "ExpirationInDays": UPLOADS_EXPIRY_DAYS,
+                        "NoncurrentVersionExpiration": {"NoncurrentDays": 1},
+                        "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1},
+                    }
+                ]
+            },
+            "NotificationConfiguration": {
+                "QueueConfigurations": [
+                    {
+                        "Event": "s3:ObjectCreated:*",
+                        "Queue": arn_of(UPLOADS_QUEUE),
+                        "Filter": {
+                            "S3Key": {"Rules": [{"Name": "prefix", "Value": UPLOADS_PREFIX}]}
+                        },
+                    }
+                ]
+            },
+        },
+    }
+
+
 def notification_table_access(*actions: str) -> Template:
     return allow([f"dynamodb:{action}" for action in actions], [arn_of(NOTIFICATION_TABLE)])
 
@@ -120,8 +193,9 @@ PROGRESS = notification_table_access("GetItem", "UpdateItem")
 
 
 def function_permissions() -> dict[str, list[Template]]:
-    """What the notify function touches, beyond writing its logs and traces."""
+    """What the notify and upload functions touch, beyond writing their logs and traces."""
     return {
+        **uploads_permissions(),
         NOTIFY_FUNCTION: [
             allow(
                 ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
@@ -149,6 +223,27 @@ def function_permissions() -> dict[str, list[Template]]:
     }
 
 
+def uploads_permissions() -> dict[str, list[Template]]:
+    """What the upload function touches: the file and its result, then what a batch of
+    affected parties touches (recipients stored and queued, the timeline, evidence)."""
+    return {
+        UPLOADS_FUNCTION: [
+            allow(
+                ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"],
+                [arn_of(UPLOADS_QUEUE)],
+            ),
+            allow(["s3:GetObject"], [UPLOADED_FILES]),
+            allow(["s3:PutObject"], [UPLOAD_RESULTS]),
+            RECIPIENTS,
+            RECIPIENT_KEY,
+            allow(["sqs:SendMessage"], [arn_of(NOTIFICATION_QUEUE)]),
+            table_access("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem"),
+            task_tokens("SendTaskSuccess"),
+            KEEP_EVIDENCE,
+        ],
+    }
+
+
 # What the lifecycle's OpenWait adds for a notification wait: the progress of the
 # notice and platform, and the platform's dispatches of the notice.
 OPEN_WAIT_PERMISSIONS = [PROGRESS, table_access("Query")]
@@ -163,6 +258,9 @@ API_PERMISSIONS = [
     notification_table_access("BatchGetItem", "GetItem", "PutItem", "UpdateItem", "Query"),
     RECIPIENT_KEY,
     *ENQUEUE,
+    # Presigned PUTs of files (the URL carries the API's permission), and their results.
+    allow(["s3:PutObject"], [UPLOADED_FILES]),
+    allow(["s3:GetObject"], [UPLOAD_RESULTS]),
 ]
 
 
@@ -182,7 +280,22 @@ def function_overrides() -> dict[str, Template]:
                 },
                 "Timeout": NOTIFY_TIMEOUT_SECONDS,
             }
-        }
+        },
+        UPLOADS_FUNCTION: {
+            "Properties": {
+                "Events": {
+                    f"{UPLOADS_FUNCTION}SqsEventSource": {
+                        "Properties": {
+                            "Queue": arn_of(UPLOADS_QUEUE),
+                            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+                            "ScalingConfig": {"MaximumConcurrency": UPLOADS_MAX_CONCURRENCY},
+                        }
+                    }
+                },
+                "Timeout": UPLOADS_TIMEOUT_SECONDS,
+                "MemorySize": 1024,
+            }
+        },
     }
 
 
@@ -192,4 +305,22 @@ def resources() -> dict[str, Template]:
         NOTIFICATION_TABLE: notification_table(),
         NOTIFICATION_QUEUE: notification_queue(),
         NOTIFICATION_DEAD_LETTER_QUEUE: notification_dead_letter_queue(),
+        UPLOADS_BUCKET: uploads_bucket(),
+        UPLOADS_QUEUE: queue(
+            UPLOADS_DEAD_LETTER_QUEUE, visibility_timeout=6 * UPLOADS_TIMEOUT_SECONDS
+        ),
+        UPLOADS_DEAD_LETTER_QUEUE: dead_letter_queue(),
     }
+
+
+def aws_only_resources() -> dict[str, Template]:
+    """S3 -> SQS permission: moto's CloudFormation cannot create queue policies."""
+    return {
+        "AffectedPartiesUploadQueuePolicy": bucket_notifications_policy(
+            UPLOADS_QUEUE, UPLOADS_BUCKET
+        )
+    }
+
+
+# S3 checks that it may send to the queue when the notification is configured.
+AWS_ONLY_DEPENDENCIES: dict[str, list[str]] = {UPLOADS_BUCKET: ["AffectedPartiesUploadQueuePolicy"]}

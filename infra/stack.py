@@ -62,6 +62,7 @@ FUNCTION_ENVIRONMENT: dict[str, Any] = {
     "PSX_NOTIFICATION_TABLE_NAME": ref(notification.NOTIFICATION_TABLE),
     "PSX_NOTIFICATION_QUEUE_URL": ref(notification.NOTIFICATION_QUEUE),
     "PSX_NOTIFICATION_KEY_ARN": arn_of(notification.NOTIFICATION_KEY),
+    "PSX_AFFECTED_PARTIES_BUCKET": ref(notification.UPLOADS_BUCKET),
 }
 
 
@@ -103,12 +104,16 @@ def aws_only_resources() -> dict[str, Template]:
     """What only a real account gets: see the module docstring."""
     return {
         **intake.aws_only_resources(),
+        **notification.aws_only_resources(),
         **observability.aws_only_resources(resources(), CHALICE_FUNCTIONS),
     }
 
 
 # Dependencies on AWS-only resources, added to resources() declarations for AWS only.
-AWS_ONLY_DEPENDENCIES: dict[str, list[str]] = {**intake.AWS_ONLY_DEPENDENCIES}
+AWS_ONLY_DEPENDENCIES: dict[str, list[str]] = {
+    **intake.AWS_ONLY_DEPENDENCIES,
+    **notification.AWS_ONLY_DEPENDENCIES,
+}
 
 
 def output_name(environment_variable: str) -> str:

@@ -8,7 +8,7 @@ function does with the table rather than how its ARN is spelled.
 from __future__ import annotations
 
 from infra.iam import allow
-from infra.intrinsics import Template, arn_of, sub
+from infra.intrinsics import Template, arn_of, ref, sub
 
 
 def notices_table() -> Template:
@@ -110,6 +110,30 @@ def queue(dead_letter_queue: str, visibility_timeout: int) -> Template:
             "RedrivePolicy": {
                 "deadLetterTargetArn": arn_of(dead_letter_queue),
                 "maxReceiveCount": 5,
+            },
+        },
+    }
+
+
+def bucket_notifications_policy(queue_id: str, bucket_id: str) -> Template:
+    """S3 may send ``bucket_id``'s event notifications to ``queue_id`` (AWS only: moto's
+    CloudFormation cannot create queue policies)."""
+    return {
+        "Type": "AWS::SQS::QueuePolicy",
+        "Properties": {
+            "Queues": [ref(queue_id)],
+            "PolicyDocument": {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Sid": f"{bucket_id}Notifications",
+                        "Effect": "Allow",
+                        "Principal": {"Service": "s3.amazonaws.com"},
+                        "Action": "sqs:SendMessage",
+                        "Resource": arn_of(queue_id),
+                        "Condition": {"StringEquals": {"aws:SourceAccount": ref("AWS::AccountId")}},
+                    }
+                ],
             },
         },
     }

@@ -24,6 +24,7 @@ from chalicelib.intake.limits import IntakeLimits
 from chalicelib.notices.extensions import AlreadyExtended
 from chalicelib.notices.versions import VersionConflict
 from chalicelib.settings import (
+    AFFECTED_PARTIES_MAX_ROWS,
     CONTACT_RETENTION_DAYS,
     DEFAULT_NOTICE_URL,
     DEFAULT_SENDER_IDENTITY,
@@ -64,6 +65,8 @@ def _settings(target: Target) -> Settings:
             sender_identity=DEFAULT_SENDER_IDENTITY,
             contact_retention_days=CONTACT_RETENTION_DAYS,
             notice_url=DEFAULT_NOTICE_URL,
+            uploads_bucket=target.output("PSX_AFFECTED_PARTIES_BUCKET"),
+            max_upload_rows=AFFECTED_PARTIES_MAX_ROWS,
         ),
     )
 

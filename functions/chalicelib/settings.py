@@ -24,6 +24,9 @@ FEED_TIMEOUT_SECONDS = 20
 # otherwise (infra/stack.py declares the same default for every function).
 EVIDENCE_RETENTION_DAYS = 1827
 CONTACT_RETENTION_DAYS = 30
+# The most rows of one uploaded file of affected parties: a large marketplace's buyers of
+# one recall, read in one invocation of the upload function (docs/api.md).
+AFFECTED_PARTIES_MAX_ROWS = 200_000
 DEFAULT_SENDER_IDENTITY = "notifications@psx.example"
 DEFAULT_NOTICE_URL = "https://psx.example/notices/{notice_id}"
 
@@ -126,6 +129,18 @@ SETTINGS = (
         "KMS key of the contacts; it also wraps the HMAC key recipients are keyed by.",
     ),
     Setting(
+        "PSX_AFFECTED_PARTIES_BUCKET",
+        Reader.FUNCTIONS,
+        "Bucket of the files of affected parties platforms upload, and their results "
+        "(the contacts' KMS key).",
+    ),
+    Setting(
+        "PSX_AFFECTED_PARTIES_MAX_ROWS",
+        Reader.FUNCTIONS,
+        "Most rows in one uploaded file of affected parties.",
+        str(AFFECTED_PARTIES_MAX_ROWS),
+    ),
+    Setting(
         "PSX_SENDER_IDENTITY",
         Reader.FUNCTIONS,
         "The exchange's verified SES identity, for platforms without one of their own.",
@@ -174,6 +189,8 @@ class NotificationSettings:
     sender_identity: str
     contact_retention_days: int
     notice_url: str
+    uploads_bucket: str
+    max_upload_rows: int
 
 
 @dataclass(frozen=True)
@@ -257,6 +274,8 @@ def load_settings() -> Settings:
             or DEFAULT_SENDER_IDENTITY,
             contact_retention_days=_int("PSX_CONTACT_RETENTION_DAYS", CONTACT_RETENTION_DAYS),
             notice_url=os.environ.get("PSX_NOTICE_URL", "").strip() or DEFAULT_NOTICE_URL,
+            uploads_bucket=_required("PSX_AFFECTED_PARTIES_BUCKET"),
+            max_upload_rows=_int("PSX_AFFECTED_PARTIES_MAX_ROWS", AFFECTED_PARTIES_MAX_ROWS),
         ),
     )
 

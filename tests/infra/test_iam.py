@@ -89,7 +89,7 @@ EXPECTED = {
         )
         | {"states:StartExecution", "states:SendTaskSuccess", "secretsmanager:GetSecretValue"}
         | EVIDENCE
-        | {"sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt"},
+        | {"sqs:SendMessage", "kms:GenerateDataKey", "kms:Decrypt", "s3:GetObject"},
         {
             "NoticesTable",
             "EvidenceBucket",
@@ -97,6 +97,25 @@ EXPECTED = {
             "NotificationTable",
             "NotificationQueue",
             "NotificationKey",
+            "AffectedPartiesBucket",
+        },
+    ),
+    "TakeAffectedPartiesUploadsRole": (
+        LOGS_AND_TRACES
+        | {"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"}
+        | {"s3:GetObject", "s3:PutObject", "sqs:SendMessage"}
+        | {"kms:Decrypt", "kms:GenerateDataKey"}
+        | _table("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem")
+        | {"states:SendTaskSuccess"}
+        | EVIDENCE,
+        {
+            "AffectedPartiesUploadQueue",
+            "AffectedPartiesBucket",
+            "NotificationQueue",
+            "NotificationKey",
+            "NotificationTable",
+            "NoticesTable",
+            "EvidenceBucket",
         },
     ),
     "NotifyRecipientsRole": (

@@ -16,6 +16,10 @@ from tests.infra.cfn import as_list, get_att_target, of_type
 EXPECTED_ALARMS = {
     "IntakeDeadLetterQueueNotEmptyAlarm": ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
     "NotificationDeadLetterQueueNotEmptyAlarm": ("AWS/SQS", "ApproximateNumberOfMessagesVisible"),
+    "AffectedPartiesUploadDeadLetterQueueNotEmptyAlarm": (
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+    ),
     "NoticeLifecycleStateMachineExecutionsFailedAlarm": ("AWS/States", "ExecutionsFailed"),
     "ComplianceAuditStateMachineExecutionsFailedAlarm": ("AWS/States", "ExecutionsFailed"),
     "RestAPIServerErrorsAlarm": ("AWS/ApiGateway", "5XXError"),
@@ -75,7 +79,12 @@ def test_notify_function_polls_its_queue_with_partial_batches(resources: dict[st
 
 def test_every_bucket_is_encrypted_versioned_and_private(resources: dict[str, Any]) -> None:
     buckets = of_type(resources, "AWS::S3::Bucket")
-    assert set(buckets) == {"IntakeBucket", "EvidenceBucket", "CatalogueBucket"}
+    assert set(buckets) == {
+        "IntakeBucket",
+        "EvidenceBucket",
+        "CatalogueBucket",
+        "AffectedPartiesBucket",
+    }
     for bucket in buckets.values():
         properties = bucket["Properties"]
         rules = properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
@@ -139,7 +148,11 @@ def _dead_letter_queues(resources: dict[str, Any]) -> set[str]:
 def test_every_queue_but_a_dead_letter_queue_redrives_to_one(resources: dict[str, Any]) -> None:
     queues = of_type(resources, "AWS::SQS::Queue")
     dead_letter_queues = _dead_letter_queues(resources)
-    assert dead_letter_queues == {"IntakeDeadLetterQueue", "NotificationDeadLetterQueue"}
+    assert dead_letter_queues == {
+        "IntakeDeadLetterQueue",
+        "NotificationDeadLetterQueue",
+        "AffectedPartiesUploadDeadLetterQueue",
+    }
     for name, queue in queues.items():
         if name in dead_letter_queues:
             assert "RedrivePolicy" not in queue["Properties"], f"{name} is a DLQ with a DLQ"

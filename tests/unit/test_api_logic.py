@@ -164,7 +164,9 @@ def test_run_once_runs_replays_refuses_and_releases() -> None:
 
 
 def _settings() -> Settings:
-    notification = NotificationSettings("n", "q", "k", "s@psx.example", 30, "https://n/{notice_id}")
+    notification = NotificationSettings(
+        "n", "q", "k", "s@psx.example", 30, "https://n/{notice_id}", "uploads", 200_000
+    )
     return Settings(
         "t",
         "b",

@@ -43,6 +43,7 @@ def configured(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch.setenv("PSX_NOTIFICATION_TABLE_NAME", "n")
     monkeypatch.setenv("PSX_NOTIFICATION_QUEUE_URL", "https://sqs/q")
     monkeypatch.setenv("PSX_NOTIFICATION_KEY_ARN", "arn:key")
+    monkeypatch.setenv("PSX_AFFECTED_PARTIES_BUCKET", "uploads")
     monkeypatch.setenv("PSX_REGULATORS", '{"kftc": {"jurisdiction": "KR", "language": "ko"}}')
     return monkeypatch
 
@@ -58,6 +59,7 @@ def test_settings_read_limits_and_regulator_defaults(configured: pytest.MonkeyPa
     assert settings.evidence_retention_days == 1827  # five years unless the stage says
     assert settings.notification.contact_retention_days == 30
     assert settings.notification.sender_identity == "notifications@psx.example"
+    assert settings.notification.max_upload_rows == 200_000
 
 
 def test_evidence_retention_is_read_from_its_setting(configured: pytest.MonkeyPatch) -> None:

@@ -16,6 +16,7 @@ from chalicelib.api.models import PageQuery
 from chalicelib.api.principal import Principal
 from chalicelib.api.problems import FieldError, invalid, not_found
 from chalicelib.api.services import ApiServices
+from chalicelib.notification.upload_model import UPLOAD_ID_PATTERN as UPLOAD_ID
 from chalicelib.stores.index_pages import PageRequest, sortable_time
 
 M = TypeVar("M", bound=BaseModel)
@@ -24,6 +25,8 @@ M = TypeVar("M", bound=BaseModel)
 # cursor is a ``fullmatch`` (the ``^…$`` serve the OpenAPI document's patterns).
 NOTICE_ID_PATTERN = r"^ntc-[0-9a-f]{24}$"
 _NOTICE_ID = re.compile(NOTICE_ID_PATTERN)
+UPLOAD_ID_PATTERN = f"^{UPLOAD_ID}$"
+_UPLOAD_ID = re.compile(UPLOAD_ID)
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,7 @@ class ApiCall:
     principal: Principal
     now: datetime
     notice_id: str | None = None
+    upload_id: str | None = None
     query: BaseModel | None = None
     body: BaseModel | None = None
     # The strong entity tags of an ``If-Match`` header ("*": any); None without one.
@@ -52,6 +56,13 @@ class ApiCall:
         if self.notice_id is None or not _NOTICE_ID.fullmatch(self.notice_id):
             raise not_found("such notice")
         return self.notice_id
+
+    @property
+    def upload(self) -> str:
+        """The ``{upload_id}`` of the path, like ``notice``."""
+        if self.upload_id is None or not _UPLOAD_ID.fullmatch(self.upload_id):
+            raise not_found("such upload")
+        return self.upload_id
 
 
 @dataclass(frozen=True)

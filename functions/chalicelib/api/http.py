@@ -83,6 +83,7 @@ def _handle(
         principal=principal,
         now=now,
         notice_id=path.get("notice_id"),
+        upload_id=path.get("upload_id"),
         query=_query(operation, request),
         body=_body(operation, raw_body),
         if_match=_if_match(request) if operation.conditional else None,

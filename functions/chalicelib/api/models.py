@@ -33,11 +33,16 @@ from chalicelib.feeds.model import FeedKind, Schedule
 from chalicelib.identifiers.participants import PLATFORM_ID_PATTERN
 from chalicelib.notices.model import NoticeContent, NoticeKind, NoticeStatus
 from chalicelib.notices.versions import SaveOutcome
-from chalicelib.notification.recipients import BuyerIn, Party, RecipientStatus, SellerIn
+from chalicelib.notification.recipients import (
+    MAX_PARTIES,
+    BuyerIn,
+    Party,
+    RecipientStatus,
+    SellerIn,
+)
 from chalicelib.platforms.model import Jurisdiction
 
 MAX_LISTINGS = 1000
-MAX_PARTIES = 1000
 PAGE_LIMIT_DEFAULT = 50
 PAGE_LIMIT_MAX = 100
 # Notice versions are six digits in every sort key (``v000001``).

@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from chalicelib.api import idempotency
-from chalicelib.api.calls import NOTICE_ID_PATTERN
+from chalicelib.api.calls import NOTICE_ID_PATTERN, UPLOAD_ID_PATTERN
 from chalicelib.api.operations import OPERATIONS, Operation
 from chalicelib.api.problems import PROBLEM_JSON, Problem
 
@@ -153,6 +153,15 @@ def _parameters(operation: Operation, schemas: dict[str, Any]) -> list[dict[str,
                 "in": "path",
                 "required": True,
                 "schema": {"type": "string", "pattern": NOTICE_ID_PATTERN},
+            }
+        )
+    if "{upload_id}" in operation.path:
+        parameters.append(
+            {
+                "name": "upload_id",
+                "in": "path",
+                "required": True,
+                "schema": {"type": "string", "pattern": UPLOAD_ID_PATTERN},
             }
         )
     if operation.query is not None:

@@ -18,6 +18,7 @@ from chalicelib.api import (
     recipients_api,
     regulator_api,
     reports_api,
+    uploads_api,
     verification_api,
 )
 from chalicelib.api.calls import ApiCall, Handler, Reply
@@ -52,6 +53,11 @@ from chalicelib.api.notice_submission import NoticeSubmission
 from chalicelib.api.principal import PrincipalKind
 from chalicelib.api.report_models import ComplianceQuery, ComplianceReportView
 from chalicelib.api.services import ApiServices
+from chalicelib.api.upload_models import (
+    AffectedPartiesUpload,
+    AffectedPartiesUploadRequest,
+    AffectedPartiesUploadView,
+)
 from chalicelib.api.verification_models import (
     CatalogueSnapshotRequest,
     CatalogueSnapshotUpload,
@@ -169,6 +175,33 @@ OPERATIONS: dict[str, Operation] = {
             status=201,
             body=AffectedParties,
             description="Send as many batches as needed (each at most 1000 of each).",
+        ),
+        Operation(
+            "createAffectedPartiesUpload",
+            "POST",
+            f"{_NOTICE}/affected-parties/uploads",
+            "Upload a large list of sellers and buyers to notify as a CSV or JSONL file",
+            PLATFORMS,
+            uploads_api.create_upload,
+            AffectedPartiesUpload,
+            status=201,
+            body=AffectedPartiesUploadRequest,
+            description="PUT the file to upload_url; it is taken row by row like JSON "
+            "batches (the same checks, once per person). 409 notifies-itself when your "
+            "agreement has you notify yourselves. Follow Location for the result.",
+            problems=(409,),
+        ),
+        Operation(
+            "getAffectedPartiesUpload",
+            "GET",
+            f"{_NOTICE}/affected-parties/uploads/{{upload_id}}",
+            "What became of an uploaded file of sellers and buyers, row by row",
+            PLATFORMS,
+            uploads_api.get_upload,
+            AffectedPartiesUploadView,
+            description="pending until the file arrives; completed with the counts and "
+            "each refused row (row, field, reason); failed when the file as a whole could "
+            "not be read (nothing of it stored).",
         ),
         Operation(
             "listNotifications",

@@ -34,8 +34,7 @@ from chalicelib.dispatch.model import Dispatch, DispatchState, WaitKind
 from chalicelib.dispatch.waits import DispatchClosed, answer
 from chalicelib.dispatch.webhooks import WebhookDeliveryFailed, deliver, sign
 from chalicelib.notices.model import NoticeKind
-from chalicelib.notices.timeline import EventKind
-from chalicelib.notification.batches import NotifiesItself, accept_batch
+from chalicelib.notification.batches import NotifiesItself, accept_batch, record_received
 from chalicelib.stores.index_pages import SORTABLE_TIME_PATTERN
 from chalicelib.stores.signing_secrets import signing_keys
 
@@ -107,7 +106,7 @@ def report_affected_parties(call: ApiCall, services: ApiServices) -> Reply:
     bad one is refused with its pointer; the last batch (``final``) ends notification
     once everything queued is sent."""
     body = call.body_as(AffectedParties)
-    dispatch = _open_dispatch(call, services, body.version)
+    dispatch = open_dispatch(call, services, body.version)
     ref = dispatch.ref
     batch_id = f"{call.now:%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(4)}"
     try:
@@ -123,7 +122,6 @@ def report_affected_parties(call: ApiCall, services: ApiServices) -> Reply:
         raise invalid(rejected, "no recipient of the batch could be taken")
     # Counts only, on the timeline and in evidence: the contacts are personal data.
     counts = {
-        "batch_id": batch_id,
         "sellers": len(body.sellers),
         "buyers": len(body.buyers),
         "queued": outcome.queued,
@@ -135,19 +133,7 @@ def report_affected_parties(call: ApiCall, services: ApiServices) -> Reply:
             body.notified_by_platform.model_dump() if body.notified_by_platform else None
         ),
     }
-    kept = services.lifecycle.keep(
-        ref, "affected-parties", f"{batch_id}.json", {**counts, "received_at": _iso(call.now)}
-    )
-    services.lifecycle.record(
-        ref.notice_id,
-        ref.event_key("affected_parties", batch_id),
-        EventKind.AFFECTED_PARTIES_RECEIVED,
-        call.now,
-        str(call.principal),
-        platform_id=ref.platform_id,
-        **counts,
-        evidence=kept,
-    )
+    record_received(ref, batch_id, counts, call.now, str(call.principal), services.notification)
     receipt = AffectedPartiesReceipt(
         notice_id=ref.notice_id,
         version=ref.version,
@@ -218,7 +204,7 @@ def _own_dispatches(call: ApiCall, services: ApiServices) -> list[Dispatch]:
     return own
 
 
-def _open_dispatch(call: ApiCall, services: ApiServices, version: int | None) -> Dispatch:
+def open_dispatch(call: ApiCall, services: ApiServices, version: int | None) -> Dispatch:
     """The dispatch a platform answers: ``version``, or the latest one sent to it."""
     own = _own_dispatches(call, services)
     if version is None:
@@ -247,7 +233,7 @@ def _answer(
     body: dict[str, Any],
 ) -> Reply:
     """Record the answer and resume the waiting workflow, exactly once per dispatch."""
-    dispatch = _open_dispatch(call, services, version)
+    dispatch = open_dispatch(call, services, version)
     if dispatch.answered_at(kind) is not None:
         raise _already_answered(kind, dispatch)
     outcome = answer(dispatch.ref, kind, body, call.now, services.lifecycle)

@@ -1,5 +1,6 @@
 """Notification: the notify function (SQS -> here), which sends each queued chunk of
-recipients once, and finds whom a new version of a notice must follow up."""
+recipients once, and finds whom a new version of a notice must follow up; and the upload
+function (S3 -> SQS -> here), which takes each uploaded file of affected parties once."""
 
 from __future__ import annotations
 
@@ -17,12 +18,15 @@ from chalice.app import SQSEvent
 
 from chalicelib import clock
 from chalicelib.handlers import entry_points
+from chalicelib.intake.events import S3Notification
 from chalicelib.notification.delivery import FollowUp, QueuedChunk, deliver_chunk
 from chalicelib.notification.follow_ups import follow_up_platform
 from chalicelib.notification.rendering import MessageKind
 from chalicelib.notification.services import notification_services
+from chalicelib.notification.uploads import process_upload
 from chalicelib.observability import logger
 from chalicelib.settings import load_settings
+from chalicelib.stores.affected_parties_bucket import parse_upload_key
 
 notification = entry_points()
 
@@ -76,3 +80,46 @@ def _deliver(record: SQSRecord) -> None:
             "recipients": len(chunk.keys),
         },
     )
+
+
+@notification.on_sqs_message(
+    queue="psx-affected-parties-uploads", batch_size=1, name="take_affected_parties_uploads"
+)
+def take_affected_parties_uploads(event: SQSEvent) -> PartialItemFailureResponse:
+    """Take each uploaded file named in the S3 notifications; a failed one comes back."""
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(
+        event=event.to_dict(),
+        record_handler=_take_uploads,
+        processor=processor,
+        context=cast(Any, event.context),  # Chalice passes Lambda's context object here
+    )
+
+
+def _take_uploads(record: SQSRecord) -> None:
+    notification = S3Notification.model_validate_json(record.body)
+    settings = load_settings()
+    for s3_record in notification.records:  # none in S3's s3:TestEvent
+        named = parse_upload_key(s3_record.s3.object.key)
+        if named is None:
+            logger.warning("ignored object outside the uploads layout")
+            continue
+        platform_id, notice_id, upload_id = named
+        finished = process_upload(
+            notice_id,
+            platform_id,
+            upload_id,
+            settings.notification.max_upload_rows,
+            clock.now,
+            notification_services(settings),
+        )
+        logger.info(
+            "affected parties file taken" if finished else "affected parties file skipped",
+            extra={
+                "notice_id": notice_id,
+                "platform_id": platform_id,
+                "upload_id": upload_id,
+                "status": finished.status if finished else None,
+                "counts": finished.counts if finished else None,
+            },
+        )

@@ -30,3 +30,17 @@ def get_statements_of_reasons(notice_id: str) -> Response:
 @notification_routes.route("/v1/notices/{notice_id}/notifications", methods=["GET"], **_KEY)
 def list_notifications(notice_id: str) -> Response:
     return _api("listNotifications", notice_id=notice_id)
+
+
+@notification_routes.route(
+    "/v1/notices/{notice_id}/affected-parties/uploads", methods=["POST"], **_KEY
+)
+def create_affected_parties_upload(notice_id: str) -> Response:
+    return _api("createAffectedPartiesUpload", notice_id=notice_id)
+
+
+@notification_routes.route(
+    "/v1/notices/{notice_id}/affected-parties/uploads/{upload_id}", methods=["GET"], **_KEY
+)
+def get_affected_parties_upload(notice_id: str, upload_id: str) -> Response:
+    return _api("getAffectedPartiesUpload", notice_id=notice_id, upload_id=upload_id)

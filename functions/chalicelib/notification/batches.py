@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib.deadlines.policy import NotificationMode, policy_for
-from chalicelib.dispatch.model import Dispatch
+from chalicelib.deadlines.policy import DeadlinePolicy, NotificationMode, policy_for
+from chalicelib.dispatch.model import Dispatch, DispatchRef
+from chalicelib.notices.timeline import EventKind
 from chalicelib.notification.completion import complete_if_finished
 from chalicelib.notification.recipients import (
     Party,
@@ -36,19 +37,31 @@ class BatchOutcome:
     completed: bool  # this batch finished the platform's notification of the notice
 
 
-def accept_batch(
-    dispatch: Dispatch, body: dict[str, Any], now: datetime, services: NotificationServices
-) -> BatchOutcome:
+def notification_policy(dispatch: Dispatch, services: NotificationServices) -> DeadlinePolicy:
+    """The agreement between the notice's regulator and the platform it was sent to."""
     ref = dispatch.ref
     platform = services.lifecycle.platforms.get(ref.platform_id)
     agreements = platform.agreements if platform else {}
-    policy = policy_for(agreements, dispatch.regulator_id, ref.platform_id).policy
-    checked = check_parties(body)
-    if checked.recipients and policy.notification_mode is NotificationMode.PLATFORM:
+    return policy_for(agreements, dispatch.regulator_id, ref.platform_id).policy
+
+
+def refuse_contacts(policy: DeadlinePolicy) -> None:
+    """``NotifiesItself`` when the platform tells its sellers and buyers itself."""
+    if policy.notification_mode is NotificationMode.PLATFORM:
         raise NotifiesItself(
             f"your agreement has you notify sellers and buyers yourselves "
             f"(mode {policy.notification_mode}): report notified_by_platform counts"
         )
+
+
+def accept_batch(
+    dispatch: Dispatch, body: dict[str, Any], now: datetime, services: NotificationServices
+) -> BatchOutcome:
+    ref = dispatch.ref
+    policy = notification_policy(dispatch, services)
+    checked = check_parties(body)
+    if checked.recipients:
+        refuse_contacts(policy)
     received_on = dispatch.created_at.date()
     secret = services.recipient_key.secret()
     entries: dict[str, tuple[Recipient, RecipientStatus]] = {}
@@ -94,3 +107,30 @@ def _send_order(recipient: Recipient) -> tuple[str, str, str]:
     """Recipients of the same content next to each other, so a queue message (one SES bulk
     call) holds one language's recall notice."""
     return (recipient.party.value, recipient.language or "", recipient.country or "")
+
+
+def record_received(
+    ref: DispatchRef,
+    batch_id: str,
+    counts: dict[str, Any],
+    now: datetime,
+    actor: str,
+    services: NotificationServices,
+) -> None:
+    """A batch (or an uploaded file) on the timeline and in evidence: counts only, the
+    contacts being personal data; once per ``batch_id``."""
+    lifecycle = services.lifecycle
+    kept = lifecycle.keep(
+        ref, "affected-parties", f"{batch_id}.json", {**counts, "received_at": now.isoformat()}
+    )
+    lifecycle.record(
+        ref.notice_id,
+        ref.event_key("affected_parties", batch_id),
+        EventKind.AFFECTED_PARTIES_RECEIVED,
+        now,
+        actor,
+        platform_id=ref.platform_id,
+        batch_id=batch_id,
+        **counts,
+        evidence=kept,
+    )

@@ -19,6 +19,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from chalicelib.platforms.model import ISO_639_1
 
+# The most sellers, and the most buyers, of one batch.
+MAX_PARTIES = 1000
+
 
 class Party(StrEnum):
     SELLER = "seller"

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from chalicelib.dispatch.services import LifecycleServices, lifecycle_services
 from chalicelib.settings import Settings
+from chalicelib.stores.affected_parties_bucket import AffectedPartiesBucket
 from chalicelib.stores.aws_clients import per_world
 from chalicelib.stores.notification_queue import NotificationQueue
 from chalicelib.stores.notification_table import NotificationStore
@@ -24,6 +25,7 @@ class NotificationServices:
     mail: OutboundMail
     sms: OutboundSms
     recipient_key: RecipientKey  # what recipients are keyed by (an HMAC of the address)
+    uploads: AffectedPartiesBucket  # files of affected parties and their results
     sender_identity: str  # the exchange's own, for platforms without one
     notice_url: str  # with {notice_id}
 
@@ -38,6 +40,7 @@ def notification_services(settings: Settings) -> NotificationServices:
         mail=OutboundMail(),
         sms=OutboundSms(),
         recipient_key=RecipientKey(own.table_name, own.key_arn),
+        uploads=AffectedPartiesBucket(own.uploads_bucket),
         sender_identity=own.sender_identity,
         notice_url=own.notice_url,
     )

@@ -9,7 +9,9 @@ updated recall, a withdrawal notice) is SK ``F#<kind>#v<version>#<recipient key>
 (``recipients.follow_up_key``), put once the same way: once per person, kind and
 version. ``PROGRESS`` holds the counts and whether the platform sent its last batch;
 every change of a recipient's status moves those counts in the same transaction, so
-they never drift from the recipients (follow-ups move none).
+they never drift from the recipients (follow-ups move none). A file of affected parties
+a platform uploads is SK ``UPLOAD#<upload-id>``: its status, held by one processing at a
+time (``claim_upload``), and its counts once finished (never a contact).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from chalicelib.notification.recipients import (
     RecipientStatus,
     StoredRecipient,
 )
+from chalicelib.notification.upload_model import Upload, UploadStatus
 from chalicelib.stores import aws_clients
 from chalicelib.stores.dynamodb_items import batch_get, from_attributes, to_attributes, written
 from chalicelib.stores.index_pages import sortable_time
@@ -37,6 +40,7 @@ from chalicelib.stores.index_pages import sortable_time
 # TransactWriteItems' limit; one place is the progress item.
 _TRANSACTION_ITEMS = 100
 _PROGRESS = "PROGRESS"
+_UPLOAD = "UPLOAD#"
 _CONFLICT_RETRIES = 8
 
 
@@ -396,6 +400,82 @@ class NotificationStore:
             ConsistentRead=True,
         ).get("Item")
         return Progress.from_item(from_attributes(item) if item else {})
+
+    # -- uploaded files --------------------------------------------------------------
+
+    def create_upload(self, upload: Upload) -> None:
+        """Announce a file (pending); its id is new, so the put never overwrites."""
+        self._db.put_item(
+            TableName=self._table,
+            Item=to_attributes(
+                {
+                    **self._upload_key(upload),
+                    "document": upload.model_dump_json(),
+                    "status": upload.status.value,
+                    "expires_at": self._expiry(upload.created_at),
+                }
+            ),
+            ConditionExpression="attribute_not_exists(SK)",
+        )
+
+    def get_upload(self, notice_id: str, platform_id: str, upload_id: str) -> Upload | None:
+        item = self._db.get_item(
+            TableName=self._table,
+            Key=to_attributes({"PK": _pk(notice_id, platform_id), "SK": _UPLOAD + upload_id}),
+            ConsistentRead=True,
+        ).get("Item")
+        if item is None:
+            return None
+        values = from_attributes(item)
+        upload = Upload.model_validate_json(values["document"])
+        return upload.model_copy(update={"status": UploadStatus(values["status"])})
+
+    def claim_upload(self, upload: Upload, attempt: str, at: datetime, until: datetime) -> bool:
+        """Hold a pending upload for one processing until ``until``, or take over one
+        whose holder's time ran out; False when it is held or finished."""
+        return written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=to_attributes(self._upload_key(upload)),
+            UpdateExpression="SET #status = :processing, attempt = :attempt, hold_until = :until",
+            ConditionExpression=(
+                "#status = :pending OR (#status = :processing AND hold_until < :now)"
+            ),
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_attributes(
+                {
+                    ":processing": UploadStatus.PROCESSING.value,
+                    ":pending": UploadStatus.PENDING.value,
+                    ":attempt": attempt,
+                    ":until": sortable_time(until),
+                    ":now": sortable_time(at),
+                }
+            ),
+        )
+
+    def finish_upload(self, upload: Upload) -> bool:
+        """Record how the processing that holds the upload ended; False when another
+        processing took it over meanwhile (its own result stands)."""
+        return written(
+            self._db.update_item,
+            TableName=self._table,
+            Key=to_attributes(self._upload_key(upload)),
+            UpdateExpression="SET #status = :status, document = :document",
+            ConditionExpression="#status = :processing AND attempt = :attempt",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues=to_attributes(
+                {
+                    ":status": upload.status.value,
+                    ":document": upload.model_dump_json(),
+                    ":processing": UploadStatus.PROCESSING.value,
+                    ":attempt": upload.attempt,
+                }
+            ),
+        )
+
+    @staticmethod
+    def _upload_key(upload: Upload) -> dict[str, str]:
+        return {"PK": _pk(upload.notice_id, upload.platform_id), "SK": _UPLOAD + upload.upload_id}
 
 
 def _arrival_counters(recipient: Recipient, status: RecipientStatus) -> dict[str, int]:
