@@ -66,7 +66,8 @@ def function_permissions() -> dict[str, list[Template]]:
             _READ_AUDITS,
             allow(["states:StartExecution"], [STATE_MACHINE_ARN]),
         ],
-        # Checks completeness, reads the active notices and builds their index once.
+        # Checks completeness, reads the active notices and their dispatches, builds the
+        # index of those watched on the platform once.
         "PrepareAudit": [
             _LIST,
             _READ_SNAPSHOTS,

@@ -6,6 +6,7 @@ back through the API. Running the audit again stores nothing new."""
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from chalicelib.api.principal import PrincipalKind
 from chalicelib.dispatch.cases import CaseStatus
 from chalicelib.dispatch.model import DispatchRef, WaitKind
+from chalicelib.matching import Matcher
 from psx.embedded.runtime import EmbeddedRuntime
 from psx.listing_site import ListingSite, Page, offer, product_page
 from tests.api.support import Api, key_for
@@ -43,6 +45,21 @@ def marketplaces(runtime: EmbeddedRuntime) -> Iterator[list[str]]:
         yield list(receivers)
 
 
+@pytest.fixture
+def judged(monkeypatch: pytest.MonkeyPatch) -> dict[str, set[str]]:
+    """Notice id -> the listings the in-process match Lambdas' matchers judged it
+    against (a candidate evaluation: the audit's matching work)."""
+    candidates: dict[str, set[str]] = defaultdict(set)
+    judge = Matcher._judge
+
+    def counted(matcher: Matcher, position: int, view: Any, *rest: Any) -> Any:
+        candidates[matcher._notices[position].notice_id].add(view.listing.listing_id)
+        return judge(matcher, position, view, *rest)
+
+    monkeypatch.setattr(Matcher, "_judge", counted)
+    return candidates
+
+
 def _reported(listing_id: str, at: datetime, url: str | None = None) -> dict[str, object]:
     return {
         "listing_id": listing_id,
@@ -55,7 +72,10 @@ def _reported(listing_id: str, at: datetime, url: str | None = None) -> dict[str
 
 
 def test_snapshots_uploaded_through_the_api_are_audited_and_findings_read_back(
-    runtime: EmbeddedRuntime, regulator_id: str, marketplaces: list[str]
+    runtime: EmbeddedRuntime,
+    regulator_id: str,
+    marketplaces: list[str],
+    judged: dict[str, set[str]],
 ) -> None:
     temu, aliexpress, coupang = marketplaces
     escalations = EscalationSubscriber(runtime)
@@ -86,15 +106,18 @@ def test_snapshots_uploaded_through_the_api_are_audited_and_findings_read_back(
         ],
         coupang: [row("C-1", "키즈블록 KB-100 자석 블록", brand="키즈블록")],
     }
-    for platform_id, rows in catalogues.items():
-        parts = {"part-1.jsonl.gz": jsonl_gz([*rows, {"title": "no id"}])}
-        caller = key_for(PrincipalKind.PLATFORM, platform_id)
-        upload_snapshot(api, caller, parts, {"part-1.jsonl.gz": len(rows) + 1}, taken)
+    _upload_with_a_bad_row(api, catalogues, taken)
 
     audit_at = taken + timedelta(hours=1)
     runs = run_audits(runtime, audit_at)
 
     assert len(runs) == 3 and {run["status"] for run in runs} == {"SUCCEEDED"}
+    # The notice sent to Temu alone and not global is never a candidate elsewhere, though
+    # A-1, A-7 and C-1 carry its barcode or its brand and model; the global one is
+    # judged on every platform.
+    assert (judged[local_id], judged[notice_id]) == (
+        {"T-1", "T-2"}, {"T-1", "T-2", "A-1", "A-7", "C-1"}
+    )  # fmt: skip
     reports = [json.loads(run["output"])["report"] for run in runs]
     assert all(r["status"] == "audited" and r["bad_rows"] == 1 for r in reports), reports
     regulator = key_for(PrincipalKind.REGULATOR, regulator_id)
@@ -149,6 +172,16 @@ def test_snapshots_uploaded_through_the_api_are_audited_and_findings_read_back(
     assert [(f["status"], f["resolution_reason"]) for f in after.body["items"]] == [
         ("resolved", "Another toy")
     ]
+
+
+def _upload_with_a_bad_row(
+    api: Api, catalogues: dict[str, list[dict[str, Any]]], taken: datetime
+) -> None:
+    """Each platform's rows as a one-part snapshot, with a row that has no id."""
+    for platform_id, rows in catalogues.items():
+        parts = {"part-1.jsonl.gz": jsonl_gz([*rows, {"title": "no id"}])}
+        caller = key_for(PrincipalKind.PLATFORM, platform_id)
+        upload_snapshot(api, caller, parts, {"part-1.jsonl.gz": len(rows) + 1}, taken)
 
 
 def _global_and_local_notices(

@@ -146,13 +146,14 @@ class Matcher:
         """The match with one candidate notice, if the rules make it one. ``tier`` is
         what the listing's barcode or KC certificate already decided."""
         notice = self._notices[position]
-        if brand is not None:
-            evidence.append(f"brand:{brand}")
-            identifier = self._brand_identifier(position, view)
-            if identifier:
-                evidence.append(identifier)
-                tier = MatchTier.CERTAIN
-        score = _similarity(notice, view.text) if tier or self._probable else 0.0
+        identifier = self._brand_identifier(position, view) if brand is not None else None
+        if identifier:
+            tier = MatchTier.CERTAIN
+        if tier is None and not self._probable:
+            # Certain alone (a re-listing watch): most candidates are the brand's other
+            # products, dropped here before any scoring or evidence.
+            return None
+        score = _similarity(notice, view.text)
         if (
             tier is None
             and brand is not None
@@ -162,6 +163,10 @@ class Matcher:
             tier = MatchTier.PROBABLE
         if tier is None or (tier is MatchTier.CERTAIN and not self._certain):
             return None
+        if brand is not None:
+            evidence.append(f"brand:{brand}")
+        if identifier:
+            evidence.append(identifier)
         evidence.append(f"title_similarity:{score:.2f}")
         return Match(
             notice_id=notice.notice_id,
@@ -257,14 +262,17 @@ class Matcher:
     def _brand_identifier(self, position: int, view: _ListingView) -> str | None:
         """The model or batch number of the notice that the listing gives, as evidence."""
         notice = self._notices[position]
-        if view.mpn and view.mpn in notice.models:
-            return f"model:{view.mpn} (mpn)"
-        if view.mpn and view.mpn in notice.batches:
-            return f"batch:{view.mpn} (mpn)"
+        mpn = view.mpn
+        if mpn and mpn in notice.models:
+            return f"model:{mpn} (mpn)"
+        if mpn and mpn in notice.batches:
+            return f"batch:{mpn} (mpn)"
+        title = view.title_runs
         for kind, key in self._text_keys[position]:
-            if view.title_runs.spell(key):
+            if title.spell(key):
                 return f"{kind}:{key} (title)"
-            if view.description_runs().spell(key):
+            description = view.description_runs()
+            if description is not None and description.spell(key):
                 return f"{kind}:{key} (description)"
         return None
 
@@ -294,10 +302,11 @@ class _ListingView:
         self.mpn = model_key(listing.mpn) if listing.mpn else ""
         self._description: WordRuns | None = None
 
-    def description_runs(self) -> WordRuns:
-        if self._description is None:
-            description = self.listing.description
-            self._description = WordRuns(words(description) if description else [])
+    def description_runs(self) -> WordRuns | None:
+        """The description's words (None: the listing has no description, as most do),
+        folded when a candidate first needs them."""
+        if self._description is None and self.listing.description:
+            self._description = WordRuns(words(self.listing.description))
         return self._description
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from itertools import compress
 
 _WORD = re.compile(r"[^\W_]+")
@@ -40,10 +40,14 @@ def words(text: str) -> list[str]:
 # (a third of the pass on Hangul titles).
 _NOT_WORD_NOR_SEPARATOR = re.compile(r"[^\w\x00 ]+")
 _SEPARATOR = "\x00"
-# ASCII text needs neither NFKC nor case folding beyond lower(), and its separators are
-# bytes: one table maps every byte but letters, digits and NUL to a space.
-_ASCII_SEPARATORS = bytes(
-    byte if byte == 0 or (byte < 128 and chr(byte).isalnum()) else 32 for byte in range(256)
+# Text of ASCII and precomposed Hangul syllables only (the titles of most chunks of a
+# Korean catalogue) is NFKC already, has no case but ASCII's and no separators but
+# ASCII's: its UTF-8 bytes are folded with one table (every byte but ASCII letters,
+# digits and NUL made a space; the bytes from 128 up, all Hangul's, kept) and lower(),
+# which touches ASCII letters only. Anything else needs the Unicode pass.
+_NEEDS_UNICODE = re.compile("[^\x00-\x7f\uac00-\ud7a3]")
+_BYTE_SEPARATORS = bytes(
+    byte if byte == 0 or byte >= 128 or chr(byte).isalnum() else 32 for byte in range(256)
 )
 
 
@@ -52,14 +56,16 @@ def folded_each(texts: list[str]) -> list[str]:
     ``folded_each(texts)[i].split() == words(texts[i])``. A chunk at a time: NUL joins
     the texts so that folding is one pass for all of them (NFKC neither makes nor
     composes NUL, so the texts do not touch; a text holding NUL itself gives too many
-    pieces, and the chunk is folded text by text). ASCII texts, most of a catalogue,
-    are folded as bytes."""
+    pieces, and the chunk is folded text by text). A chunk of ASCII and Hangul
+    syllables is folded as bytes; in any other, its ASCII texts are."""
+    joined = _SEPARATOR.join(texts)
+    if _NEEDS_UNICODE.search(joined) is None:
+        return _pieces(texts, _bytes_folded(joined))
     is_ascii = [text.isascii() for text in texts]
-    if all(is_ascii):
-        return _fold_joined(texts, _ascii_joined)
     other_texts = list(compress(texts, [not flag for flag in is_ascii]))
-    other = iter(_fold_joined(other_texts, _folded_joined))
-    plain = iter(_fold_joined(list(compress(texts, is_ascii)), _ascii_joined))
+    other = iter(_pieces(other_texts, _unicode_folded(_SEPARATOR.join(other_texts))))
+    plain_texts = list(compress(texts, is_ascii))
+    plain = iter(_pieces(plain_texts, _bytes_folded(_SEPARATOR.join(plain_texts))))
     return [next(plain) if flag else next(other) for flag in is_ascii]
 
 
@@ -68,19 +74,17 @@ def words_of_each(texts: list[str]) -> list[list[str]]:
     return [piece.split() for piece in folded_each(texts)]
 
 
-def _ascii_joined(texts: list[str]) -> str:
-    joined = _SEPARATOR.join(texts).encode("ascii")
-    return joined.translate(_ASCII_SEPARATORS).lower().decode("ascii")
+def _bytes_folded(joined: str) -> str:
+    return joined.encode("utf-8").translate(_BYTE_SEPARATORS).lower().decode("utf-8")
 
 
-def _folded_joined(texts: list[str]) -> str:
-    return _NOT_WORD_NOR_SEPARATOR.sub(" ", fold(_SEPARATOR.join(texts))).replace("_", " ")
+def _unicode_folded(joined: str) -> str:
+    return _NOT_WORD_NOR_SEPARATOR.sub(" ", fold(joined)).replace("_", " ")
 
 
-def _fold_joined(texts: list[str], joined_folded: Callable[[list[str]], str]) -> list[str]:
-    if not texts:
-        return []
-    pieces = joined_folded(texts).split(_SEPARATOR)
+def _pieces(texts: list[str], folded_joined: str) -> list[str]:
+    """The folded texts out of their folded join (text by text if one held NUL)."""
+    pieces = folded_joined.split(_SEPARATOR)
     if len(pieces) != len(texts):
         return [" ".join(words(text)) for text in texts]
     return pieces

@@ -1,8 +1,9 @@
 """Data access for the notice indexes the audits match with (``notice-index/<key>``, in
-the catalogue bucket). An index is keyed by the set of active notice versions it was
-built from and the brand aliases it was built with, so it is built once per change of
-either and shared by every audit and every match Lambda until the next notice version
-is stored or withdrawn (or the alias table changes)."""
+the catalogue bucket). An index is keyed by the set of notice versions it was built
+from (an audit's: the active ones watched on its platform) and the brand aliases it was
+built with, so it is built once per change of either and shared by every audit of that
+set and every match Lambda until the set changes (a notice version stored, withdrawn,
+sent or extended to the platform) or the alias table does."""
 
 from __future__ import annotations
 

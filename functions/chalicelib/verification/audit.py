@@ -4,7 +4,9 @@ workflow runs it (workflows/compliance-audit.asl.json):
 1. ``start_audits`` (the schedule, or `psx audit verify`): one execution per platform
    whose newest complete snapshot has no report yet;
 2. ``prepare_audit``: checks the snapshot is complete, makes sure the notice index of
-   the current set of active notice versions exists, writes the Map's items (one per part);
+   the active notice versions watched on the platform exists (those sent there and
+   those marked global: no other notice is ever a candidate), writes the Map's items
+   (one per part);
 3. ``match_part`` (one per part, in a Distributed Map): reads the part, matches every
    listing, writes the matches and the part's reading next to the audit;
 4. ``takedown_audit.check_platform_takedowns``: live-checks every listing the platform
@@ -29,6 +31,7 @@ from chalicelib.dispatch.cases import CaseStatus
 from chalicelib.dispatch.model import Dispatch
 from chalicelib.identifiers import brand_aliases
 from chalicelib.matching import Match, Matcher, MatchTier, NoticeIndex, Thresholds
+from chalicelib.notices.model import Notice
 from chalicelib.notices.timeline import EventKind, TimelineEvent, event_key_for
 from chalicelib.verification.findings import Finding, FindingKind, FindingStatus, FoundListing
 from chalicelib.verification.parts import PartReading, read_part
@@ -111,7 +114,7 @@ def prepare_audit(
     if reason is not None:
         return {"complete": False, "reason": reason, "bucket": None, "items_key": None}
     manifest = _manifest(services, platform_id, snapshot_id)
-    index_key = ensure_notice_index(services)
+    index_key = ensure_notice_index(services, platform_id)
     items = [
         {
             "platform_id": platform_id,
@@ -130,27 +133,54 @@ def prepare_audit(
     }
 
 
-def ensure_notice_index(services: VerificationServices) -> str:
-    """The key of the index of the active notice versions, built (with the brand
-    aliases of ``identifiers/brand_aliases.py``) if this set of versions and aliases has
-    none yet (a notice stored or withdrawn since, or an alias added, is a new set)."""
-    active = services.active_notices.active()
-    versions = [(a.notice_id, a.version) for a in active]
+def ensure_notice_index(services: VerificationServices, platform_id: str) -> str:
+    """The key of the index of the active notice versions watched on the platform, built
+    (with the brand aliases of ``identifiers/brand_aliases.py``) if this set of versions
+    and aliases has none yet (a notice stored, withdrawn, sent or extended to the
+    platform since, or an alias added, is a new set; platforms watching the same set
+    share one index)."""
+    watched = watched_notices(services, platform_id)
+    versions = [(notice.notice_id, notice.version) for notice in watched]
     key = services.notice_indexes.key_for(versions, brand_aliases.fingerprint())
     if not services.notice_indexes.exists(key):
-        notices = (services.lifecycle.notices.get_version(a.notice_id, a.version) for a in active)
-        index = NoticeIndex.build(
-            (notice for notice in notices if notice is not None), brand_aliases.BRAND_ALIASES
-        )
+        index = NoticeIndex.build(watched, brand_aliases.BRAND_ALIASES)
         services.notice_indexes.put(key, index.dumps())
     return key
 
 
+def watched_notices(services: VerificationServices, platform_id: str) -> list[Notice]:
+    """The active notices' current versions that the platform's catalogue is checked
+    against (``ActiveNotice.watched_on``): only these are matched, so a notice the
+    platform is not watched for costs its listings nothing."""
+    watched = []
+    for active in services.active_notices.active():
+        notice = services.lifecycle.notices.get_version(active.notice_id, active.version)
+        if notice is None:
+            continue
+        dispatches = services.lifecycle.dispatches.for_notice(active.notice_id)
+        if active_notice(notice, dispatches).watched_on(platform_id):
+            watched.append(notice)
+    return watched
+
+
+def active_notice(notice: Notice, dispatches: Iterable[Dispatch]) -> ActiveNotice:
+    """What the rules need of a notice: where it was sent (withdrawals aside) and its mark."""
+    return ActiveNotice(
+        notice_id=notice.notice_id,
+        version=notice.version,
+        regulator_id=notice.regulator_id,
+        sent_to=frozenset(d.ref.platform_id for d in dispatches if not d.withdrawal),
+        global_watch=notice.content.global_watch,
+    )
+
+
 # -- 3. match one part -----------------------------------------------------------------
 
-# One matcher per Lambda container: the index is loaded once and serves every part the
-# container is given (keyed by the index's key, which changes with the notices).
+# Matchers per Lambda container, by index key (which changes with the notices watched):
+# an index is loaded once and serves every part the container is given. A few are kept,
+# as audits of platforms watching other notices may share the container.
 _MATCHERS: dict[str, Matcher] = {}
+_MATCHERS_KEPT = 4
 
 
 def matcher_for(services: VerificationServices, index_key: str) -> Matcher:
@@ -160,7 +190,8 @@ def matcher_for(services: VerificationServices, index_key: str) -> Matcher:
         if data is None:
             raise LookupError(f"no notice index {index_key}")
         matcher = Matcher(NoticeIndex.loads(data), Thresholds.chosen())
-        _MATCHERS.clear()
+        if len(_MATCHERS) >= _MATCHERS_KEPT:
+            del _MATCHERS[next(iter(_MATCHERS))]  # the one loaded first
         _MATCHERS[index_key] = matcher
     return matcher
 
@@ -317,13 +348,7 @@ def _audit(
         if notice is None:
             continue
         dispatches = services.lifecycle.dispatches.for_notice(notice_id)
-        notices[notice_id] = ActiveNotice(
-            notice_id=notice_id,
-            version=notice.version,
-            regulator_id=notice.regulator_id,
-            sent_to=frozenset(d.ref.platform_id for d in dispatches if not d.withdrawal),
-            global_watch=notice.content.global_watch,
-        )
+        notices[notice_id] = active_notice(notice, dispatches)
         answers[notice_id] = platform_answer(
             d for d in dispatches if d.ref.platform_id == platform_id
         )
