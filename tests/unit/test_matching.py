@@ -427,6 +427,21 @@ def test_match_all_is_match_for_each_listing() -> None:
     assert [m.listing_id for m in one_by_one] == ["a", "b", "c", "d", "e"]
 
 
+def test_match_each_pairs_every_matching_listing_with_its_own_matches() -> None:
+    # Two rows share an id (a catalogue may repeat one); each keeps its own title.
+    listings = [
+        listing("KidsBlock KB-100", listing_id="same"),
+        listing("toy", brand="Other", listing_id="none"),
+        listing("KidsBlock KB-200", listing_id="same"),
+    ]
+
+    paired = list(matcher().match_each(listings))
+
+    assert [(item.title, matches) for item, matches in paired] == [
+        (item.title, matcher().match(item)) for item in (listings[0], listings[2])
+    ]
+
+
 def test_certain_only_matcher_leaves_probable_out() -> None:
     index = NoticeIndex.build([notice(suspect_barcodes=["8805550123450"])])
     certain_only = Matcher(index, THRESHOLDS, tiers=[MatchTier.CERTAIN])

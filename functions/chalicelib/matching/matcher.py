@@ -89,8 +89,16 @@ class Matcher:
         self._plain_brand_fields: set[str] = set()
 
     def match_all(self, listings: Iterable[CatalogueListing]) -> Iterator[Match]:
-        """The matches of many listings, in listing order: their titles are folded
-        and split a chunk at a time (one regex pass per chunk, not per title)."""
+        """The matches of many listings, in listing order."""
+        for _listing, matches in self.match_each(listings):
+            yield from matches
+
+    def match_each(
+        self, listings: Iterable[CatalogueListing]
+    ) -> Iterator[tuple[CatalogueListing, list[Match]]]:
+        """Each listing that matches a notice, with its matches, in listing order: the
+        titles are folded and split a chunk at a time (one regex pass per chunk, not
+        per title)."""
         remaining = iter(listings)
         while chunk := list(islice(remaining, _CHUNK)):
             yield from self._match_chunk(chunk)
@@ -99,7 +107,9 @@ class Matcher:
         """The listing's matches, one per notice, in notice id order."""
         return self._match(listing, words(listing.title))
 
-    def _match_chunk(self, chunk: list[CatalogueListing]) -> Iterator[Match]:
+    def _match_chunk(
+        self, chunk: list[CatalogueListing]
+    ) -> Iterator[tuple[CatalogueListing, list[Match]]]:
         titles = folded_each([listing.title for listing in chunk])
         no_brand_word = self._brand_words.isdisjoint
         gtin_tails, plain_fields = self._gtin_tails, self._plain_brand_fields
@@ -115,7 +125,8 @@ class Matcher:
                 and (not brand or brand in plain_fields or not self._brand_field_keys(brand))
             ):
                 continue
-            yield from self._match(listing, title_words)
+            if matches := self._match(listing, title_words):
+                yield listing, matches
 
     def _match(self, listing: CatalogueListing, title_words: list[str]) -> list[Match]:
         evidence, exact, suspect = self._identifier_hits(listing)

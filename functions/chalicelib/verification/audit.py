@@ -203,8 +203,8 @@ def match_part(
     reading = read_part(part, data) if data is not None else PartReading(part, unreadable="gone")
     matcher = matcher_for(services, index_key)
     matches = []
-    for listing in reading.listings:
-        for match in matcher.match(listing):
+    for listing, listing_matches in matcher.match_each(reading.listings):
+        for match in listing_matches:
             found = FoundListing(
                 listing_id=listing.listing_id,
                 title=listing.title,
