@@ -8,11 +8,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from chalicelib.reports.facts import DispatchFact, facts_from, group_by
 from chalicelib.reports.figures import Counted, Figures, count_of, figures_of
 from chalicelib.reports.occurrences import Occurrence
+from chalicelib.reports.summaries import Dispatch, MonthSummary
 
 ALL = "*"  # a row over every regulator, or over the whole period
 
@@ -20,6 +21,13 @@ ALL = "*"  # a row over every regulator, or over the whole period
 class Grouping(StrEnum):
     WEEK = "week"
     MONTH = "month"
+
+
+class _Owned(Protocol):
+    @property
+    def regulator_id(self) -> str: ...
+    @property
+    def platform_id(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -30,9 +38,9 @@ class Scope:
     regulator_id: str | None = None
     platform_id: str | None = None
 
-    def admits(self, fact: DispatchFact) -> bool:
-        return (self.regulator_id is None or fact.regulator_id == self.regulator_id) and (
-            self.platform_id is None or fact.platform_id == self.platform_id
+    def admits(self, dispatch: _Owned) -> bool:
+        return (self.regulator_id is None or dispatch.regulator_id == self.regulator_id) and (
+            self.platform_id is None or dispatch.platform_id == self.platform_id
         )
 
 
@@ -92,34 +100,64 @@ def bucket_of(moment: datetime, group: Grouping) -> str:
     return f"{moment.year}-{moment.month:02d}"
 
 
+class Tally(NamedTuple):
+    """What the rows need of a dispatch: whose it is, when it was sent, what it counts."""
+
+    platform_id: str
+    regulator_id: str
+    dispatched_at: datetime
+    counted: Counted
+
+
 def compliance_report(
     facts: Iterable[DispatchFact], period: Period, scope: Scope, group: Grouping | None
 ) -> ComplianceReport:
     """The figures of the dispatches sent in ``period`` that ``scope`` admits: per platform
     in total, per platform and regulator, and per platform and week or month."""
-    chosen = [
-        (fact, count_of(fact))
+    chosen = _counted(
+        fact
         for fact in facts
         if fact.dispatched_at is not None
         and period.holds(fact.dispatched_at)
         and scope.admits(fact)
+    )
+    return _report(period, group, [tally for _, tally in chosen], _escalations(chosen))
+
+
+def _counted(facts: Iterable[DispatchFact]) -> list[tuple[DispatchFact, Tally]]:
+    return [
+        (fact, Tally(fact.platform_id, fact.regulator_id, _sent(fact), count_of(fact)))
+        for fact in facts
     ]
+
+
+def _report(
+    period: Period, group: Grouping | None, tallies: list[Tally], escalations: list[Escalation]
+) -> ComplianceReport:
     rows = []
-    for platform_id, own in sorted(group_by(chosen, lambda c: c[0].platform_id).items()):
+    for platform_id, own in sorted(group_by(tallies, _platform).items()):
         rows.append(Row(platform_id, ALL, ALL, _figures(own)))
-        for regulator_id, theirs in sorted(group_by(own, lambda c: c[0].regulator_id).items()):
+        for regulator_id, theirs in sorted(group_by(own, _regulator).items()):
             rows.append(Row(platform_id, regulator_id, ALL, _figures(theirs)))
         if group is not None:
-            buckets = group_by(own, lambda c: bucket_of(_sent(c[0]), group))
+            buckets = group_by(own, lambda t: bucket_of(t.dispatched_at, group))
             rows.extend(
                 Row(platform_id, ALL, bucket, _figures(inside))
                 for bucket, inside in sorted(buckets.items())
             )
-    return ComplianceReport(period, group, rows, _escalations(chosen))
+    return ComplianceReport(period, group, rows, escalations)
 
 
-def _figures(counted: list[tuple[DispatchFact, Counted]]) -> Figures:
-    return figures_of([count for _, count in counted])
+def _platform(tally: Tally) -> str:
+    return tally.platform_id
+
+
+def _regulator(tally: Tally) -> str:
+    return tally.regulator_id
+
+
+def _figures(tallies: list[Tally]) -> Figures:
+    return figures_of([tally.counted for tally in tallies])
 
 
 def _sent(fact: DispatchFact) -> datetime:
@@ -127,7 +165,7 @@ def _sent(fact: DispatchFact) -> datetime:
     return fact.dispatched_at
 
 
-def _escalations(counted: list[tuple[DispatchFact, Counted]]) -> list[Escalation]:
+def _escalations(counted: list[tuple[DispatchFact, Tally]]) -> list[Escalation]:
     found = [
         Escalation(
             fact.notice_id,
@@ -140,8 +178,8 @@ def _escalations(counted: list[tuple[DispatchFact, Counted]]) -> list[Escalation
             if waiting_for == "acknowledgement"
             else fact.action_deadline,
         )
-        for fact, count in counted
-        for waiting_for in count.escalations
+        for fact, tally in counted
+        for waiting_for in tally.counted.escalations
     ]
     return sorted(found, key=lambda e: (e.platform_id, e.notice_id, e.version, e.waiting_for))
 
@@ -165,7 +203,13 @@ _CLOCKS_AHEAD = timedelta(days=31)
 
 
 class OccurrenceLog(Protocol):
-    def occurrences(self, start: datetime, end: datetime) -> Iterator[Occurrence]: ...
+    def summaries(self, start: datetime, end: datetime) -> Iterator[tuple[str, MonthSummary]]:
+        """Each month's summary (``summaries.py``), ``yyyy-mm``, from ``start`` to ``end``."""
+        ...
+
+    def kept_in(self, month: str, places: Iterable[str]) -> Iterator[Occurrence]:
+        """Every occurrence of ``month`` kept in ``places`` (a summary's ``held_in``)."""
+        ...
 
 
 def report_from_log(
@@ -174,10 +218,50 @@ def report_from_log(
     """The report from the log: what was sent in the period, with everything that happened
     to it since (a late answer, a finding), up to now and a month beyond it: a deadline
     check or an audit run for a later time (`psx audit --at`, the demo's clock) records
-    its events at that time, and they count like the rest."""
+    its events at that time, and they count like the rest.
+
+    Each month's summary counts its dispatches from that month's occurrences; a dispatch
+    that another month also has occurrences about (or that has an open escalation to
+    list) is folded again from all of them."""
     with _without_cycle_collection():
-        occurrences = log.occurrences(period.start, max(period.end, now) + _CLOCKS_AHEAD)
-        return compliance_report(facts_from(occurrences), period, scope, group)
+        months = list(log.summaries(period.start, max(period.end, now) + _CLOCKS_AHEAD))
+        later = group_by((o for _, s in months for o in s.others), _dispatch)
+        tallies: list[Tally] = []
+        refold: dict[Dispatch, str] = {}  # dispatch -> the month it was sent in
+        places: dict[str, set[str]] = {}
+        for month, summary in months:
+            for sent in summary.sent:
+                if not (period.holds(sent.dispatched_at) and scope.admits(sent)):
+                    continue
+                if sent.counted.escalations or sent.dispatch in later:
+                    refold[sent.dispatch] = month
+                    places.setdefault(month, set()).update(sent.held_in)
+                else:
+                    tallies.append(
+                        Tally(sent.platform_id, sent.regulator_id, sent.dispatched_at, sent.counted)
+                    )
+        chosen = _counted(facts_from(_occurrences_of(log, refold, places, later)))
+        tallies.extend(tally for _, tally in chosen)
+        return _report(period, group, tallies, _escalations(chosen))
+
+
+def _dispatch(occurrence: Occurrence) -> Dispatch:
+    return occurrence.dispatch
+
+
+def _occurrences_of(
+    log: OccurrenceLog,
+    refold: dict[Dispatch, str],
+    places: dict[str, set[str]],
+    later: dict[Dispatch, list[Occurrence]],
+) -> Iterator[Occurrence]:
+    """Every occurrence about the dispatches in ``refold``: their month's and the others."""
+    for month, held_in in sorted(places.items()):
+        for occurrence in log.kept_in(month, sorted(held_in)):
+            if refold.get(occurrence.dispatch) == month:
+                yield occurrence
+    for dispatch in refold:
+        yield from later.get(dispatch, ())
 
 
 @contextmanager
