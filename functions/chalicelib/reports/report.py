@@ -8,12 +8,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from chalicelib.reports.facts import DispatchFact, facts_from, group_by
-from chalicelib.reports.figures import Counted, Figures, count_of, figures_of
+from chalicelib.reports.figures import Counted, Figures, Sum, count_of
 from chalicelib.reports.occurrences import Occurrence
-from chalicelib.reports.summaries import Dispatch, MonthSummary
+from chalicelib.reports.summaries import ALONE, Dispatch, MonthSummary, Sent
 
 ALL = "*"  # a row over every regulator, or over the whole period
 
@@ -92,21 +92,13 @@ class ComplianceReport:
     open_escalations: list[Escalation]
 
 
-def bucket_of(moment: datetime, group: Grouping) -> str:
-    """The week (ISO 8601, UTC) or month a dispatch was sent in."""
+def bucket_of(moment: date, group: Grouping) -> str:
+    """The week (ISO 8601) or month a dispatch was sent in (its day on the clock the sending
+    instant is written in: UTC as the exchange records it)."""
     if group is Grouping.WEEK:
         year, week, _ = moment.isocalendar()
         return f"{year}-W{week:02d}"
     return f"{moment.year}-{moment.month:02d}"
-
-
-class Tally(NamedTuple):
-    """What the rows need of a dispatch: whose it is, when it was sent, what it counts."""
-
-    platform_id: str
-    regulator_id: str
-    dispatched_at: datetime
-    counted: Counted
 
 
 def compliance_report(
@@ -114,6 +106,7 @@ def compliance_report(
 ) -> ComplianceReport:
     """The figures of the dispatches sent in ``period`` that ``scope`` admits: per platform
     in total, per platform and regulator, and per platform and week or month."""
+    rows = _Rows(group)
     chosen = _counted(
         fact
         for fact in facts
@@ -121,43 +114,56 @@ def compliance_report(
         and period.holds(fact.dispatched_at)
         and scope.admits(fact)
     )
-    return _report(period, group, [tally for _, tally in chosen], _escalations(chosen))
+    for fact, counted in chosen:
+        rows.add(fact.platform_id, fact.regulator_id, _sent(fact), counted)
+    return ComplianceReport(period, group, rows.rows(), _escalations(chosen))
 
 
-def _counted(facts: Iterable[DispatchFact]) -> list[tuple[DispatchFact, Tally]]:
-    return [
-        (fact, Tally(fact.platform_id, fact.regulator_id, _sent(fact), count_of(fact)))
-        for fact in facts
-    ]
+def _counted(facts: Iterable[DispatchFact]) -> list[tuple[DispatchFact, Counted]]:
+    return [(fact, count_of(fact)) for fact in facts]
 
 
-def _report(
-    period: Period, group: Grouping | None, tallies: list[Tally], escalations: list[Escalation]
-) -> ComplianceReport:
-    rows = []
-    for platform_id, own in sorted(group_by(tallies, _platform).items()):
-        rows.append(Row(platform_id, ALL, ALL, _figures(own)))
-        for regulator_id, theirs in sorted(group_by(own, _regulator).items()):
-            rows.append(Row(platform_id, regulator_id, ALL, _figures(theirs)))
-        if group is not None:
-            buckets = group_by(own, lambda t: bucket_of(t.dispatched_at, group))
-            rows.extend(
-                Row(platform_id, ALL, bucket, _figures(inside))
-                for bucket, inside in sorted(buckets.items())
-            )
-    return ComplianceReport(period, group, rows, escalations)
+class _Rows:
+    """Each row's sum: per platform, per platform and regulator, per platform and bucket."""
+
+    def __init__(self, group: Grouping | None) -> None:
+        self._group = group
+        self._sums: dict[tuple[str, str, str], Sum] = {}
+
+    def add(self, platform_id: str, regulator_id: str, sent: date, counted: Counted) -> None:
+        for key in self._keys(platform_id, regulator_id, sent):
+            self._sum(key).add(counted)
+
+    def merge(self, platform_id: str, regulator_id: str, day: date, total: Sum) -> None:
+        """Add a cell's dispatches (all sent on ``day``, on their own clock)."""
+        for key in self._keys(platform_id, regulator_id, day):
+            self._sum(key).merge(total)
+
+    def rows(self) -> list[Row]:
+        # Per platform: its total, then per regulator, then per bucket, each in order.
+        return [
+            Row(*key, total.figures())
+            for key, total in sorted(self._sums.items(), key=lambda item: _order(item[0]))
+        ]
+
+    def _keys(self, platform_id: str, regulator_id: str, sent: date) -> list[tuple[str, str, str]]:
+        keys = [(platform_id, ALL, ALL), (platform_id, regulator_id, ALL)]
+        if self._group is not None:
+            keys.append((platform_id, ALL, bucket_of(sent, self._group)))
+        return keys
+
+    def _sum(self, key: tuple[str, str, str]) -> Sum:
+        found = self._sums.get(key)
+        if found is None:
+            found = self._sums[key] = Sum()
+        return found
 
 
-def _platform(tally: Tally) -> str:
-    return tally.platform_id
-
-
-def _regulator(tally: Tally) -> str:
-    return tally.regulator_id
-
-
-def _figures(tallies: list[Tally]) -> Figures:
-    return figures_of([tally.counted for tally in tallies])
+def _order(key: tuple[str, str, str]) -> tuple[str, int, str]:
+    platform_id, regulator_id, bucket = key
+    if regulator_id == ALL and bucket == ALL:
+        return (platform_id, 0, "")
+    return (platform_id, 1, regulator_id) if bucket == ALL else (platform_id, 2, bucket)
 
 
 def _sent(fact: DispatchFact) -> datetime:
@@ -165,7 +171,7 @@ def _sent(fact: DispatchFact) -> datetime:
     return fact.dispatched_at
 
 
-def _escalations(counted: list[tuple[DispatchFact, Tally]]) -> list[Escalation]:
+def _escalations(counted: list[tuple[DispatchFact, Counted]]) -> list[Escalation]:
     found = [
         Escalation(
             fact.notice_id,
@@ -178,8 +184,8 @@ def _escalations(counted: list[tuple[DispatchFact, Tally]]) -> list[Escalation]:
             if waiting_for == "acknowledgement"
             else fact.action_deadline,
         )
-        for fact, tally in counted
-        for waiting_for in tally.counted.escalations
+        for fact, count in counted
+        for waiting_for in count.escalations
     ]
     return sorted(found, key=lambda e: (e.platform_id, e.notice_id, e.version, e.waiting_for))
 
@@ -207,8 +213,9 @@ class OccurrenceLog(Protocol):
         """Each month's summary (``summaries.py``), ``yyyy-mm``, from ``start`` to ``end``."""
         ...
 
-    def kept_in(self, month: str, places: Iterable[str]) -> Iterator[Occurrence]:
-        """Every occurrence of ``month`` kept in ``places`` (a summary's ``held_in``)."""
+    def kept_in(self, month: str, places: dict[str, int]) -> Iterator[Occurrence]:
+        """Every occurrence of ``month`` kept in ``places`` (a summary's ``held_in``), as
+        the summary counted them: each place with as many occurrences as it says."""
         ...
 
 
@@ -220,29 +227,52 @@ def report_from_log(
     check or an audit run for a later time (`psx audit --at`, the demo's clock) records
     its events at that time, and they count like the rest.
 
-    Each month's summary counts its dispatches from that month's occurrences; a dispatch
-    that another month also has occurrences about (or that has an open escalation to
-    list) is folded again from all of them."""
+    Each month's summary adds up its dispatches from that month's occurrences, per cell; a
+    dispatch that another month also has occurrences about comes off its cell and is
+    folded again from all of them, as is one with an open escalation to list."""
     with _without_cycle_collection():
         months = list(log.summaries(period.start, max(period.end, now) + _CLOCKS_AHEAD))
         later = group_by((o for _, s in months for o in s.others), _dispatch)
-        tallies: list[Tally] = []
+        rows = _Rows(group)
         refold: dict[Dispatch, str] = {}  # dispatch -> the month it was sent in
-        places: dict[str, set[str]] = {}
+        places: dict[str, dict[str, int]] = {}
         for month, summary in months:
-            for sent in summary.sent:
-                if not (period.holds(sent.dispatched_at) and scope.admits(sent)):
-                    continue
-                if sent.counted.escalations or sent.dispatch in later:
+            for sent in _taken_off(summary, later):
+                if period.holds(sent.dispatched_at) and scope.admits(sent):
                     refold[sent.dispatch] = month
-                    places.setdefault(month, set()).update(sent.held_in)
-                else:
-                    tallies.append(
-                        Tally(sent.platform_id, sent.regulator_id, sent.dispatched_at, sent.counted)
-                    )
+                    wanted = places.setdefault(month, {})
+                    wanted.update((place, summary.places[place]) for place in sent.held_in)
+            _count_cells(summary, period, scope, refold, rows)
         chosen = _counted(facts_from(_occurrences_of(log, refold, places, later)))
-        tallies.extend(tally for _, tally in chosen)
-        return _report(period, group, tallies, _escalations(chosen))
+        for fact, counted in chosen:
+            rows.add(fact.platform_id, fact.regulator_id, _sent(fact), counted)
+        return ComplianceReport(period, group, rows.rows(), _escalations(chosen))
+
+
+def _taken_off(summary: MonthSummary, later: dict[Dispatch, list[Occurrence]]) -> list[Sent]:
+    """The month's dispatches to fold again (other months hold occurrences about them, or
+    they have an open escalation), taken off their cells."""
+    found = [found for dispatch in later if (found := summary.find(dispatch)) is not None]
+    found.extend((ALONE, sent) for sent in summary.members(ALONE))
+    for cell, sent in found:
+        if cell != ALONE:
+            summary.cells[cell].total.add(sent.counted, -1)
+    return [sent for _, sent in found]
+
+
+def _count_cells(
+    summary: MonthSummary, period: Period, scope: Scope, refold: dict[Dispatch, str], rows: _Rows
+) -> None:
+    """Add up the cells in the period and scope; one the period cuts, dispatch by dispatch."""
+    for n, cell in enumerate(summary.cells):
+        if not scope.admits(cell) or cell.total.notices_sent == 0:
+            continue
+        if period.start <= cell.first and cell.last < period.end:
+            rows.merge(cell.platform_id, cell.regulator_id, cell.day, cell.total)
+        elif cell.last >= period.start and cell.first < period.end:
+            for sent in summary.members(n):
+                if period.holds(sent.dispatched_at) and sent.dispatch not in refold:
+                    rows.add(sent.platform_id, sent.regulator_id, sent.dispatched_at, sent.counted)
 
 
 def _dispatch(occurrence: Occurrence) -> Dispatch:
@@ -252,12 +282,12 @@ def _dispatch(occurrence: Occurrence) -> Dispatch:
 def _occurrences_of(
     log: OccurrenceLog,
     refold: dict[Dispatch, str],
-    places: dict[str, set[str]],
+    places: dict[str, dict[str, int]],
     later: dict[Dispatch, list[Occurrence]],
 ) -> Iterator[Occurrence]:
     """Every occurrence about the dispatches in ``refold``: their month's and the others."""
     for month, held_in in sorted(places.items()):
-        for occurrence in log.kept_in(month, sorted(held_in)):
+        for occurrence in log.kept_in(month, held_in):
             if refold.get(occurrence.dispatch) == month:
                 yield occurrence
     for dispatch in refold:

@@ -14,13 +14,13 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from chalicelib.notices.timeline import EventKind
 from chalicelib.reports import contract
 from chalicelib.reports.facts import facts_from
-from chalicelib.reports.figures import Counted, count_of
+from chalicelib.reports.figures import Counted, Sum, count_of
 from chalicelib.reports.occurrences import Occurrence, decode_all, encode
 
 Dispatch = tuple[str, int, str]  # notice id, version, platform id
@@ -42,9 +42,45 @@ class Sent(NamedTuple):
         return (self.notice_id, self.version, self.platform_id)
 
 
-class MonthSummary(NamedTuple):
-    sent: list[Sent]
-    others: list[Occurrence]  # about dispatches not sent in the month
+class Cell(NamedTuple):
+    """The dispatches of one platform and regulator sent on one day (on the clock the
+    sending instant is written in, so one week and one month), added up."""
+
+    platform_id: str
+    regulator_id: str
+    day: date
+    first: datetime  # the earliest and latest sending instants
+    last: datetime
+    total: Sum
+
+
+class MonthSummary:
+    """The month's dispatches added up per cell, each one's own count at hand (decoded
+    when asked for), and the occurrences about dispatches sent in other months."""
+
+    def __init__(
+        self,
+        cells: list[Cell],
+        sent: dict[str, list[Any]],
+        others: list[Occurrence],
+        places: dict[str, int],
+    ) -> None:
+        self.cells = cells
+        self.records = sent  # dispatch -> [its cell's index or ALONE, its encoded Sent]
+        self.others = others
+        self.places = places  # where the log keeps the month's occurrences: how many each
+
+    def find(self, dispatch: Dispatch) -> tuple[int, Sent] | None:
+        """The dispatch's cell (``ALONE``: in none) and count, if it was sent in the month."""
+        found = self.records.get(_name(dispatch))
+        return None if found is None else (found[0], _sent_of(json.loads(found[1])))
+
+    def members(self, cell: int) -> list[Sent]:
+        return [_sent_of(json.loads(text)) for at, text in self.records.values() if at == cell]
+
+
+# A dispatch with an open escalation is in no cell: the report lists it, from its fact.
+ALONE = -1
 
 
 def summarise(
@@ -53,42 +89,88 @@ def summarise(
     everything = list(occurrences)
     sent_here = {o.dispatch for o in everything if o.kind == EventKind.DISPATCHED}
     places: dict[Dispatch, set[str]] = defaultdict(set)
+    sizes: dict[str, int] = defaultdict(int)
     for occurrence in everything:
+        place = held_in(occurrence)
+        sizes[place] += 1
         if occurrence.dispatch in sent_here:
-            places[occurrence.dispatch].add(held_in(occurrence))
-    facts = facts_from(o for o in everything if o.dispatch in sent_here)
-    sent = [
-        Sent(
-            fact.notice_id,
-            fact.version,
-            fact.platform_id,
+            places[occurrence.dispatch].add(place)
+    cells: dict[tuple[str, str, date], list[Sent]] = defaultdict(list)
+    sent: dict[str, list[Any]] = {}
+    for fact in facts_from(o for o in everything if o.dispatch in sent_here):
+        assert fact.dispatched_at is not None
+        dispatch = (fact.notice_id, fact.version, fact.platform_id)
+        one = Sent(
+            *dispatch,
             fact.regulator_id,
             fact.dispatched_at,
             count_of(fact),
-            tuple(sorted(places[(fact.notice_id, fact.version, fact.platform_id)])),
+            tuple(sorted(places[dispatch])),
         )
-        for fact in facts
-        if fact.dispatched_at is not None
-    ]
+        sent[_name(dispatch)] = [ALONE, json.dumps(_sent_row(one), separators=(",", ":"))]
+        if not one.counted.escalations:
+            cells[(one.platform_id, one.regulator_id, one.dispatched_at.date())].append(one)
+    added_up: list[Cell] = []
+    for (platform_id, regulator_id, day), inside in sorted(cells.items()):
+        total = Sum()
+        for one in inside:
+            total.add(one.counted)
+            sent[_name(one.dispatch)][0] = len(added_up)
+        moments = [one.dispatched_at for one in inside]
+        added_up.append(Cell(platform_id, regulator_id, day, min(moments), max(moments), total))
     others = [o for o in everything if o.dispatch not in sent_here]
-    return MonthSummary(sorted(sent, key=lambda s: s.dispatch), others)
+    return MonthSummary(added_up, sent, others, dict(sizes))
+
+
+def _name(dispatch: Dispatch) -> str:
+    notice_id, version, platform_id = dispatch
+    return f"{notice_id}\t{version}\t{platform_id}"
+
+
+_SUM_FIELDS = tuple(Sum.__dataclass_fields__)
 
 
 def encode_summary(summary: MonthSummary) -> str:
     """JSON text, the same for the same occurrences (so equal summaries encode alike)."""
     return json.dumps(
         {
-            "sent": [_sent_row(sent) for sent in summary.sent],
+            "cells": [
+                [
+                    cell.platform_id,
+                    cell.regulator_id,
+                    cell.day.isoformat(),
+                    cell.first.isoformat(),
+                    cell.last.isoformat(),
+                    [getattr(cell.total, name) for name in _SUM_FIELDS],
+                ]
+                for cell in summary.cells
+            ],
+            "sent": summary.records,
             "others": sorted(encode(o) for o in summary.others),
+            "places": summary.places,
         },
         separators=(",", ":"),
         ensure_ascii=False,
+        sort_keys=True,
     )
 
 
 def decode_summary(text: str) -> MonthSummary:
     document = json.loads(text)
-    return MonthSummary([_sent_of(row) for row in document["sent"]], decode_all(document["others"]))
+    cells = [
+        Cell(
+            platform_id,
+            regulator_id,
+            date.fromisoformat(day),
+            datetime.fromisoformat(first),
+            datetime.fromisoformat(last),
+            Sum(*total),
+        )
+        for platform_id, regulator_id, day, first, last, total in document["cells"]
+    ]
+    return MonthSummary(
+        cells, document["sent"], decode_all(document["others"]), document["places"]
+    )
 
 
 def _sent_row(sent: Sent) -> list[Any]:

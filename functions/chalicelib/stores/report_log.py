@@ -33,7 +33,7 @@ read from the log items every time.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -114,38 +114,21 @@ class ReportLog:
                     self._keep_summary(month, count, summary)
             yield month, summary
 
-    def kept_in(self, month: str, places: Iterable[str]) -> Iterator[Occurrence]:
-        """Every occurrence kept in the log items ``places`` (sort keys) of ``month``."""
-        for sort_key in places:
-            item = self._db.get_item(
-                TableName=self._table,
-                Key={"PK": {"S": _LOG + month}, "SK": {"S": sort_key}},
-                ConsistentRead=True,
-                ProjectionExpression="n",
-            ).get("Item")
-            if item is None:
-                continue
-            snapshot = self._db.get_item(
-                TableName=self._table,
-                Key={"PK": {"S": _SNAPSHOT + month}, "SK": {"S": sort_key}},
-                ConsistentRead=True,
-            ).get("Item")
-            yield from decode_all(self._entries(month, sort_key, int(item["n"]["N"]), snapshot))
+    def kept_in(self, month: str, places: dict[str, int]) -> Iterator[Occurrence]:
+        """Every occurrence kept in the log items ``places`` (sort key: how many entries)
+        of ``month``: from their snapshots of that many entries (one query), else read
+        whole (a log item only grows: a snapshot of as many entries holds the same)."""
+        snapshots = {
+            item["SK"]["S"]: item
+            for item in self._query(_SNAPSHOT + month, between=(min(places), max(places)))
+        }
+        for sort_key, count in sorted(places.items()):
+            yield from decode_all(self._entries(month, sort_key, count, snapshots.get(sort_key)))
 
     def _counts(self, first: str, last: str) -> dict[str, int]:
         """Each month's count (its shards' added up); a month without any is left out."""
         counts: dict[str, int] = {}
-        items = query_items(
-            self._db,
-            TableName=self._table,
-            KeyConditionExpression="PK = :pk AND SK BETWEEN :first AND :last",
-            ExpressionAttributeValues={
-                ":pk": {"S": _COUNTS},
-                ":first": {"S": first},
-                ":last": {"S": last + "#~"},
-            },
-            ConsistentRead=True,
-        )
+        items = self._query(_COUNTS, between=(first, last + "#~"))
         for item in items:
             month = item["SK"]["S"].partition("#")[0]
             counts[month] = counts.get(month, 0) + int(item["n"]["N"])
@@ -202,12 +185,18 @@ class ReportLog:
             return zlib.decompress(snapshot["entries"]["B"]).decode().split("\n")
         return self._refresh(month, sort_key)
 
-    def _query(self, partition: str, **extra: Any) -> Iterator[dict[str, Any]]:
+    def _query(
+        self, partition: str, between: tuple[str, str] | None = None, **extra: Any
+    ) -> Iterator[dict[str, Any]]:
+        condition, values = "PK = :pk", {":pk": {"S": partition}}
+        if between is not None:
+            condition += " AND SK BETWEEN :first AND :last"
+            values |= {":first": {"S": between[0]}, ":last": {"S": between[1]}}
         return query_items(
             self._db,
             TableName=self._table,
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": partition}},
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
             ConsistentRead=True,
             **extra,
         )
