@@ -10,10 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from chalicelib.reports.facts import DispatchFact, facts_from, group_by
+from chalicelib.reports.facts import DispatchFact, facts_from
 from chalicelib.reports.figures import Counted, Figures, Sum, count_of
 from chalicelib.reports.occurrences import Occurrence
-from chalicelib.reports.summaries import ALONE, Dispatch, MonthSummary, Sent
+from chalicelib.reports.summaries import ALONE, Dispatch, MonthSummary, Sent, month_after
 
 ALL = "*"  # a row over every regulator, or over the whole period
 
@@ -205,6 +205,7 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+# Also what keeps the month after a counted dispatch's month in every report (summaries.py).
 _CLOCKS_AHEAD = timedelta(days=31)
 
 
@@ -227,21 +228,26 @@ def report_from_log(
     check or an audit run for a later time (`psx audit --at`, the demo's clock) records
     its events at that time, and they count like the rest.
 
-    Each month's summary adds up its dispatches from that month's occurrences, per cell; a
-    dispatch that another month also has occurrences about comes off its cell and is
-    folded again from all of them, as is one with an open escalation to list."""
+    Each month's summary adds up its dispatches from that month's occurrences and the
+    next's, per cell; a dispatch that a later month also has occurrences about comes off
+    its cell and is folded again from all of them, as is one with an open escalation to
+    list."""
     with _without_cycle_collection():
         months = list(log.summaries(period.start, max(period.end, now) + _CLOCKS_AHEAD))
-        later = group_by((o for _, s in months for o in s.others), _dispatch)
-        rows = _Rows(group)
-        refold: dict[Dispatch, str] = {}  # dispatch -> the month it was sent in
-        places: dict[str, dict[str, int]] = {}
+        later: dict[Dispatch, list[tuple[str, Occurrence]]] = {}
         for month, summary in months:
-            for sent in _taken_off(summary, later):
+            for occurrence in summary.others:
+                later.setdefault(occurrence.dispatch, []).append((month, occurrence))
+        latest = {dispatch: max(month for month, _ in held) for dispatch, held in later.items()}
+        rows = _Rows(group)
+        refold: set[Dispatch] = set()
+        places: dict[str, dict[str, int]] = {}  # month -> its log's places to read again
+        for month, summary in months:
+            for sent in _taken_off(summary, month, latest):
                 if period.holds(sent.dispatched_at) and scope.admits(sent):
-                    refold[sent.dispatch] = month
-                    wanted = places.setdefault(month, {})
-                    wanted.update((place, summary.places[place]) for place in sent.held_in)
+                    refold.add(sent.dispatch)
+                    _read_again(places, month, sent.held_in, summary.places[0])
+                    _read_again(places, month_after(month), sent.held_after, summary.places[1])
             _count_cells(summary, period, scope, refold, rows)
         chosen = _counted(facts_from(_occurrences_of(log, refold, places, later)))
         for fact, counted in chosen:
@@ -249,19 +255,39 @@ def report_from_log(
         return ComplianceReport(period, group, rows.rows(), _escalations(chosen))
 
 
-def _taken_off(summary: MonthSummary, later: dict[Dispatch, list[Occurrence]]) -> list[Sent]:
-    """The month's dispatches to fold again (other months hold occurrences about them, or
-    they have an open escalation), taken off their cells."""
-    found = [found for dispatch in later if (found := summary.find(dispatch)) is not None]
+def _taken_off(
+    summary: MonthSummary,
+    month: str,
+    latest: dict[Dispatch, str],
+) -> list[Sent]:
+    """The month's dispatches to fold again, taken off their cells: those a month after
+    the next holds occurrences about, and those with an open escalation to list. (A
+    summary counts the next month's occurrences too; the report always reads that month
+    for a dispatch it counts: it reads to a month past the period's end.)"""
+    beyond = month_after(month)
+    found = [
+        hit
+        for dispatch, other in latest.items()
+        if other > beyond and (hit := summary.find(dispatch))
+    ]
     found.extend((ALONE, sent) for sent in summary.members(ALONE))
+    taken: dict[Dispatch, Sent] = {}
     for cell, sent in found:
-        if cell != ALONE:
+        if cell != ALONE and sent.dispatch not in taken:
             summary.cells[cell].total.add(sent.counted, -1)
-    return [sent for _, sent in found]
+        taken[sent.dispatch] = sent
+    return list(taken.values())
+
+
+def _read_again(
+    places: dict[str, dict[str, int]], month: str, held_in: Iterable[str], sizes: dict[str, int]
+) -> None:
+    if held_in:
+        places.setdefault(month, {}).update((place, sizes[place]) for place in held_in)
 
 
 def _count_cells(
-    summary: MonthSummary, period: Period, scope: Scope, refold: dict[Dispatch, str], rows: _Rows
+    summary: MonthSummary, period: Period, scope: Scope, refold: set[Dispatch], rows: _Rows
 ) -> None:
     """Add up the cells in the period and scope; one the period cuts, dispatch by dispatch."""
     for n, cell in enumerate(summary.cells):
@@ -275,23 +301,20 @@ def _count_cells(
                     rows.add(sent.platform_id, sent.regulator_id, sent.dispatched_at, sent.counted)
 
 
-def _dispatch(occurrence: Occurrence) -> Dispatch:
-    return occurrence.dispatch
-
-
 def _occurrences_of(
     log: OccurrenceLog,
-    refold: dict[Dispatch, str],
+    refold: set[Dispatch],
     places: dict[str, dict[str, int]],
-    later: dict[Dispatch, list[Occurrence]],
+    later: dict[Dispatch, list[tuple[str, Occurrence]]],
 ) -> Iterator[Occurrence]:
-    """Every occurrence about the dispatches in ``refold``: their month's and the others."""
+    """Every occurrence in the report's months about the dispatches in ``refold``."""
     for month, held_in in sorted(places.items()):
         for occurrence in log.kept_in(month, held_in):
-            if refold.get(occurrence.dispatch) == month:
+            if occurrence.dispatch in refold:
                 yield occurrence
     for dispatch in refold:
-        yield from later.get(dispatch, ())
+        for _, occurrence in later.get(dispatch, ()):
+            yield occurrence
 
 
 @contextmanager

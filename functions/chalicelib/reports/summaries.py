@@ -1,12 +1,14 @@
 """A month of the report log, summarised once: what each dispatch sent that month counts
-from that month's occurrences, and the month's other occurrences as they are.
+from that month's occurrences and the next month's (an answer to a dispatch sent at the
+end of a month comes in the next), added up per cell; and the month's occurrences about
+dispatches sent in other months, as they are.
 
-A dispatch's figures depend on every occurrence about it (an answer next month, a finding
-half a year later), but a month's summary depends on that month's occurrences alone, so it
-stays exact for as long as the month's log is unchanged, whatever happens in other months.
-A report uses a dispatch's ``counted`` as it is when no other month holds an occurrence
-about it (and it has no open escalation to list); otherwise it folds the dispatch again
-from its occurrences, the ones ``held_in`` names and the other months' ones.
+A dispatch's figures depend on every occurrence about it (a finding half a year later
+too), but a month's summary depends on two months of the log alone, so it stays exact for
+as long as those two are unchanged, whatever happens in other months. A report uses a
+dispatch's ``counted`` as it is when no month after the next holds an occurrence about it
+(and it has no open escalation to list); otherwise it folds the dispatch again from its
+occurrences, the ones ``held_in`` and ``held_after`` name and the later months' ones.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Sent(NamedTuple):
     dispatched_at: datetime
     counted: Counted
     held_in: tuple[str, ...]  # where the log keeps its occurrences of the month
+    held_after: tuple[str, ...]  # and those of the next month
 
     @property
     def dispatch(self) -> Dispatch:
@@ -63,12 +66,13 @@ class MonthSummary:
         cells: list[Cell],
         sent: dict[str, list[Any]],
         others: list[Occurrence],
-        places: dict[str, int],
+        places: list[dict[str, int]],
     ) -> None:
         self.cells = cells
         self.records = sent  # dispatch -> [its cell's index or ALONE, its encoded Sent]
         self.others = others
-        self.places = places  # where the log keeps the month's occurrences: how many each
+        # Where the log keeps the month's occurrences and the next month's: how many each.
+        self.places = places
 
     def find(self, dispatch: Dispatch) -> tuple[int, Sent] | None:
         """The dispatch's cell (``ALONE``: in none) and count, if it was sent in the month."""
@@ -84,20 +88,19 @@ ALONE = -1
 
 
 def summarise(
-    occurrences: Iterable[Occurrence], held_in: Callable[[Occurrence], str]
+    occurrences: Iterable[Occurrence],
+    next_month: Iterable[Occurrence],
+    held_in: Callable[[Occurrence], str],
 ) -> MonthSummary:
-    everything = list(occurrences)
-    sent_here = {o.dispatch for o in everything if o.kind == EventKind.DISPATCHED}
-    places: dict[Dispatch, set[str]] = defaultdict(set)
-    sizes: dict[str, int] = defaultdict(int)
-    for occurrence in everything:
-        place = held_in(occurrence)
-        sizes[place] += 1
-        if occurrence.dispatch in sent_here:
-            places[occurrence.dispatch].add(place)
+    """The summary of a month's ``occurrences``, its dispatches counted with the occurrences
+    of ``next_month`` about them too; ``held_in`` names where the log keeps each."""
+    own, then = list(occurrences), list(next_month)
+    sent_here = {o.dispatch for o in own if o.kind == EventKind.DISPATCHED}
+    places, sizes = _places(own, sent_here, held_in)
+    places_after, sizes_after = _places(then, sent_here, held_in)
     cells: dict[tuple[str, str, date], list[Sent]] = defaultdict(list)
     sent: dict[str, list[Any]] = {}
-    for fact in facts_from(o for o in everything if o.dispatch in sent_here):
+    for fact in facts_from(o for o in own + then if o.dispatch in sent_here):
         assert fact.dispatched_at is not None
         dispatch = (fact.notice_id, fact.version, fact.platform_id)
         one = Sent(
@@ -106,8 +109,10 @@ def summarise(
             fact.dispatched_at,
             count_of(fact),
             tuple(sorted(places[dispatch])),
+            tuple(sorted(places_after.get(dispatch, ()))),
         )
-        sent[_name(dispatch)] = [ALONE, json.dumps(_sent_row(one), separators=(",", ":"))]
+        text = json.dumps(_sent_row(one), separators=(",", ":"))
+        sent[_name(dispatch)] = [ALONE, text]
         if not one.counted.escalations:
             cells[(one.platform_id, one.regulator_id, one.dispatched_at.date())].append(one)
     added_up: list[Cell] = []
@@ -118,8 +123,29 @@ def summarise(
             sent[_name(one.dispatch)][0] = len(added_up)
         moments = [one.dispatched_at for one in inside]
         added_up.append(Cell(platform_id, regulator_id, day, min(moments), max(moments), total))
-    others = [o for o in everything if o.dispatch not in sent_here]
-    return MonthSummary(added_up, sent, others, dict(sizes))
+    others = [o for o in own if o.dispatch not in sent_here]
+    return MonthSummary(added_up, sent, others, [sizes, sizes_after])
+
+
+def _places(
+    occurrences: list[Occurrence], sent: set[Dispatch], held_in: Callable[[Occurrence], str]
+) -> tuple[dict[Dispatch, set[str]], dict[str, int]]:
+    """Where each of the ``sent`` dispatches' occurrences is kept, and how many each place
+    keeps (of every dispatch)."""
+    places: dict[Dispatch, set[str]] = defaultdict(set)
+    sizes: dict[str, int] = defaultdict(int)
+    for occurrence in occurrences:
+        place = held_in(occurrence)
+        sizes[place] += 1
+        if occurrence.dispatch in sent:
+            places[occurrence.dispatch].add(place)
+    return places, dict(sizes)
+
+
+def month_after(month: str) -> str:
+    """``2026-12`` -> ``2027-01``."""
+    year, number = int(month[:4]), int(month[5:7])
+    return f"{year + 1:04d}-01" if number == 12 else f"{year:04d}-{number + 1:02d}"
 
 
 def _name(dispatch: Dispatch) -> str:
@@ -168,9 +194,7 @@ def decode_summary(text: str) -> MonthSummary:
         )
         for platform_id, regulator_id, day, first, last, total in document["cells"]
     ]
-    return MonthSummary(
-        cells, document["sent"], decode_all(document["others"]), document["places"]
-    )
+    return MonthSummary(cells, document["sent"], decode_all(document["others"]), document["places"])
 
 
 def _sent_row(sent: Sent) -> list[Any]:
@@ -183,6 +207,7 @@ def _sent_row(sent: Sent) -> list[Any]:
         sent.regulator_id,
         sent.dispatched_at.isoformat(),
         list(sent.held_in),
+        list(sent.held_after),
         c.acknowledgement_due
         | c.acknowledged_on_time << 1
         | c.action_report_due << 2
@@ -213,6 +238,7 @@ def _sent_of(row: list[Any]) -> Sent:
         regulator_id,
         dispatched_at,
         held_in,
+        held_after,
         answers,
         missed,
         escalations,
@@ -251,4 +277,5 @@ def _sent_of(row: list[Any]) -> Sent:
         datetime.fromisoformat(dispatched_at),
         counted,
         tuple(held_in),
+        tuple(held_after),
     )

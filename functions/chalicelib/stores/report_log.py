@@ -40,7 +40,13 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.reports.occurrences import Occurrence, decode_all, encode
-from chalicelib.reports.summaries import MonthSummary, decode_summary, encode_summary, summarise
+from chalicelib.reports.summaries import (
+    MonthSummary,
+    decode_summary,
+    encode_summary,
+    month_after,
+    summarise,
+)
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
 from chalicelib.stores.dynamodb_items import to_attributes, written
@@ -104,20 +110,29 @@ class ReportLog:
     def summaries(self, start: datetime, end: datetime) -> Iterator[tuple[str, MonthSummary]]:
         """Each month's summary, from ``start``'s month to ``end``'s."""
         months = list(_months(start.astimezone(UTC), end.astimezone(UTC)))
-        counts = self._counts(months[0], months[-1])
+        counts = self._counts(months[0], month_after(months[-1]))
+        read: dict[str, list[Occurrence]] = {}  # months read whole, for the next one too
         for month in months:
+            following = month_after(month)
             count = counts.get(month)
-            summary = None if count is None else self._summary(month, count)
+            made_of = (count or 0, counts.get(following, 0))
+            summary = None if count is None else self._summary(month, made_of)
             if summary is None:
-                summary = summarise(self._occurrences(month), _place)
-                if count is not None:
-                    self._keep_summary(month, count, summary)
+                own = read.pop(month, None) or list(self._occurrences(month))
+                then = read[following] = list(self._occurrences(following))
+                summary = summarise(own, then, _place)
+                # A month without counts (kept before they existed) has no summary, nor
+                # one whose next month has entries but no count yet.
+                if count is not None and (following in counts or not then):
+                    self._keep_summary(month, made_of, summary)
             yield month, summary
 
     def kept_in(self, month: str, places: dict[str, int]) -> Iterator[Occurrence]:
         """Every occurrence kept in the log items ``places`` (sort key: how many entries)
         of ``month``: from their snapshots of that many entries (one query), else read
         whole (a log item only grows: a snapshot of as many entries holds the same)."""
+        if not places:
+            return
         snapshots = {
             item["SK"]["S"]: item
             for item in self._query(_SNAPSHOT + month, between=(min(places), max(places)))
@@ -134,13 +149,13 @@ class ReportLog:
             counts[month] = counts.get(month, 0) + int(item["n"]["N"])
         return counts
 
-    def _summary(self, month: str, count: int) -> MonthSummary | None:
-        """The month's summary made from ``count`` occurrences; None if there is none
-        (not yet, or only of an earlier count, or some of its parts are of another)."""
+    def _summary(self, month: str, made_of: tuple[int, int]) -> MonthSummary | None:
+        """The month's summary made from ``made_of`` (the month's count and the next one's);
+        None if there is none (not yet, or only of other counts, or mixed parts)."""
         parts = {
             int(item["SK"]["S"]): item
             for item in self._query(_SUMMARY + month)
-            if int(item["n"]["N"]) == count
+            if (int(item["n"]["N"]), int(item["next"]["N"])) == made_of
         }
         wanted = {int(item["parts"]["N"]) for item in parts.values()}
         if len(wanted) != 1 or set(parts) != set(range(wanted.pop())):
@@ -148,11 +163,12 @@ class ReportLog:
         body = b"".join(parts[n]["body"]["B"] for n in sorted(parts))
         return decode_summary(zlib.decompress(body).decode())
 
-    def _keep_summary(self, month: str, count: int, summary: MonthSummary) -> None:
-        """Write the summary's parts, each unless a concurrent report wrote one of a later
-        count (an equal count: the same log, the same summary)."""
+    def _keep_summary(self, month: str, made_of: tuple[int, int], summary: MonthSummary) -> None:
+        """Write the summary's parts, each unless a concurrent report wrote one of later
+        counts (equal counts: the same log, the same summary)."""
         body = zlib.compress(encode_summary(summary).encode())
         parts = [body[at : at + _PART_BYTES] for at in range(0, len(body), _PART_BYTES)]
+        count, following = (str(n) for n in made_of)
         for n, part in enumerate(parts):
             written(
                 self._db.put_item,
@@ -160,12 +176,16 @@ class ReportLog:
                 Item={
                     "PK": {"S": _SUMMARY + month},
                     "SK": {"S": f"{n:04d}"},
-                    "n": {"N": str(count)},
+                    "n": {"N": count},
+                    "next": {"N": following},
                     "parts": {"N": str(len(parts))},
                     "body": {"B": part},
                 },
-                ConditionExpression="attribute_not_exists(n) OR n < :n",
-                ExpressionAttributeValues={":n": {"N": str(count)}},
+                ConditionExpression=(
+                    "attribute_not_exists(n) OR n < :n OR (n = :n AND #next < :next)"
+                ),
+                ExpressionAttributeNames={"#next": "next"},
+                ExpressionAttributeValues={":n": {"N": count}, ":next": {"N": following}},
             )
 
     def _occurrences(self, month: str) -> Iterator[Occurrence]:
