@@ -20,18 +20,21 @@ trusted blindly, spare it:
 - a snapshot of each log item (``PK = REPORTSNAP#<yyyy-mm>``, same ``SK``): its entries
   compressed into one binary value, with the ``n`` it covers;
 - a summary of each month (``PK = REPORTSUM#<yyyy-mm>``, ``SK = <part>``): the month's
-  ``reports/summaries.py`` summary, compressed and cut in parts that fit an item, each
-  with the month's count it was made from (read before the log items) and how many parts.
+  ``reports/summaries.py`` summary (made of its occurrences and the next month's),
+  compressed and cut in parts that fit an item, each with the counts of both months it
+  was made from (``n``, ``next``: read before the log items) and how many parts.
 
-A report reads the month's counts (one query for the whole period) and uses each month's
-summary whose count equals the month's; any other month is read as before (the log items'
-``n``, their snapshots, and whole the log items that grew since) and summarised again.
-A month without a count item (its events were all kept before the counts existed) is
-read from the log items every time.
+A report reads the months' counts (one query for the whole period) and uses each month's
+summary whose counts equal the months'; any other month is read again with the next (the
+log items' ``n``, their snapshots, and whole the log items that grew since) and
+summarised again. A month without a count item (its events were all kept before the
+counts existed) is read from the log items every time.
 """
 
 from __future__ import annotations
 
+import random
+import time
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -106,6 +109,7 @@ class ReportLog:
                     return  # kept already (and counted with it)
                 if "TransactionConflict" not in reasons or attempt == _CONFLICT_RETRIES - 1:
                     raise
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # the other one ends first
 
     def summaries(self, start: datetime, end: datetime) -> Iterator[tuple[str, MonthSummary]]:
         """Each month's summary, from ``start``'s month to ``end``'s."""
