@@ -14,6 +14,7 @@ from chalicelib.notices.timeline import event_key_for
 from chalicelib.reports import contract
 from chalicelib.reports.exports import to_csv, to_html, to_xlsx
 from chalicelib.reports.facts import facts_from
+from chalicelib.reports.figures import count_of, figures_of
 from chalicelib.reports.occurrences import Occurrence, decode_all, encode, occurrence_of
 from chalicelib.reports.report import (
     ALL,
@@ -24,6 +25,7 @@ from chalicelib.reports.report import (
     compliance_report,
     half_year,
 )
+from chalicelib.reports.summaries import decode_summary, encode_summary, summarise
 
 HOSTILE = '=HYPERLINK("https://evil.example","click")'
 # Friday 2 October 2026, 10:00 in Seoul (01:00 UTC); Monday 5 and Friday 9 are holidays
@@ -242,3 +244,66 @@ def test_events_no_figure_counts_leave_no_occurrence() -> None:
         occurrence_of("ntc-x", "v000001#temu#w", "webhook_delivered", FRIDAY, {"platform_id": "t"})
         is None
     )
+
+
+def _dispatch_of(notice_id: str, sent: datetime, *, late: bool, finding: bool) -> list[Occurrence]:
+    def event(kind: str, at: datetime, *parts: str, **details: Any) -> Occurrence:
+        key = event_key_for(1, "temu", *parts)
+        found = occurrence_of(notice_id, key, kind, at, {"platform_id": "temu", **details})
+        assert found is not None
+        return found
+
+    answered = sent + timedelta(days=6 if late else 1)
+    listing = {"listing_id": "L-0", "action": "removed", "acted_at": answered.isoformat()}
+    found = [
+        event(
+            "dispatched",
+            sent,
+            "dispatched",
+            regulator_id="kftc",
+            jurisdiction="KR",
+            title="Toy",
+            acknowledgement_deadline=(sent + timedelta(days=2)).isoformat(),
+            action_deadline=(sent + timedelta(days=3)).isoformat(),
+        ),
+        event(
+            "action_report_received",
+            answered,
+            "action_report",
+            late_working_days=3 if late else 0,
+            report={"listings": [listing]},
+        ),
+    ]
+    if finding:
+        found.append(
+            event(
+                contract.FINDING_RECORDED,
+                answered,
+                "finding",
+                "F-1",
+                finding_id="F-1",
+                finding_kind="missed",
+            )
+        )
+    return found
+
+
+def test_a_summarised_month_adds_up_to_the_same_figures_and_a_dispatch_comes_off_again() -> None:
+    occurrences = [
+        occurrence
+        for n in range(6)
+        for occurrence in _dispatch_of(
+            f"ntc-{n:024x}", FRIDAY + timedelta(hours=n), late=n % 2 == 0, finding=n == 3
+        )
+    ]
+    counted = [count_of(fact) for fact in facts_from(occurrences)]
+    summary = decode_summary(encode_summary(summarise(occurrences, [], lambda o: "here")))
+
+    [cell] = summary.cells
+    assert cell.total.figures() == figures_of(counted)
+    found = summary.find(("ntc-" + f"{3:024x}", 1, "temu"))
+    assert found is not None and found[0] == 0
+    cell.total.add(found[1].counted, -1)
+    without = [c for c in counted if c != found[1].counted]
+    assert len(without) == 5 and cell.total.figures() == figures_of(without)
+    assert cell.total.figures().findings_missed is None  # n/a again, not 0

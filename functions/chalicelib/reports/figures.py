@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -121,36 +121,144 @@ def count_of(fact: DispatchFact) -> Counted:
 
 def figures_of(counted: Sequence[Counted]) -> Figures:
     """The figures of a row, from what each of its dispatches counts."""
-    ack_due = sum(c.acknowledgement_due for c in counted)
-    ack_on_time = sum(c.acknowledged_on_time for c in counted)
-    action_due = sum(c.action_report_due for c in counted)
-    action_on_time = sum(c.action_report_on_time for c in counted)
-    late_days = [days for c in counted for days in c.late_days]
-    timed = [timing for c in counted for timing in c.timed]
-    within = sum(1 for action, _, in_window in timed if action in TAKEN_DOWN and in_window)
-    action_seconds = sorted(seconds for _, seconds, _ in timed)
-    return Figures(
-        notices_sent=len(counted),
-        acknowledgements_due=ack_due,
-        acknowledged_on_time=ack_on_time,
-        acknowledged_on_time_pct=_pct(ack_on_time, ack_due),
-        action_reports_due=action_due,
-        action_reports_on_time=action_on_time,
-        action_reports_on_time_pct=_pct(action_on_time, action_due),
-        missed_deadlines=sum(c.missed for c in counted),
-        escalations_open=sum(len(c.escalations) for c in counted),
-        late_answers=len(late_days),
-        late_working_days_total=sum(late_days),
-        late_working_days_max=max(late_days) if late_days else None,
-        listings_acted_on=sum(c.acted for c in counted),
-        taken_down_within_2_working_days=within,
-        taken_down_within_2_working_days_pct=_pct(within, len(timed)),
-        action_working_hours_median=_hours(_quantile(action_seconds, 0.5)),
-        action_working_hours_p90=_hours(_quantile(action_seconds, 0.9)),
-        **_distribution(action_seconds),
-        **_notification_figures(counted),
-        **_finding_figures(counted),
-    )
+    total = Sum()
+    for count in counted:
+        total.add(count)
+    return total.figures()
+
+
+@dataclass(slots=True)
+class Sum:
+    """What a set of dispatches counts, added up: a row's figures come from it, and sums
+    add up (and a dispatch's count comes off again) without going back to the dispatches."""
+
+    notices_sent: int = 0
+    acknowledgements_due: int = 0
+    acknowledged_on_time: int = 0
+    action_reports_due: int = 0
+    action_reports_on_time: int = 0
+    missed: int = 0
+    escalations: int = 0
+    late_days: list[int] = field(default_factory=list)
+    acted: int = 0
+    taken_down_in_window: int = 0
+    action_seconds: list[int] = field(default_factory=list)
+    notifications_reported: int = 0
+    notified: list[int] = field(default_factory=lambda: [0] * len(contract.NOTIFICATION_COUNTS))
+    with_findings: int = 0
+    findings_by_kind: list[int] = field(default_factory=lambda: [0] * len(contract.FINDING_KINDS))
+    findings_resolved: int = 0
+    resolution_seconds: list[int] = field(default_factory=list)
+
+    def add(self, c: Counted, sign: int = 1) -> None:
+        """Count ``c`` in (``sign`` 1) or take it off again (-1)."""
+        self.notices_sent += sign
+        self.acknowledgements_due += sign * c.acknowledgement_due
+        self.acknowledged_on_time += sign * c.acknowledged_on_time
+        self.action_reports_due += sign * c.action_report_due
+        self.action_reports_on_time += sign * c.action_report_on_time
+        self.missed += sign * c.missed
+        self.escalations += sign * len(c.escalations)
+        self.acted += sign * c.acted
+        self.taken_down_in_window += sign * sum(
+            1 for action, _, in_window in c.timed if action in TAKEN_DOWN and in_window
+        )
+        _add_all(self.late_days, c.late_days, sign)
+        _add_all(self.action_seconds, [seconds for _, seconds, _ in c.timed], sign)
+        if c.notification is not None:
+            self.notifications_reported += sign
+            for n, name in enumerate(contract.NOTIFICATION_COUNTS):
+                self.notified[n] += sign * c.notification[name]
+        if c.findings:
+            self.with_findings += sign
+            for n, found in enumerate(c.findings_by_kind):
+                self.findings_by_kind[n] += sign * found
+            self.findings_resolved += sign * c.findings_resolved
+            _add_all(self.resolution_seconds, c.resolution_seconds, sign)
+
+    def merge(self, other: Sum) -> None:
+        # Spelled out: a year's report merges thousands of sums, three times each.
+        self.notices_sent += other.notices_sent
+        self.acknowledgements_due += other.acknowledgements_due
+        self.acknowledged_on_time += other.acknowledged_on_time
+        self.action_reports_due += other.action_reports_due
+        self.action_reports_on_time += other.action_reports_on_time
+        self.missed += other.missed
+        self.escalations += other.escalations
+        self.late_days += other.late_days
+        self.acted += other.acted
+        self.taken_down_in_window += other.taken_down_in_window
+        self.action_seconds += other.action_seconds
+        self.notifications_reported += other.notifications_reported
+        self.notified = [
+            mine + theirs for mine, theirs in zip(self.notified, other.notified, strict=True)
+        ]
+        self.with_findings += other.with_findings
+        self.findings_by_kind = [
+            mine + theirs
+            for mine, theirs in zip(self.findings_by_kind, other.findings_by_kind, strict=True)
+        ]
+        self.findings_resolved += other.findings_resolved
+        self.resolution_seconds += other.resolution_seconds
+
+    def figures(self) -> Figures:
+        late_days = self.late_days
+        action_seconds = sorted(self.action_seconds)
+        within = self.taken_down_in_window
+        ack_due, ack_on_time = self.acknowledgements_due, self.acknowledged_on_time
+        action_due, action_on_time = self.action_reports_due, self.action_reports_on_time
+        return Figures(
+            notices_sent=self.notices_sent,
+            acknowledgements_due=ack_due,
+            acknowledged_on_time=ack_on_time,
+            acknowledged_on_time_pct=_pct(ack_on_time, ack_due),
+            action_reports_due=action_due,
+            action_reports_on_time=action_on_time,
+            action_reports_on_time_pct=_pct(action_on_time, action_due),
+            missed_deadlines=self.missed,
+            escalations_open=self.escalations,
+            late_answers=len(late_days),
+            late_working_days_total=sum(late_days),
+            late_working_days_max=max(late_days) if late_days else None,
+            listings_acted_on=self.acted,
+            taken_down_within_2_working_days=within,
+            taken_down_within_2_working_days_pct=_pct(within, len(action_seconds)),
+            action_working_hours_median=_hours(_quantile(action_seconds, 0.5)),
+            action_working_hours_p90=_hours(_quantile(action_seconds, 0.9)),
+            **_distribution(action_seconds),
+            **self._notification_figures(),
+            **self._finding_figures(),
+        )
+
+    def _notification_figures(self) -> dict[str, Any]:
+        # n/a, not zero, where no dispatch of the row has a notification event.
+        reported = self.notifications_reported
+        figures: dict[str, int | None] = {"notifications_reported": reported}
+        for n, count in enumerate(contract.NOTIFICATION_COUNTS):
+            figure = "notifications_failed" if count == "failed" else count
+            figures[figure] = self.notified[n] if reported else None
+        return figures
+
+    def _finding_figures(self) -> dict[str, Any]:
+        # n/a, not zero, where no dispatch of the row has a finding event.
+        found = self.with_findings
+        figures: dict[str, int | float | None] = {
+            f"findings_{kind}": self.findings_by_kind[n] if found else None
+            for n, kind in enumerate(contract.FINDING_KINDS)
+        }
+        figures["findings_resolved"] = self.findings_resolved if found else None
+        figures["resolution_working_hours_median"] = _hours(
+            _quantile(sorted(self.resolution_seconds), 0.5)
+        )
+        return figures
+
+
+def _add_all(values: list[int], more: Sequence[int], sign: int) -> None:
+    if sign > 0:
+        values.extend(more)
+    else:
+        for value in more:
+            values.remove(value)
 
 
 # Upper bounds (working days, inclusive) of the distribution's bins, and their figures.
@@ -235,29 +343,6 @@ def _pledge_window_end(dispatched_at: datetime, jurisdiction: str) -> datetime:
     # window is counted once. Keyed by the instant (aware datetimes hash by it), as the
     # window is the same whatever zone the instant is written in.
     return add_working_days(dispatched_at, PLEDGE_WORKING_DAYS, jurisdiction)
-
-
-def _notification_figures(counted: Sequence[Counted]) -> dict[str, Any]:
-    reported = [c.notification for c in counted if c.notification is not None]
-    names = {name: name for name in contract.NOTIFICATION_COUNTS}
-    names["failed"] = "notifications_failed"
-    figures: dict[str, int | None] = {"notifications_reported": len(reported)}
-    for count, figure in names.items():
-        figures[figure] = sum(counts[count] for counts in reported) if reported else None
-    return figures
-
-
-def _finding_figures(counted: Sequence[Counted]) -> dict[str, Any]:
-    # n/a, not zero, where no dispatch of the row has a finding event.
-    found = [c for c in counted if c.findings]
-    figures: dict[str, int | float | None] = {
-        f"findings_{kind}": sum(c.findings_by_kind[n] for c in found) if found else None
-        for n, kind in enumerate(contract.FINDING_KINDS)
-    }
-    durations = sorted(seconds for c in found for seconds in c.resolution_seconds)
-    figures["findings_resolved"] = sum(c.findings_resolved for c in found) if found else None
-    figures["resolution_working_hours_median"] = _hours(_quantile(durations, 0.5))
-    return figures
 
 
 def _resolution_seconds(fact: DispatchFact) -> tuple[int, ...]:

@@ -10,9 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from chalicelib.reports.facts import DispatchFact, facts_from, group_by
-from chalicelib.reports.figures import Counted, Figures, count_of, figures_of
+from chalicelib.reports.facts import DispatchFact, facts_from
+from chalicelib.reports.figures import Counted, Figures, Sum, count_of
 from chalicelib.reports.occurrences import Occurrence
+from chalicelib.reports.summaries import ALONE, Dispatch, MonthSummary, Sent, month_after
 
 ALL = "*"  # a row over every regulator, or over the whole period
 
@@ -20,6 +21,13 @@ ALL = "*"  # a row over every regulator, or over the whole period
 class Grouping(StrEnum):
     WEEK = "week"
     MONTH = "month"
+
+
+class _Owned(Protocol):
+    @property
+    def regulator_id(self) -> str: ...
+    @property
+    def platform_id(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -30,9 +38,9 @@ class Scope:
     regulator_id: str | None = None
     platform_id: str | None = None
 
-    def admits(self, fact: DispatchFact) -> bool:
-        return (self.regulator_id is None or fact.regulator_id == self.regulator_id) and (
-            self.platform_id is None or fact.platform_id == self.platform_id
+    def admits(self, dispatch: _Owned) -> bool:
+        return (self.regulator_id is None or dispatch.regulator_id == self.regulator_id) and (
+            self.platform_id is None or dispatch.platform_id == self.platform_id
         )
 
 
@@ -84,8 +92,9 @@ class ComplianceReport:
     open_escalations: list[Escalation]
 
 
-def bucket_of(moment: datetime, group: Grouping) -> str:
-    """The week (ISO 8601, UTC) or month a dispatch was sent in."""
+def bucket_of(moment: date, group: Grouping) -> str:
+    """The week (ISO 8601) or month a dispatch was sent in (its day on the clock the sending
+    instant is written in: UTC as the exchange records it)."""
     if group is Grouping.WEEK:
         year, week, _ = moment.isocalendar()
         return f"{year}-W{week:02d}"
@@ -97,29 +106,64 @@ def compliance_report(
 ) -> ComplianceReport:
     """The figures of the dispatches sent in ``period`` that ``scope`` admits: per platform
     in total, per platform and regulator, and per platform and week or month."""
-    chosen = [
-        (fact, count_of(fact))
+    rows = _Rows(group)
+    chosen = _counted(
+        fact
         for fact in facts
         if fact.dispatched_at is not None
         and period.holds(fact.dispatched_at)
         and scope.admits(fact)
-    ]
-    rows = []
-    for platform_id, own in sorted(group_by(chosen, lambda c: c[0].platform_id).items()):
-        rows.append(Row(platform_id, ALL, ALL, _figures(own)))
-        for regulator_id, theirs in sorted(group_by(own, lambda c: c[0].regulator_id).items()):
-            rows.append(Row(platform_id, regulator_id, ALL, _figures(theirs)))
-        if group is not None:
-            buckets = group_by(own, lambda c: bucket_of(_sent(c[0]), group))
-            rows.extend(
-                Row(platform_id, ALL, bucket, _figures(inside))
-                for bucket, inside in sorted(buckets.items())
-            )
-    return ComplianceReport(period, group, rows, _escalations(chosen))
+    )
+    for fact, counted in chosen:
+        rows.add(fact.platform_id, fact.regulator_id, _sent(fact), counted)
+    return ComplianceReport(period, group, rows.rows(), _escalations(chosen))
 
 
-def _figures(counted: list[tuple[DispatchFact, Counted]]) -> Figures:
-    return figures_of([count for _, count in counted])
+def _counted(facts: Iterable[DispatchFact]) -> list[tuple[DispatchFact, Counted]]:
+    return [(fact, count_of(fact)) for fact in facts]
+
+
+class _Rows:
+    """Each row's sum: per platform, per platform and regulator, per platform and bucket."""
+
+    def __init__(self, group: Grouping | None) -> None:
+        self._group = group
+        self._sums: dict[tuple[str, str, str], Sum] = {}
+
+    def add(self, platform_id: str, regulator_id: str, sent: date, counted: Counted) -> None:
+        for key in self._keys(platform_id, regulator_id, sent):
+            self._sum(key).add(counted)
+
+    def merge(self, platform_id: str, regulator_id: str, day: date, total: Sum) -> None:
+        """Add a cell's dispatches (all sent on ``day``, on their own clock)."""
+        for key in self._keys(platform_id, regulator_id, day):
+            self._sum(key).merge(total)
+
+    def rows(self) -> list[Row]:
+        # Per platform: its total, then per regulator, then per bucket, each in order.
+        return [
+            Row(*key, total.figures())
+            for key, total in sorted(self._sums.items(), key=lambda item: _order(item[0]))
+        ]
+
+    def _keys(self, platform_id: str, regulator_id: str, sent: date) -> list[tuple[str, str, str]]:
+        keys = [(platform_id, ALL, ALL), (platform_id, regulator_id, ALL)]
+        if self._group is not None:
+            keys.append((platform_id, ALL, bucket_of(sent, self._group)))
+        return keys
+
+    def _sum(self, key: tuple[str, str, str]) -> Sum:
+        found = self._sums.get(key)
+        if found is None:
+            found = self._sums[key] = Sum()
+        return found
+
+
+def _order(key: tuple[str, str, str]) -> tuple[str, int, str]:
+    platform_id, regulator_id, bucket = key
+    if regulator_id == ALL and bucket == ALL:
+        return (platform_id, 0, "")
+    return (platform_id, 1, regulator_id) if bucket == ALL else (platform_id, 2, bucket)
 
 
 def _sent(fact: DispatchFact) -> datetime:
@@ -161,11 +205,19 @@ def _midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
+# Also what keeps the month after a counted dispatch's month in every report (summaries.py).
 _CLOCKS_AHEAD = timedelta(days=31)
 
 
 class OccurrenceLog(Protocol):
-    def occurrences(self, start: datetime, end: datetime) -> Iterator[Occurrence]: ...
+    def summaries(self, start: datetime, end: datetime) -> Iterator[tuple[str, MonthSummary]]:
+        """Each month's summary (``summaries.py``), ``yyyy-mm``, from ``start`` to ``end``."""
+        ...
+
+    def kept_in(self, month: str, places: dict[str, int]) -> Iterator[Occurrence]:
+        """Every occurrence of ``month`` kept in ``places`` (a summary's ``held_in``), as
+        the summary counted them: each place with as many occurrences as it says."""
+        ...
 
 
 def report_from_log(
@@ -174,10 +226,95 @@ def report_from_log(
     """The report from the log: what was sent in the period, with everything that happened
     to it since (a late answer, a finding), up to now and a month beyond it: a deadline
     check or an audit run for a later time (`psx audit --at`, the demo's clock) records
-    its events at that time, and they count like the rest."""
+    its events at that time, and they count like the rest.
+
+    Each month's summary adds up its dispatches from that month's occurrences and the
+    next's, per cell; a dispatch that a later month also has occurrences about comes off
+    its cell and is folded again from all of them, as is one with an open escalation to
+    list."""
     with _without_cycle_collection():
-        occurrences = log.occurrences(period.start, max(period.end, now) + _CLOCKS_AHEAD)
-        return compliance_report(facts_from(occurrences), period, scope, group)
+        months = list(log.summaries(period.start, max(period.end, now) + _CLOCKS_AHEAD))
+        later: dict[Dispatch, list[tuple[str, Occurrence]]] = {}
+        for month, summary in months:
+            for occurrence in summary.others:
+                later.setdefault(occurrence.dispatch, []).append((month, occurrence))
+        latest = {dispatch: max(month for month, _ in held) for dispatch, held in later.items()}
+        rows = _Rows(group)
+        refold: set[Dispatch] = set()
+        places: dict[str, dict[str, int]] = {}  # month -> its log's places to read again
+        for month, summary in months:
+            for sent in _taken_off(summary, month, latest):
+                if period.holds(sent.dispatched_at) and scope.admits(sent):
+                    refold.add(sent.dispatch)
+                    _read_again(places, month, sent.held_in, summary.places[0])
+                    _read_again(places, month_after(month), sent.held_after, summary.places[1])
+            _count_cells(summary, period, scope, refold, rows)
+        chosen = _counted(facts_from(_occurrences_of(log, refold, places, later)))
+        for fact, counted in chosen:
+            rows.add(fact.platform_id, fact.regulator_id, _sent(fact), counted)
+        return ComplianceReport(period, group, rows.rows(), _escalations(chosen))
+
+
+def _taken_off(
+    summary: MonthSummary,
+    month: str,
+    latest: dict[Dispatch, str],
+) -> list[Sent]:
+    """The month's dispatches to fold again, taken off their cells: those a month after
+    the next holds occurrences about, and those with an open escalation to list. (A
+    summary counts the next month's occurrences too; the report always reads that month
+    for a dispatch it counts: it reads to a month past the period's end.)"""
+    beyond = month_after(month)
+    found = [
+        hit
+        for dispatch, other in latest.items()
+        if other > beyond and (hit := summary.find(dispatch))
+    ]
+    found.extend((ALONE, sent) for sent in summary.members(ALONE))
+    taken: dict[Dispatch, Sent] = {}
+    for cell, sent in found:
+        if cell != ALONE and sent.dispatch not in taken:
+            summary.cells[cell].total.add(sent.counted, -1)
+        taken[sent.dispatch] = sent
+    return list(taken.values())
+
+
+def _read_again(
+    places: dict[str, dict[str, int]], month: str, held_in: Iterable[str], sizes: dict[str, int]
+) -> None:
+    if held_in:
+        places.setdefault(month, {}).update((place, sizes[place]) for place in held_in)
+
+
+def _count_cells(
+    summary: MonthSummary, period: Period, scope: Scope, refold: set[Dispatch], rows: _Rows
+) -> None:
+    """Add up the cells in the period and scope; one the period cuts, dispatch by dispatch."""
+    for n, cell in enumerate(summary.cells):
+        if not scope.admits(cell) or cell.total.notices_sent == 0:
+            continue
+        if period.start <= cell.first and cell.last < period.end:
+            rows.merge(cell.platform_id, cell.regulator_id, cell.day, cell.total)
+        elif cell.last >= period.start and cell.first < period.end:
+            for sent in summary.members(n):
+                if period.holds(sent.dispatched_at) and sent.dispatch not in refold:
+                    rows.add(sent.platform_id, sent.regulator_id, sent.dispatched_at, sent.counted)
+
+
+def _occurrences_of(
+    log: OccurrenceLog,
+    refold: set[Dispatch],
+    places: dict[str, dict[str, int]],
+    later: dict[Dispatch, list[tuple[str, Occurrence]]],
+) -> Iterator[Occurrence]:
+    """Every occurrence in the report's months about the dispatches in ``refold``."""
+    for month, held_in in sorted(places.items()):
+        for occurrence in log.kept_in(month, held_in):
+            if occurrence.dispatch in refold:
+                yield occurrence
+    for dispatch in refold:
+        for _, occurrence in later.get(dispatch, ()):
+            yield occurrence
 
 
 @contextmanager

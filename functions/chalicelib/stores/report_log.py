@@ -1,27 +1,40 @@
 """The report log: every counted timeline event's occurrence, kept once, so a report reads
-a few thousand items instead of every timeline.
+a year's summaries instead of every timeline.
 
 Log items ``PK = REPORTLOG#<yyyy-mm>`` (the month of the event), ``SK = <dd>#<shard>``
 (``shard``: the notice id's CRC-32 modulo ``SHARDS``) hold ``entries``, a string set of
-encoded occurrences (``reports/occurrences.py``), and ``n``, how many. Kept with the event
-(``NoticeStore.append_event``): the event first (conditional, so written once), then
-``ADD entries :occurrence, n :1`` on the condition that the set does not hold it yet, also
-when the event was already there (so a crash between the two writes is repaired by the
-retry). A repeat fails the condition and changes nothing; concurrent writers are
-serialised by DynamoDB on the item. So ``entries`` holds each event exactly once and ``n``
-counts them.
+encoded occurrences (``reports/occurrences.py``), and ``n``, how many. Beside them, one
+count item per month and shard (``PK = REPORTCOUNT``, ``SK = <yyyy-mm>#<shard>``, ``n``)
+counts the entries of the month's log items of that shard. Kept with the event
+(``NoticeStore.append_event``): the event first (conditional, so written once), then, in
+one transaction, ``ADD entries :occurrence, n :1`` on the condition that the set does not
+hold it yet and ``ADD n :1`` on the count item; also when the event was already there (so
+a crash between the two writes is repaired by the retry). A repeat fails the condition and
+the whole transaction changes nothing; concurrent writers are serialised by DynamoDB. So
+``entries`` holds each event exactly once, and ``n`` and the counts count them.
 
 Reading a year's items whole would be slow where every element is a value of its own
-(moto serialises each). A report therefore keeps a snapshot of each log item
-(``PK = REPORTSNAP#<yyyy-mm>``, same ``SK``): the entries compressed into one binary value,
-with the ``n`` it covers. A report reads the log's counts (``SK``, ``n`` only) and the
-snapshots, uses each snapshot whose ``n`` equals the log's, and reads again (and snapshots)
-only the log items that grew since: derived data, checked against the count, never trusted
-blindly.
+(moto serialises each). Two kinds of derived items, each checked against a count and never
+trusted blindly, spare it:
+
+- a snapshot of each log item (``PK = REPORTSNAP#<yyyy-mm>``, same ``SK``): its entries
+  compressed into one binary value, with the ``n`` it covers;
+- a summary of each month (``PK = REPORTSUM#<yyyy-mm>``, ``SK = <part>``): the month's
+  ``reports/summaries.py`` summary (made of its occurrences and the next month's),
+  compressed and cut in parts that fit an item, each with the counts of both months it
+  was made from (``n``, ``next``: read before the log items) and how many parts.
+
+A report reads the months' counts (one query for the whole period) and uses each month's
+summary whose counts equal the months'; any other month is read again with the next (the
+log items' ``n``, their snapshots, and whole the log items that grew since) and
+summarised again. A month without a count item (its events were all kept before the
+counts existed) is read from the log items every time.
 """
 
 from __future__ import annotations
 
+import random
+import time
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -30,15 +43,28 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.reports.occurrences import Occurrence, decode_all, encode
+from chalicelib.reports.summaries import (
+    MonthSummary,
+    decode_summary,
+    encode_summary,
+    month_after,
+    summarise,
+)
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
-from chalicelib.stores.dynamodb_items import is_condition_failure, to_attributes, written
+from chalicelib.stores.dynamodb_items import to_attributes, written
 
 # A log item holds a day's occurrences of one shard (~200 bytes each): at 100,000
 # notices x 3 platforms a year ~650, a third of DynamoDB's 400 KB item limit.
 SHARDS = 4
 _LOG = "REPORTLOG#"
 _SNAPSHOT = "REPORTSNAP#"
+_SUMMARY = "REPORTSUM#"
+_COUNTS = "REPORTCOUNT"
+# A summary part's bytes: an item holds at most 400 KB, keys and attributes included.
+_PART_BYTES = 350_000
+# Concurrent transactions on one count item are refused (TransactionConflict), not queued.
+_CONFLICT_RETRIES = 8
 
 
 class ReportLog:
@@ -47,46 +73,154 @@ class ReportLog:
         self._db = aws_clients.dynamodb()
 
     def keep(self, occurrence: Occurrence) -> None:
-        """Keep ``occurrence``; again is a no-op."""
+        """Keep ``occurrence`` and count it; again is a no-op."""
         entry = encode(occurrence)
-        try:
-            self._db.update_item(
+        key = location(occurrence)
+        writes = [
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": to_attributes(key),
+                    "UpdateExpression": "ADD entries :entries, n :one",
+                    "ConditionExpression": "NOT contains(entries, :entry)",
+                    "ExpressionAttributeValues": {
+                        ":entries": {"SS": [entry]},
+                        ":entry": {"S": entry},
+                        ":one": {"N": "1"},
+                    },
+                }
+            },
+            {
+                "Update": {
+                    "TableName": self._table,
+                    "Key": to_attributes(count_key(key)),
+                    "UpdateExpression": "ADD n :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+        ]
+        for attempt in range(_CONFLICT_RETRIES):
+            try:
+                self._db.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
+                return
+            except ClientError as exc:
+                reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
+                if reasons[:1] == ["ConditionalCheckFailed"]:
+                    return  # kept already (and counted with it)
+                if "TransactionConflict" not in reasons or attempt == _CONFLICT_RETRIES - 1:
+                    raise
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))  # the other one ends first
+
+    def summaries(self, start: datetime, end: datetime) -> Iterator[tuple[str, MonthSummary]]:
+        """Each month's summary, from ``start``'s month to ``end``'s."""
+        months = list(_months(start.astimezone(UTC), end.astimezone(UTC)))
+        counts = self._counts(months[0], month_after(months[-1]))
+        read: dict[str, list[Occurrence]] = {}  # months read whole, for the next one too
+        for month in months:
+            following = month_after(month)
+            count = counts.get(month)
+            made_of = (count or 0, counts.get(following, 0))
+            summary = None if count is None else self._summary(month, made_of)
+            if summary is None:
+                own = read.pop(month, None) or list(self._occurrences(month))
+                then = read[following] = list(self._occurrences(following))
+                summary = summarise(own, then, _place)
+                # A month without counts (kept before they existed) has no summary, nor
+                # one whose next month has entries but no count yet.
+                if count is not None and (following in counts or not then):
+                    self._keep_summary(month, made_of, summary)
+            yield month, summary
+
+    def kept_in(self, month: str, places: dict[str, int]) -> Iterator[Occurrence]:
+        """Every occurrence kept in the log items ``places`` (sort key: how many entries)
+        of ``month``: from their snapshots of that many entries (one query), else read
+        whole (a log item only grows: a snapshot of as many entries holds the same)."""
+        if not places:
+            return
+        snapshots = {
+            item["SK"]["S"]: item
+            for item in self._query(_SNAPSHOT + month, between=(min(places), max(places)))
+        }
+        for sort_key, count in sorted(places.items()):
+            yield from decode_all(self._entries(month, sort_key, count, snapshots.get(sort_key)))
+
+    def _counts(self, first: str, last: str) -> dict[str, int]:
+        """Each month's count (its shards' added up); a month without any is left out."""
+        counts: dict[str, int] = {}
+        items = self._query(_COUNTS, between=(first, last + "#~"))
+        for item in items:
+            month = item["SK"]["S"].partition("#")[0]
+            counts[month] = counts.get(month, 0) + int(item["n"]["N"])
+        return counts
+
+    def _summary(self, month: str, made_of: tuple[int, int]) -> MonthSummary | None:
+        """The month's summary made from ``made_of`` (the month's count and the next one's);
+        None if there is none (not yet, or only of other counts, or mixed parts)."""
+        parts = {
+            int(item["SK"]["S"]): item
+            for item in self._query(_SUMMARY + month)
+            if (int(item["n"]["N"]), int(item["next"]["N"])) == made_of
+        }
+        wanted = {int(item["parts"]["N"]) for item in parts.values()}
+        if len(wanted) != 1 or set(parts) != set(range(wanted.pop())):
+            return None
+        body = b"".join(parts[n]["body"]["B"] for n in sorted(parts))
+        return decode_summary(zlib.decompress(body).decode())
+
+    def _keep_summary(self, month: str, made_of: tuple[int, int], summary: MonthSummary) -> None:
+        """Write the summary's parts, each unless a concurrent report wrote one of later
+        counts (equal counts: the same log, the same summary)."""
+        body = zlib.compress(encode_summary(summary).encode())
+        parts = [body[at : at + _PART_BYTES] for at in range(0, len(body), _PART_BYTES)]
+        count, following = (str(n) for n in made_of)
+        for n, part in enumerate(parts):
+            written(
+                self._db.put_item,
                 TableName=self._table,
-                Key=to_attributes(location(occurrence)),
-                UpdateExpression="ADD entries :entries, n :one",
-                ConditionExpression="NOT contains(entries, :entry)",
-                ExpressionAttributeValues={
-                    ":entries": {"SS": [entry]},
-                    ":entry": {"S": entry},
-                    ":one": {"N": "1"},
+                Item={
+                    "PK": {"S": _SUMMARY + month},
+                    "SK": {"S": f"{n:04d}"},
+                    "n": {"N": count},
+                    "next": {"N": following},
+                    "parts": {"N": str(len(parts))},
+                    "body": {"B": part},
                 },
+                ConditionExpression=(
+                    "attribute_not_exists(n) OR n < :n OR (n = :n AND #next < :next)"
+                ),
+                ExpressionAttributeNames={"#next": "next"},
+                ExpressionAttributeValues={":n": {"N": count}, ":next": {"N": following}},
             )
-        except ClientError as exc:
-            if not is_condition_failure(exc):
-                raise
 
-    def occurrences(self, start: datetime, end: datetime) -> Iterator[Occurrence]:
-        """Every occurrence recorded in the months from ``start`` to ``end``."""
-        for month in _months(start.astimezone(UTC), end.astimezone(UTC)):
-            counts = {
-                item["SK"]["S"]: int(item["n"]["N"])
-                for item in self._query(_LOG + month, ProjectionExpression="SK, n")
-            }
-            snapshots = {item["SK"]["S"]: item for item in self._query(_SNAPSHOT + month)}
-            for sort_key, count in sorted(counts.items()):
-                snapshot = snapshots.get(sort_key)
-                if snapshot is not None and int(snapshot["n"]["N"]) == count:
-                    entries = zlib.decompress(snapshot["entries"]["B"]).decode().split("\n")
-                else:
-                    entries = self._refresh(month, sort_key)
-                yield from decode_all(entries)
+    def _occurrences(self, month: str) -> Iterator[Occurrence]:
+        """Every occurrence of ``month``, from the log items' snapshots where current."""
+        counts = {
+            item["SK"]["S"]: int(item["n"]["N"])
+            for item in self._query(_LOG + month, ProjectionExpression="SK, n")
+        }
+        snapshots = {item["SK"]["S"]: item for item in self._query(_SNAPSHOT + month)}
+        for sort_key, count in sorted(counts.items()):
+            yield from decode_all(self._entries(month, sort_key, count, snapshots.get(sort_key)))
 
-    def _query(self, partition: str, **extra: Any) -> Iterator[dict[str, Any]]:
+    def _entries(
+        self, month: str, sort_key: str, count: int, snapshot: dict[str, Any] | None
+    ) -> list[str]:
+        if snapshot is not None and int(snapshot["n"]["N"]) == count:
+            return zlib.decompress(snapshot["entries"]["B"]).decode().split("\n")
+        return self._refresh(month, sort_key)
+
+    def _query(
+        self, partition: str, between: tuple[str, str] | None = None, **extra: Any
+    ) -> Iterator[dict[str, Any]]:
+        condition, values = "PK = :pk", {":pk": {"S": partition}}
+        if between is not None:
+            condition += " AND SK BETWEEN :first AND :last"
+            values |= {":first": {"S": between[0]}, ":last": {"S": between[1]}}
         return query_items(
             self._db,
             TableName=self._table,
-            KeyConditionExpression="PK = :pk",
-            ExpressionAttributeValues={":pk": {"S": partition}},
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
             ConsistentRead=True,
             **extra,
         )
@@ -120,6 +254,17 @@ def location(occurrence: Occurrence) -> dict[str, str]:
     at = occurrence.at.astimezone(UTC)
     shard = zlib.crc32(occurrence.notice_id.encode()) % SHARDS
     return {"PK": f"{_LOG}{at.year:04d}-{at.month:02d}", "SK": f"{at.day:02d}#{shard}"}
+
+
+def _place(occurrence: Occurrence) -> str:
+    return location(occurrence)["SK"]
+
+
+def count_key(log_key: dict[str, str]) -> dict[str, str]:
+    """The count item of a log item: its month and shard."""
+    month = log_key["PK"].removeprefix(_LOG)
+    shard = log_key["SK"].partition("#")[2]
+    return {"PK": _COUNTS, "SK": f"{month}#{shard}"}
 
 
 def _months(start: datetime, end: datetime) -> Iterator[str]:
