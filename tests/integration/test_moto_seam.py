@@ -23,6 +23,7 @@ from docker.errors import DockerException
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing.tokens import ExpressionTokenizer
 from moto.moto_api._internal.responses import MotoAPIResponse
 from moto.s3 import notifications as s3_notifications
 from moto.s3.models import s3_backends
@@ -695,3 +696,40 @@ def test_moto_backs_up_whole_tables_for_every_transaction(
     )
 
     assert Table in copied
+
+
+@pytest.fixture
+def update_expression_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Update expressions moto tokenises (every parse starts there)."""
+    tokenised: list[str] = []
+    original = ExpressionTokenizer.make_list
+
+    def counted(expression: str) -> Any:
+        tokenised.append(expression)
+        return original(expression)
+
+    monkeypatch.setattr(ExpressionTokenizer, "make_list", staticmethod(counted))
+    return tokenised
+
+
+def test_each_update_expression_is_parsed_once_and_each_update_gets_its_own_values(
+    update_expression_parses: list[str], world: FunctionRegistry
+) -> None:
+    # Canary: the parsed expression is shared only because moto's validator resolves
+    # names and values into its own deep copy; if it stops copying, the second update
+    # writes the first one's values.
+    dynamodb = _ledger()
+    expression = "SET #n = :n, note = :note"
+    for name, n in (("kept", "5"), ("counted", "7")):
+        dynamodb.update_item(
+            TableName="ledger",
+            Key={"PK": {"S": name}},
+            UpdateExpression=expression,
+            ExpressionAttributeNames={"#n": "n"},
+            ExpressionAttributeValues={":n": {"N": n}, ":note": {"S": name}},
+        )
+
+    items = {i["PK"]["S"]: i for i in dynamodb.scan(TableName="ledger")["Items"]}
+    assert items["kept"]["n"] == {"N": "5"} and items["counted"]["n"] == {"N": "7"}
+    assert items["counted"]["note"] == {"S": "counted"}
+    assert update_expression_parses.count(expression) == 1
