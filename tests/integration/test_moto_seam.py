@@ -22,6 +22,7 @@ from botocore.exceptions import ClientError
 from docker.errors import DockerException
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
 from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.tokens import ExpressionTokenizer
 from moto.moto_api._internal.responses import MotoAPIResponse
@@ -733,3 +734,50 @@ def test_each_update_expression_is_parsed_once_and_each_update_gets_its_own_valu
     assert items["kept"]["n"] == {"N": "5"} and items["counted"]["n"] == {"N": "7"}
     assert items["counted"]["note"] == {"S": "counted"}
     assert update_expression_parses.count(expression) == 1
+
+
+@pytest.fixture
+def condition_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Condition expressions moto's own parser parses."""
+    parsed: list[str] = []
+    original = ConditionExpressionParser.parse
+
+    def counted(parser: ConditionExpressionParser) -> Any:
+        parsed.append(parser.condition_expression)
+        return original(parser)
+
+    monkeypatch.setattr(ConditionExpressionParser, "parse", counted)
+    return parsed
+
+
+def test_each_condition_is_parsed_once_and_evaluated_against_each_item(
+    condition_parses: list[str], world: FunctionRegistry
+) -> None:
+    # Canary: one parsed condition serves every write naming the same expression, names
+    # and values, because evaluating it reads the item and changes nothing of it.
+    dynamodb = _ledger()
+    condition = {
+        "ConditionExpression": "#n = :one",
+        "ExpressionAttributeNames": {"#n": "n"},
+        "ExpressionAttributeValues": {":one": {"N": "1"}},
+    }
+    dynamodb.update_item(
+        TableName="ledger",
+        Key={"PK": {"S": "counted"}},
+        UpdateExpression="SET n = :two",
+        ExpressionAttributeValues={":two": {"N": "2"}},
+    )
+    writes = [
+        {"Put": {"TableName": "ledger", "Item": {"PK": {"S": name}, "n": {"N": "3"}}, **condition}}
+        for name in ("kept", "counted")
+    ]
+
+    with pytest.raises(ClientError) as refused:
+        dynamodb.transact_write_items(TransactItems=writes)
+    dynamodb.transact_write_items(TransactItems=writes[:1])
+    with pytest.raises(ClientError):
+        dynamodb.put_item(**writes[0]["Put"])  # n is 3 now: the same condition fails
+
+    reasons = [r["Code"] for r in refused.value.response["CancellationReasons"]]
+    assert reasons == ["None", "ConditionalCheckFailed"]
+    assert condition_parses.count("#n = :one") == 1
