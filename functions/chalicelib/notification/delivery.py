@@ -219,6 +219,8 @@ class _Sending:
             self._record(stored, message.kind, error, "buyers_notified", fallback)
 
     def sellers(self, sellers: list[StoredRecipient]) -> None:
+        if not sellers:
+            return  # a chunk of buyers: no action report to read
         listings = self._listings()
         for stored in sellers:
             recipient = stored.recipient
