@@ -60,6 +60,18 @@
   keeps templates and what was sent (`psx outbox` reads it there), with v2's answers and
   error names. moto's server (`psx serve`) routes only the SES v2 paths moto names (its
   catch-all ``/v2/.*`` becomes a literal path there), so their paths are named too.
+- moto tokenises and parses a DynamoDB UpdateExpression up to three times for every
+  update (the request's checks, the transaction's, the update itself): a sixth of the
+  CPU of notifying buyers, whose updates all share a few expression texts. The parsed
+  expression is only read (``find_clauses``) or deep-copied before moto's validator
+  resolves names and values into it, so each text is parsed once
+  (``parsed_update_expressions``).
+- moto parses a ConditionExpression (with its names and values) two to four times for
+  every conditional write, transactions included: a tenth of the CPU of notifying
+  buyers, whose claims in one transaction share expression, names and values. The
+  parsed condition is evaluated without changing it (``expr(item)`` reads only), so
+  each (expression, names, values) is parsed once (``ParsedConditions``); a parse that
+  fails is not kept and fails again.
 """
 
 from __future__ import annotations
@@ -84,10 +96,13 @@ from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.exceptions import ServiceException
 from moto.core.utils import utcnow
+from moto.dynamodb import comparisons as dynamodb_comparisons
 from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb import responses as dynamodb_responses
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
 from moto.dynamodb.responses import DynamoHandler
 from moto.s3 import notifications as s3_notifications
 from moto.ses.exceptions import SesError
@@ -432,6 +447,74 @@ def _restore(
         items.setdefault(hash_key, {})[range_key] = item
 
 
+def parsed_update_expressions(make: Callable[[str], Any]) -> Any:
+    """``UpdateExpressionParser.make`` once per expression text (what moto's validator
+    changes is its own deep copy: the canary checks it)."""
+    return staticmethod(functools.lru_cache(maxsize=1024)(make))
+
+
+# What a condition parses to: the operation, and the names and values it used.
+_ParsedCondition = tuple[Any, list[str], list[str]]
+
+
+class ParsedConditions:
+    """Stands in for moto's ``create_condition_expression_parser``: a parser whose
+    ``parse`` answers the condition parsed before for the same expression, names and
+    values (moto's own parser the first time)."""
+
+    _KEPT = 4096
+
+    def __init__(self, create: Callable[..., Any]) -> None:
+        self._create = create
+        self._parsed: dict[str, _ParsedCondition] = {}
+        self._lock = threading.Lock()
+
+    def parser(self, expression: str | None, names: Any, values: Any) -> Any:
+        return _CachedParser(self, expression, names, values)
+
+    def parsed(self, expression: str | None, names: Any, values: Any) -> _ParsedCondition:
+        try:
+            key = json.dumps([expression, names, values], sort_keys=True)
+        except TypeError:  # not JSON (moto's requests always are): parse it every time
+            return self._parse(expression, names, values)
+        with self._lock:
+            found = self._parsed.get(key)
+        if found is None:
+            found = self._parse(expression, names, values)
+            with self._lock:
+                if len(self._parsed) >= self._KEPT:
+                    self._parsed.clear()
+                self._parsed[key] = found
+        return found
+
+    def _parse(self, expression: str | None, names: Any, values: Any) -> _ParsedCondition:
+        parser = self._create(expression, names, values)
+        operation = parser.parse()
+        return operation, list(parser.expr_attr_names_found), list(parser.expr_attr_values_found)
+
+
+class _CachedParser:
+    """What moto's callers use of a ConditionExpressionParser: ``parse()``, then the
+    names and values it found."""
+
+    def __init__(
+        self, conditions: ParsedConditions, expression: str | None, names: Any, values: Any
+    ) -> None:
+        self._conditions = conditions
+        self._request = expression, names, values
+        self.expr_attr_names_found: list[str] = []
+        self.expr_attr_values_found: list[str] = []
+
+    def parse(self) -> Any:
+        operation, names, values = self._conditions.parsed(*self._request)
+        self.expr_attr_names_found, self.expr_attr_values_found = list(names), list(values)
+        return operation
+
+
+# The modules that call moto's condition parser by their own name for it.
+_CONDITION_PARSER_USERS = (dynamodb_comparisons, dynamodb_models, dynamodb_responses)
+
+
 def _no_docker(model: DockerModel) -> Any:
     raise AttributeError("the embedded runtime runs functions in process, never in Docker")
 
@@ -556,6 +639,24 @@ def _ses_v2_actions() -> Iterator[None]:
 
 
 @contextmanager
+def expressions_parsed_once() -> Iterator[None]:
+    """moto's DynamoDB parsing each update expression, and each condition with its names
+    and values, once."""
+    original_make = UpdateExpressionParser.__dict__["make"]  # the classmethod itself
+    UpdateExpressionParser.make = parsed_update_expressions(UpdateExpressionParser.make)
+    original_condition_parser = dynamodb_comparisons.create_condition_expression_parser
+    conditions = ParsedConditions(original_condition_parser)
+    for module in _CONDITION_PARSER_USERS:
+        module.create_condition_expression_parser = conditions.parser  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        UpdateExpressionParser.make = original_make
+        for module in _CONDITION_PARSER_USERS:
+            module.create_condition_expression_parser = original_condition_parser  # type: ignore[attr-defined]
+
+
+@contextmanager
 def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     """moto with real Step Functions execution and Lambda routed to ``registry``."""
     saved_environment = {name: os.environ.get(name) for name in EMBEDDED_ENVIRONMENT}
@@ -588,7 +689,7 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     # moto logs a stack trace for every failure path a workflow takes on purpose.
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     try:
-        with mock_aws(config=MOTO_CONFIG), _ses_v2_actions():
+        with expressions_parsed_once(), mock_aws(config=MOTO_CONFIG), _ses_v2_actions():
             yield
     finally:
         LambdaSimpleBackend.invoke = original_invoke  # type: ignore[method-assign]

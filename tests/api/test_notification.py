@@ -208,8 +208,9 @@ def test_a_crash_after_claiming_never_sends_twice(api: Api, regulator: Caller) -
     chunk, nservices = _queued_chunk(api, regulator, "crash@mail.example")
     now = datetime.now(UTC)
     # The first delivery claimed the recipient, then its process died before recording.
-    assert nservices.recipients.claim(
-        chunk.notice_id, chunk.platform_id, chunk.keys[0], "m-1", 1, now
+    assert (
+        nservices.recipients.claim(chunk.notice_id, chunk.platform_id, chunk.keys, "m-1", 1, now)
+        == chunk.keys
     )
 
     deliver_chunk(chunk, "m-1", now, nservices)  # the same message, redelivered
@@ -218,6 +219,24 @@ def test_a_crash_after_claiming_never_sends_twice(api: Api, regulator: Caller) -
     assert _sent_to("crash@mail.example") == []
     (stored,) = nservices.recipients.get_many(chunk.notice_id, chunk.platform_id, chunk.keys)
     assert (stored.status, stored.error) == (RecipientStatus.FAILED, INTERRUPTED)
+
+
+def test_a_chunk_claim_takes_only_the_recipients_still_queued(api: Api, regulator: Caller) -> None:
+    platform = _delegating(regulator)
+    notice_id = seed_notice(regulator, [platform])
+    buyers = [_buyer(f"B-{n}", f"claim-{n}@mail.example") for n in range(3)]
+    _post(api, notice_id, platform, buyers=buyers, final=True)
+    store = notification_services(load_settings()).recipients
+    keys = [s.key for s in store.page(notice_id, platform.id, 10, None)[0]]
+    now = datetime.now(UTC)
+
+    first = store.claim(notice_id, platform.id, keys[1:2], "m-1", 1, now)
+    # One transaction for all three is refused for the one taken; the others are claimed.
+    second = store.claim(notice_id, platform.id, keys, "m-2", 1, now)
+
+    assert (first, second) == ([keys[1]], [keys[0], keys[2]])
+    claims = {s.key: s.claim for s in store.get_many(notice_id, platform.id, keys)}
+    assert claims == {keys[0]: "m-2", keys[1]: "m-1", keys[2]: "m-2"}
 
 
 def test_throttling_gives_the_recipients_back_and_the_retry_sends_once(

@@ -23,7 +23,9 @@ from docker.errors import DockerException
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
 from moto.dynamodb import models as dynamodb_models
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing.tokens import ExpressionTokenizer
 from moto.moto_api._internal.responses import MotoAPIResponse
 from moto.moto_server.werkzeug_app import create_backend_app
 from moto.s3 import notifications as s3_notifications
@@ -824,3 +826,87 @@ def test_ses_v2_refusals_carry_the_names_ses_v2_gives_them(
 
     assert refused.value.response["Error"]["Code"] == code
     assert refused.value.response["ResponseMetadata"]["HTTPStatusCode"] == status
+
+
+@pytest.fixture
+def update_expression_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Update expressions moto tokenises (every parse starts there)."""
+    tokenised: list[str] = []
+    original = ExpressionTokenizer.make_list
+
+    def counted(expression: str) -> Any:
+        tokenised.append(expression)
+        return original(expression)
+
+    monkeypatch.setattr(ExpressionTokenizer, "make_list", staticmethod(counted))
+    return tokenised
+
+
+def test_each_update_expression_is_parsed_once_and_each_update_gets_its_own_values(
+    update_expression_parses: list[str], world: FunctionRegistry
+) -> None:
+    # Canary: the parsed expression is shared only because moto's validator resolves
+    # names and values into its own deep copy; if it stops copying, the second update
+    # writes the first one's values.
+    dynamodb = _ledger()
+    expression = "SET #n = :n, note = :note"
+    for name, n in (("kept", "5"), ("counted", "7")):
+        dynamodb.update_item(
+            TableName="ledger",
+            Key={"PK": {"S": name}},
+            UpdateExpression=expression,
+            ExpressionAttributeNames={"#n": "n"},
+            ExpressionAttributeValues={":n": {"N": n}, ":note": {"S": name}},
+        )
+
+    items = {i["PK"]["S"]: i for i in dynamodb.scan(TableName="ledger")["Items"]}
+    assert items["kept"]["n"] == {"N": "5"} and items["counted"]["n"] == {"N": "7"}
+    assert items["counted"]["note"] == {"S": "counted"}
+    assert update_expression_parses.count(expression) == 1
+
+
+@pytest.fixture
+def condition_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Condition expressions moto's own parser parses."""
+    parsed: list[str] = []
+    original = ConditionExpressionParser.parse
+
+    def counted(parser: ConditionExpressionParser) -> Any:
+        parsed.append(parser.condition_expression)
+        return original(parser)
+
+    monkeypatch.setattr(ConditionExpressionParser, "parse", counted)
+    return parsed
+
+
+def test_each_condition_is_parsed_once_and_evaluated_against_each_item(
+    condition_parses: list[str], world: FunctionRegistry
+) -> None:
+    # Canary: one parsed condition serves every write naming the same expression, names
+    # and values, because evaluating it reads the item and changes nothing of it.
+    dynamodb = _ledger()
+    condition = {
+        "ConditionExpression": "#n = :one",
+        "ExpressionAttributeNames": {"#n": "n"},
+        "ExpressionAttributeValues": {":one": {"N": "1"}},
+    }
+    dynamodb.update_item(
+        TableName="ledger",
+        Key={"PK": {"S": "counted"}},
+        UpdateExpression="SET n = :two",
+        ExpressionAttributeValues={":two": {"N": "2"}},
+    )
+    writes = [
+        {"Put": {"TableName": "ledger", "Item": {"PK": {"S": name}, "n": {"N": "3"}}, **condition}}
+        for name in ("kept", "counted")
+    ]
+
+    with pytest.raises(ClientError) as refused:
+        dynamodb.transact_write_items(TransactItems=writes)
+    dynamodb.transact_write_items(TransactItems=writes[:1])
+    with pytest.raises(ClientError):
+        dynamodb.put_item(**writes[0]["Put"])  # n is 3 now: the same condition fails
+
+    reasons = [r["Code"] for r in refused.value.response["CancellationReasons"]]
+    assert reasons == ["None", "ConditionalCheckFailed"]
+    assert condition_parses.count("#n = :one") == 1

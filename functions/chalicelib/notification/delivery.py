@@ -98,11 +98,17 @@ def deliver_chunk(
         interrupted = [r for r in found if r.status is RecipientStatus.SENDING and r.claim == claim]
         failed = [_failed(r.key, INTERRUPTED, counted=counted) for r in interrupted]
         _settle(chunk, claim, failed, RecipientStatus.SENDING, now, services)
-        claimed = [
-            r
-            for r in queued
-            if store.claim(chunk.notice_id, chunk.platform_id, r.key, claim, notice.version, now)
-        ]
+        taken = set(
+            store.claim(
+                chunk.notice_id,
+                chunk.platform_id,
+                [r.key for r in queued],
+                claim,
+                notice.version,
+                now,
+            )
+        )
+        claimed = [r for r in queued if r.key in taken]
         _send_claimed(chunk, claim, claimed, notice, platform, now, services)
     complete_if_finished(chunk.notice_id, chunk.platform_id, now, services)
 
@@ -213,6 +219,8 @@ class _Sending:
             self._record(stored, message.kind, error, "buyers_notified", fallback)
 
     def sellers(self, sellers: list[StoredRecipient]) -> None:
+        if not sellers:
+            return  # a chunk of buyers: no action report to read
         listings = self._listings()
         for stored in sellers:
             recipient = stored.recipient

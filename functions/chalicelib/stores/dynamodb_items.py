@@ -52,16 +52,21 @@ def written(write: Callable[..., object], **request: Any) -> bool:
 
 
 def batch_get(
-    db: DynamoDBClient, table: str, keys: Sequence[Mapping[str, Any]]
+    db: DynamoDBClient,
+    table: str,
+    keys: Sequence[Mapping[str, Any]],
+    projection: str | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """The items ``keys`` name (plain values), read consistently, in no particular order;
-    absent ones are left out. Chunks of ``BATCH_GET_LIMIT`` keys; the keys DynamoDB
-    leaves unprocessed (throttling, the 16 MB answer limit) are asked for again."""
+    """The items ``keys`` name (plain values; only the attributes ``projection`` names
+    when given), read consistently, in no particular order; absent ones are left out.
+    Chunks of ``BATCH_GET_LIMIT`` keys; the keys DynamoDB leaves unprocessed
+    (throttling, the 16 MB answer limit) are asked for again."""
     # BatchGetItem refuses a request that names one key twice.
     unique = list({tuple(sorted(key.items())): key for key in keys}.values())
     for start in range(0, len(unique), BATCH_GET_LIMIT):
         chunk = [to_attributes(key) for key in unique[start : start + BATCH_GET_LIMIT]]
-        request: Any = {table: {"Keys": chunk, "ConsistentRead": True}}
+        wanted = {"ProjectionExpression": projection} if projection else {}
+        request: Any = {table: {"Keys": chunk, "ConsistentRead": True, **wanted}}
         while request:
             response = db.batch_get_item(RequestItems=request)
             for item in response["Responses"].get(table, []):

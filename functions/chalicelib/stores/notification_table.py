@@ -160,11 +160,8 @@ class NotificationStore:
         return int((at + self._retention).timestamp())
 
     def _existing(self, notice_id: str, platform_id: str, keys: list[str]) -> set[str]:
-        items = batch_get(
-            self._db,
-            self._table,
-            _keys(notice_id, platform_id, keys),
-        )
+        # The keys only: a batch of 1,000 need not carry back 1,000 contacts.
+        items = batch_get(self._db, self._table, _keys(notice_id, platform_id, keys), "SK")
         return {_key_of(item["SK"]) for item in items}
 
     def get_many(
@@ -207,31 +204,77 @@ class NotificationStore:
         return items, (items[-1].key if more else None)
 
     def claim(
-        self, notice_id: str, platform_id: str, key: str, claim: str, version: int, at: datetime
-    ) -> bool:
-        """Take a queued recipient for one delivery of ``version`` of the notice (what it
-        is told, kept as ``told_version``): exactly one claim ever succeeds."""
-        return written(
-            self._db.update_item,
-            TableName=self._table,
-            Key=_item_key(notice_id, platform_id, key),
-            UpdateExpression=(
-                "SET #status = :sending, claim = :claim, told_version = :version, "
-                "updated_at = :at, expires_at = :ttl"
-            ),
-            ConditionExpression="#status = :queued",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues=to_attributes(
-                {
-                    ":sending": RecipientStatus.SENDING.value,
-                    ":queued": RecipientStatus.QUEUED.value,
-                    ":claim": claim,
-                    ":version": version,
-                    ":at": sortable_time(at),
-                    ":ttl": self._expiry(at),
-                }
-            ),
+        self,
+        notice_id: str,
+        platform_id: str,
+        keys: Sequence[str],
+        claim: str,
+        version: int,
+        at: datetime,
+    ) -> list[str]:
+        """Take the queued recipients of ``keys`` for one delivery of ``version`` of the
+        notice (what each is told, kept as ``told_version``); returns those taken. Each
+        is a conditional update, so exactly one claim of a recipient ever succeeds; they
+        go in transactions of up to 100 (one request, not one per recipient), and a
+        recipient no longer queued is left out and the others are claimed again."""
+        claimed: list[str] = []
+        for chunk in _chunks(list(dict.fromkeys(keys)), _TRANSACTION_ITEMS):
+            claimed.extend(self._claim_chunk(notice_id, platform_id, chunk, claim, version, at))
+        return claimed
+
+    def _claim_chunk(
+        self,
+        notice_id: str,
+        platform_id: str,
+        keys: list[str],
+        claim: str,
+        version: int,
+        at: datetime,
+    ) -> list[str]:
+        values = to_attributes(
+            {
+                ":sending": RecipientStatus.SENDING.value,
+                ":queued": RecipientStatus.QUEUED.value,
+                ":claim": claim,
+                ":version": version,
+                ":at": sortable_time(at),
+                ":ttl": self._expiry(at),
+            }
         )
+        remaining = keys
+        for attempt in range(_CONFLICT_RETRIES):
+            if not remaining:
+                return []
+            updates = [
+                {
+                    "Update": {
+                        "TableName": self._table,
+                        "Key": _item_key(notice_id, platform_id, key),
+                        "UpdateExpression": (
+                            "SET #status = :sending, claim = :claim, told_version = :version, "
+                            "updated_at = :at, expires_at = :ttl"
+                        ),
+                        "ConditionExpression": "#status = :queued",
+                        "ExpressionAttributeNames": {"#status": "status"},
+                        "ExpressionAttributeValues": values,
+                    }
+                }
+                for key in remaining
+            ]
+            try:
+                self._db.transact_write_items(TransactItems=updates)  # type: ignore[arg-type]
+                return remaining
+            except ClientError as exc:
+                if exc.response["Error"]["Code"] != "TransactionCanceledException":
+                    raise
+                reasons = exc.response.get("CancellationReasons", [])
+                refused = {
+                    i for i, r in enumerate(reasons) if r.get("Code") == "ConditionalCheckFailed"
+                }
+                remaining = [key for i, key in enumerate(remaining) if i not in refused]
+                if not refused:
+                    time.sleep(0.01 * 2**attempt)  # a conflict with another writer: again
+        raise RuntimeError(f"could not claim recipients of {notice_id} for {platform_id}")
 
     def told_buyers(
         self, notice_id: str, platform_id: str, before_version: int, after: str | None
