@@ -105,3 +105,38 @@ def test_an_answer_racing_the_close_is_refused_and_never_reopens_the_dispatch(
     dispatch = lifecycle.dispatches.get(ref)
     assert dispatch is not None and dispatch.state is DispatchState.CLOSED
     assert dispatch.acknowledged_at is None
+
+
+def test_creating_a_dispatch_gives_what_is_stored_first_time_and_on_a_retry(
+    lifecycle: LifecycleServices, ref: DispatchRef
+) -> None:
+    """``create`` answers the first time from what it wrote (no read back), a retry from
+    the stored item: the same dispatch either way, and a retry changes nothing."""
+    store = lifecycle.dispatches
+    stored = store.get(ref)
+    assert stored is not None
+    store.set_state(ref, DispatchState.DELIVERED, unless=set())  # the workflow moved on
+
+    retried = store.create(dataclasses.replace(stored, created_at=NOW + timedelta(hours=1)))
+
+    assert retried == dataclasses.replace(stored, state=DispatchState.DELIVERED)
+    fresh = seed_dispatch(unique("ntc"), unique("shop"), unique("reg"), NOW)
+    assert fresh == store.get(fresh.ref)
+
+
+def test_opening_a_wait_gives_the_dispatch_as_that_write_left_it(
+    lifecycle: LifecycleServices, ref: DispatchRef
+) -> None:
+    """What ``open_wait`` decides with (resume at once, when the event began) without
+    reading the dispatch again: an answer stored before the wait opened is in it."""
+    store = lifecycle.dispatches
+    store.record_answer(ref, WaitKind.ACKNOWLEDGEMENT, NOW, {"note": "fast platform"})
+
+    opened = store.open_wait(ref, WaitKind.ACKNOWLEDGEMENT, "token-1", NOW + timedelta(days=1))
+
+    assert opened == store.get(ref)
+    assert opened is not None
+    assert (opened.open_wait, opened.task_token) == (WaitKind.ACKNOWLEDGEMENT, "token-1")
+    assert opened.answered_at(WaitKind.ACKNOWLEDGEMENT) == NOW
+    store.set_state(ref, DispatchState.CLOSED, unless=set())
+    assert store.open_wait(ref, WaitKind.ACTION_REPORT, "token-2", None) is None

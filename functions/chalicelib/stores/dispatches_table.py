@@ -12,6 +12,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib.dispatch.actions import ActionReport
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState, WaitKind
 from chalicelib.record_size import ensure_within, utf8_bytes
@@ -20,6 +22,7 @@ from chalicelib.stores.aws_clients import query_items
 from chalicelib.stores.dynamodb_items import (
     batch_get,
     from_attributes,
+    is_condition_failure,
     to_attributes,
     written,
 )
@@ -77,12 +80,14 @@ class DispatchStore:
         ):
             if moment is not None:
                 item[name] = sortable_time(moment)
-        written(
+        attributes = to_attributes(item)
+        if written(
             self._db.put_item,
             TableName=self._table,
-            Item=to_attributes(item),
+            Item=attributes,
             ConditionExpression="attribute_not_exists(SK)",
-        )
+        ):
+            return _dispatch_from_item(from_attributes(attributes))  # what was just written
         stored = self.get(ref)
         assert stored is not None
         return stored
@@ -146,8 +151,9 @@ class DispatchStore:
 
     def open_wait(
         self, ref: DispatchRef, kind: WaitKind, token: str, deadline: datetime | None
-    ) -> bool:
-        """Store the workflow's task token; a deadline puts the wait on the overdue index."""
+    ) -> Dispatch | None:
+        """Store the workflow's task token; a deadline puts the wait on the overdue index.
+        The dispatch as this write left it; None when it is closed (or absent)."""
         values: dict[str, Any] = {
             ":kind": kind.value,
             ":token": token,
@@ -162,15 +168,21 @@ class DispatchStore:
             )
         else:
             update += " REMOVE GSI2PK, GSI2SK"
-        return written(
-            self._db.update_item,
-            TableName=self._table,
-            Key=to_attributes(_key(ref)),
-            UpdateExpression=update,
-            ConditionExpression="attribute_exists(SK) AND #state <> :closed",
-            ExpressionAttributeNames={"#state": "state"},
-            ExpressionAttributeValues=to_attributes(values),
-        )
+        try:
+            response = self._db.update_item(
+                TableName=self._table,
+                Key=to_attributes(_key(ref)),
+                UpdateExpression=update,
+                ConditionExpression="attribute_exists(SK) AND #state <> :closed",
+                ExpressionAttributeNames={"#state": "state"},
+                ExpressionAttributeValues=to_attributes(values),
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return None
+            raise
+        return _dispatch_from_item(from_attributes(response["Attributes"]))
 
     def close_wait(self, ref: DispatchRef, token: str) -> bool:
         """Forget the wait holding ``token``; False when another caller already did."""
