@@ -13,6 +13,7 @@ import pytest
 
 from chalicelib.dispatch.model import DispatchRef, DispatchState, WaitKind
 from chalicelib.dispatch.plan import close_dispatch
+from chalicelib.dispatch.push import push_webhook
 from chalicelib.dispatch.services import LifecycleServices
 from chalicelib.dispatch.waits import DispatchClosed, answer
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, Product
@@ -21,7 +22,7 @@ from chalicelib.workflow.errors import NOTICE_WITHDRAWN_ERROR
 from chalicelib.workflow.lifecycle import TaskTokens
 from psx.embedded.runtime import EmbeddedRuntime
 from tests.api.support import seed_dispatch, unique
-from tests.e2e.lifecycle_steps import services
+from tests.e2e.lifecycle_steps import receiving_platforms, services
 
 NOW = datetime.now(UTC)
 
@@ -140,3 +141,19 @@ def test_opening_a_wait_gives_the_dispatch_as_that_write_left_it(
     assert opened.answered_at(WaitKind.ACKNOWLEDGEMENT) == NOW
     store.set_state(ref, DispatchState.CLOSED, unless=set())
     assert store.open_wait(ref, WaitKind.ACTION_REPORT, "token-2", None) is None
+
+
+def test_a_dispatch_closed_before_its_push_is_neither_counted_nor_sent(
+    lifecycle: LifecycleServices, runtime: EmbeddedRuntime
+) -> None:
+    with receiving_platforms("shop") as receivers:
+        [(platform_id, receiver)] = receivers.items()
+        ref = seed_dispatch(unique("ntc"), platform_id, unique("reg"), NOW).ref
+        lifecycle.dispatches.set_state(ref, DispatchState.CLOSED, unless=set())  # superseded
+
+        pushed = push_webhook(ref, "notice.published", NOW, lifecycle)
+
+    assert pushed == {"delivered": False}
+    closed = lifecycle.dispatches.get(ref)
+    assert closed is not None and closed.webhook_attempts == 0
+    assert receiver.requests == 0

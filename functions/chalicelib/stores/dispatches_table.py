@@ -109,16 +109,18 @@ class DispatchStore:
         )
         return [_dispatch_from_item(from_attributes(item)) for item in response["Items"]]
 
-    def count_webhook_attempt(self, ref: DispatchRef) -> int:
-        response = self._db.update_item(
-            TableName=self._table,
+    def count_webhook_attempt(self, ref: DispatchRef) -> Dispatch | None:
+        """Count one more push of a dispatch not closed; the dispatch with it counted, or
+        None when it is closed (or absent): a stale version is never pushed."""
+        return self._updated(
             Key=to_attributes(_key(ref)),
             UpdateExpression="ADD webhook_attempts :one",
-            ConditionExpression="attribute_exists(SK)",
-            ExpressionAttributeValues=to_attributes({":one": 1}),
-            ReturnValues="UPDATED_NEW",
+            ConditionExpression="attribute_exists(SK) AND #state <> :closed",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues=to_attributes(
+                {":one": 1, ":closed": DispatchState.CLOSED.value}
+            ),
         )
-        return int(from_attributes(response["Attributes"])["webhook_attempts"])
 
     def set_state(self, ref: DispatchRef, state: DispatchState, unless: set[DispatchState]) -> bool:
         """Move to ``state`` unless the dispatch is already in one of ``unless``."""
@@ -168,16 +170,18 @@ class DispatchStore:
             )
         else:
             update += " REMOVE GSI2PK, GSI2SK"
+        return self._updated(
+            Key=to_attributes(_key(ref)),
+            UpdateExpression=update,
+            ConditionExpression="attribute_exists(SK) AND #state <> :closed",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues=to_attributes(values),
+        )
+
+    def _updated(self, **update: Any) -> Dispatch | None:
+        """A conditional update's dispatch as it left it; None when the condition failed."""
         try:
-            response = self._db.update_item(
-                TableName=self._table,
-                Key=to_attributes(_key(ref)),
-                UpdateExpression=update,
-                ConditionExpression="attribute_exists(SK) AND #state <> :closed",
-                ExpressionAttributeNames={"#state": "state"},
-                ExpressionAttributeValues=to_attributes(values),
-                ReturnValues="ALL_NEW",
-            )
+            response = self._db.update_item(TableName=self._table, ReturnValues="ALL_NEW", **update)
         except ClientError as exc:
             if is_condition_failure(exc):
                 return None
