@@ -3,11 +3,14 @@ process, files sent with `psx upload`, platforms as live webhook receivers here.
 
     .venv/bin/python -m bench.serve                         # the issue-9 figures
     .venv/bin/python -m bench.serve --week 60 --notices 100 --waiting 300
+    .venv/bin/python -m bench.serve --idle-only                # idle CPU of a fresh psx serve
 
 Figures: the Safety Gate weekly file (353 notifications) upload -> result report with
 no platform registered; the same shape with 3 platforms -> every notice delivered to
 all 3; N notices x 3 platforms -> all delivered (and p95 per notice); threads and CPU
-of `psx serve` once W executions wait for the platforms' answers.
+of `psx serve` once W executions wait for the platforms' answers. Idle CPU is the
+utime + stime `/proc` gives for the process over ``--idle-seconds``, at the start and
+once the executions wait.
 """
 
 from __future__ import annotations
@@ -211,7 +214,7 @@ def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def _idle(served: Served, seconds: float = 20.0) -> dict[str, Any]:
+def _idle(served: Served, seconds: float) -> dict[str, Any]:
     time.sleep(5)  # the last pushes' tasks settle into their waits
     waiting = _running_executions()
     before = served.cpu_seconds()
@@ -221,13 +224,19 @@ def _idle(served: Served, seconds: float = 20.0) -> dict[str, Any]:
         "executions_waiting": waiting,
         "threads": served.threads(),
         "resident_mb": served.rss_mb(),
-        "idle_cpu_percent_of_one_core": round(100 * cpu / seconds, 1),
+        "idle_seconds": seconds,
+        "idle_cpu_seconds": round(cpu, 2),
+        "idle_cpu_percent_of_one_core": round(100 * cpu / seconds, 2),
+        "load_average": _load_average(),
     }
 
 
+def _load_average() -> str:
+    return " ".join(f"{load:.1f}" for load in os.getloadavg())
+
+
 def _under_load() -> str:
-    one_minute, _, _ = os.getloadavg()
-    return f"load average {one_minute:.1f} on {os.cpu_count()} cores at the end of the run"
+    return f"load average {_load_average()} on {os.cpu_count()} cores at the end of the run"
 
 
 def main() -> None:
@@ -247,13 +256,27 @@ def main() -> None:
         default=3,
         help="platforms each topping-up notice targets (fewer: cheaper to reach --waiting)",
     )
+    parser.add_argument(
+        "--idle-seconds",
+        type=float,
+        default=60.0,
+        help="how long the idle CPU of `psx serve` is measured (at start and once waiting)",
+    )
+    parser.add_argument(
+        "--idle-only",
+        action="store_true",
+        help="only the idle CPU of a fresh `psx serve` (no uploads)",
+    )
     args = parser.parse_args()
     results: dict[str, Any] = {
         "machine": f"{platform.machine()}, Python {platform.python_version()}"
     }
     with psx_serve() as served, ExitStack() as stack:
         _connect_domain_code(served)
-        results["idle_at_start"] = _idle(served, seconds=5)
+        results["idle_at_start"] = _idle(served, args.idle_seconds)
+        if args.idle_only:
+            _finish(results)
+            return
         cpu_before = served.cpu_seconds()
         seconds, report = _upload(served, safety_gate_week(args.week), "week.xml", "eu-safety-gate")
         assert report["counts"]["created"] == args.week, report["counts"]
@@ -280,7 +303,11 @@ def main() -> None:
             some = dict(list(receivers.items())[: args.waiting_platforms])
             more = notice_file(args.waiting - waiting, list(some)).replace(b"BENCH-", b"WAIT-")
             results["topping_up"] = _dispatched(served, more, "waiting.csv", "kftc", some)
-        results["idle_with_executions_waiting"] = _idle(served)
+        results["idle_with_executions_waiting"] = _idle(served, args.idle_seconds)
+    _finish(results)
+
+
+def _finish(results: dict[str, Any]) -> None:
     results["measured_under"] = _under_load()
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "serve.json").write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -12,6 +12,7 @@ import importlib
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -43,8 +44,13 @@ ACCOUNT_ID = "123456789012"
 @dataclass(frozen=True)
 class SqsEventSource:
     queue_url: str
+    queue_arn: str
     function_name: str
     batch_size: int
+
+
+# SQS's longest wait for a message, as Lambda's own event-source pollers use it.
+LONG_POLL_SECONDS = 20
 
 
 # What only the embedded runtime sets: its simulated marketplaces serve their listing
@@ -61,6 +67,7 @@ class EmbeddedRuntime:
         self.registry = FunctionRegistry()
         self.outputs: dict[str, str] = {}
         self.event_sources: list[SqsEventSource] = []
+        self._event_source_sqs: Any = None  # one client for every poll (created in _provision)
         self._exit_stack = ExitStack()
         self._saved_environment: dict[str, str | None] = {}
 
@@ -215,15 +222,19 @@ class EmbeddedRuntime:
     def _connect_event_sources(self) -> None:
         """Each Chalice SQS handler polls the queue infra/stack.py wires it to."""
         overrides = stack.function_overrides()
+        sqs = self._event_source_sqs = self.client("sqs")
         for source in self.app.app.event_sources:
             if type(source).__name__ != "SQSEventConfig":
                 continue
             logical_id = to_cfn_resource_name(source.name)
             event = overrides[logical_id]["Properties"]["Events"][f"{logical_id}SqsEventSource"]
-            queue_logical_id = event["Properties"]["Queue"]["Fn::GetAtt"][0]
+            queue_url = self._queue_url(event["Properties"]["Queue"]["Fn::GetAtt"][0])
             self.event_sources.append(
                 SqsEventSource(
-                    queue_url=self._queue_url(queue_logical_id),
+                    queue_url=queue_url,
+                    queue_arn=sqs.get_queue_attributes(
+                        QueueUrl=queue_url, AttributeNames=["QueueArn"]
+                    )["Attributes"]["QueueArn"],
                     function_name=self.function_name(source.name),
                     batch_size=source.batch_size,
                 )
@@ -279,26 +290,36 @@ class EmbeddedRuntime:
         """
         delivered = 0
         for _ in range(max_rounds):
-            batch_delivered = sum(self._deliver_batch(source) for source in self.event_sources)
+            batch_delivered = sum(self.deliver_batch(source) for source in self.event_sources)
             if batch_delivered == 0:
                 return delivered
             delivered += batch_delivered
         raise RuntimeError(f"queues still busy after {max_rounds} rounds")
 
-    def _deliver_batch(self, source: SqsEventSource) -> int:
-        sqs = self.client("sqs")
+    def poll(self, source: SqsEventSource, stop: threading.Event) -> None:
+        """Deliver ``source``'s messages as they arrive, until ``stop`` is set (and the
+        long poll under way ends): what Lambda's event-source poller does on AWS."""
+        while not stop.is_set():
+            self.deliver_batch(source, wait_seconds=LONG_POLL_SECONDS)
+
+    def deliver_batch(self, source: SqsEventSource, wait_seconds: int = 0) -> int:
+        """Deliver one batch of ``source``'s messages; returns how many.
+
+        ``wait_seconds`` > 0 is SQS long polling: moto's ReceiveMessage waits on the
+        queue's condition, which every send notifies, so an idle queue costs one call
+        per wait and a message is delivered as soon as it is sent.
+        """
+        sqs = self._event_source_sqs
         messages = sqs.receive_message(
             QueueUrl=source.queue_url,
             MaxNumberOfMessages=min(source.batch_size, 10),
+            WaitTimeSeconds=wait_seconds,
             AttributeNames=["All"],
             MessageAttributeNames=["All"],
         ).get("Messages", [])
         if not messages:
             return 0
-        queue_arn = sqs.get_queue_attributes(
-            QueueUrl=source.queue_url, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
-        event = {"Records": [_sqs_record(message, queue_arn) for message in messages]}
+        event = {"Records": [_sqs_record(message, source.queue_arn) for message in messages]}
         try:
             response = self.registry.invoke(source.function_name, event) or {}
             failed = {item["itemIdentifier"] for item in response.get("batchItemFailures", [])}

@@ -3,7 +3,8 @@
 - an AWS-compatible endpoint (moto's server, sharing the in-process moto state), so
   boto3 and the aws CLI work with ``--endpoint-url``;
 - the HTTPS API of functions/app.py, served by Chalice's local server;
-- Lambda's event sources: a poller delivering SQS messages to the handlers;
+- Lambda's event sources: a long-polling poller per queue delivering SQS messages to
+  the handlers;
 - EventBridge's schedules (which never fire in moto): a timer running the scheduled
   handlers every ``schedule_seconds`` with the current time.
 """
@@ -32,7 +33,6 @@ from infra.api import GATEWAY_DEFAULT_PROBLEMS, GATEWAY_PROBLEMS
 from psx import FUNCTIONS_DIR
 from psx.embedded.runtime import EmbeddedRuntime
 
-POLL_INTERVAL_SECONDS = 0.2
 # API Gateway's own payload limit (the app answers 413 far below it, at 1 MiB).
 MAX_GATEWAY_BODY_BYTES = 10 * 1024 * 1024
 _MAX_LINE_BYTES = 65536  # as http.server allows for a header line
@@ -268,7 +268,9 @@ class Endpoints:
         """Returns once both endpoints accept connections."""
         self._moto.start()
         self._api.start()
-        self._start_thread(self._poll_event_sources, "psx-event-sources")
+        for source in self.runtime.event_sources:
+            name = f"psx-poll-{source.function_name}"
+            self._start_thread(self.runtime.poll, name, source, self._stop)
         self._start_thread(self._run_schedules, "psx-schedules")
 
     def stop(self) -> None:
@@ -279,13 +281,8 @@ class Endpoints:
     def wait(self) -> None:
         self._stop.wait()
 
-    def _start_thread(self, target: Callable[[], None], name: str) -> None:
-        threading.Thread(target=target, name=name, daemon=True).start()
-
-    def _poll_event_sources(self) -> None:
-        while not self._stop.is_set():
-            if self.runtime.pump() == 0:
-                self._stop.wait(POLL_INTERVAL_SECONDS)
+    def _start_thread(self, target: Callable[..., None], name: str, *args: Any) -> None:
+        threading.Thread(target=target, name=name, args=args, daemon=True).start()
 
     def _run_schedules(self) -> None:
         while not self._stop.wait(self.schedule_seconds):

@@ -13,6 +13,7 @@ import pytest
 
 from chalicelib.dispatch.model import DispatchRef, DispatchState, WaitKind
 from chalicelib.dispatch.plan import close_dispatch
+from chalicelib.dispatch.push import push_webhook
 from chalicelib.dispatch.services import LifecycleServices
 from chalicelib.dispatch.waits import DispatchClosed, answer
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, Product
@@ -21,7 +22,7 @@ from chalicelib.workflow.errors import NOTICE_WITHDRAWN_ERROR
 from chalicelib.workflow.lifecycle import TaskTokens
 from psx.embedded.runtime import EmbeddedRuntime
 from tests.api.support import seed_dispatch, unique
-from tests.e2e.lifecycle_steps import services
+from tests.e2e.lifecycle_steps import receiving_platforms, services
 
 NOW = datetime.now(UTC)
 
@@ -105,3 +106,54 @@ def test_an_answer_racing_the_close_is_refused_and_never_reopens_the_dispatch(
     dispatch = lifecycle.dispatches.get(ref)
     assert dispatch is not None and dispatch.state is DispatchState.CLOSED
     assert dispatch.acknowledged_at is None
+
+
+def test_creating_a_dispatch_gives_what_is_stored_first_time_and_on_a_retry(
+    lifecycle: LifecycleServices, ref: DispatchRef
+) -> None:
+    """``create`` answers the first time from what it wrote (no read back), a retry from
+    the stored item: the same dispatch either way, and a retry changes nothing."""
+    store = lifecycle.dispatches
+    stored = store.get(ref)
+    assert stored is not None
+    store.set_state(ref, DispatchState.DELIVERED, unless=set())  # the workflow moved on
+
+    retried = store.create(dataclasses.replace(stored, created_at=NOW + timedelta(hours=1)))
+
+    assert retried == dataclasses.replace(stored, state=DispatchState.DELIVERED)
+    fresh = seed_dispatch(unique("ntc"), unique("shop"), unique("reg"), NOW)
+    assert fresh == store.get(fresh.ref)
+
+
+def test_opening_a_wait_gives_the_dispatch_as_that_write_left_it(
+    lifecycle: LifecycleServices, ref: DispatchRef
+) -> None:
+    """What ``open_wait`` decides with (resume at once, when the event began) without
+    reading the dispatch again: an answer stored before the wait opened is in it."""
+    store = lifecycle.dispatches
+    store.record_answer(ref, WaitKind.ACKNOWLEDGEMENT, NOW, {"note": "fast platform"})
+
+    opened = store.open_wait(ref, WaitKind.ACKNOWLEDGEMENT, "token-1", NOW + timedelta(days=1))
+
+    assert opened == store.get(ref)
+    assert opened is not None
+    assert (opened.open_wait, opened.task_token) == (WaitKind.ACKNOWLEDGEMENT, "token-1")
+    assert opened.answered_at(WaitKind.ACKNOWLEDGEMENT) == NOW
+    store.set_state(ref, DispatchState.CLOSED, unless=set())
+    assert store.open_wait(ref, WaitKind.ACTION_REPORT, "token-2", None) is None
+
+
+def test_a_dispatch_closed_before_its_push_is_neither_counted_nor_sent(
+    lifecycle: LifecycleServices, runtime: EmbeddedRuntime
+) -> None:
+    with receiving_platforms("shop") as receivers:
+        [(platform_id, receiver)] = receivers.items()
+        ref = seed_dispatch(unique("ntc"), platform_id, unique("reg"), NOW).ref
+        lifecycle.dispatches.set_state(ref, DispatchState.CLOSED, unless=set())  # superseded
+
+        pushed = push_webhook(ref, "notice.published", NOW, lifecycle)
+
+    assert pushed == {"delivered": False}
+    closed = lifecycle.dispatches.get(ref)
+    assert closed is not None and closed.webhook_attempts == 0
+    assert receiver.requests == 0

@@ -53,25 +53,19 @@ _GAVE_UP_OTHERWISE = "the message could not be delivered"
 def push_webhook(
     ref: DispatchRef, event_type: str, now: datetime, services: LifecycleServices
 ) -> dict[str, Any]:
-    dispatch = services.dispatches.get(ref)
     platform = services.platforms.get(ref.platform_id)
-    if dispatch is None or platform is None:
-        raise UnknownDispatch(f"no dispatch of {ref}")
-    if dispatch.state is DispatchState.CLOSED:
-        return {"delivered": False}  # superseded meanwhile: never push a stale version
+    if platform is None:
+        raise UnknownDispatch(f"no platform {ref.platform_id} for {ref}")
     if not platform.webhook_url or not platform.signing_secret_ref:
-        services.record(
-            ref.notice_id,
-            ref.event_key("no_webhook"),
-            EventKind.INBOX_ONLY,
-            now,
-            "psx",
-            platform_id=ref.platform_id,
-            reason="the platform has no webhook",
-        )
-        services.dispatches.set_state(ref, DispatchState.INBOX_ONLY, unless=_ANSWERED)
+        _without_webhook(ref, now, services)
         return {"delivered": False}
-    attempt = services.dispatches.count_webhook_attempt(ref)
+    # Counted only while the dispatch is not closed (superseded meanwhile): never push a
+    # stale version. The count's own write answers with the dispatch (no read first).
+    dispatch = services.dispatches.count_webhook_attempt(ref)
+    if dispatch is None:
+        _existing(ref, services)
+        return {"delivered": False}
+    attempt = dispatch.webhook_attempts
     payload = _payload(dispatch, event_type, services)
     headers = sign(
         payload,
@@ -115,6 +109,29 @@ def push_webhook(
     return {"delivered": True, "attempt": attempt}
 
 
+def _without_webhook(ref: DispatchRef, now: datetime, services: LifecycleServices) -> None:
+    """The platform has no webhook: the notice stays in its inbox (unless closed)."""
+    if _existing(ref, services).state is DispatchState.CLOSED:
+        return
+    services.record(
+        ref.notice_id,
+        ref.event_key("no_webhook"),
+        EventKind.INBOX_ONLY,
+        now,
+        "psx",
+        platform_id=ref.platform_id,
+        reason="the platform has no webhook",
+    )
+    services.dispatches.set_state(ref, DispatchState.INBOX_ONLY, unless=_ANSWERED)
+
+
+def _existing(ref: DispatchRef, services: LifecycleServices) -> Dispatch:
+    dispatch = services.dispatches.get(ref)
+    if dispatch is None:
+        raise UnknownDispatch(f"no dispatch of {ref}")
+    return dispatch
+
+
 def fall_back_to_inbox(
     ref: DispatchRef, error: str, now: datetime, services: LifecycleServices
 ) -> None:
@@ -123,9 +140,7 @@ def fall_back_to_inbox(
     ``error`` is the name of the error the workflow caught (``WebhookDeliveryFailed``
     or ``WebhookRejected``).
     """
-    dispatch = services.dispatches.get(ref)
-    if dispatch is None:
-        raise UnknownDispatch(f"no dispatch of {ref}")
+    dispatch = _existing(ref, services)
     reason = _GAVE_UP_REASONS.get(error, _GAVE_UP_OTHERWISE)
     services.dispatches.set_state(ref, DispatchState.INBOX_ONLY, unless=_ANSWERED)
     services.record(

@@ -56,10 +56,12 @@ def open_wait(
     """Open the wait; ``details`` go on the event that opens it (beside the deadline)."""
     dispatch = _dispatch(ref, services)
     deadline = None if late else dispatch.deadline(kind)
-    if not services.dispatches.open_wait(ref, kind, token, deadline):
+    # The dispatch as opening the wait left it: an answer stored before shows in it, and
+    # one stored after finds the token and resumes the workflow itself (``answer``).
+    opened = services.dispatches.open_wait(ref, kind, token, deadline)
+    if opened is None:
         services.tokens.fail(token, _closure_error(ref, services), "the dispatch is closed")
         return
-    opened = _dispatch(ref, services)  # read again: an answer may have come meanwhile
     started = _STARTED_EVENTS.get(kind, EventKind(f"awaiting_{kind.value}"))
     services.record(
         ref.notice_id,
@@ -72,7 +74,7 @@ def open_wait(
         late=late,
         **details,
     )
-    _resume_if_answered(ref, services)
+    _resume_if_answered(opened, services)
 
 
 # The event that opens a wait, where it is not ``awaiting_<kind>`` (recorded by the hand-off).
@@ -127,7 +129,7 @@ def answer(
         )
     else:
         _open_dispatch(ref, services)  # a duplicate; or refused: closed since the check
-    _resume_if_answered(ref, services)
+    _resume_if_answered(_dispatch(ref, services), services)
     return AnswerOutcome(recorded, late_days)
 
 
@@ -265,11 +267,12 @@ def _set_notification_deadline(
 
 def resume_if_answered(ref: DispatchRef, services: LifecycleServices) -> None:
     """Resume the dispatch's open wait when what it waits for has come."""
-    _resume_if_answered(ref, services)
+    _resume_if_answered(_dispatch(ref, services), services)
 
 
-def _resume_if_answered(ref: DispatchRef, services: LifecycleServices) -> None:
-    current = _dispatch(ref, services)
+def _resume_if_answered(current: Dispatch, services: LifecycleServices) -> None:
+    """``current``: the dispatch read (or written) after what may resume it was stored."""
+    ref = current.ref
     kind, token = current.open_wait, current.task_token
     if kind is None or token is None or current.answered_at(kind) is None:
         return

@@ -12,6 +12,8 @@ import json
 from datetime import datetime
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib.dispatch.actions import ActionReport
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState, WaitKind
 from chalicelib.record_size import ensure_within, utf8_bytes
@@ -20,6 +22,7 @@ from chalicelib.stores.aws_clients import query_items
 from chalicelib.stores.dynamodb_items import (
     batch_get,
     from_attributes,
+    is_condition_failure,
     to_attributes,
     written,
 )
@@ -77,12 +80,14 @@ class DispatchStore:
         ):
             if moment is not None:
                 item[name] = sortable_time(moment)
-        written(
+        attributes = to_attributes(item)
+        if written(
             self._db.put_item,
             TableName=self._table,
-            Item=to_attributes(item),
+            Item=attributes,
             ConditionExpression="attribute_not_exists(SK)",
-        )
+        ):
+            return _dispatch_from_item(from_attributes(attributes))  # what was just written
         stored = self.get(ref)
         assert stored is not None
         return stored
@@ -104,16 +109,18 @@ class DispatchStore:
         )
         return [_dispatch_from_item(from_attributes(item)) for item in response["Items"]]
 
-    def count_webhook_attempt(self, ref: DispatchRef) -> int:
-        response = self._db.update_item(
-            TableName=self._table,
+    def count_webhook_attempt(self, ref: DispatchRef) -> Dispatch | None:
+        """Count one more push of a dispatch not closed; the dispatch with it counted, or
+        None when it is closed (or absent): a stale version is never pushed."""
+        return self._updated(
             Key=to_attributes(_key(ref)),
             UpdateExpression="ADD webhook_attempts :one",
-            ConditionExpression="attribute_exists(SK)",
-            ExpressionAttributeValues=to_attributes({":one": 1}),
-            ReturnValues="UPDATED_NEW",
+            ConditionExpression="attribute_exists(SK) AND #state <> :closed",
+            ExpressionAttributeNames={"#state": "state"},
+            ExpressionAttributeValues=to_attributes(
+                {":one": 1, ":closed": DispatchState.CLOSED.value}
+            ),
         )
-        return int(from_attributes(response["Attributes"])["webhook_attempts"])
 
     def set_state(self, ref: DispatchRef, state: DispatchState, unless: set[DispatchState]) -> bool:
         """Move to ``state`` unless the dispatch is already in one of ``unless``."""
@@ -146,8 +153,9 @@ class DispatchStore:
 
     def open_wait(
         self, ref: DispatchRef, kind: WaitKind, token: str, deadline: datetime | None
-    ) -> bool:
-        """Store the workflow's task token; a deadline puts the wait on the overdue index."""
+    ) -> Dispatch | None:
+        """Store the workflow's task token; a deadline puts the wait on the overdue index.
+        The dispatch as this write left it; None when it is closed (or absent)."""
         values: dict[str, Any] = {
             ":kind": kind.value,
             ":token": token,
@@ -162,15 +170,23 @@ class DispatchStore:
             )
         else:
             update += " REMOVE GSI2PK, GSI2SK"
-        return written(
-            self._db.update_item,
-            TableName=self._table,
+        return self._updated(
             Key=to_attributes(_key(ref)),
             UpdateExpression=update,
             ConditionExpression="attribute_exists(SK) AND #state <> :closed",
             ExpressionAttributeNames={"#state": "state"},
             ExpressionAttributeValues=to_attributes(values),
         )
+
+    def _updated(self, **update: Any) -> Dispatch | None:
+        """A conditional update's dispatch as it left it; None when the condition failed."""
+        try:
+            response = self._db.update_item(TableName=self._table, ReturnValues="ALL_NEW", **update)
+        except ClientError as exc:
+            if is_condition_failure(exc):
+                return None
+            raise
+        return _dispatch_from_item(from_attributes(response["Attributes"]))
 
     def close_wait(self, ref: DispatchRef, token: str) -> bool:
         """Forget the wait holding ``token``; False when another caller already did."""
