@@ -112,6 +112,20 @@ ENDPOINTS = [
         201,
     ),
     Endpoint("listNotifications", _get("/v1/notices/{}/notifications"), 200),
+    # The logic is reached: the seeded agreement leaves notification to the platform, so
+    # the exchange takes no contacts (409 notifies-itself; tests/api/
+    # test_affected_parties_uploads.py has uploads in `exchange` mode), and no upload
+    # was made under this notice (404 from the store, after the access checks).
+    Endpoint(
+        "createAffectedPartiesUpload",
+        _post("/v1/notices/{}/affected-parties/uploads", {"format": "csv"}),
+        409,
+    ),
+    Endpoint(
+        "getAffectedPartiesUpload",
+        _get("/v1/notices/{}/affected-parties/uploads/upl-20261202T000000Z-0badc0de"),
+        404,
+    ),
     Endpoint("testWebhook", _post("/v1/webhook-test", {}), 200, notice_scoped=False),
     Endpoint(
         "submitNotice",

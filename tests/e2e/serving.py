@@ -62,7 +62,18 @@ def psx_serve() -> Iterator[Served]:
 def _serving(env: dict[str, str]) -> Iterator[Served]:
     aws_port, api_port = free_port(), free_port()
     process = subprocess.Popen(
-        [*RECORDED_PSX, "serve", "--aws-port", str(aws_port), "--api-port", str(api_port)],
+        # The scheduled runs (audits, feeds, deadlines) are left to the hour: a tick between
+        # a test's upload and its on-demand `psx audit verify` would take the work first.
+        [
+            *RECORDED_PSX,
+            "serve",
+            "--aws-port",
+            str(aws_port),
+            "--api-port",
+            str(api_port),
+            "--schedule-seconds",
+            "3600",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
