@@ -121,9 +121,23 @@ def dispatch_timelines(draw: st.DrawFn, regulator_id: str) -> list[TimelineEvent
     for n in range(draw(st.integers(0, 2))):
         finding_kind = draw(st.sampled_from(contract.FINDING_KINDS))
         found = sent + timedelta(days=5, minutes=draw(offsets))
-        common = {"finding_id": f"F-{n}", "finding_kind": finding_kind}
+        common: dict[str, Any] = {"finding_id": f"F-{n}", "finding_kind": finding_kind}
+        notice: dict[str, Any] = {}
+        if finding_kind == contract.FOUND_ELSEWHERE:
+            # On a platform the notice was not sent to: the audit names the notice's own.
+            others = [other for other in PLATFORMS if other != platform]
+            common["platform_id"] = draw(st.sampled_from(others))
+            notice = {"regulator_id": regulator_id, "jurisdiction": jurisdiction}
         events.append(
-            event(contract.FINDING_RECORDED, found, "finding", f"F-{n}", listing_id="L-0", **common)
+            event(
+                contract.FINDING_RECORDED,
+                found,
+                "finding",
+                f"F-{n}",
+                listing_id="L-0",
+                **common,
+                **notice,
+            )
         )
         if draw(st.booleans()):
             resolved = found + timedelta(minutes=draw(offsets))
@@ -293,11 +307,34 @@ def _findings(events: list[TimelineEvent], sent: dict[Key, TimelineEvent]) -> di
     waits = []
     for e in recorded:
         done = resolved.get((*_key(e), e.details["finding_id"]))
-        took = done and _seconds(sent[_key(e)].details["jurisdiction"], e.at, done.at)
+        notice = e.details if _elsewhere(e) else sent[_key(e)].details
+        took = done and _seconds(notice["jurisdiction"], e.at, done.at)
         if took is not None and done is not None:
             waits.append(took)
     figures["resolution_working_hours_median"] = _rank(waits, 0.5)
     return figures
+
+
+def _elsewhere(e: TimelineEvent) -> bool:
+    return e.details.get("finding_kind") == contract.FOUND_ELSEWHERE
+
+
+def _counted_on(
+    platform: str, dispatches: list[list[TimelineEvent]], period: Period
+) -> list[tuple[datetime, list[TimelineEvent]]]:
+    """What the platform's rows count, each with the time that picks its row: a dispatch
+    to it (when it was sent), a found_elsewhere finding on it found in the period (when)."""
+    counted = []
+    for timeline in dispatches:
+        if timeline[0].details["platform_id"] == platform:
+            counted.append((timeline[0].at, [e for e in timeline if not _elsewhere(e)]))
+        for e in timeline:
+            here = e.details["platform_id"] == platform and _elsewhere(e)
+            if here and e.kind == contract.FINDING_RECORDED and period.holds(e.at):
+                finding = [x for x in timeline if _elsewhere(x) and _key(x) == _key(e)]
+                same = e.details["finding_id"]
+                counted.append((e.at, [x for x in finding if x.details["finding_id"] == same]))
+    return counted
 
 
 def _rank(values: list[int], share: float) -> float | None:
@@ -345,14 +382,14 @@ def test_figures_from_the_log_agree_with_the_timelines(
     }
     expected: dict[tuple[str, str, str], dict[str, Any]] = {}
     for platform in PLATFORMS:
-        own = [t for t in dispatches if t[0].details["platform_id"] == platform]
+        own = _counted_on(platform, dispatches, period)
         if not own:
             continue
-        expected[(platform, ALL, ALL)] = _brute_force([e for t in own for e in t])
+        expected[(platform, ALL, ALL)] = _brute_force([e for _, t in own for e in t])
         expected[(platform, regulator_id, ALL)] = expected[(platform, ALL, ALL)]
         weeks = defaultdict(list)
-        for t in own:
-            weeks[bucket_of(t[0].at, Grouping.WEEK)].extend(t)
+        for at, t in own:
+            weeks[bucket_of(at, Grouping.WEEK)].extend(t)
         for week, week_events in weeks.items():
             expected[(platform, ALL, week)] = _brute_force(week_events)
     assert by_key == expected

@@ -307,3 +307,48 @@ def test_a_summarised_month_adds_up_to_the_same_figures_and_a_dispatch_comes_off
     without = [c for c in counted if c != found[1].counted]
     assert len(without) == 5 and cell.total.figures() == figures_of(without)
     assert cell.total.figures().findings_missed is None  # n/a again, not 0
+
+
+def test_a_found_elsewhere_finding_counts_on_the_platform_it_was_found_on() -> None:
+    # Sent to temu only; an audit of shein finds the product a week later, on Friday 9
+    # October (Hangul day, a holiday in Korea), resolved Monday 12 October 10:00 KST: 10
+    # working hours in the notice's jurisdiction.
+    found = FRIDAY + timedelta(days=7)
+    elsewhere = {"finding_id": "F-9", "finding_kind": contract.FOUND_ELSEWHERE}
+    occurrences = [
+        _dispatched("temu"),
+        _event(
+            contract.FINDING_RECORDED,
+            found,
+            "shein",
+            listing_id="L-1",
+            regulator_id="kftc",
+            jurisdiction="KR",
+            **elsewhere,
+        ),
+        _event(
+            contract.FINDING_RESOLVED,
+            found + timedelta(days=3),
+            "shein",
+            resolution="removed",
+            **elsewhere,
+        ),
+    ]
+    decoded = decode_all(encode(o) for o in occurrences)
+    report = _report(*occurrences, group=Grouping.WEEK)
+    shein = _totals(report, "shein")
+    assert shein["notices_sent"] == 0
+    assert shein["findings_found_elsewhere"] == 1
+    assert shein["findings_resolved"] == 1
+    assert shein["resolution_working_hours_median"] == 10.0
+    assert _totals(report)["findings_found_elsewhere"] is None  # temu's own: none
+    weeks = {row.bucket for row in report.rows if row.platform_id == "shein"} - {ALL}
+    assert weeks == {"2026-W41"}  # the week it was found, not the week the notice was sent
+    for scope in (Scope(regulator_id="kftc"), Scope(platform_id="shein")):
+        seen = compliance_report(facts_from(decoded), PERIOD, scope, None)
+        assert "shein" in {row.platform_id for row in seen.rows}
+    for scope in (Scope(regulator_id="ftc"), Scope(platform_id="temu")):
+        seen = compliance_report(facts_from(decoded), PERIOD, scope, None)
+        assert "shein" not in {row.platform_id for row in seen.rows}
+    later = Period(found + timedelta(days=1), PERIOD.end)
+    assert compliance_report(facts_from(decoded), later, Scope(), None).rows == []

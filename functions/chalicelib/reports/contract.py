@@ -7,8 +7,10 @@ exactly these details.
 - ``notification_completed``: ``{"platform_id", "mode": "exchange"|"platform",
   "counts": {"sellers_notified", "buyers_notified", "excluded_by_lookback", "failed",
   "fallback_language", "self_notified_sellers", "self_notified_buyers"}}`` (ints);
-- ``finding_recorded``: ``{"platform_id", "finding_id", "finding_kind", "listing_id"}``,
-  ``finding_kind`` one of ``FINDING_KINDS``;
+- ``finding_recorded``: ``{"platform_id", "finding_id", "finding_kind", "listing_id",
+  "regulator_id", "jurisdiction"}`` (the notice's), ``finding_kind`` one of
+  ``FINDING_KINDS``; a ``found_elsewhere`` finding is counted by these two, as it has no
+  dispatch to take them from;
 - ``finding_resolved``: ``{"platform_id", "finding_id", "finding_kind",
   "resolution": "removed"|"no_match"}``.
 """
@@ -28,4 +30,5 @@ NOTIFICATION_COUNTS = (
     "self_notified_sellers",
     "self_notified_buyers",
 )
-FINDING_KINDS = ("still_listed", "missed", "relisted", "found_elsewhere")
+FOUND_ELSEWHERE = "found_elsewhere"
+FINDING_KINDS = ("still_listed", "missed", "relisted", FOUND_ELSEWHERE)

@@ -11,7 +11,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from chalicelib.notices.timeline import EventKind
 from chalicelib.reports import contract
-from chalicelib.reports.occurrences import Occurrence
+from chalicelib.reports.occurrences import Occurrence, found_elsewhere
 
 T = TypeVar("T")
 
@@ -48,6 +48,8 @@ class DispatchFact:
     closed_at: datetime | None = None
     notification: dict[str, int] | None = None  # None: no notification_completed event
     findings: dict[str, Finding] = field(default_factory=dict)
+    # A found_elsewhere finding, no dispatch: counted by when it was found (its only one).
+    found_at: datetime | None = None
 
     @property
     def answered_at(self) -> datetime | None:
@@ -57,15 +59,39 @@ class DispatchFact:
 
 
 def facts_from(occurrences: Iterable[Occurrence]) -> list[DispatchFact]:
-    """Every dispatch that was sent (a ``dispatched`` event), with what happened to it."""
+    """Every dispatch that was sent (a ``dispatched`` event), with what happened to it;
+    and every ``found_elsewhere`` finding recorded, alone (``found_at``)."""
     by_dispatch: dict[tuple[str, int, str], DispatchFact] = {}
+    elsewhere: list[Occurrence] = []
     for occurrence in occurrences:
+        if found_elsewhere(occurrence):
+            elsewhere.append(occurrence)
+            continue
         key = occurrence.dispatch
         fact = by_dispatch.get(key)
         if fact is None:
             fact = by_dispatch[key] = DispatchFact(*key)
         _APPLY[occurrence.kind](fact, occurrence.at, occurrence.details)
-    return [fact for fact in by_dispatch.values() if fact.dispatched_at is not None]
+    sent = [fact for fact in by_dispatch.values() if fact.dispatched_at is not None]
+    return sent + elsewhere_facts(elsewhere)
+
+
+def elsewhere_facts(occurrences: Iterable[Occurrence]) -> list[DispatchFact]:
+    """One fact per ``found_elsewhere`` finding recorded (with its notice's regulator and
+    jurisdiction, which its ``finding_recorded`` event carries); a finding recorded before
+    events carried its regulator is not counted."""
+    by_finding: dict[tuple[str, int, str, str], DispatchFact] = {}
+    for occurrence in occurrences:
+        key = (*occurrence.dispatch, str(occurrence.details["finding_id"]))
+        fact = by_finding.get(key)
+        if fact is None:
+            fact = by_finding[key] = DispatchFact(*occurrence.dispatch)
+        _APPLY[occurrence.kind](fact, occurrence.at, occurrence.details)
+        if occurrence.kind == contract.FINDING_RECORDED:
+            fact.found_at = occurrence.at
+            fact.regulator_id = str(occurrence.details.get("regulator_id") or "")
+            fact.jurisdiction = str(occurrence.details.get("jurisdiction") or "")
+    return [fact for fact in by_finding.values() if fact.found_at and fact.regulator_id]
 
 
 def _time(text: Any) -> datetime | None:

@@ -153,6 +153,10 @@ class Sum:
     def add(self, c: Counted, sign: int = 1) -> None:
         """Count ``c`` in (``sign`` 1) or take it off again (-1)."""
         self.notices_sent += sign
+        self.add_unsent(c, sign)
+
+    def add_unsent(self, c: Counted, sign: int = 1) -> None:
+        """Count what ``c`` counts but a notice sent: a ``found_elsewhere`` finding's."""
         self.acknowledgements_due += sign * c.acknowledgement_due
         self.acknowledged_on_time += sign * c.acknowledged_on_time
         self.action_reports_due += sign * c.action_report_due

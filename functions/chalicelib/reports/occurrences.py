@@ -26,7 +26,7 @@ _KEPT: dict[str, tuple[str, ...]] = {
     EventKind.DEADLINE_MISSED: ("waiting_for",),
     EventKind.CLOSED: (),
     contract.NOTIFICATION_COMPLETED: ("mode", "counts"),
-    contract.FINDING_RECORDED: ("finding_id", "finding_kind"),
+    contract.FINDING_RECORDED: ("finding_id", "finding_kind", "regulator_id", "jurisdiction"),
     contract.FINDING_RESOLVED: ("finding_id", "finding_kind", "resolution"),
 }
 
@@ -46,6 +46,18 @@ class Occurrence(NamedTuple):  # a tuple: a year's are built in a fraction of a 
     @property
     def dispatch(self) -> tuple[str, int, str]:
         return (self.notice_id, self.version, self.platform_id)
+
+
+def found_elsewhere(occurrence: Occurrence) -> bool:
+    """About a finding on a platform the notice was never sent to: counted on its own, by
+    the time it was found, not with a dispatch (``facts.py``)."""
+    return (
+        occurrence.kind in _FINDING_EVENTS
+        and occurrence.details.get("finding_kind") == contract.FOUND_ELSEWHERE
+    )
+
+
+_FINDING_EVENTS = frozenset((contract.FINDING_RECORDED, contract.FINDING_RESOLVED))
 
 
 def occurrence_of(

@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
 
-from chalicelib.reports.facts import DispatchFact, facts_from
+from chalicelib.reports.facts import DispatchFact, elsewhere_facts, facts_from
 from chalicelib.reports.figures import Counted, Figures, Sum, count_of
-from chalicelib.reports.occurrences import Occurrence
+from chalicelib.reports.occurrences import Occurrence, found_elsewhere
 from chalicelib.reports.summaries import ALONE, Dispatch, MonthSummary, Sent, month_after
 
 ALL = "*"  # a row over every regulator, or over the whole period
@@ -104,9 +104,11 @@ def bucket_of(moment: date, group: Grouping) -> str:
 def compliance_report(
     facts: Iterable[DispatchFact], period: Period, scope: Scope, group: Grouping | None
 ) -> ComplianceReport:
-    """The figures of the dispatches sent in ``period`` that ``scope`` admits: per platform
-    in total, per platform and regulator, and per platform and week or month."""
+    """The figures of the dispatches sent in ``period`` that ``scope`` admits (and of the
+    ``found_elsewhere`` findings found in it): per platform in total, per platform and
+    regulator, and per platform and week or month."""
     rows = _Rows(group)
+    facts = list(facts)
     chosen = _counted(
         fact
         for fact in facts
@@ -116,7 +118,18 @@ def compliance_report(
     )
     for fact, counted in chosen:
         rows.add(fact.platform_id, fact.regulator_id, _sent(fact), counted)
+    _count_elsewhere(facts, period, scope, rows)
     return ComplianceReport(period, group, rows.rows(), _escalations(chosen))
+
+
+def _count_elsewhere(
+    facts: Iterable[DispatchFact], period: Period, scope: Scope, rows: _Rows
+) -> None:
+    """A ``found_elsewhere`` finding counts in the rows of the platform it was found on,
+    by the time it was found: it has no dispatch."""
+    for fact in facts:
+        if fact.found_at is not None and period.holds(fact.found_at) and scope.admits(fact):
+            rows.add_unsent(fact.platform_id, fact.regulator_id, fact.found_at, count_of(fact))
 
 
 def _counted(facts: Iterable[DispatchFact]) -> list[tuple[DispatchFact, Counted]]:
@@ -133,6 +146,10 @@ class _Rows:
     def add(self, platform_id: str, regulator_id: str, sent: date, counted: Counted) -> None:
         for key in self._keys(platform_id, regulator_id, sent):
             self._sum(key).add(counted)
+
+    def add_unsent(self, platform_id: str, regulator_id: str, at: date, counted: Counted) -> None:
+        for key in self._keys(platform_id, regulator_id, at):
+            self._sum(key).add_unsent(counted)
 
     def merge(self, platform_id: str, regulator_id: str, day: date, total: Sum) -> None:
         """Add a cell's dispatches (all sent on ``day``, on their own clock)."""
@@ -235,9 +252,13 @@ def report_from_log(
     with _without_cycle_collection():
         months = list(log.summaries(period.start, max(period.end, now) + _CLOCKS_AHEAD))
         later: dict[Dispatch, list[tuple[str, Occurrence]]] = {}
+        elsewhere: list[Occurrence] = []  # every month's: a summary keeps them as they are
         for month, summary in months:
             for occurrence in summary.others:
-                later.setdefault(occurrence.dispatch, []).append((month, occurrence))
+                if found_elsewhere(occurrence):
+                    elsewhere.append(occurrence)
+                else:
+                    later.setdefault(occurrence.dispatch, []).append((month, occurrence))
         latest = {dispatch: max(month for month, _ in held) for dispatch, held in later.items()}
         rows = _Rows(group)
         refold: set[Dispatch] = set()
@@ -252,6 +273,7 @@ def report_from_log(
         chosen = _counted(facts_from(_occurrences_of(log, refold, places, later)))
         for fact, counted in chosen:
             rows.add(fact.platform_id, fact.regulator_id, _sent(fact), counted)
+        _count_elsewhere(elsewhere_facts(elsewhere), period, scope, rows)
         return ComplianceReport(period, group, rows.rows(), _escalations(chosen))
 
 
@@ -310,7 +332,7 @@ def _occurrences_of(
     """Every occurrence in the report's months about the dispatches in ``refold``."""
     for month, held_in in sorted(places.items()):
         for occurrence in log.kept_in(month, held_in):
-            if occurrence.dispatch in refold:
+            if occurrence.dispatch in refold and not found_elsewhere(occurrence):
                 yield occurrence
     for dispatch in refold:
         for _, occurrence in later.get(dispatch, ()):

@@ -23,7 +23,7 @@ from chalicelib.notices.timeline import EventKind
 from chalicelib.reports import contract
 from chalicelib.reports.facts import facts_from
 from chalicelib.reports.figures import Counted, Sum, count_of
-from chalicelib.reports.occurrences import Occurrence, decode_all, encode
+from chalicelib.reports.occurrences import Occurrence, decode_all, encode, found_elsewhere
 
 Dispatch = tuple[str, int, str]  # notice id, version, platform id
 
@@ -101,7 +101,8 @@ def summarise(
     cells: dict[tuple[str, str, date], list[Sent]] = defaultdict(list)
     sent: dict[str, list[Any]] = {}
     for fact in facts_from(o for o in own + then if o.dispatch in sent_here):
-        assert fact.dispatched_at is not None
+        if fact.dispatched_at is None:
+            continue  # a found_elsewhere finding: among the others, counted by the report
         dispatch = (fact.notice_id, fact.version, fact.platform_id)
         one = Sent(
             *dispatch,
@@ -123,7 +124,7 @@ def summarise(
             sent[_name(one.dispatch)][0] = len(added_up)
         moments = [one.dispatched_at for one in inside]
         added_up.append(Cell(platform_id, regulator_id, day, min(moments), max(moments), total))
-    others = [o for o in own if o.dispatch not in sent_here]
+    others = [o for o in own if o.dispatch not in sent_here or found_elsewhere(o)]
     return MonthSummary(added_up, sent, others, [sizes, sizes_after])
 
 

@@ -388,7 +388,11 @@ def _record(services: VerificationServices, findings: list[Finding]) -> list[Fin
         if added or not services.lifecycle.notices.has_event(finding.notice_id, _key(finding)):
             pending.append(finding)
     _escalate(services, pending)
+    jurisdictions: dict[tuple[str, int], str] = {}  # a notice's findings share it
     for finding in pending:
+        version = (finding.notice_id, finding.version)
+        if version not in jurisdictions:
+            jurisdictions[version] = _jurisdiction(services, *version)
         services.lifecycle.notices.append_event(
             TimelineEvent(
                 notice_id=finding.notice_id,
@@ -396,10 +400,17 @@ def _record(services: VerificationServices, findings: list[Finding]) -> list[Fin
                 kind=EventKind.FINDING_RECORDED,
                 at=finding.found_at,
                 actor=ACTOR,
-                details=recorded_details(finding),
+                details=recorded_details(finding, jurisdictions[version]),
             )
         )
     return new
+
+
+def _jurisdiction(services: VerificationServices, notice_id: str, version: int) -> str:
+    # The reports count a found_elsewhere finding in working time of the notice's
+    # jurisdiction, with no dispatch to take it from (chalicelib/reports/contract.py).
+    notice = services.lifecycle.notices.get_version(notice_id, version)
+    return notice.content.jurisdiction if notice is not None else ""
 
 
 def _key(finding: Finding) -> str:
@@ -435,12 +446,14 @@ def _escalate(services: VerificationServices, findings: list[Finding]) -> None:
         )
 
 
-def recorded_details(finding: Finding) -> dict[str, Any]:
+def recorded_details(finding: Finding, jurisdiction: str) -> dict[str, Any]:
     return {
         "platform_id": finding.platform_id,
         "finding_id": finding.finding_id,
         "finding_kind": finding.kind.value,
         "listing_id": finding.listing.listing_id,
+        "regulator_id": finding.regulator_id,
+        "jurisdiction": jurisdiction,
     }
 
 
