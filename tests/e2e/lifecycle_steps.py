@@ -165,6 +165,17 @@ class EscalationSubscriber:
     def about(self, notice_id: str) -> list[dict[str, Any]]:
         return [m for m in self.received_messages() if m.get("notice_id") == notice_id]
 
+    def breach_about(self, notice_id: str) -> dict[str, Any]:
+        """The one missed-deadline alert about the notice, waiting for it to arrive.
+
+        The breach is written to the timeline before it is published, so a test that saw
+        the timeline event may still be ahead of the message.
+        """
+        (breach,) = wait_until(
+            lambda: [m for m in self.about(notice_id) if m.get("waiting_for")], "the escalation"
+        )
+        return breach
+
     def received_messages(self) -> list[dict[str, Any]]:
         """Every message the topic delivered so far."""
         while True:

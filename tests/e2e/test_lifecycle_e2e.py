@@ -250,7 +250,7 @@ def test_a_missed_deadline_escalates_and_late_answers_are_recorded_as_late(
     assert _missed(runtime, after_deadline, notice_id) == [vars(late_ref)]
 
     wait_until(lambda: "deadline_missed" in timeline_kinds(notice_id, late), "the breach")
-    (breach,) = [m for m in escalations.about(notice_id) if m.get("waiting_for")]
+    breach = escalations.breach_about(notice_id)
     assert breach["platform_id"] == late and breach["waiting_for"] == "acknowledgement"
     waiting_for(late_ref, WaitKind.ACKNOWLEDGEMENT)  # waits on, without a deadline
 
@@ -390,7 +390,7 @@ def test_a_deadline_is_missed_only_after_it_passed_and_the_breach_is_dated_by_th
         "the breach on the timeline",
     )
     assert [(e.at, e.details["platform_id"]) for e in breach] == [(check, late)]
-    (alert,) = [m for m in escalations.about(notice_id) if m.get("waiting_for")]
+    alert = escalations.breach_about(notice_id)
     assert alert["detected_at"] == check.isoformat()
     waiting_for(late_ref, WaitKind.ACKNOWLEDGEMENT)  # the late wait
     answer_at = check + timedelta(minutes=5)
@@ -479,7 +479,7 @@ def test_notification_past_its_deadline_is_escalated_and_a_late_finish_still_end
         lambda: "notification_deadline_missed" in timeline_kinds(notice_id, platform_id),
         "the breach",
     )
-    (breach,) = [m for m in escalations.about(notice_id) if m.get("waiting_for")]
+    breach = escalations.breach_about(notice_id)
     assert breach["waiting_for"] == "notification"
     case = wait_until(
         lambda: (c := services().notification_cases.get(ref)) and c.status == "overdue" and c,
