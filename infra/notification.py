@@ -207,7 +207,7 @@ def function_permissions() -> dict[str, list[Template]]:
             notification_table_access("Query"),
             allow(["sqs:SendMessage"], [arn_of(NOTIFICATION_QUEUE)]),
             # Notices, platforms, dispatches and cases; timeline events; the wait's answer.
-            table_access("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem"),
+            table_access("GetItem", "Query", "PutItem", "UpdateItem"),
             # SES API v2: a bulk send is authorised against its identity and template, a
             # raw SendEmail against its identity.
             allow(["ses:CreateEmailTemplate"], [SES_TEMPLATES]),
@@ -237,7 +237,9 @@ def uploads_permissions() -> dict[str, list[Template]]:
             RECIPIENTS,
             RECIPIENT_KEY,
             allow(["sqs:SendMessage"], [arn_of(NOTIFICATION_QUEUE)]),
-            table_access("BatchGetItem", "GetItem", "Query", "PutItem", "UpdateItem"),
+            # The notice and its dispatches; the batch on the timeline; a last file with
+            # nothing left to send ends the notification and resumes the workflow's wait.
+            table_access("GetItem", "Query", "PutItem", "UpdateItem"),
             task_tokens("SendTaskSuccess"),
             KEEP_EVIDENCE,
         ],

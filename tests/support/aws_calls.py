@@ -361,6 +361,12 @@ UNREACHED_GRANTS: dict[tuple[str, str], str] = {
     "answer arrived before the wait opened (a race)",
     ("OpenWaitRole", "states:SendTaskFailure"): "ends the wait when the dispatch closed "
     "before the wait opened (a race)",
+    **{
+        (role, action): "SQS encrypts and decrypts the notification queue's messages with "
+        "the notification key on the caller's behalf (moto's SQS does not call KMS)"
+        for role in ("NotifyRecipientsRole", "PlanDispatchRole")
+        for action in ("kms:GenerateDataKey", "kms:Decrypt")
+    },
 }
 
 
