@@ -15,6 +15,7 @@ from babel.messages.pofile import read_po
 from moto.ses.template import parse_template
 
 from chalicelib.dispatch.actions import ListingAction
+from chalicelib.notices.model import NoticeKind
 from chalicelib.notices.softening import softening_phrases
 from chalicelib.notification import placeholders, sms
 from chalicelib.notification.dsa_tdb import NotForTransparencyDatabase
@@ -467,7 +468,7 @@ def test_dsa_record_carries_no_personal_data() -> None:
 
 
 def test_dsa_record_for_a_notice_and_a_union_wide_one() -> None:
-    notice = _eu_notice(kind="notice", jurisdiction="EU")
+    notice = _eu_notice(kind=NoticeKind.NOTICE, jurisdiction="EU")
     record = dsa_tdb_record(notice, temu(), listing())
     assert record["source_type"] == "SOURCE_ARTICLE_16"
     assert len(record["territorial_scope"]) == 27  # type: ignore[arg-type]
