@@ -11,6 +11,7 @@ import unicodedata
 from typing import NamedTuple
 
 GTIN_LENGTHS = (8, 12, 13, 14)  # GTIN-8 (EAN-8), GTIN-12 (UPC-A), GTIN-13 (EAN), GTIN-14
+_ASCII_DIGITS = b"0123456789"
 
 _BARCODE_SEPARATORS = re.compile(r"[\r\n,;/|]+")
 _SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?E\+?[0-9]+", re.IGNORECASE)
@@ -29,9 +30,15 @@ class Issue(NamedTuple):
 
 
 def gtin_check_digit(body: str) -> int:
-    """Check digit for the digits before it (GS1 mod-10, weights 3,1,3... from the right)."""
-    # Slices instead of a per-digit generator: this runs for every barcode of a file.
-    total = 3 * sum(map(int, body[-1::-2])) + sum(map(int, body[-2::-2]))
+    """Check digit for the ASCII digits before it (GS1 mod-10, weights 3,1,3... from the
+    right); raises ValueError for anything else."""
+    codes = body.encode("ascii")  # UnicodeEncodeError, a ValueError, for other scripts
+    if codes.translate(None, _ASCII_DIGITS):
+        raise ValueError(f"{body!r} is not a run of digits")
+    # Each digit summed as its byte less ord("0"), no int() per digit: this runs for
+    # every barcode of a file.
+    odd, even = codes[-1::-2], codes[-2::-2]
+    total = 3 * (sum(odd) - 48 * len(odd)) + sum(even) - 48 * len(even)
     return (10 - total % 10) % 10
 
 
