@@ -93,9 +93,12 @@ def _field_picker(columns: dict[int, str]) -> Callable[[Sequence[Cell]], dict[st
     header, the known columns are picked at C level instead of by a Python loop."""
     indices, names = tuple(columns), tuple(columns.values())
     width = max(indices, default=-1) + 1
+    every_column = indices == tuple(range(width))  # the template: no column to skip
 
     def fields_of(cells: Sequence[Cell]) -> dict[str, RawValue]:
         if len(cells) >= width:
+            if every_column:  # the first ``width`` cells, in order
+                return dict(zip(names, cells, strict=False))  # a longer row: extra cells
             return dict(zip(names, map(cells.__getitem__, indices), strict=True))
         # A short row (the CSV left trailing cells out): only the cells it has.
         return {name: cells[index] for index, name in columns.items() if index < len(cells)}
