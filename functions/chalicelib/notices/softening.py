@@ -136,5 +136,5 @@ def softening_phrases(text: str) -> list[str]:
     """The softening phrases in ``text``, as written there, each once, in order."""
     if _CUE.search(text.lower()) is None:
         return []
-    found = (match.group(0) for match in _SOFTENING.finditer(text))
-    return list(dict.fromkeys(found))
+    # The pattern captures no group, so findall gives each whole match.
+    return list(dict.fromkeys(_SOFTENING.findall(text)))
