@@ -242,8 +242,6 @@ def _unique(items: list[str]) -> list[str]:
     """Drop repeats (ignoring case), keeping the first spelling and the order."""
     if len(items) < 2:  # most lists: nothing can repeat
         return items
-    if len(set(map(str.casefold, items))) == len(items):  # no repeat: no loop in Python
-        return items
     seen: dict[str, str] = {}
     for item in items:
         seen.setdefault(item.casefold(), item)
@@ -483,13 +481,15 @@ class _RowNormaliser:
         value = self._fields.get(name)
         if value is None:  # an absent field: nothing to split
             return []
-        if isinstance(value, str):  # a cell
-            pieces: Iterable[str] = splitter(value)
-        else:
-            pieces = [piece for text in _strings(value) for piece in splitter(text)]
-        # map and filter rather than a loop: this runs for every list field of every
-        # row, and only clean_text is then a Python call.
-        return _unique(list(filter(None, map(clean_text, filter(None, pieces)))))
+        texts = [value] if isinstance(value, str) else _strings(value)
+        # A plain loop: in a comprehension Python 3.11 builds a frame per call, and this
+        # runs for every list field of every row.
+        pieces = []
+        for text in texts:
+            for piece in splitter(text):
+                if piece and (cleaned := clean_text(piece)):
+                    pieces.append(cleaned)
+        return _unique(pieces)
 
     def _warn(self, field: str, code: str, message: str) -> None:
         self.warnings.append(Problem(field, code, message))
