@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from chalicelib.identifiers.products import (
     gtin_check_digit,
@@ -22,6 +24,21 @@ from chalicelib.intake.raw import RawRecord
 )
 def test_check_digit_follows_gs1_mod10(body: str, digit: int) -> None:
     assert gtin_check_digit(body) == digit
+
+
+@given(st.text(alphabet="0123456789", max_size=17))
+def test_check_digit_weighs_every_digit_as_gs1_says(body: str) -> None:
+    # The GS1 definition digit by digit: 3 for the rightmost and every second one left.
+    weighted = sum(
+        int(digit) * (3 if index % 2 == 0 else 1) for index, digit in enumerate(reversed(body))
+    )
+    assert gtin_check_digit(body) == (10 - weighted % 10) % 10
+
+
+@pytest.mark.parametrize("body", ["40063813339a", "4006 3813339", "\u0664\u0660\u0660", "４００"])
+def test_check_digit_refuses_what_is_not_ascii_digits(body: str) -> None:
+    with pytest.raises(ValueError):
+        gtin_check_digit(body)
 
 
 @pytest.mark.parametrize(

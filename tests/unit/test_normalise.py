@@ -10,8 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib.intake.fields import CANONICAL_FIELDS
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
-from chalicelib.intake.normalise import clean_text, normalise_record
+from chalicelib.intake.normalise import (
+    clean_text,
+    derived_reference,
+    normalise_record,
+    stored_bytes_bound,
+)
 from chalicelib.intake.raw import RawRecord, RawValue
 from chalicelib.intake.rows import ParsedRow, Problem
 from chalicelib.notices.model import NoticeContent, NoticeKind, Product
@@ -134,6 +140,93 @@ def test_long_list_item_counts_as_a_long_cell() -> None:
     assert [(problem.field, problem.code) for problem in row.errors] == [
         ("models", "cell_too_long")
     ]
+
+
+def test_cells_within_their_limit_adding_up_past_a_record_are_rejected() -> None:
+    texts = (
+        "title",
+        "product_description",
+        "hazard_description",
+        "remedy",
+        "risk_level",
+        "consumer_contact",
+    )
+    row = normalise(source_reference="R1", product_name="x", **dict.fromkeys(texts, "가" * 19_000))
+    assert [(problem.field, problem.code) for problem in row.errors] == [
+        ("title", "notice_too_large")
+    ]
+
+
+def test_what_no_cell_gives_a_notice_fits_the_bound_of_no_source_text() -> None:
+    # Every value a notice can hold that comes from no cell, at its longest.
+    content = NoticeContent(
+        source_reference=derived_reference("x", None, [], []),
+        kind=NoticeKind.NOTICE,
+        issued_on=date(2026, 11, 20),
+        jurisdiction="KR",
+        language="ko",
+        product=Product(),
+    )
+    assert len(content.__pydantic_serializer__.to_json(content)) <= stored_bytes_bound(0)
+
+
+# Characters that grow when case-changed (kc_certificates are upper-cased, platforms
+# lower-cased), JSON-escaped control characters, astral ones, separators and spaces.
+_GROWING = 'ßΐŉİﬃ\x01\x1f"\\\U0001f4a9가a1 ,;/|\n\r\t-'
+_STRINGS = st.text(alphabet=_GROWING, max_size=300)
+
+
+@given(
+    st.dictionaries(
+        st.sampled_from(CANONICAL_FIELDS),
+        st.one_of(st.none(), _STRINGS, st.lists(_STRINGS, max_size=5)),
+    ),
+    st.one_of(st.none(), _STRINGS),
+    st.lists(_STRINGS, max_size=3),
+)
+def test_a_notice_never_takes_more_than_the_bound_of_its_source_text(
+    fields: dict[str, RawValue], language: str | None, platforms: list[str]
+) -> None:
+    # The parse skips serialising a notice to measure it when this bound is within a
+    # record: it must hold for any cells, however their characters grow or escape.
+    fields = {"source_reference": "R1", "product_name": "x", **fields}
+    defaults = RegulatorDefaults(
+        jurisdiction="KR", language=language, target_platforms=tuple(platforms)
+    )
+    row = normalise(defaults, **fields)
+    if row.content is None:
+        return
+    strings = [text for value in fields.values() for text in _texts(value)]
+    strings += [language or "", *platforms]
+    source_text = sum(len(text) + 1 for text in strings)
+    assert len(row.content.__pydantic_serializer__.to_json(row.content)) <= stored_bytes_bound(
+        source_text
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "text"),
+    [
+        ("kc_certificates", "ΐ" * 2_000),  # upper-cased into 3 characters of 2 bytes
+        ("hazard_description", "\x01" * 2_000),  # each written as \\u0001
+        ("models", "\x01" * 2_000),  # a list item, each written as \\u0001
+        ("target_platforms", "İ" * 2_000),  # lower-cased into 2 characters of 3 bytes
+    ],
+)
+def test_the_bound_holds_for_cells_of_the_fastest_growing_characters(field: str, text: str) -> None:
+    row = normalise(source_reference="R1", product_name="x", **{field: text})
+    assert row.content is not None
+    stored = len(row.content.__pydantic_serializer__.to_json(row.content))
+    assert stored > 2 * len(text)  # the cell did grow
+    assert stored <= stored_bytes_bound(len(text) + 1 + len("R1x") + 2 + len("ko") + 1)
+
+
+def _texts(value: RawValue) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, date):  # not generated above; a notice holds its ISO text
+        return [value.isoformat()]
+    return [value] if isinstance(value, str) else list(value)
 
 
 # -- jurisdiction and language ---------------------------------------------------------

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from chalicelib.intake.fields import ALIASES, CANONICAL_FIELDS, canonical_field
+from chalicelib.intake.formats import tabular
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.parse import parse_notice_file
 from chalicelib.intake.rows import ParsedFile, ParsedRow
@@ -267,6 +271,20 @@ def test_delimiter_is_sniffed(delimiter: str) -> None:
     content = parse_text(text).rows[0].content
     assert content is not None
     assert content.product.models == ["PT-10K", "PT-20K"]
+
+
+@given(st.text(alphabet="a,;\t \r\n\x0b\x1c\u2028", max_size=30), st.integers(1, 12))
+@example("a,;;\n", 2)  # cut inside the header line
+def test_the_header_line_is_found_from_the_files_start_as_in_the_whole_file(
+    text: str, search_chars: int
+) -> None:
+    # The delimiter is sniffed from the first non-blank line among the lines of the
+    # file's start, whatever breaks them and wherever the cut falls.
+    header = next((line for line in text.splitlines() if line.strip()), "")
+    counts = {delimiter: header.count(delimiter) for delimiter in (",", ";", "\t")}
+    best = max(counts, key=lambda delimiter: counts[delimiter])
+    with patch.object(tabular, "_HEADER_SEARCH_CHARS", search_chars):
+        assert tabular._delimiter(text) == (best if counts[best] else ",")
 
 
 def test_bom_and_crlf_are_handled() -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from chalicelib.notices.softening import _PATTERNS, softening_phrases
+from chalicelib.notices.softening import _ANYWHERE, _CUES, _PATTERNS, softening_phrases
 
 EXAMPLES = {
     "en": (
@@ -86,3 +88,28 @@ def test_every_language_has_an_example_per_pattern() -> None:
 )
 def test_plain_text_has_no_softening(text: str) -> None:
     assert softening_phrases(text) == []
+
+
+# The regex as first written: every pattern its own alternative, each word-start one
+# with its own \b, and every text searched (no cue test in front). The compiled one
+# shares the \b and skips texts without a cue; both must find the same phrases.
+_ONE_BY_ONE = re.compile(
+    "|".join(
+        f"(?:{'' if language in _ANYWHERE else chr(92) + 'b'}(?:{pattern}))\\w*"
+        for language, patterns in _PATTERNS.items()
+        for pattern in patterns
+    ),
+    re.IGNORECASE,
+)
+_PIECES = [
+    *(example for examples in EXAMPLES.values() for example in examples),
+    *(cue.upper() for cue in _CUES),
+    *_CUES,
+    *" \n,.-_'\u017f\u212a\u0130xé사",  # separators, and letters that case-fold oddly
+]
+
+
+@given(st.lists(st.sampled_from(_PIECES), max_size=6).map("".join))
+def test_the_compiled_pattern_finds_what_the_patterns_one_by_one_find(text: str) -> None:
+    expected = list(dict.fromkeys(match.group(0) for match in _ONE_BY_ONE.finditer(text)))
+    assert softening_phrases(text) == expected

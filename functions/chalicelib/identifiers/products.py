@@ -11,6 +11,7 @@ import unicodedata
 from typing import NamedTuple
 
 GTIN_LENGTHS = (8, 12, 13, 14)  # GTIN-8 (EAN-8), GTIN-12 (UPC-A), GTIN-13 (EAN), GTIN-14
+_ASCII_DIGITS = b"0123456789"
 
 _BARCODE_SEPARATORS = re.compile(r"[\r\n,;/|]+")
 _SCIENTIFIC = re.compile(r"[0-9](?:\.[0-9]+)?E\+?[0-9]+", re.IGNORECASE)
@@ -29,9 +30,19 @@ class Issue(NamedTuple):
 
 
 def gtin_check_digit(body: str) -> int:
-    """Check digit for the digits before it (GS1 mod-10, weights 3,1,3... from the right)."""
-    # Slices instead of a per-digit generator: this runs for every barcode of a file.
-    total = 3 * sum(map(int, body[-1::-2])) + sum(map(int, body[-2::-2]))
+    """Check digit for the ASCII digits before it (GS1 mod-10, weights 3,1,3... from the
+    right); raises ValueError for anything else."""
+    codes = body.encode("ascii")  # UnicodeEncodeError, a ValueError, for other scripts
+    if codes.translate(None, _ASCII_DIGITS):
+        raise ValueError(f"{body!r} is not a run of digits")
+    return _check_digit(codes)
+
+
+def _check_digit(digits: bytes) -> int:
+    # Each digit summed as its byte less ord("0"), no int() per digit: this runs for
+    # every barcode of a file.
+    odd, even = digits[-1::-2], digits[-2::-2]
+    total = 3 * (sum(odd) - 48 * len(odd)) + sum(even) - 48 * len(even)
     return (10 - total % 10) % 10
 
 
@@ -56,8 +67,9 @@ def gtin_issue(code: str) -> Issue | None:
         return Issue(
             "barcode_placeholder", f"barcode {code!r} is a placeholder, not a product code"
         )
-    expected = gtin_check_digit(code[:-1])
-    if int(code[-1]) != expected:
+    digits = code.encode("ascii")  # checked above: ASCII digits
+    expected = _check_digit(digits[:-1])
+    if digits[-1] - 48 != expected:
         return Issue(
             "barcode_check_digit",
             f"barcode {code!r} fails the check digit (expected last digit {expected})",
@@ -72,13 +84,14 @@ def split_barcodes(text: str) -> list[str]:
     codes: list[str] = []
     for piece in _BARCODE_SEPARATORS.split(text):
         codes.extend(_codes_in_piece(piece))
-    return [code for code in codes if code]
+    return list(filter(None, codes))
 
 
 def _codes_in_piece(piece: str) -> list[str]:
     # str.split() splits on exactly the characters regex \s matches, so only hyphens
-    # are left inside the words.
-    tokens = [word.replace("-", "") for word in piece.split()]
+    # are left inside the words (most pieces have none: no list to rebuild).
+    words = piece.split()
+    tokens = [word.replace("-", "") for word in words] if "-" in piece else words
     if len(tokens) < 2:  # one word or none: nothing to tell apart
         return tokens
     compact = "".join(tokens)

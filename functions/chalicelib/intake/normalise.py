@@ -81,7 +81,8 @@ def normalise_record(
 ) -> ParsedRow:
     """Validate and normalise one record; the row carries content or errors, never both."""
     parsed = ParsedRow(row=raw.row, locator=raw.locator, errors=list(raw.problems))
-    parsed.errors.extend(_oversized_cells(raw.fields, limits.max_cell_chars))
+    cell_problems, cell_text = _measured_cells(raw.fields, limits.max_cell_chars)
+    parsed.errors.extend(cell_problems)
     if parsed.errors:
         return parsed
     normaliser = _RowNormaliser(raw.fields, defaults)
@@ -91,26 +92,60 @@ def normalise_record(
     if not parsed.errors:
         parsed.content, parsed.errors = _validated(data)
     if parsed.content is not None:
-        parsed.errors = _oversized_notice(parsed.content)
+        bound = stored_bytes_bound(cell_text + _default_text(defaults))
+        parsed.errors = [] if bound <= MAX_RECORD_BYTES else _oversized_notice(parsed.content)
         if parsed.errors:
             parsed.content = None
     return parsed
 
 
-def _oversized_cells(fields: dict[str, RawValue], max_chars: int) -> list[Problem]:
+def stored_bytes_bound(source_text: int) -> int:
+    """At least the bytes a notice takes stored (its content as JSON) when the cells and
+    defaults it was made from hold ``source_text`` characters and strings in all.
+
+    With it nearly every row skips serialising its notice only to measure it. It holds
+    because every string of a notice is a cell's text or a default cleaned, split,
+    joined or case-changed, or a value counted in ``_FIXED_BYTES``: cleaning and
+    splitting never lengthen a text; joining a list's strings adds a line break per
+    string; ``upper()`` and ``lower()`` make at most 3 characters of one; JSON takes at
+    most 6 bytes for a character (a \\u escape of a control character; UTF-8 takes at
+    most 4); and each string of the notice, which a source character or string of its
+    own starts, adds at most 3 bytes (quotes and a comma)."""
+    return _FIXED_BYTES + (3 * 6 + 3) * source_text
+
+
+# The notice's keys and punctuation, and the values that come from no cell (a derived
+# reference, the kind, a date, true or false, two-letter codes), as JSON: 599 bytes with
+# every text null and every list empty (a test measures it), rounded up.
+_FIXED_BYTES = 1_000
+
+
+def _measured_cells(fields: dict[str, RawValue], max_chars: int) -> tuple[list[Problem], int]:
+    """Problems for cells over ``max_chars``, and the characters plus strings of all
+    cells (a date as its ISO text, which is what a notice can hold of it)."""
     problems = []
+    text = 0
     for name, value in fields.items():
         if isinstance(value, str):  # most cells: no list to build
             longest = len(value)
+            text += longest + 1
         else:
-            longest = max((len(text) for text in _strings(value)), default=0)
+            lengths = [len(string) for string in _strings(value)]
+            longest = max(lengths, default=0)
+            text += sum(lengths) + len(lengths)
         if longest > max_chars:
             problems.append(
                 Problem(
                     name, "cell_too_long", f"{name} has {longest} characters; limit is {max_chars}"
                 )
             )
-    return problems
+    return problems, text
+
+
+def _default_text(defaults: RegulatorDefaults) -> int:
+    """The characters plus strings of what a notice may take from the defaults."""
+    platforms = defaults.target_platforms
+    return len(defaults.language or "") + 1 + sum(map(len, platforms)) + len(platforms)
 
 
 def _oversized_notice(content: NoticeContent) -> list[Problem]:
@@ -253,8 +288,13 @@ class _RowNormaliser:
         """Wording a buyer recall notice must not carry (GPSR Art. 36): the notice shows
         the regulator's text as written, so the regulator hears it here, per field."""
         for field in _RECALL_NOTICE_FIELDS:
-            texts = _strings(self._fields.get(field))
-            phrases = [phrase for text in texts for phrase in softening_phrases(text)]
+            value = self._fields.get(field)
+            if value is None:  # most of these fields in most rows
+                continue
+            if isinstance(value, str):  # a cell: no list of texts to build
+                phrases = softening_phrases(value)
+            else:
+                phrases = [phrase for text in _strings(value) for phrase in softening_phrases(text)]
             if phrases:
                 quoted = ", ".join(repr(phrase) for phrase in dict.fromkeys(phrases))
                 self._warn(
@@ -284,7 +324,7 @@ class _RowNormaliser:
             "kc_certificates": self._kc_certificates(),
             "category": self._text("category"),
             "country_of_origin": self._text("country_of_origin"),
-            "pictures": self._items("pictures", _PICTURE_SEPARATORS),
+            "pictures": self._items("pictures", _PICTURE_SEPARATORS.split),
         }
         if not _identifies_a_product(product):
             self._error(
@@ -298,7 +338,7 @@ class _RowNormaliser:
     def _barcodes(self) -> tuple[list[str], list[str]]:
         valid: list[str] = []
         suspect: list[str] = []
-        for code in self._split("barcodes", split_barcodes):
+        for code in self._items("barcodes", split_barcodes):
             issue = gtin_issue(code)
             if issue is None:
                 valid.append(code)
@@ -308,7 +348,7 @@ class _RowNormaliser:
         return valid, suspect
 
     def _kc_certificates(self) -> list[str]:
-        numbers = self._split("kc_certificates", split_kc_certificates)
+        numbers = self._items("kc_certificates", split_kc_certificates)
         for number in numbers:
             issue = kc_certificate_issue(number)
             if issue:
@@ -433,10 +473,9 @@ class _RowNormaliser:
             return clean_text(value)
         return clean_text("\n".join(_strings(value)))
 
-    def _items(self, name: str, separators: re.Pattern[str] = _LIST_SEPARATORS) -> list[str]:
-        return self._split(name, separators.split)
-
-    def _split(self, name: str, splitter: Callable[[str], Iterable[str]]) -> list[str]:
+    def _items(
+        self, name: str, splitter: Callable[[str], Iterable[str]] = _LIST_SEPARATORS.split
+    ) -> list[str]:
         """The distinct cleaned pieces of field ``name``, in order."""
         value = self._fields.get(name)
         if value is None:  # an absent field: nothing to split

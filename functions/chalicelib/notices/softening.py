@@ -6,64 +6,64 @@ accidents" and their equivalents. The exchange's fixed wording never uses them (
 checks every catalogue); a regulator's own text is shown as written, so intake warns the
 regulator on the row instead (``softening_wording``).
 
-Patterns are stems matched case-insensitively on word starts, one list per supported
-language; every list is applied to every text, because a notice's text may be in any
-language whatever its declared one.
+Patterns are stems matched case-insensitively on word starts (anywhere in Korean), one
+list per supported language; every list is applied to every text, because a notice's
+text may be in any language whatever its declared one.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _PATTERNS: dict[str, tuple[str, ...]] = {
     "en": (
-        r"\bvoluntar(?:y|ily)\b",
-        r"\bprecaution",
-        r"\bin (?:very )?rare (?:situations|cases|circumstances|instances)\b",
-        r"\bno (?:known |reported )?(?:accidents|injuries|incidents)\b",
+        r"voluntar(?:y|ily)\b",
+        r"precaution",
+        r"in (?:very )?rare (?:situations|cases|circumstances|instances)\b",
+        r"no (?:known |reported )?(?:accidents|injuries|incidents)\b",
     ),
     "de": (
-        r"\bfreiwillig",
-        r"\bvorsorglich",
-        r"\bin (?:sehr )?seltenen (?:fällen|situationen)\b",
-        r"\bkeine (?:bekannten |gemeldeten )?(?:unfälle|verletzungen|vorfälle)\b",
+        r"freiwillig",
+        r"vorsorglich",
+        r"in (?:sehr )?seltenen (?:fällen|situationen)\b",
+        r"keine (?:bekannten |gemeldeten )?(?:unfälle|verletzungen|vorfälle)\b",
     ),
     "fr": (
-        r"\bvolontaire",
-        r"\bprécaution",
-        r"\bdans de rares (?:cas|situations)\b",
-        r"\baucun (?:accident|incident|blessé)",
+        r"volontaire",
+        r"précaution",
+        r"dans de rares (?:cas|situations)\b",
+        r"aucun (?:accident|incident|blessé)",
     ),
     "nl": (
-        r"\bvrijwillig",
-        r"\bvoorzorg",
-        r"\bin zeldzame (?:gevallen|situaties)\b",
-        r"\bgeen (?:ongevallen|ongelukken|incidenten|verwondingen)\b",
+        r"vrijwillig",
+        r"voorzorg",
+        r"in zeldzame (?:gevallen|situaties)\b",
+        r"geen (?:ongevallen|ongelukken|incidenten|verwondingen)\b",
     ),
     "es": (
-        r"\bvoluntari[oa]",
-        r"\bprecauci[oó]n",
-        r"\bpreventiv[oa]",
-        r"\ben (?:raras|contadas) ocasiones\b",
-        r"\ben casos (?:raros|excepcionales)\b",
-        r"\bno se (?:han|ha) (?:notificado|registrado|producido) "
+        r"voluntari[oa]",
+        r"precauci[oó]n",
+        r"preventiv[oa]",
+        r"en (?:raras|contadas) ocasiones\b",
+        r"en casos (?:raros|excepcionales)\b",
+        r"no se (?:han|ha) (?:notificado|registrado|producido) "
         r"(?:accidentes|lesiones|incidentes)",
-        r"\bsin (?:accidentes|incidentes|lesiones) (?:notificad|registrad|conocid)",
+        r"sin (?:accidentes|incidentes|lesiones) (?:notificad|registrad|conocid)",
     ),
     "it": (
-        r"\bvolontari[oa]",
-        r"\bprecauzion",
-        r"\bin (?:rari casi|casi rari)\b",
-        r"\bnessun (?:incidente|infortunio)",
+        r"volontari[oa]",
+        r"precauzion",
+        r"in (?:rari casi|casi rari)\b",
+        r"nessun (?:incidente|infortunio)",
     ),
     "pl": (
-        r"\bdobrowoln",
-        r"\bzapobiegawcz",
-        r"\bprewencyjn",
-        r"\bw rzadkich (?:przypadkach|sytuacjach)\b",
-        r"\bnie (?:zgłoszono|odnotowano) (?:żadnych )?(?:wypadków|obrażeń|incydentów)",
+        r"dobrowoln",
+        r"zapobiegawcz",
+        r"prewencyjn",
+        r"w rzadkich (?:przypadkach|sytuacjach)\b",
+        r"nie (?:zgłoszono|odnotowano) (?:żadnych )?(?:wypadków|obrażeń|incydentów)",
     ),
-    # Korean has no word boundaries worth the name: stems match anywhere.
     "ko": (
         r"자발적",
         r"자진",
@@ -74,19 +74,33 @@ _PATTERNS: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Korean has no word boundaries worth the name: its stems match anywhere.
+_ANYWHERE = frozenset({"ko"})
 SOFTENING_LANGUAGES = frozenset(_PATTERNS)
-_SOFTENING = re.compile(
+
+
+def _alternatives(*, anywhere: bool) -> str:
     # \w* extends a stem to the whole word, so the warning quotes what was written.
-    "|".join(f"(?:{pattern})\\w*" for patterns in _PATTERNS.values() for pattern in patterns),
-    re.IGNORECASE,
+    return "|".join(
+        f"(?:{pattern})\\w*"
+        for language, patterns in _PATTERNS.items()
+        if (language in _ANYWHERE) == anywhere
+        for pattern in patterns
+    )
+
+
+# One word boundary in front of all the word-start patterns rather than one per pattern:
+# ``re`` tries the alternatives one by one at every position, and a failed \b now ends
+# them all at once (4-5 times faster). Korean coming after the others changes no match:
+# no position can start both a Latin-script stem and a Hangul one.
+_SOFTENING = re.compile(
+    rf"\b(?:{_alternatives(anywhere=False)})|{_alternatives(anywhere=True)}", re.IGNORECASE
 )
 
 
-# Every phrase a pattern above matches contains one of these (lower-cased). The
-# alternation's leading word boundaries make ``re`` try every pattern at every position,
-# most of a row's parse time on texts with none of them; a substring test per cue skips
-# the regex for those texts. Every pattern has an example in the tests, so a pattern
-# added without its cue here fails them.
+# Every phrase a pattern above matches contains one of these (lower-cased): texts with
+# none, nearly all of them, skip the regex. Every pattern has an example in the tests,
+# so a pattern added without its cue here fails them.
 _CUES = (
     *("voluntar", "precaution", "rare", "accident", "injur", "incident"),
     *("freiwillig", "vorsorglich", "selten", "unfälle", "verletzungen", "vorfälle"),
@@ -100,10 +114,27 @@ _CUES = (
 )
 
 
+def _trie(words: Iterable[str]) -> str:
+    """A regex finding any of ``words`` (non-empty), branching one character at a time.
+    A plain alternation makes ``re`` try every word at every position (a substring test
+    per cue is no better); a trie tries only the words that go on with the text's next
+    character. A word that extends another is left out: finding the shorter suffices."""
+    branches: dict[str, list[str]] = {}
+    for word in words:
+        branches.setdefault(word[0], []).append(word[1:])
+    alternatives = [
+        re.escape(first) + ("" if "" in rests else _trie(rests))
+        for first, rests in branches.items()
+    ]
+    return alternatives[0] if len(alternatives) == 1 else f"(?:{'|'.join(alternatives)})"
+
+
+_CUE = re.compile(_trie(_CUES))
+
+
 def softening_phrases(text: str) -> list[str]:
     """The softening phrases in ``text``, as written there, each once, in order."""
-    lowered = text.lower()
-    if not any(map(lowered.__contains__, _CUES)):
+    if _CUE.search(text.lower()) is None:
         return []
-    found = (match.group(0) for match in _SOFTENING.finditer(text))
-    return list(dict.fromkeys(found))
+    # The pattern captures no group, so findall gives each whole match.
+    return list(dict.fromkeys(_SOFTENING.findall(text)))

@@ -27,6 +27,7 @@ NumberedRow = tuple[int, Sequence[Cell]]
 ZIP_MAGIC = b"PK\x03\x04"
 _DELIMITERS = (",", ";", "\t")
 _NOTICES_SHEET = "notices"
+_HEADER_SEARCH_CHARS = 64 * 1024
 
 
 def read_csv(text: str) -> RawFile:
@@ -93,9 +94,12 @@ def _field_picker(columns: dict[int, str]) -> Callable[[Sequence[Cell]], dict[st
     header, the known columns are picked at C level instead of by a Python loop."""
     indices, names = tuple(columns), tuple(columns.values())
     width = max(indices, default=-1) + 1
+    every_column = indices == tuple(range(width))  # the template: no column to skip
 
     def fields_of(cells: Sequence[Cell]) -> dict[str, RawValue]:
         if len(cells) >= width:
+            if every_column:  # the first ``width`` cells, in order
+                return dict(zip(names, cells, strict=False))  # a longer row: extra cells
             return dict(zip(names, map(cells.__getitem__, indices), strict=True))
         # A short row (the CSV left trailing cells out): only the cells it has.
         return {name: cells[index] for index, name in columns.items() if index < len(cells)}
@@ -130,7 +134,11 @@ def _map_header(names: list[str]) -> tuple[dict[int, str], list[str], list[Probl
 
 def _delimiter(text: str) -> str:
     """The separator used in the header line: the most frequent of comma, semicolon, tab."""
-    header = next((line for line in text.splitlines() if line.strip()), "")
+    # The lines of the file's start but the last, which may go on past the cut, are
+    # its first lines: the whole file is split only when they are all blank.
+    start = text[:_HEADER_SEARCH_CHARS].splitlines()[:-1]
+    lines = start if any(line.strip() for line in start) else text.splitlines()
+    header = next((line for line in lines if line.strip()), "")
     counts = {delimiter: header.count(delimiter) for delimiter in _DELIMITERS}
     best = max(_DELIMITERS, key=lambda delimiter: counts[delimiter])
     return best if counts[best] else ","
