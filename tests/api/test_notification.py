@@ -208,10 +208,10 @@ def test_a_crash_after_claiming_never_sends_twice(api: Api, regulator: Caller) -
     chunk, nservices = _queued_chunk(api, regulator, "crash@mail.example")
     now = datetime.now(UTC)
     # The first delivery claimed the recipient, then its process died before recording.
-    assert (
-        nservices.recipients.claim(chunk.notice_id, chunk.platform_id, chunk.keys, "m-1", 1, now)
-        == chunk.keys
-    )
+    store = nservices.recipients
+    queued = store.get_many(chunk.notice_id, chunk.platform_id, chunk.keys)
+    taken = store.claim(chunk.notice_id, chunk.platform_id, queued, "m-1", 1, now)
+    assert [r.key for r in taken] == chunk.keys
 
     deliver_chunk(chunk, "m-1", now, nservices)  # the same message, redelivered
     deliver_chunk(chunk, "m-2", now, nservices)  # and a duplicate message
@@ -230,11 +230,12 @@ def test_a_chunk_claim_takes_only_the_recipients_still_queued(api: Api, regulato
     keys = [s.key for s in store.page(notice_id, platform.id, 10, None)[0]]
     now = datetime.now(UTC)
 
-    first = store.claim(notice_id, platform.id, keys[1:2], "m-1", 1, now)
+    queued = {r.key: r for r in store.get_many(notice_id, platform.id, keys)}
+    first = store.claim(notice_id, platform.id, [queued[keys[1]]], "m-1", 1, now)
     # One transaction for all three is refused for the one taken; the others are claimed.
-    second = store.claim(notice_id, platform.id, keys, "m-2", 1, now)
+    second = store.claim(notice_id, platform.id, [queued[k] for k in keys], "m-2", 1, now)
 
-    assert (first, second) == ([keys[1]], [keys[0], keys[2]])
+    assert ([r.key for r in first], [r.key for r in second]) == ([keys[1]], [keys[0], keys[2]])
     claims = {s.key: s.claim for s in store.get_many(notice_id, platform.id, keys)}
     assert claims == {keys[0]: "m-2", keys[1]: "m-1", keys[2]: "m-2"}
 
