@@ -22,10 +22,12 @@ from botocore.exceptions import ClientError
 from docker.errors import DockerException
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
+from moto.core.responses import ActionResult
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.tokens import ExpressionTokenizer
+from moto.dynamodb.responses import DynamoResult
 from moto.moto_api._internal.responses import MotoAPIResponse
 from moto.moto_server.werkzeug_app import create_backend_app
 from moto.s3 import notifications as s3_notifications
@@ -910,3 +912,63 @@ def test_each_condition_is_parsed_once_and_evaluated_against_each_item(
     reasons = [r["Code"] for r in refused.value.response["CancellationReasons"]]
     assert reasons == ["None", "ConditionalCheckFailed"]
     assert condition_parses.count("#n = :one") == 1
+
+
+def _item_answers(dynamodb: Any) -> list[dict[str, Any]]:
+    """What GetItem, BatchGetItem and Query answer, and one refusal, as boto3 reads them."""
+    every_type = {
+        "PK": {"S": "every-type"},
+        "n": {"N": "1.5"},
+        "b": {"B": b"\x00\xffbytes"},
+        "ss": {"SS": ["a", "b"]},
+        "ns": {"NS": ["1", "2"]},
+        "bs": {"BS": [b"one", b"two"]},
+        "m": {"M": {"nested": {"L": [{"S": "x"}, {"NULL": True}, {"BOOL": False}]}}},
+        "s": {"S": "unicode: 제품 안전"},
+    }
+    dynamodb.put_item(TableName="ledger", Item=every_type)
+    key = {"PK": {"S": "every-type"}}
+    answers = [
+        dynamodb.get_item(TableName="ledger", Key=key, ConsistentRead=True),
+        dynamodb.get_item(TableName="ledger", Key={"PK": {"S": "absent"}}),
+        dynamodb.batch_get_item(
+            RequestItems={"ledger": {"Keys": [key, {"PK": {"S": "kept"}}], "ConsistentRead": True}},
+            ReturnConsumedCapacity="TOTAL",
+        ),
+        dynamodb.batch_get_item(
+            RequestItems={"ledger": {"Keys": [key], "ProjectionExpression": "b, m.nested"}}
+        ),
+        dynamodb.query(
+            TableName="ledger",
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": "every-type"}},
+            Limit=1,
+        ),
+        dynamodb.query(
+            TableName="ledger",
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": "kept"}},
+            Select="COUNT",
+            ReturnConsumedCapacity="TOTAL",
+        ),
+    ]
+    with pytest.raises(ClientError) as refused:
+        dynamodb.batch_get_item(RequestItems={"ledger": {"Keys": [key, key]}})
+    answers.append(refused.value.response)
+    for answer in answers:
+        answer.pop("ResponseMetadata")
+    return answers
+
+
+def test_item_answers_written_as_json_read_as_moto_writes_them(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Canary: the seam writes the answers of GetItem, BatchGetItem and Query itself;
+    # boto3 must read exactly what it reads from moto's own serializer.
+    dynamodb = _ledger()
+    written_directly = _item_answers(dynamodb)
+    monkeypatch.setattr(DynamoResult, "execute_result", ActionResult.execute_result)
+    serialized_by_moto = _item_answers(dynamodb)
+
+    assert written_directly == serialized_by_moto
+    assert written_directly[0]["Item"]["b"] == {"B": b"\x00\xffbytes"}
