@@ -78,6 +78,12 @@
   of the CPU of notifying buyers. Their results are plain JSON already (moto's
   ``DynamoResult``: binary values as bytes), so they are written as JSON directly,
   bytes in base64 as the serializer writes them (``item_answers_as_json``).
+- moto's DynamoDB builds every item it stores attribute by attribute, and each
+  attribute added sums the sizes of all those before it (``LimitedSizeDict``, the 400 KB
+  limit): O(n^2) per item, a third of the CPU of storing and claiming recipients. Here
+  an item's attributes go in at once and moto's own check runs once, for the last one
+  (``items_sized_once``): it sums them all, and a sum of sizes is over the limit at some
+  step exactly when it is over it at the last.
 """
 
 from __future__ import annotations
@@ -523,6 +529,21 @@ class _CachedParser:
 _CONDITION_PARSER_USERS = (dynamodb_comparisons, dynamodb_models, dynamodb_responses)
 
 
+def items_sized_once(original: Callable[..., None]) -> Callable[..., None]:
+    """``Item.__init__`` checking the item's size once, with moto's own check."""
+
+    @functools.wraps(original)
+    def init(item: Item, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        original(item, hash_key, range_key, {})
+        values = [(name, DynamoType(value)) for name, value in attrs.items()]
+        if values:
+            *first, (last_name, last_value) = values
+            dict.update(item.attrs, first)  # unchecked: the last one checks them all
+            item.attrs[last_name] = last_value
+
+    return init
+
+
 # The DynamoDB operations whose answers are items (the serializer's costliest shapes).
 ITEM_ANSWERS = frozenset({"GetItem", "BatchGetItem", "Query"})
 _JSON_1_0 = "application/x-amz-json-1.0"
@@ -690,13 +711,17 @@ def expressions_parsed_once() -> Iterator[None]:
 
 
 @contextmanager
-def item_answers_written_directly() -> Iterator[None]:
-    """moto's DynamoDB writing the answers of ``ITEM_ANSWERS`` as JSON directly."""
+def items_written_and_answered_cheaply() -> Iterator[None]:
+    """moto's DynamoDB checking each item's size once, and writing the answers of
+    ``ITEM_ANSWERS`` as JSON directly."""
     own = DynamoResult.__dict__.get("execute_result")  # moto's inherits ActionResult's
     DynamoResult.execute_result = item_answers_as_json(DynamoResult.execute_result)  # type: ignore[method-assign]
+    original_item_init = Item.__init__
+    Item.__init__ = items_sized_once(original_item_init)  # type: ignore[method-assign]
     try:
         yield
     finally:
+        Item.__init__ = original_item_init  # type: ignore[method-assign]
         if own is None:
             del DynamoResult.execute_result
         else:
@@ -738,7 +763,7 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     try:
         with (
             expressions_parsed_once(),
-            item_answers_written_directly(),
+            items_written_and_answered_cheaply(),
             mock_aws(config=MOTO_CONFIG),
             _ses_v2_actions(),
         ):

@@ -25,6 +25,7 @@ from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
 from moto.core.responses import ActionResult
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.comparisons import ConditionExpressionParser
+from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.tokens import ExpressionTokenizer
 from moto.dynamodb.responses import DynamoResult
@@ -63,8 +64,9 @@ def _fail(event: dict[str, object], context: object) -> dict[str, object]:
     raise ListingNotFound("no listing 42")
 
 
-# moto's own, read before any world replaces it.
+# moto's own, read before any world replaces them.
 ORIGINAL_DOCKER_CLIENT = DockerModel.docker_client
+ORIGINAL_ITEM_INIT = Item.__init__
 
 
 @pytest.fixture
@@ -972,3 +974,46 @@ def test_item_answers_written_as_json_read_as_moto_writes_them(
 
     assert written_directly == serialized_by_moto
     assert written_directly[0]["Item"]["b"] == {"B": b"\x00\xffbytes"}
+
+
+def _size_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The attributes moto's size check (``LimitedSizeDict.__setitem__``) is run for."""
+    checked: list[str] = []
+    original = LimitedSizeDict.__setitem__
+
+    def counted(attrs: LimitedSizeDict, key: str, value: Any) -> None:
+        checked.append(key)
+        original(attrs, key, value)
+
+    monkeypatch.setattr(LimitedSizeDict, "__setitem__", counted)
+    return checked
+
+
+def _oversized_refused(dynamodb: Any) -> bool:
+    half = "x" * 210_000  # two of them: over DynamoDB's 400 KB, one alone is not
+    dynamodb.put_item(TableName="ledger", Item={"PK": {"S": "big"}, "a": {"S": half}})
+    try:
+        dynamodb.put_item(
+            TableName="ledger", Item={"PK": {"S": "big"}, "a": {"S": half}, "b": {"S": half}}
+        )
+    except ClientError as exc:
+        return "Item size has exceeded" in exc.response["Error"]["Message"]
+    return False
+
+
+def test_an_item_is_sized_once_and_refused_over_the_limit_as_moto_refuses_it(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Canary: moto checks an item's size once per attribute it adds (each check sums
+    # all before it); the seam checks once, for the last, and refuses the same items.
+    dynamodb = _ledger()
+    checked = _size_checks(monkeypatch)
+    seam_refuses = _oversized_refused(dynamodb)
+    seam_checks = list(checked)
+    monkeypatch.setattr(Item, "__init__", ORIGINAL_ITEM_INIT)
+    checked.clear()
+    moto_refuses = _oversized_refused(dynamodb)
+
+    assert seam_refuses and moto_refuses
+    assert seam_checks == ["a", "b"]  # one check per item: its last attribute
+    assert checked == ["PK", "a", "PK", "a", "b"]
