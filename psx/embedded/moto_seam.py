@@ -52,8 +52,9 @@
   of it, to roll back a cancelled transaction: each transaction costs O(table), so
   storing N recipients in transactions costs O(N^2). Here the tables are "copied" by
   reference (``TablesByReference``, moto's only deep copy of a Table) and the
-  transaction backs up and restores only the items it names (``TouchedItemBackups``):
-  all or nothing as before.
+  transaction backs up and restores only the items it names (``TouchedItemBackups``;
+  a copy of the ones it updates, which moto changes in place; the others by reference,
+  a put or delete replacing or removing the item): all or nothing as before.
 - moto's SES API v2 has no templates and no bulk sending (``CreateEmailTemplate``,
   ``GetEmailTemplate``, ``SendBulkEmail`` are not implemented). They are answered here
   from moto's SES v1 backend, where its v2 ``SendEmail`` already sends and where moto
@@ -433,7 +434,7 @@ class TouchedItemBackups:
 
 
 def _backup(backend: DynamoDBBackend, transact_item: dict[str, Any]) -> _Backup | None:
-    _, operation = next(iter(transact_item.items()))
+    kind, operation = next(iter(transact_item.items()))
     table = backend.tables.get(operation.get("TableName", ""))
     key = operation.get("Item") if "Item" in operation else operation.get("Key")
     if table is None or not key or table.hash_key_attr not in key:
@@ -443,7 +444,9 @@ def _backup(backend: DynamoDBBackend, transact_item: dict[str, Any]) -> _Backup 
         return None
     hash_key = DynamoType(key[table.hash_key_attr])
     range_key = DynamoType(key[range_attr]) if range_attr else None
-    return table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))
+    item = table.get_item(hash_key, range_key)
+    # Only an update changes the item in place; a put or delete replaces or removes it.
+    return table, hash_key, range_key, copy.deepcopy(item) if kind == "Update" else item
 
 
 def _restore(

@@ -685,6 +685,27 @@ def test_a_cancelled_transaction_puts_back_only_what_it_touched(world: FunctionR
     assert items["counted"]["n"] == {"N": "2"} and items["kept"]["n"] == {"N": "1"}
 
 
+def test_a_cancelled_transaction_puts_back_what_it_overwrote_or_deleted(
+    world: FunctionRegistry,
+) -> None:
+    dynamodb = _ledger()
+    refused = {"ConditionExpression": "attribute_not_exists(PK)"}
+    writes = [
+        {"Put": {"TableName": "ledger", "Item": {"PK": {"S": "kept"}, "n": {"N": "9"}}}},
+        {"Delete": {"TableName": "ledger", "Key": {"PK": {"S": "counted"}}}},
+        {"Put": {"TableName": "ledger", "Item": {"PK": {"S": "kept-too"}}}},
+    ]
+    dynamodb.put_item(TableName="ledger", Item={"PK": {"S": "kept-too"}})
+
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(
+            TransactItems=[*writes[:2], {"Put": {**writes[2]["Put"], **refused}}]
+        )
+
+    items = {i["PK"]["S"]: i for i in dynamodb.scan(TableName="ledger")["Items"]}
+    assert items["kept"]["n"] == {"N": "1"} and items["counted"]["n"] == {"N": "1"}
+
+
 def test_moto_backs_up_whole_tables_for_every_transaction(
     world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
