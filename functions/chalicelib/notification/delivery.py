@@ -50,6 +50,8 @@ from chalicelib.notification.services import NotificationServices
 from chalicelib.platforms.model import Platform
 
 INTERRUPTED = "interrupted: a delivery stopped after claiming it; not sent again"
+# The most buyer messages a process keeps rendered.
+_KNOWN_MESSAGES = 256
 
 
 @dataclass(frozen=True)
@@ -234,6 +236,20 @@ class _Sending:
 
     def _buyer_message(self, language: str) -> RenderedMessage:
         if language not in self._messages:
+            self._messages[language] = self._rendered_and_kept(language)
+        return self._messages[language]
+
+    def _rendered_and_kept(self, language: str) -> RenderedMessage:
+        """Rendered and kept once per process (rendering is a function of these)."""
+        known = self._services.buyer_messages
+        key = (
+            self._kind.value,
+            language,
+            self._url,
+            self.notice.model_dump_json(),
+            self._platform.model_dump_json(),
+        )
+        if key not in known:
             message = render_buyer_message(
                 self._kind,
                 self.notice,
@@ -243,8 +259,10 @@ class _Sending:
                 notice_url=self._url,
             )
             self._keep(message, None)
-            self._messages[language] = message
-        return self._messages[language]
+            if len(known) >= _KNOWN_MESSAGES:
+                known.clear()  # a long-lived process sends many notices' messages
+            known[key] = message
+        return known[key]
 
     def _record(
         self, stored: StoredRecipient, kind: str, error: str | None, counter: str, fallback: bool
