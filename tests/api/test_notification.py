@@ -221,6 +221,23 @@ def test_a_crash_after_claiming_never_sends_twice(api: Api, regulator: Caller) -
     assert (stored.status, stored.error) == (RecipientStatus.FAILED, INTERRUPTED)
 
 
+def test_claiming_and_recording_rewrite_a_recipient_without_losing_what_it_holds(
+    api: Api, regulator: Caller
+) -> None:
+    # Both are puts of the whole item: the contact stored by the post must survive them.
+    chunk, nservices = _queued_chunk(api, regulator, "kept@mail.example")
+    store = nservices.recipients
+    (queued,) = store.get_many(chunk.notice_id, chunk.platform_id, chunk.keys)
+
+    deliver_chunk(chunk, "m-1", datetime.now(UTC), nservices)
+
+    (sent,) = store.get_many(chunk.notice_id, chunk.platform_id, chunk.keys)
+    assert sent.recipient == queued.recipient and sent.recipient.email == "kept@mail.example"
+    assert (sent.status, sent.claim, sent.told_version) == (RecipientStatus.SENT, "m-1", 1)
+    assert (sent.kind, sent.error) == ("recall", None)
+    assert len(_sent_to("kept@mail.example")) == 1
+
+
 def test_a_chunk_claim_takes_only_the_recipients_still_queued(api: Api, regulator: Caller) -> None:
     platform = _delegating(regulator)
     notice_id = seed_notice(regulator, [platform])
