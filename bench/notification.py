@@ -139,8 +139,9 @@ def cost_per_100k(languages: int = len(set(LANGUAGES))) -> dict[str, float]:
     buyers = 100_000
     messages = buyers / 50 + languages  # one SQS message per 50; groups split by language
     # Per buyer: its transactional put (2 write units) and its share of the progress
-    # update, its claim (1), its transactional settle (2) and its share of that progress.
-    writes = buyers * (2 + 1 + 2) + messages * 2 * 2
+    # update, its claim and its settle (transactional puts: 2 each) and its share of
+    # that progress.
+    writes = buyers * (2 + 2 + 2) + messages * 2 * 2
     # Per buyer: the duplicate check (BatchGetItem, consistent: 1 unit) and the notify
     # function's read of the chunk (1).
     reads = buyers * 2

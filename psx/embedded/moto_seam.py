@@ -52,8 +52,9 @@
   of it, to roll back a cancelled transaction: each transaction costs O(table), so
   storing N recipients in transactions costs O(N^2). Here the tables are "copied" by
   reference (``TablesByReference``, moto's only deep copy of a Table) and the
-  transaction backs up and restores only the items it names (``TouchedItemBackups``):
-  all or nothing as before.
+  transaction backs up and restores only the items it names (``TouchedItemBackups``;
+  a copy of the ones it updates, which moto changes in place; the others by reference,
+  a put or delete replacing or removing the item): all or nothing as before.
 - moto's SES API v2 has no templates and no bulk sending (``CreateEmailTemplate``,
   ``GetEmailTemplate``, ``SendBulkEmail`` are not implemented). They are answered here
   from moto's SES v1 backend, where its v2 ``SendEmail`` already sends and where moto
@@ -72,10 +73,23 @@
   parsed condition is evaluated without changing it (``expr(item)`` reads only), so
   each (expression, names, values) is parsed once (``ParsedConditions``); a parse that
   fails is not kept and fails again.
+- moto answers every DynamoDB request through its model-driven response serializer,
+  which looks each member of each shape up under several aliases: for the items that
+  GetItem, BatchGetItem and Query return (ten members per attribute value), a quarter
+  of the CPU of notifying buyers. Their results are plain JSON already (moto's
+  ``DynamoResult``: binary values as bytes), so they are written as JSON directly,
+  bytes in base64 as the serializer writes them (``item_answers_as_json``).
+- moto's DynamoDB builds every item it stores attribute by attribute, and each
+  attribute added sums the sizes of all those before it (``LimitedSizeDict``, the 400 KB
+  limit): O(n^2) per item, a third of the CPU of storing and claiming recipients. Here
+  an item's attributes go in at once and moto's own check runs once, for the last one
+  (``items_sized_once``): it sums them all, and a sum of sizes is over the limit at some
+  step exactly when it is over it at the last.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import functools
 import hashlib
@@ -95,6 +109,7 @@ from typing import Any
 from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.core.exceptions import ServiceException
+from moto.core.responses import ActionContext, ActionResult
 from moto.core.utils import utcnow
 from moto.dynamodb import comparisons as dynamodb_comparisons
 from moto.dynamodb import models as dynamodb_models
@@ -103,7 +118,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
-from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.s3 import notifications as s3_notifications
 from moto.ses.exceptions import SesError
 from moto.ses.models import SESBackend, ses_backends
@@ -419,7 +434,7 @@ class TouchedItemBackups:
 
 
 def _backup(backend: DynamoDBBackend, transact_item: dict[str, Any]) -> _Backup | None:
-    _, operation = next(iter(transact_item.items()))
+    kind, operation = next(iter(transact_item.items()))
     table = backend.tables.get(operation.get("TableName", ""))
     key = operation.get("Item") if "Item" in operation else operation.get("Key")
     if table is None or not key or table.hash_key_attr not in key:
@@ -429,7 +444,9 @@ def _backup(backend: DynamoDBBackend, transact_item: dict[str, Any]) -> _Backup 
         return None
     hash_key = DynamoType(key[table.hash_key_attr])
     range_key = DynamoType(key[range_attr]) if range_attr else None
-    return table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))
+    item = table.get_item(hash_key, range_key)
+    # Only an update changes the item in place; a put or delete replaces or removes it.
+    return table, hash_key, range_key, copy.deepcopy(item) if kind == "Update" else item
 
 
 def _restore(
@@ -513,6 +530,46 @@ class _CachedParser:
 
 # The modules that call moto's condition parser by their own name for it.
 _CONDITION_PARSER_USERS = (dynamodb_comparisons, dynamodb_models, dynamodb_responses)
+
+
+def items_sized_once(original: Callable[..., None]) -> Callable[..., None]:
+    """``Item.__init__`` checking the item's size once, with moto's own check."""
+
+    @functools.wraps(original)
+    def init(item: Item, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
+        original(item, hash_key, range_key, {})
+        values = [(name, DynamoType(value)) for name, value in attrs.items()]
+        if values:
+            *first, (last_name, last_value) = values
+            dict.update(item.attrs, first)  # unchecked: the last one checks them all
+            item.attrs[last_name] = last_value
+
+    return init
+
+
+# The DynamoDB operations whose answers are items (the serializer's costliest shapes).
+ITEM_ANSWERS = frozenset({"GetItem", "BatchGetItem", "Query"})
+_JSON_1_0 = "application/x-amz-json-1.0"
+
+
+def _bytes_as_base64(value: object) -> str:
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"{type(value).__name__} in a DynamoDB item answer")
+
+
+def item_answers_as_json(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``DynamoResult.execute_result`` writing the answers of ``ITEM_ANSWERS`` as JSON
+    directly (errors and every other operation go through moto's serializer)."""
+
+    @functools.wraps(original)
+    def execute_result(result: ActionResult, context: ActionContext) -> Any:
+        if context.operation_model.name not in ITEM_ANSWERS or isinstance(result.result, Exception):
+            return original(result, context)
+        body = json.dumps(result.result, default=_bytes_as_base64)
+        return 200, {"Content-Type": _JSON_1_0}, body
+
+    return execute_result
 
 
 def _no_docker(model: DockerModel) -> Any:
@@ -657,6 +714,24 @@ def expressions_parsed_once() -> Iterator[None]:
 
 
 @contextmanager
+def items_written_and_answered_cheaply() -> Iterator[None]:
+    """moto's DynamoDB checking each item's size once, and writing the answers of
+    ``ITEM_ANSWERS`` as JSON directly."""
+    own = DynamoResult.__dict__.get("execute_result")  # moto's inherits ActionResult's
+    DynamoResult.execute_result = item_answers_as_json(DynamoResult.execute_result)  # type: ignore[method-assign]
+    original_item_init = Item.__init__
+    Item.__init__ = items_sized_once(original_item_init)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        Item.__init__ = original_item_init  # type: ignore[method-assign]
+        if own is None:
+            del DynamoResult.execute_result
+        else:
+            DynamoResult.execute_result = own  # type: ignore[method-assign]
+
+
+@contextmanager
 def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     """moto with real Step Functions execution and Lambda routed to ``registry``."""
     saved_environment = {name: os.environ.get(name) for name in EMBEDDED_ENVIRONMENT}
@@ -689,7 +764,12 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     # moto logs a stack trace for every failure path a workflow takes on purpose.
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     try:
-        with expressions_parsed_once(), mock_aws(config=MOTO_CONFIG), _ses_v2_actions():
+        with (
+            expressions_parsed_once(),
+            items_written_and_answered_cheaply(),
+            mock_aws(config=MOTO_CONFIG),
+            _ses_v2_actions(),
+        ):
             yield
     finally:
         LambdaSimpleBackend.invoke = original_invoke  # type: ignore[method-assign]

@@ -208,10 +208,10 @@ def test_a_crash_after_claiming_never_sends_twice(api: Api, regulator: Caller) -
     chunk, nservices = _queued_chunk(api, regulator, "crash@mail.example")
     now = datetime.now(UTC)
     # The first delivery claimed the recipient, then its process died before recording.
-    assert (
-        nservices.recipients.claim(chunk.notice_id, chunk.platform_id, chunk.keys, "m-1", 1, now)
-        == chunk.keys
-    )
+    store = nservices.recipients
+    queued = store.get_many(chunk.notice_id, chunk.platform_id, chunk.keys)
+    taken = store.claim(chunk.notice_id, chunk.platform_id, queued, "m-1", 1, now)
+    assert [r.key for r in taken] == chunk.keys
 
     deliver_chunk(chunk, "m-1", now, nservices)  # the same message, redelivered
     deliver_chunk(chunk, "m-2", now, nservices)  # and a duplicate message
@@ -219,6 +219,23 @@ def test_a_crash_after_claiming_never_sends_twice(api: Api, regulator: Caller) -
     assert _sent_to("crash@mail.example") == []
     (stored,) = nservices.recipients.get_many(chunk.notice_id, chunk.platform_id, chunk.keys)
     assert (stored.status, stored.error) == (RecipientStatus.FAILED, INTERRUPTED)
+
+
+def test_claiming_and_recording_rewrite_a_recipient_without_losing_what_it_holds(
+    api: Api, regulator: Caller
+) -> None:
+    # Both are puts of the whole item: the contact stored by the post must survive them.
+    chunk, nservices = _queued_chunk(api, regulator, "kept@mail.example")
+    store = nservices.recipients
+    (queued,) = store.get_many(chunk.notice_id, chunk.platform_id, chunk.keys)
+
+    deliver_chunk(chunk, "m-1", datetime.now(UTC), nservices)
+
+    (sent,) = store.get_many(chunk.notice_id, chunk.platform_id, chunk.keys)
+    assert sent.recipient == queued.recipient and sent.recipient.email == "kept@mail.example"
+    assert (sent.status, sent.claim, sent.told_version) == (RecipientStatus.SENT, "m-1", 1)
+    assert (sent.kind, sent.error) == ("recall", None)
+    assert len(_sent_to("kept@mail.example")) == 1
 
 
 def test_a_chunk_claim_takes_only_the_recipients_still_queued(api: Api, regulator: Caller) -> None:
@@ -230,11 +247,12 @@ def test_a_chunk_claim_takes_only_the_recipients_still_queued(api: Api, regulato
     keys = [s.key for s in store.page(notice_id, platform.id, 10, None)[0]]
     now = datetime.now(UTC)
 
-    first = store.claim(notice_id, platform.id, keys[1:2], "m-1", 1, now)
+    queued = {r.key: r for r in store.get_many(notice_id, platform.id, keys)}
+    first = store.claim(notice_id, platform.id, [queued[keys[1]]], "m-1", 1, now)
     # One transaction for all three is refused for the one taken; the others are claimed.
-    second = store.claim(notice_id, platform.id, keys, "m-2", 1, now)
+    second = store.claim(notice_id, platform.id, [queued[k] for k in keys], "m-2", 1, now)
 
-    assert (first, second) == ([keys[1]], [keys[0], keys[2]])
+    assert ([r.key for r in first], [r.key for r in second]) == ([keys[1]], [keys[0], keys[2]])
     claims = {s.key: s.claim for s in store.get_many(notice_id, platform.id, keys)}
     assert claims == {keys[0]: "m-2", keys[1]: "m-1", keys[2]: "m-2"}
 

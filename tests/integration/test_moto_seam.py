@@ -22,10 +22,13 @@ from botocore.exceptions import ClientError
 from docker.errors import DockerException
 from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
+from moto.core.responses import ActionResult
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.comparisons import ConditionExpressionParser
+from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.tokens import ExpressionTokenizer
+from moto.dynamodb.responses import DynamoResult
 from moto.moto_api._internal.responses import MotoAPIResponse
 from moto.moto_server.werkzeug_app import create_backend_app
 from moto.s3 import notifications as s3_notifications
@@ -61,8 +64,9 @@ def _fail(event: dict[str, object], context: object) -> dict[str, object]:
     raise ListingNotFound("no listing 42")
 
 
-# moto's own, read before any world replaces it.
+# moto's own, read before any world replaces them.
 ORIGINAL_DOCKER_CLIENT = DockerModel.docker_client
+ORIGINAL_ITEM_INIT = Item.__init__
 
 
 @pytest.fixture
@@ -681,6 +685,27 @@ def test_a_cancelled_transaction_puts_back_only_what_it_touched(world: FunctionR
     assert items["counted"]["n"] == {"N": "2"} and items["kept"]["n"] == {"N": "1"}
 
 
+def test_a_cancelled_transaction_puts_back_what_it_overwrote_or_deleted(
+    world: FunctionRegistry,
+) -> None:
+    dynamodb = _ledger()
+    refused = {"ConditionExpression": "attribute_not_exists(PK)"}
+    writes = [
+        {"Put": {"TableName": "ledger", "Item": {"PK": {"S": "kept"}, "n": {"N": "9"}}}},
+        {"Delete": {"TableName": "ledger", "Key": {"PK": {"S": "counted"}}}},
+        {"Put": {"TableName": "ledger", "Item": {"PK": {"S": "kept-too"}}}},
+    ]
+    dynamodb.put_item(TableName="ledger", Item={"PK": {"S": "kept-too"}})
+
+    with pytest.raises(ClientError):
+        dynamodb.transact_write_items(
+            TransactItems=[*writes[:2], {"Put": {**writes[2]["Put"], **refused}}]
+        )
+
+    items = {i["PK"]["S"]: i for i in dynamodb.scan(TableName="ledger")["Items"]}
+    assert items["kept"]["n"] == {"N": "1"} and items["counted"]["n"] == {"N": "1"}
+
+
 def test_moto_backs_up_whole_tables_for_every_transaction(
     world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -910,3 +935,106 @@ def test_each_condition_is_parsed_once_and_evaluated_against_each_item(
     reasons = [r["Code"] for r in refused.value.response["CancellationReasons"]]
     assert reasons == ["None", "ConditionalCheckFailed"]
     assert condition_parses.count("#n = :one") == 1
+
+
+def _item_answers(dynamodb: Any) -> list[dict[str, Any]]:
+    """What GetItem, BatchGetItem and Query answer, and one refusal, as boto3 reads them."""
+    every_type = {
+        "PK": {"S": "every-type"},
+        "n": {"N": "1.5"},
+        "b": {"B": b"\x00\xffbytes"},
+        "ss": {"SS": ["a", "b"]},
+        "ns": {"NS": ["1", "2"]},
+        "bs": {"BS": [b"one", b"two"]},
+        "m": {"M": {"nested": {"L": [{"S": "x"}, {"NULL": True}, {"BOOL": False}]}}},
+        "s": {"S": "unicode: 제품 안전"},
+    }
+    dynamodb.put_item(TableName="ledger", Item=every_type)
+    key = {"PK": {"S": "every-type"}}
+    answers = [
+        dynamodb.get_item(TableName="ledger", Key=key, ConsistentRead=True),
+        dynamodb.get_item(TableName="ledger", Key={"PK": {"S": "absent"}}),
+        dynamodb.batch_get_item(
+            RequestItems={"ledger": {"Keys": [key, {"PK": {"S": "kept"}}], "ConsistentRead": True}},
+            ReturnConsumedCapacity="TOTAL",
+        ),
+        dynamodb.batch_get_item(
+            RequestItems={"ledger": {"Keys": [key], "ProjectionExpression": "b, m.nested"}}
+        ),
+        dynamodb.query(
+            TableName="ledger",
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": "every-type"}},
+            Limit=1,
+        ),
+        dynamodb.query(
+            TableName="ledger",
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": {"S": "kept"}},
+            Select="COUNT",
+            ReturnConsumedCapacity="TOTAL",
+        ),
+    ]
+    with pytest.raises(ClientError) as refused:
+        dynamodb.batch_get_item(RequestItems={"ledger": {"Keys": [key, key]}})
+    answers.append(refused.value.response)
+    for answer in answers:
+        answer.pop("ResponseMetadata")
+    return answers
+
+
+def test_item_answers_written_as_json_read_as_moto_writes_them(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Canary: the seam writes the answers of GetItem, BatchGetItem and Query itself;
+    # boto3 must read exactly what it reads from moto's own serializer.
+    dynamodb = _ledger()
+    written_directly = _item_answers(dynamodb)
+    monkeypatch.setattr(DynamoResult, "execute_result", ActionResult.execute_result)
+    serialized_by_moto = _item_answers(dynamodb)
+
+    assert written_directly == serialized_by_moto
+    assert written_directly[0]["Item"]["b"] == {"B": b"\x00\xffbytes"}
+
+
+def _size_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The attributes moto's size check (``LimitedSizeDict.__setitem__``) is run for."""
+    checked: list[str] = []
+    original = LimitedSizeDict.__setitem__
+
+    def counted(attrs: LimitedSizeDict, key: str, value: Any) -> None:
+        checked.append(key)
+        original(attrs, key, value)
+
+    monkeypatch.setattr(LimitedSizeDict, "__setitem__", counted)
+    return checked
+
+
+def _oversized_refused(dynamodb: Any) -> bool:
+    half = "x" * 210_000  # two of them: over DynamoDB's 400 KB, one alone is not
+    dynamodb.put_item(TableName="ledger", Item={"PK": {"S": "big"}, "a": {"S": half}})
+    try:
+        dynamodb.put_item(
+            TableName="ledger", Item={"PK": {"S": "big"}, "a": {"S": half}, "b": {"S": half}}
+        )
+    except ClientError as exc:
+        return "Item size has exceeded" in exc.response["Error"]["Message"]
+    return False
+
+
+def test_an_item_is_sized_once_and_refused_over_the_limit_as_moto_refuses_it(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Canary: moto checks an item's size once per attribute it adds (each check sums
+    # all before it); the seam checks once, for the last, and refuses the same items.
+    dynamodb = _ledger()
+    checked = _size_checks(monkeypatch)
+    seam_refuses = _oversized_refused(dynamodb)
+    seam_checks = list(checked)
+    monkeypatch.setattr(Item, "__init__", ORIGINAL_ITEM_INIT)
+    checked.clear()
+    moto_refuses = _oversized_refused(dynamodb)
+
+    assert seam_refuses and moto_refuses
+    assert seam_checks == ["a", "b"]  # one check per item: its last attribute
+    assert checked == ["PK", "a", "PK", "a", "b"]

@@ -50,6 +50,8 @@ from chalicelib.notification.services import NotificationServices
 from chalicelib.platforms.model import Platform
 
 INTERRUPTED = "interrupted: a delivery stopped after claiming it; not sent again"
+# The most buyer messages a process keeps rendered.
+_KNOWN_MESSAGES = 256
 
 
 @dataclass(frozen=True)
@@ -96,19 +98,11 @@ def deliver_chunk(
         _settle(chunk, claim, cancel, RecipientStatus.QUEUED, now, services)
     else:
         interrupted = [r for r in found if r.status is RecipientStatus.SENDING and r.claim == claim]
-        failed = [_failed(r.key, INTERRUPTED, counted=counted) for r in interrupted]
+        failed = [_failed(r, INTERRUPTED, counted=counted) for r in interrupted]
         _settle(chunk, claim, failed, RecipientStatus.SENDING, now, services)
-        taken = set(
-            store.claim(
-                chunk.notice_id,
-                chunk.platform_id,
-                [r.key for r in queued],
-                claim,
-                notice.version,
-                now,
-            )
+        claimed = store.claim(
+            chunk.notice_id, chunk.platform_id, queued, claim, notice.version, now
         )
-        claimed = [r for r in queued if r.key in taken]
         _send_claimed(chunk, claim, claimed, notice, platform, now, services)
     complete_if_finished(chunk.notice_id, chunk.platform_id, now, services)
 
@@ -226,7 +220,7 @@ class _Sending:
             recipient = stored.recipient
             listing = listings.get(recipient.listing_id or "")
             if listing is None:
-                self.outcomes.append(_failed(stored.key, "the listing is not in the action report"))
+                self.outcomes.append(_failed(stored, "the listing is not in the action report"))
                 continue
             message = render_seller_statement(
                 self.notice, self._platform, listing, language=recipient.language, country=None
@@ -242,6 +236,20 @@ class _Sending:
 
     def _buyer_message(self, language: str) -> RenderedMessage:
         if language not in self._messages:
+            self._messages[language] = self._rendered_and_kept(language)
+        return self._messages[language]
+
+    def _rendered_and_kept(self, language: str) -> RenderedMessage:
+        """Rendered and kept once per process (rendering is a function of these)."""
+        known = self._services.buyer_messages
+        key = (
+            self._kind.value,
+            language,
+            self._url,
+            self.notice.model_dump_json(),
+            self._platform.model_dump_json(),
+        )
+        if key not in known:
             message = render_buyer_message(
                 self._kind,
                 self.notice,
@@ -251,18 +259,20 @@ class _Sending:
                 notice_url=self._url,
             )
             self._keep(message, None)
-            self._messages[language] = message
-        return self._messages[language]
+            if len(known) >= _KNOWN_MESSAGES:
+                known.clear()  # a long-lived process sends many notices' messages
+            known[key] = message
+        return known[key]
 
     def _record(
         self, stored: StoredRecipient, kind: str, error: str | None, counter: str, fallback: bool
     ) -> None:
         if error is not None:
-            self.outcomes.append(_failed(stored.key, error, kind, self._counted))
+            self.outcomes.append(_failed(stored, error, kind, self._counted))
             return
         counters = {"pending": -1, counter: 1, **({"fallback_language": 1} if fallback else {})}
         moved = counters if self._counted else {}
-        self.outcomes.append(Outcome(stored.key, RecipientStatus.SENT, kind, None, moved))
+        self.outcomes.append(Outcome(stored, RecipientStatus.SENT, kind, None, moved))
 
     def _listings(self) -> dict[str, Listing]:
         """The listings the platform reported acting on, in its latest report."""
@@ -311,14 +321,16 @@ def message_headers(notice_id: str, message: RenderedMessage) -> dict[str, str]:
     }
 
 
-def _failed(key: str, error: str, kind: str | None = None, counted: bool = True) -> Outcome:
+def _failed(
+    stored: StoredRecipient, error: str, kind: str | None = None, counted: bool = True
+) -> Outcome:
     moved = {"pending": -1, "failed": 1} if counted else {}
-    return Outcome(key, RecipientStatus.FAILED, kind, error, moved)
+    return Outcome(stored, RecipientStatus.FAILED, kind, error, moved)
 
 
 def _cancelled(stored: StoredRecipient, counted: bool) -> Outcome:
     moved = {"pending": -1, "cancelled": 1} if counted else {}
-    return Outcome(stored.key, RecipientStatus.CANCELLED, None, None, moved)
+    return Outcome(stored, RecipientStatus.CANCELLED, None, None, moved)
 
 
 def _settle(

@@ -92,13 +92,18 @@ class StoredRecipient:
 
 @dataclass(frozen=True)
 class Outcome:
-    """How one claimed recipient's send ended, and the progress counts it moves."""
+    """How one claimed recipient's send ended, and the progress counts it moves
+    (``held``: the recipient as the delivery holds it, which its record rewrites)."""
 
-    key: str
+    held: StoredRecipient
     status: RecipientStatus
     kind: str | None = None
     error: str | None = None
     counters: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        return self.held.key
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,10 @@ stores and channels."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from chalicelib.dispatch.services import LifecycleServices, lifecycle_services
+from chalicelib.notification.rendering import RenderedMessage
 from chalicelib.settings import Settings
 from chalicelib.stores.affected_parties_bucket import AffectedPartiesBucket
 from chalicelib.stores.aws_clients import per_world
@@ -28,6 +29,9 @@ class NotificationServices:
     uploads: AffectedPartiesBucket  # files of affected parties and their results
     sender_identity: str  # the exchange's own, for platforms without one
     notice_url: str  # with {notice_id}
+    # Buyer messages rendered and kept as evidence by this process, by everything they
+    # are rendered from: every chunk of a notice's buyers sends the same few.
+    buyer_messages: dict[tuple[str, ...], RenderedMessage] = field(default_factory=dict)
 
 
 @per_world
