@@ -93,7 +93,9 @@ class Matcher:
         # with one set lookup.
         longest = max(map(len, codes), default=0)
         self._gtin_forms = frozenset(
-            tail.zfill(width) for tail in self._gtin_tails for width in range(longest + 1)
+            tail.zfill(width)
+            for tail in self._gtin_tails
+            for width in range(len(tail), longest + 1)
         )
         self._brand_field_cache: dict[str, list[str]] = {}
         self._plain_brand_fields: set[str] = set()
