@@ -454,3 +454,69 @@ def test_certain_only_matcher_leaves_probable_out() -> None:
     assert [m.listing_id for m in certain_only.match_all(listings)] == ["certain"]
     with pytest.raises(ValueError, match="at least one tier"):
         Matcher(index, THRESHOLDS, tiers=[])
+
+
+# -- property: the fast paths agree with judging every listing in full -------------
+
+# Words and codes the notices below know, written the ways sellers vary them, beside
+# their near misses: the matcher's shortcuts (the chunk screen, the barcode forms,
+# certain alone) must never change what judging each listing in full says.
+_LISTING_WORDS = st.sampled_from(
+    [
+        "KidsBlock", "kids", "BLOCK", "키즈블록", "Power", "Tank", "powertank", "acme",
+        "KB-100", "kb", "100", "KB100", "KB-1000", "KB-300", "PT-10K", "pt10k", "LOT-7",
+        "lot7", "magnetic", "building", "set", "자석", "블록", "세트", "Ｋｉｄｓ", "Ｂｌｏｃｋ",
+        "ＫＢ－１００", "-", "/", "+", "1+1", "[무료배송]", "ß", "İ",
+    ]
+) | st.text(max_size=6)  # fmt: skip
+_GTINS = st.sampled_from(
+    [
+        "8801234567893", "08801234567893", "0008801234567893", "880-1234-56789-3",
+        "８８０１２３４５６７８９３", "8805550123450", "88055501234", "0088055501234",
+        "000000088055501234", "12345", "0", "00000000000000", "880123456789x3", "٣٤٥",
+        "4006381333931",
+    ]
+) | st.text(st.characters(min_codepoint=48, max_codepoint=57), max_size=16)  # fmt: skip
+
+
+def _fast_path_notices() -> list[Notice]:
+    return [
+        notice(batch_numbers=["LOT-7"], suspect_barcodes=["88055501234", "٣٤٥"]),
+        korean_notice(),
+        notice(
+            "ntc-power", brand="Power Tank", models=["PT-10K"], name="Power bank",
+            barcodes=["4006381333931"], kc_certificates=[],
+        ),
+        notice("ntc-acme", brand=None, manufacturer="Acme", models=["KB-1000"], barcodes=[]),
+    ]  # fmt: skip
+
+
+_LISTINGS = st.lists(
+    st.builds(
+        CatalogueListing,
+        listing_id=st.sampled_from(["a", "b"]),
+        title=st.lists(_LISTING_WORDS, max_size=8).map(" ".join),
+        brand=st.none() | st.sampled_from(["KidsBlock", "Kids-Block", "Power Tank", "Other"]),
+        gtin=st.none() | _GTINS,
+        mpn=st.none() | st.sampled_from(["KB-100", "kb 300", "PT10K", "LOT7", "X-1"]),
+        kc_certificate=st.none() | st.sampled_from(["CB063R1234-5001", "XX"]),
+        description=st.none() | st.lists(_LISTING_WORDS, max_size=4).map(" ".join),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LISTINGS)
+def test_fast_paths_give_what_judging_each_listing_in_full_gives(
+    listings: list[CatalogueListing],
+) -> None:
+    index = NoticeIndex.build(_fast_path_notices())
+    every_tier = Matcher(index, Thresholds(probable_similarity=0.3))
+    certain_only = Matcher(index, Thresholds(probable_similarity=0.3), tiers=[MatchTier.CERTAIN])
+    in_full = [every_tier.match(item) for item in listings]
+
+    assert list(every_tier.match_all(listings)) == [m for found in in_full for m in found]
+    assert list(certain_only.match_all(listings)) == [
+        m for found in in_full for m in found if m.tier is MatchTier.CERTAIN
+    ]

@@ -71,6 +71,8 @@ class Matcher:
             + tuple(("batch", key) for key in notice.batches if distinctive(key))
             for notice in self._notices
         ]
+        self._title_keys = [tuple(key for _kind, key in keys) for keys in self._text_keys]
+        self._mpn_keys = [frozenset(notice.models + notice.batches) for notice in self._notices]
         self._model_prefixes = [notice.model_prefixes for notice in self._notices]
         # A brand of several words ("Power Tank", "KidsBlock" as "Kids Block") is also
         # found as those words in a row: first word -> the names starting with it.
@@ -80,10 +82,20 @@ class Matcher:
                 if len(name) > 1:
                     runs.setdefault(name[0], set()).add(name)
         self._brand_runs = {first: tuple(sorted(names)) for first, names in runs.items()}
+        self._run_starts = frozenset(self._brand_runs)
         # The words that may start a brand in a title: a brand key, or a first word.
         self._brand_words = frozenset(index.by_brand) | frozenset(self._brand_runs)
-        self._gtin_tails = frozenset(
-            key.lstrip("0") for key in (*index.by_gtin, *index.by_suspect_gtin)
+        codes = (*index.by_gtin, *index.by_suspect_gtin)
+        self._gtin_tails = frozenset(key.lstrip("0") for key in codes)
+        # Each notice code with every count of leading zeros up to the longest code: a
+        # barcode of digits is one of them exactly when its digits without leading zeros
+        # are a notice's (a longer run of digits is no GTIN and no suspect code), told
+        # with one set lookup.
+        longest = max(map(len, codes), default=0)
+        self._gtin_forms = frozenset(
+            tail.zfill(width)
+            for tail in self._gtin_tails
+            for width in range(len(tail), longest + 1)
         )
         self._brand_field_cache: dict[str, list[str]] = {}
         self._plain_brand_fields: set[str] = set()
@@ -112,7 +124,7 @@ class Matcher:
     ) -> Iterator[tuple[CatalogueListing, list[Match]]]:
         titles = folded_each([listing.title for listing in chunk])
         no_brand_word = self._brand_words.isdisjoint
-        gtin_tails, plain_fields = self._gtin_tails, self._plain_brand_fields
+        gtin_forms, plain_fields = self._gtin_forms, self._plain_brand_fields
         for listing, title in zip(chunk, titles, strict=True):
             # Most of a catalogue names no notice's brand and shares no code with a
             # notice: tell so with set lookups before any other work.
@@ -121,7 +133,7 @@ class Matcher:
             if (
                 no_brand_word(title_words)
                 and not listing.kc_certificate
-                and (not gtin or (gtin.isdigit() and gtin.lstrip("0") not in gtin_tails))
+                and (not gtin or (gtin not in gtin_forms and gtin.isdigit()))
                 and (not brand or brand in plain_fields or not self._brand_field_keys(brand))
             ):
                 continue
@@ -131,11 +143,18 @@ class Matcher:
     def _match(self, listing: CatalogueListing, title_words: list[str]) -> list[Match]:
         evidence, exact, suspect = self._identifier_hits(listing)
         brands = self._brands(listing.brand, title_words)
-        if not evidence and not brands:
+        if self._probable:
+            candidates = evidence.keys() | brands.keys()
+        else:
+            # Certain alone: a notice the listing shares neither a barcode, a KC
+            # certificate nor a model or batch number with cannot match.
+            brands = self._may_name_identifier(listing, title_words, brands, exact)
+            candidates = exact | brands.keys()
+        if not candidates:
             return []
         view = _ListingView(listing, title_words)
         matches: list[Match] = []
-        for position in sorted(evidence.keys() | brands.keys()):
+        for position in sorted(candidates):
             tier = MatchTier.CERTAIN if position in exact else None
             if position in suspect and self._probable:
                 tier = tier or MatchTier.PROBABLE
@@ -187,6 +206,33 @@ class Matcher:
             evidence=tuple(evidence),
             score=score,
         )
+
+    def _may_name_identifier(
+        self,
+        listing: CatalogueListing,
+        title_words: list[str],
+        brands: dict[int, str],
+        exact: set[int],
+    ) -> dict[int, str]:
+        """The brand candidates whose model or batch number the listing may give (those
+        it shares a code with keep their brand as evidence): most are the brand's other
+        products, told apart before the listing's view is built by the ``mpn`` and a
+        substring test (a key is spelled in the title only if the title's words run
+        together hold it). A listing with a description (few have one) keeps them all."""
+        if not brands or listing.description:
+            return brands
+        squashed = "".join(title_words)
+        mpn = model_key(listing.mpn) if listing.mpn else ""
+        kept = {}
+        for position, brand in brands.items():
+            if position in exact or mpn in self._mpn_keys[position]:
+                kept[position] = brand
+                continue
+            for key in self._title_keys[position]:
+                if key in squashed:
+                    kept[position] = brand
+                    break
+        return kept
 
     def _identifier_hits(self, listing: CatalogueListing) -> _Hits:
         """Notices sharing a barcode or KC certificate with the listing: position ->
@@ -258,8 +304,12 @@ class Matcher:
     def _brand_keys_in(self, text_words: list[str]) -> list[str]:
         """Brand keys that one word (the brand run together) or consecutive words (a
         brand of several words) spell, in text order."""
-        if self._brand_words.isdisjoint(text_words):
+        named = self._brand_words.intersection(text_words)
+        if not named:
             return []
+        if self._run_starts.isdisjoint(named):
+            # Each word named is a brand key (brands of several words are rare).
+            return [word for word in text_words if word in named]
         by_brand, runs = self._index.by_brand, self._brand_runs
         keys = []
         for position, word in enumerate(text_words):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from itertools import compress
+from itertools import accumulate, compress
 
 _WORD = re.compile(r"[^\W_]+")
 # Where a brand cell names alternatives: "키즈블록 (KidsBlock)", "PowerTank / 파워탱크".
@@ -42,13 +42,13 @@ _NOT_WORD_NOR_SEPARATOR = re.compile(r"[^\w\x00 ]+")
 _SEPARATOR = "\x00"
 # Text of ASCII and precomposed Hangul syllables only (the titles of most chunks of a
 # Korean catalogue) is NFKC already, has no case but ASCII's and no separators but
-# ASCII's: its UTF-8 bytes are folded with one table (every byte but ASCII letters,
-# digits and NUL made a space; the bytes from 128 up, all Hangul's, kept) and lower(),
-# which touches ASCII letters only. Anything else needs the Unicode pass.
+# ASCII's: its UTF-8 bytes are folded with one table (ASCII letters lower-cased, every
+# byte but ASCII letters, digits and NUL made a space; the bytes from 128 up, all
+# Hangul's, kept). Anything else needs the Unicode pass.
 _NEEDS_UNICODE = re.compile("[^\x00-\x7f\uac00-\ud7a3]")
-_BYTE_SEPARATORS = bytes(
-    byte if byte == 0 or byte >= 128 or chr(byte).isalnum() else 32 for byte in range(256)
-)
+_BYTE_FOLDING = bytes(range(128)).translate(
+    bytes(byte if byte == 0 or chr(byte).isalnum() else 32 for byte in range(256))
+).lower() + bytes(range(128, 256))
 
 
 def folded_each(texts: list[str]) -> list[str]:
@@ -75,7 +75,7 @@ def words_of_each(texts: list[str]) -> list[list[str]]:
 
 
 def _bytes_folded(joined: str) -> str:
-    return joined.encode("utf-8").translate(_BYTE_SEPARATORS).lower().decode("utf-8")
+    return joined.encode("utf-8").translate(_BYTE_FOLDING).decode("utf-8")
 
 
 def _unicode_folded(joined: str) -> str:
@@ -132,11 +132,7 @@ class WordRuns:
 
     def _word_boundaries(self) -> set[int]:
         if self._boundaries is None:
-            self._boundaries = {0}
-            offset = 0
-            for word in self._words:
-                offset += len(word)
-                self._boundaries.add(offset)
+            self._boundaries = set(accumulate(map(len, self._words), initial=0))
         return self._boundaries
 
 
