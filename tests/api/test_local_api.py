@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from chalicelib import clock
+from chalicelib.deadlines.working_days import add_working_days
 from psx.api_client import ApiClient, ApiError
 from psx.embedded.runtime import EmbeddedRuntime
 from psx.embedded.serve import LocalApi
@@ -52,18 +53,21 @@ def test_an_answer_on_the_runtimes_later_clock_is_late(
     runtime: EmbeddedRuntime, local_api: LocalApi
 ) -> None:
     regulator, platform = new_regulator(), new_platform()
-    notice_id = seed_notice(regulator, [platform], deadline=timedelta(days=1))
+    sent = datetime.now(UTC)
+    notice_id = seed_notice(regulator, [platform], at=sent, deadline=timedelta(days=1))
     client = ApiClient(local_api.url, platform.key)
     path = f"/v1/notices/{notice_id}/acknowledgement"
-    week_later = datetime.now(UTC) + timedelta(days=7)
+    # Three working days past the deadline, whatever the week: a calendar week holds
+    # only two around Seollal or Chuseok.
+    later = add_working_days(sent + timedelta(days=1), 3, "KR") + timedelta(minutes=1)
 
-    with runtime.clock_at(week_later):
+    with runtime.clock_at(later):
         receipt = client.post(path, {})
     with pytest.raises(ApiError) as again:
         client.post(path, {})
 
     assert receipt["late"] is True and receipt["late_working_days"] >= 3
-    assert datetime.fromisoformat(receipt["recorded_at"]) >= week_later
+    assert datetime.fromisoformat(receipt["recorded_at"]) >= later
     recorded = datetime.fromisoformat(receipt["recorded_at"]).isoformat()
     assert again.value.status == 409 and recorded in again.value.problem["detail"]
     assert abs(clock.now() - datetime.now(UTC)) < timedelta(seconds=1)  # back to real time

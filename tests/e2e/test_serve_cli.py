@@ -22,6 +22,7 @@ from click.testing import CliRunner
 
 from chalicelib.deadlines.working_days import add_working_days
 from psx.outbox_cli import outbox
+from psx.polling import wait_until
 from psx.target import _LOCAL_DEFAULTS
 from tests.e2e.serving import PSX, Served, free_port, psx_serve
 from tests.support import unique_platform_id
@@ -191,18 +192,23 @@ def test_platforms_can_be_registered_and_listed_over_the_endpoint(served: Served
 
 
 def _dispatch_status(served: Served, notice_id: str, platform_id: str) -> dict[str, Any]:
-    for _ in range(150):  # the workflow plans the dispatch asynchronously
+    """The platform's dispatch once the workflow has pushed it (or kept it in the inbox),
+    with its dispatched event: the workflow stores the dispatch before that event and
+    moves it on from ``in_inbox`` after, so a status read earlier sees only part of it."""
+
+    def pushed() -> dict[str, Any] | None:
         status = served.json("status", notice_id, "--json")
         mine = [d for d in status["dispatches"] if d["platform_id"] == platform_id]
-        if mine:
-            dispatched = next(
-                e
-                for e in status["timeline"]
-                if e["kind"] == "dispatched" and e["details"]["platform_id"] == platform_id
-            )
-            return {**mine[0], "dispatched_at": datetime.fromisoformat(dispatched["at"])}
-        time.sleep(0.2)
-    pytest.fail(f"notice {notice_id} was never dispatched to {platform_id}")
+        dispatched = [
+            e
+            for e in status["timeline"]
+            if e["kind"] == "dispatched" and e["details"]["platform_id"] == platform_id
+        ]
+        if not (mine and dispatched) or mine[0]["state"] == "in_inbox":
+            return None
+        return {**mine[0], "dispatched_at": datetime.fromisoformat(dispatched[0]["at"])}
+
+    return wait_until(pushed, f"notice {notice_id} to be dispatched to {platform_id}", 120)
 
 
 def _due(dispatch: dict[str, Any], kind: str) -> datetime:

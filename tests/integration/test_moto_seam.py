@@ -46,6 +46,7 @@ from psx.embedded.moto_seam import (
     publish_stack_state_machines,
     substitute_literal_subs,
 )
+from psx.polling import wait_until
 
 ROLE_POLICY = json.dumps({"Version": "2012-10-17", "Statement": []})
 EXECUTIONS = 6
@@ -106,12 +107,13 @@ def _run(definition: dict[str, object], name: str) -> dict[str, object]:
 
 
 def _finished(sfn: Any, execution_arn: str) -> dict[str, object]:
-    for _ in range(200):
+    def probe() -> dict[str, object] | None:
         described = sfn.describe_execution(executionArn=execution_arn)
-        if described["status"] != "RUNNING":
-            return dict(described)
-        time.sleep(0.05)
-    raise AssertionError("execution did not finish")
+        return dict(described) if described["status"] != "RUNNING" else None
+
+    # Bounded like the lifecycle tests' waits: six executions, each retried after a
+    # second, can outlast a ten-second budget on a loaded machine.
+    return wait_until(probe, f"execution {execution_arn} to finish", 60)
 
 
 def _task(function_arn: str, **extra: object) -> dict[str, object]:

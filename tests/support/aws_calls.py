@@ -312,15 +312,21 @@ def check(
     for call in distinct:
         role = roles.get(call.function)
         request = call.request
-        allowing = [
-            names
-            for stack_id, names in stacks.items()
-            if role is not None and request is not None and policies[role, stack_id].allows(request)
-        ]
-        if role is None or request is None or not allowing:
+        # The first stack whose role allows it (one is enough; the rest are not asked).
+        allowing = next(
+            (
+                names
+                for stack_id, names in stacks.items()
+                if role is not None
+                and request is not None
+                and policies[role, stack_id].allows(request)
+            ),
+            None,
+        )
+        if role is None or request is None or allowing is None:
             violations.add(call)
             continue
-        used |= {g for g in declared if g.role == role and _grant_covers(g, request, allowing[0])}
+        used |= {g for g in declared if g.role == role and _grant_covers(g, request, allowing)}
     return Verdict(sorted(violations, key=RecordedCall.describe), used, len(distinct))
 
 

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -270,6 +271,9 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+# Compiled once per pattern: the session's role check matches thousands of calls against
+# the same few hundred patterns, and building each regex again was most of its time.
+@functools.cache
 def _glob(pattern: str, flags: int = 0) -> re.Pattern[str]:
     parts = (".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
     return re.compile("".join(parts), flags | re.DOTALL)
