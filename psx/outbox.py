@@ -21,7 +21,6 @@ from typing import Any
 from urllib.request import urlopen
 
 from chalicelib.notification.placeholders import substitute
-from psx.embedded.runtime import ACCOUNT_ID
 
 # chalicelib/notification/delivery.py: template_name
 _TEMPLATE = re.compile(r"psx-(?P<notice>[0-9a-f]{24})-(?P<kind>[a-z_]+)-(?P<language>[a-z]{2})-")
@@ -75,8 +74,12 @@ def served_data(endpoint_url: str) -> dict[str, Any]:
 
 def in_process_data(region: str) -> dict[str, Any]:
     """The same shape from moto's backends in this process (the demo, tests)."""
+    # Imported here: the embedded runtime brings all of moto, which a `psx` command that
+    # reads a served outbox (or does anything else) has no use for.
     from moto.ses.models import ses_backends
     from moto.sns.models import sns_backends
+
+    from psx.embedded.runtime import ACCOUNT_ID
 
     sent: dict[str, list[dict[str, Any]]] = {}
     for message in ses_backends[ACCOUNT_ID][region].sent_messages:
