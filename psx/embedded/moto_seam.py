@@ -72,6 +72,11 @@
   parsed condition is evaluated without changing it (``expr(item)`` reads only), so
   each (expression, names, values) is parsed once (``ParsedConditions``); a parse that
   fails is not kept and fails again.
+- moto finds the method of every request's action by listing every function of the
+  response class (``method_names_from_class``: ``inspect.getmembers`` over a few
+  hundred attributes, a Python call each) and asking whether the action is among them:
+  a twentieth of the CPU of a dispatching exchange. ``FunctionNames`` answers the same
+  question for the one name asked.
 """
 
 from __future__ import annotations
@@ -94,6 +99,7 @@ from typing import Any
 
 from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.core import responses as core_responses
 from moto.core.exceptions import ServiceException
 from moto.core.utils import utcnow
 from moto.dynamodb import comparisons as dynamodb_comparisons
@@ -515,6 +521,20 @@ class _CachedParser:
 _CONDITION_PARSER_USERS = (dynamodb_comparisons, dynamodb_models, dynamodb_responses)
 
 
+class FunctionNames:
+    """What moto's ``call_action`` asks of ``method_names_from_class(cls)``: whether a
+    name is among the class's functions (``inspect.getmembers(cls, inspect.isfunction)``),
+    asked of that name alone."""
+
+    def __init__(self, cls: type) -> None:
+        self._cls = cls
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str) or name not in dir(self._cls):
+            return False
+        return inspect.isfunction(getattr(self._cls, name, None))
+
+
 def _no_docker(model: DockerModel) -> Any:
     raise AttributeError("the embedded runtime runs functions in process, never in Docker")
 
@@ -657,6 +677,17 @@ def expressions_parsed_once() -> Iterator[None]:
 
 
 @contextmanager
+def actions_found_by_name() -> Iterator[None]:
+    """moto looking up each request's action by its name (``FunctionNames``)."""
+    original = core_responses.method_names_from_class  # type: ignore[attr-defined]
+    core_responses.method_names_from_class = FunctionNames  # type: ignore[attr-defined,assignment]
+    try:
+        yield
+    finally:
+        core_responses.method_names_from_class = original  # type: ignore[attr-defined]
+
+
+@contextmanager
 def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     """moto with real Step Functions execution and Lambda routed to ``registry``."""
     saved_environment = {name: os.environ.get(name) for name in EMBEDDED_ENVIRONMENT}
@@ -689,7 +720,12 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     # moto logs a stack trace for every failure path a workflow takes on purpose.
     logging.getLogger("moto.stepfunctions").setLevel(logging.CRITICAL)
     try:
-        with expressions_parsed_once(), mock_aws(config=MOTO_CONFIG), _ses_v2_actions():
+        with (
+            expressions_parsed_once(),
+            actions_found_by_name(),
+            mock_aws(config=MOTO_CONFIG),
+            _ses_v2_actions(),
+        ):
             yield
     finally:
         LambdaSimpleBackend.invoke = original_invoke  # type: ignore[method-assign]

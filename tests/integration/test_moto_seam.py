@@ -21,22 +21,29 @@ import pytest
 from botocore.exceptions import ClientError
 from docker.errors import DockerException
 from moto import mock_aws
+from moto.awslambda.responses import LambdaResponse
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
+from moto.core import responses as core_responses
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.tokens import ExpressionTokenizer
+from moto.dynamodb.responses import DynamoHandler
 from moto.moto_api._internal.responses import MotoAPIResponse
 from moto.moto_server.werkzeug_app import create_backend_app
 from moto.s3 import notifications as s3_notifications
 from moto.s3.models import s3_backends
+from moto.s3.responses import S3Response
 from moto.ses.models import ses_backends
+from moto.sesv2.responses import SESV2Response
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.responses import StepFunctionResponse
 from moto.utilities.docker_utilities import DockerModel
 from werkzeug.exceptions import NotFound
 
 from psx.embedded.moto_seam import (
+    FunctionNames,
     FunctionRegistry,
     TablesByReference,
     embedded_aws,
@@ -910,3 +917,40 @@ def test_each_condition_is_parsed_once_and_evaluated_against_each_item(
     reasons = [r["Code"] for r in refused.value.response["CancellationReasons"]]
     assert reasons == ["None", "ConditionalCheckFailed"]
     assert condition_parses.count("#n = :one") == 1
+
+
+# moto's own, read before any world replaces it.
+ORIGINAL_METHOD_NAMES = core_responses.method_names_from_class
+
+
+def test_moto_lists_a_response_class_s_functions_for_every_request(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Canary: moto's call_action asks method_names_from_class for every request; when it
+    # stops, FunctionNames can go.
+    asked: list[type] = []
+
+    def spy(cls: type) -> Any:
+        asked.append(cls)
+        return FunctionNames(cls)
+
+    monkeypatch.setattr(core_responses, "method_names_from_class", spy)
+    _ledger().get_item(TableName="ledger", Key={"PK": {"S": "absent"}})
+
+    assert DynamoHandler in asked
+
+
+@pytest.mark.parametrize(
+    "response_class",
+    [DynamoHandler, S3Response, StepFunctionResponse, LambdaResponse, SESV2Response],
+)
+def test_function_names_answer_as_moto_s_list_of_them(
+    world: FunctionRegistry, response_class: type
+) -> None:
+    listed = ORIGINAL_METHOD_NAMES(response_class)
+    asked = [*dir(response_class), "send_bulk_email", "no_such_action", "__class__", "mro"]
+
+    assert listed  # the class has functions to find (the seam's SES v2 ones among them)
+    assert [name in FunctionNames(response_class) for name in asked] == [
+        name in listed for name in asked
+    ]
