@@ -24,6 +24,8 @@ from moto import mock_aws
 from moto.awslambda.responses import LambdaResponse
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
 from moto.core import responses as core_responses
+from moto.core.serialize import BaseJSONSerializer, XFormedAttributePicker, get_serializer_class
+from moto.core.utils import get_service_model
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models.table import Table
@@ -46,6 +48,7 @@ from psx.embedded.moto_seam import (
     FunctionNames,
     FunctionRegistry,
     TablesByReference,
+    attribute_values_by_their_keys,
     embedded_aws,
     publish_stack_state_machines,
     substitute_literal_subs,
@@ -954,3 +957,68 @@ def test_function_names_answer_as_moto_s_list_of_them(
     assert [name in FunctionNames(response_class) for name in asked] == [
         name in listed for name in asked
     ]
+
+
+# Every kind of AttributeValue, nested, as moto's DynamoDB hands its answers over.
+EVERY_KIND_OF_ITEM = {
+    "PK": {"S": "item"},
+    "n": {"N": "12.5"},
+    "blob": {"B": b"\x00\xffbytes"},
+    "strings": {"SS": ["a", "b"]},
+    "numbers": {"NS": ["1", "2"]},
+    "blobs": {"BS": [b"x", b"y"]},
+    "nothing": {"NULL": True},
+    "flag": {"BOOL": False},
+    "nested": {"M": {"list": {"L": [{"S": "deep"}, {"M": {"n": {"N": "3"}}}, {"NULL": True}]}}},
+    "empty": {"M": {}},
+}
+
+
+def _dynamodb_body(operation: str, result: dict[str, Any]) -> Any:
+    service = get_service_model("dynamodb")
+    serializer = get_serializer_class("dynamodb", "json")(
+        operation_model=service.operation_model(operation),
+        pretty_print=False,
+        value_picker=XFormedAttributePicker(),
+    )
+    return json.loads(serializer.serialize(result)["body"])
+
+
+@pytest.mark.parametrize(
+    ("operation", "result"),
+    [
+        ("GetItem", {"Item": EVERY_KIND_OF_ITEM}),
+        ("Query", {"Items": [EVERY_KIND_OF_ITEM, {"PK": {"S": "b"}}], "Count": 2}),
+        ("UpdateItem", {"Attributes": EVERY_KIND_OF_ITEM}),
+        ("GetItem", {"Item": {"PK": {"S": "x"}, "odd": {"S": "y", "unknown": "z"}}}),
+        ("GetItem", {"Item": {"PK": {"S": "x"}, "none": {"S": None, "N": "1"}}}),
+    ],
+)
+def test_attribute_values_serialize_as_moto_serializes_them(
+    monkeypatch: pytest.MonkeyPatch, operation: str, result: dict[str, Any]
+) -> None:
+    # What the seam changes is only how the members are found: the answer is the same
+    # (binary base64-encoded, None left out, a key that is no member falling back).
+    original = BaseJSONSerializer._serialize_type_structure
+    by_moto = _dynamodb_body(operation, result)
+    monkeypatch.setattr(
+        BaseJSONSerializer, "_serialize_type_structure", attribute_values_by_their_keys(original)
+    )
+
+    assert _dynamodb_body(operation, result) == by_moto
+
+
+def test_moto_asks_for_every_member_of_an_attribute_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Canary: moto's serializer looks each of an AttributeValue's ten members up, however
+    # few it holds; when it stops, attribute_values_by_their_keys can go.
+    asked: list[str] = []
+    pick = XFormedAttributePicker.__call__
+
+    def spy(picker: XFormedAttributePicker, context: Any) -> Any:
+        asked.append(context.key)
+        return pick(picker, context)
+
+    monkeypatch.setattr(XFormedAttributePicker, "__call__", spy)
+    _dynamodb_body("GetItem", {"Item": {"PK": {"S": "x"}}})
+
+    assert {"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"} <= set(asked)
