@@ -24,6 +24,7 @@ from chalicelib.notification.services import notification_services
 from chalicelib.observability import logger, metrics
 from chalicelib.settings import load_settings
 from chalicelib.stores.active_notices_table import ActiveNoticeStore
+from chalicelib.stores.notices_table import NoticeStore
 from chalicelib.workflow.received import record_received
 
 lifecycle = entry_points()
@@ -38,8 +39,9 @@ class NoticeVersionRef(BaseModel):
 def record_received_task(event: dict[str, Any], context: Any) -> dict[str, Any]:
     ref = NoticeVersionRef.model_validate(event)
     settings = load_settings()
-    # The lifecycle's own store: the version it reads is the one the plan reads next.
-    timeline_event = record_received(_lifecycle().notices, ref.notice_id, ref.version, clock.now())
+    timeline_event = record_received(
+        NoticeStore(settings.table_name), ref.notice_id, ref.version, clock.now()
+    )
     # What the compliance audits match against moves on with every stored version.
     status = NoticeStatus(timeline_event.details["status"])
     ActiveNoticeStore(settings.table_name).note(ref.notice_id, ref.version, status)

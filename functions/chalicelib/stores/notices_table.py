@@ -30,7 +30,7 @@ from chalicelib.notices.versions import (
 )
 from chalicelib.reports.occurrences import occurrence_of
 from chalicelib.stores import aws_clients
-from chalicelib.stores.aws_clients import query_items
+from chalicelib.stores.aws_clients import per_world, query_items
 from chalicelib.stores.dynamodb_items import (
     batch_get,
     from_attributes,
@@ -63,8 +63,9 @@ class KnownVersions:
     """Notice versions this process has read, oldest dropped first beyond ``max_bytes``
     of stored text. A version item is written once and never changed (``_claim_version``),
     so a version read before is the version stored now: the lifecycle reads each one
-    once per plan, follow-up check and push, and now asks DynamoDB once. Only versions
-    found are kept (an absent one may be written any moment)."""
+    when it is received, planned and checked for follow-ups and once per push, and now
+    asks DynamoDB once per process. Only versions found are kept (an absent one may be
+    written any moment)."""
 
     def __init__(self, max_bytes: int) -> None:
         self._max_bytes = max_bytes
@@ -89,12 +90,18 @@ class KnownVersions:
                 self._bytes -= dropped
 
 
+@per_world
+def _known_versions(table_name: str) -> KnownVersions:
+    """One per process and table, whichever store reads (a new AWS world starts empty)."""
+    return KnownVersions(_KNOWN_VERSION_BYTES)
+
+
 class NoticeStore:
     def __init__(self, table_name: str) -> None:
         self._table = table_name
         self._db = aws_clients.dynamodb()
         self._report_log = ReportLog(table_name)
-        self._known_versions = KnownVersions(_KNOWN_VERSION_BYTES)
+        self._known_versions = _known_versions(table_name)
 
     # -- notices ---------------------------------------------------------------------------
 
