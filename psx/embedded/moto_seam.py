@@ -81,10 +81,11 @@
   AttributeValue (one per attribute of every item, nested ones included) is a
   structure of ten members (S, N, B, SS, …, BOOL): moto asks its attribute picker for
   each of the ten, trying up to four alias names each, to find the one the value holds.
-  A fifth of the CPU of moto's DynamoDB calls on the dispatch path. An AttributeValue
-  that is a dict naming only members is serialized member by member for the members it
-  names (``attribute_values_by_their_keys``); the picker's other names for a member
-  (its shape's name, snake case) are never members, so it would find the same ones.
+  A fifth of the CPU of the dispatch path's AWS calls (botocore and moto both). An
+  AttributeValue that is a dict naming only members is serialized member by member for
+  the members it names (``attribute_values_by_their_keys``); the picker's other names
+  for a member (its shape's name, snake case) are never members, so it would find the
+  same ones.
 """
 
 from __future__ import annotations

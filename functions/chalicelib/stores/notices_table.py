@@ -42,8 +42,8 @@ from chalicelib.stores.item_size import ensure_fits
 from chalicelib.stores.report_log import ReportLog
 
 _MAX_WRITE_ATTEMPTS = 5
-# How much version text one store keeps (``KnownVersions``): a weekly file's notices
-# many times over, and a small part of the smallest Lambda's memory.
+# How much version text a process keeps per table (``KnownVersions``): a weekly file's
+# notices many times over, and a small part of the smallest Lambda's memory.
 _KNOWN_VERSION_BYTES = 8 * 1024 * 1024
 
 
