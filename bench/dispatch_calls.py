@@ -6,13 +6,19 @@ is counted by function and operation.
     .venv/bin/python -m bench.dispatch_calls --notices 20 --platforms 3
 
 Counts do not depend on the machine's load: they say what the path asks of AWS, the
-cost the embedded runtime pays in moto and Lambda pays in round trips.
+cost the embedded runtime pays in moto and Lambda pays in round trips. The CPU seconds
+of the process from upload until every dispatch waits are printed beside them (moto,
+the handlers, the workflows and the webhook receivers all run in it); they do depend
+on the load, so compare commits run in turn (README, "AWS calls per notice–platform
+pair").
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -72,6 +78,11 @@ def _all_waiting(notice_ids: list[str], platform_ids: list[str]) -> None:
             wait_until(waiting, f"{ref} waiting for its acknowledgement", 600)
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--notices", type=int, default=20)
@@ -85,9 +96,11 @@ def main() -> None:
     ):
         platform_ids = [p.platform_id for p in platforms]
         receivers = [p.receiver for p in platforms]
+        cpu_before = _cpu_seconds()
         dispatch_all(runtime, args.notices, platform_ids, receivers)
         notice_ids = sorted({d.body["notice_id"] for d in receivers[0].deliveries})
         _all_waiting(notice_ids, platform_ids)
+        cpu_seconds = _cpu_seconds() - cpu_before
     pairs = args.notices * len(platform_ids)
     by_function: Counter[str] = Counter()
     for (function, _), calls in counter.calls.items():
@@ -96,6 +109,9 @@ def main() -> None:
         "notices": args.notices,
         "platforms": len(platform_ids),
         "aws_calls_per_pair": round(sum(counter.calls.values()) / pairs, 1),
+        "cpu_seconds_upload_to_all_waiting": round(cpu_seconds, 2),
+        "cpu_ms_per_pair": round(1000 * cpu_seconds / pairs, 1),
+        "load_average": round(os.getloadavg()[0], 1),
         "per_pair_by_function": {f: round(n / pairs, 2) for f, n in by_function.most_common()},
         "per_pair_by_function_and_operation": {
             f"{function.removeprefix(f'{runtime.stack_name}-')} {operation}": round(n / pairs, 2)

@@ -85,6 +85,20 @@
   an item's attributes go in at once and moto's own check runs once, for the last one
   (``items_sized_once``): it sums them all, and a sum of sizes is over the limit at some
   step exactly when it is over it at the last.
+- moto finds the method of every request's action by listing every function of the
+  response class (``method_names_from_class``: ``inspect.getmembers`` over a few
+  hundred attributes, a Python call each) and asking whether the action is among them:
+  a twentieth of the CPU of a dispatching exchange. ``FunctionNames`` answers the same
+  question for the one name asked.
+- moto serializes every DynamoDB answer against the service model, and an
+  AttributeValue (one per attribute of every item, nested ones included) is a
+  structure of ten members (S, N, B, SS, …, BOOL): moto asks its attribute picker for
+  each of the ten, trying up to four alias names each, to find the one the value holds.
+  A fifth of the CPU of the dispatch path's AWS calls (botocore and moto both). An
+  AttributeValue that is a dict naming only members is serialized member by member for
+  the members it names (``attribute_values_by_their_keys``); the picker's other names
+  for a member (its shape's name, snake case) are never members, so it would find the
+  same ones.
 """
 
 from __future__ import annotations
@@ -108,8 +122,10 @@ from typing import Any
 
 from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.core import responses as core_responses
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionContext, ActionResult
+from moto.core.serialize import BaseJSONSerializer
 from moto.core.utils import utcnow
 from moto.dynamodb import comparisons as dynamodb_comparisons
 from moto.dynamodb import models as dynamodb_models
@@ -572,6 +588,65 @@ def item_answers_as_json(original: Callable[..., Any]) -> Callable[..., Any]:
     return execute_result
 
 
+class FunctionNames:
+    """What moto's ``call_action`` asks of ``method_names_from_class(cls)``: whether a
+    name is among the class's functions (``inspect.getmembers(cls, inspect.isfunction)``),
+    asked of that name alone."""
+
+    def __init__(self, cls: type) -> None:
+        self._cls = cls
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str) or name not in dir(self._cls):
+            return False
+        return inspect.isfunction(getattr(self._cls, name, None))
+
+
+def attribute_values_by_their_keys(
+    original: Callable[..., None],
+) -> Callable[..., None]:
+    """A JSON serializer's ``_serialize_type_structure`` that writes a DynamoDB
+    AttributeValue given as a dict of its members from the members it names."""
+
+    def serialize_structure(
+        serializer: Any, serialized: Any, value: Any, shape: Any, key: str
+    ) -> None:
+        if not _plain_attribute_value(serializer, value, shape):
+            original(serializer, serialized, value, shape, key)
+            return
+        wrapper = serializer.MAP_TYPE() if key else serialized
+        for member_key, member_value in value.items():
+            if member_value is not None:  # as moto: a member holding None is left out
+                member_shape = shape.members[member_key]
+                member_shape.parent = shape  # as moto sets it (its aliases read it)
+                serializer._serialize(wrapper, member_value, member_shape, member_key)
+        if key:
+            serializer._default_serialize(serialized, wrapper, shape, key)
+
+    return serialize_structure
+
+
+def _plain_attribute_value(serializer: Any, value: Any, shape: Any) -> bool:
+    return (
+        shape.name == "AttributeValue"
+        and isinstance(value, dict)
+        and serializer.operation_model.service_model.service_name == "dynamodb"
+        and not serializer._value_picker.response_transformers
+        and value.keys() <= shape.members.keys()
+    )
+
+
+@contextmanager
+def attribute_values_serialized_by_their_keys() -> Iterator[None]:
+    """moto writing DynamoDB AttributeValues from the members they name."""
+    original = BaseJSONSerializer._serialize_type_structure
+    BaseJSONSerializer._serialize_type_structure = attribute_values_by_their_keys(original)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        BaseJSONSerializer._serialize_type_structure = original  # type: ignore[method-assign]
+
+
 def _no_docker(model: DockerModel) -> Any:
     raise AttributeError("the embedded runtime runs functions in process, never in Docker")
 
@@ -732,6 +807,17 @@ def items_written_and_answered_cheaply() -> Iterator[None]:
 
 
 @contextmanager
+def actions_found_by_name() -> Iterator[None]:
+    """moto looking up each request's action by its name (``FunctionNames``)."""
+    original = core_responses.method_names_from_class  # type: ignore[attr-defined]
+    core_responses.method_names_from_class = FunctionNames  # type: ignore[attr-defined,assignment]
+    try:
+        yield
+    finally:
+        core_responses.method_names_from_class = original  # type: ignore[attr-defined]
+
+
+@contextmanager
 def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     """moto with real Step Functions execution and Lambda routed to ``registry``."""
     saved_environment = {name: os.environ.get(name) for name in EMBEDDED_ENVIRONMENT}
@@ -767,6 +853,8 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
         with (
             expressions_parsed_once(),
             items_written_and_answered_cheaply(),
+            actions_found_by_name(),
+            attribute_values_serialized_by_their_keys(),
             mock_aws(config=MOTO_CONFIG),
             _ses_v2_actions(),
         ):

@@ -21,27 +21,36 @@ import pytest
 from botocore.exceptions import ClientError
 from docker.errors import DockerException
 from moto import mock_aws
+from moto.awslambda.responses import LambdaResponse
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
+from moto.core import responses as core_responses
 from moto.core.responses import ActionResult
+from moto.core.serialize import BaseJSONSerializer, XFormedAttributePicker, get_serializer_class
+from moto.core.utils import get_service_model
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing.tokens import ExpressionTokenizer
-from moto.dynamodb.responses import DynamoResult
+from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.moto_api._internal.responses import MotoAPIResponse
 from moto.moto_server.werkzeug_app import create_backend_app
 from moto.s3 import notifications as s3_notifications
 from moto.s3.models import s3_backends
+from moto.s3.responses import S3Response
 from moto.ses.models import ses_backends
+from moto.sesv2.responses import SESV2Response
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import json_path
+from moto.stepfunctions.responses import StepFunctionResponse
 from moto.utilities.docker_utilities import DockerModel
 from werkzeug.exceptions import NotFound
 
 from psx.embedded.moto_seam import (
+    FunctionNames,
     FunctionRegistry,
     TablesByReference,
+    attribute_values_by_their_keys,
     embedded_aws,
     publish_stack_state_machines,
     substitute_literal_subs,
@@ -1040,3 +1049,105 @@ def test_an_item_is_sized_once_and_refused_over_the_limit_as_moto_refuses_it(
     assert seam_refuses and moto_refuses
     assert seam_checks == ["a", "b"]  # one check per item: its last attribute
     assert checked == ["PK", "a", "PK", "a", "b"]
+
+
+# moto's own, read before any world replaces it.
+ORIGINAL_METHOD_NAMES = core_responses.method_names_from_class
+
+
+def test_moto_lists_a_response_class_s_functions_for_every_request(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Canary: moto's call_action asks method_names_from_class for every request; when it
+    # stops, FunctionNames can go.
+    asked: list[type] = []
+
+    def spy(cls: type) -> Any:
+        asked.append(cls)
+        return FunctionNames(cls)
+
+    monkeypatch.setattr(core_responses, "method_names_from_class", spy)
+    _ledger().get_item(TableName="ledger", Key={"PK": {"S": "absent"}})
+
+    assert DynamoHandler in asked
+
+
+@pytest.mark.parametrize(
+    "response_class",
+    [DynamoHandler, S3Response, StepFunctionResponse, LambdaResponse, SESV2Response],
+)
+def test_function_names_answer_as_moto_s_list_of_them(
+    world: FunctionRegistry, response_class: type
+) -> None:
+    listed = ORIGINAL_METHOD_NAMES(response_class)
+    asked = [*dir(response_class), "send_bulk_email", "no_such_action", "__class__", "mro"]
+
+    assert listed  # the class has functions to find (the seam's SES v2 ones among them)
+    assert [name in FunctionNames(response_class) for name in asked] == [
+        name in listed for name in asked
+    ]
+
+
+# Every kind of AttributeValue, nested, as moto's DynamoDB hands its answers over.
+EVERY_KIND_OF_ITEM = {
+    "PK": {"S": "item"},
+    "n": {"N": "12.5"},
+    "blob": {"B": b"\x00\xffbytes"},
+    "strings": {"SS": ["a", "b"]},
+    "numbers": {"NS": ["1", "2"]},
+    "blobs": {"BS": [b"x", b"y"]},
+    "nothing": {"NULL": True},
+    "flag": {"BOOL": False},
+    "nested": {"M": {"list": {"L": [{"S": "deep"}, {"M": {"n": {"N": "3"}}}, {"NULL": True}]}}},
+    "empty": {"M": {}},
+}
+
+
+def _dynamodb_body(operation: str, result: dict[str, Any]) -> Any:
+    service = get_service_model("dynamodb")
+    serializer = get_serializer_class("dynamodb", "json")(
+        operation_model=service.operation_model(operation),
+        pretty_print=False,
+        value_picker=XFormedAttributePicker(),
+    )
+    return json.loads(serializer.serialize(result)["body"])
+
+
+@pytest.mark.parametrize(
+    ("operation", "result"),
+    [
+        ("GetItem", {"Item": EVERY_KIND_OF_ITEM}),
+        ("Query", {"Items": [EVERY_KIND_OF_ITEM, {"PK": {"S": "b"}}], "Count": 2}),
+        ("UpdateItem", {"Attributes": EVERY_KIND_OF_ITEM}),
+        ("GetItem", {"Item": {"PK": {"S": "x"}, "odd": {"S": "y", "unknown": "z"}}}),
+        ("GetItem", {"Item": {"PK": {"S": "x"}, "none": {"S": None, "N": "1"}}}),
+    ],
+)
+def test_attribute_values_serialize_as_moto_serializes_them(
+    monkeypatch: pytest.MonkeyPatch, operation: str, result: dict[str, Any]
+) -> None:
+    # What the seam changes is only how the members are found: the answer is the same
+    # (binary base64-encoded, None left out, a key that is no member falling back).
+    original = BaseJSONSerializer._serialize_type_structure
+    by_moto = _dynamodb_body(operation, result)
+    monkeypatch.setattr(
+        BaseJSONSerializer, "_serialize_type_structure", attribute_values_by_their_keys(original)
+    )
+
+    assert _dynamodb_body(operation, result) == by_moto
+
+
+def test_moto_asks_for_every_member_of_an_attribute_value(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Canary: moto's serializer looks each of an AttributeValue's ten members up, however
+    # few it holds; when it stops, attribute_values_by_their_keys can go.
+    asked: list[str] = []
+    pick = XFormedAttributePicker.__call__
+
+    def spy(picker: XFormedAttributePicker, context: Any) -> Any:
+        asked.append(context.key)
+        return pick(picker, context)
+
+    monkeypatch.setattr(XFormedAttributePicker, "__call__", spy)
+    _dynamodb_body("GetItem", {"Item": {"PK": {"S": "x"}}})
+
+    assert {"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"} <= set(asked)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -11,8 +12,9 @@ from chalicelib.notices.extensions import AlreadyExtended
 from chalicelib.notices.model import Notice, NoticeContent, Product, notice_id_for
 from chalicelib.notices.timeline import EventKind, TimelineEvent, event_key_for
 from chalicelib.notices.versions import CurrentState, SaveOutcome, VersionConflict
+from chalicelib.stores import aws_clients
 from chalicelib.stores.index_pages import PageRequest
-from chalicelib.stores.notices_table import NoticeStore
+from chalicelib.stores.notices_table import KnownVersions, NoticeStore
 from psx.embedded.runtime import EmbeddedRuntime
 
 RECEIVED = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -217,6 +219,43 @@ def test_only_the_current_version_can_be_marked_started(
     assert not notices.current_state(notice_id).lifecycle_started  # type: ignore[union-attr]
     notices.mark_lifecycle_started(notice_id, 2)
     assert notices.current_state(notice_id).lifecycle_started  # type: ignore[union-attr]
+
+
+def test_a_version_is_read_from_dynamodb_once_and_an_absent_one_every_time(
+    notices: NoticeStore, regulator_id: str
+) -> None:
+    reads: list[str] = []
+    events = aws_clients.dynamodb().meta.events
+
+    def count(params: dict[str, Any], **_: object) -> None:
+        reads.append(params["Key"]["SK"]["S"])
+
+    notice_id = notice_id_for(regulator_id, "R-6")
+    events.register("before-parameter-build.dynamodb.GetItem", count)
+    try:
+        assert notices.get_version(notice_id, 1) is None
+        _save(notices, regulator_id, _content("R-6"))
+        first = notices.get_version(notice_id, 1)
+        again = notices.get_version(notice_id, 1)
+        unknown = notices.get_version(notice_id, 2)
+    finally:
+        events.unregister("before-parameter-build.dynamodb.GetItem", count)
+
+    assert first is not None and again == first and unknown is None
+    assert first.content == _content("R-6")
+    assert reads == ["V#000001", "V#000001", "V#000002"]
+
+
+def test_known_versions_drop_the_oldest_beyond_their_bytes(regulator_id: str) -> None:
+    content = _content("R-7")
+    versions = [_version(regulator_id, content, number) for number in (1, 2, 3)]
+    known = KnownVersions(max_bytes=250)
+    for notice in versions:
+        known.keep(notice, 100)
+    known.keep(_version(regulator_id, content, 4), 251)  # larger than the whole: not kept
+
+    notice_id = versions[0].notice_id
+    assert [known.get(notice_id, n) for n in (1, 2, 3, 4)] == [None, versions[1], versions[2], None]
 
 
 def test_timeline_events_are_written_once(notices: NoticeStore, regulator_id: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,9 +16,10 @@ from chalicelib.deadlines import (
     add_working_days,
     is_working_day,
     working_day_calendar,
+    working_days,
     working_days_late,
 )
-from chalicelib.deadlines.working_days import working_time
+from chalicelib.deadlines.working_days import WorkingDayCalendar, working_time
 
 SEOUL = ZoneInfo("Asia/Seoul")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -277,3 +280,21 @@ def test_working_time_over_a_weekend_counts_friday_and_monday_only() -> None:
     start = datetime(2026, 11, 6, 18, 0, tzinfo=SEOUL)  # Friday
     end = datetime(2026, 11, 9, 6, 0, tzinfo=SEOUL)  # Monday
     assert working_time(start, end, "KR") == timedelta(hours=12)
+
+
+def test_concurrent_first_calls_build_a_calendar_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    built: list[str] = []
+    build = working_days._built_calendar
+
+    def slow_build(code: str) -> WorkingDayCalendar:
+        built.append(code)
+        time.sleep(0.05)  # every other first call arrives while this one builds
+        return build(code)
+
+    monkeypatch.setattr(working_days, "_calendars", {})
+    monkeypatch.setattr(working_days, "_built_calendar", slow_build)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        calendars = list(pool.map(working_day_calendar, ["KR"] * 6))
+
+    assert built == ["KR"]
+    assert all(calendar is calendars[0] for calendar in calendars)

@@ -24,7 +24,6 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
 import holidays
@@ -161,8 +160,24 @@ def working_day_calendar(jurisdiction: str) -> WorkingDayCalendar:
     return _calendar(_ALIASES.get(code, code))
 
 
-@cache
+_calendars: dict[str, WorkingDayCalendar] = {}
+_calendars_lock = threading.Lock()
+
+
 def _calendar(code: str) -> WorkingDayCalendar:
+    """Built once per process under a lock: ``functools.cache`` let every concurrent first
+    call build its own (a country's holidays take ~0.1 CPU s; a file's plans all start at
+    once), and each calendar keeps the days it was asked about."""
+    found = _calendars.get(code)
+    if found is None:
+        with _calendars_lock:
+            found = _calendars.get(code)
+            if found is None:
+                found = _calendars[code] = _built_calendar(code)
+    return found
+
+
+def _built_calendar(code: str) -> WorkingDayCalendar:
     zone = _TIMEZONES.get(code)
     if zone is None:
         raise UnknownJurisdiction(code, "no working-day calendar and time zone configured")

@@ -43,7 +43,7 @@ def plan_dispatch(
     if notice is None:
         raise UnknownNoticeVersion(f"notice {notice_id} has no version {version}")
     withdrawn = notice.status is NoticeStatus.WITHDRAWN
-    earlier = [d for d in services.dispatches.for_notice(notice_id) if d.ref.version < version]
+    earlier = _earlier_dispatches(notice_id, version, services)
     for dispatch in earlier:
         close_dispatch(dispatch, notice, now, services)
     if withdrawn:
@@ -56,6 +56,16 @@ def plan_dispatch(
     if _superseded_meanwhile(notice, created, now, services):
         return DispatchPlan(event_type, [])
     return DispatchPlan(event_type, [platform.platform_id for platform in targets])
+
+
+def _earlier_dispatches(
+    notice_id: str, version: int, services: LifecycleServices
+) -> list[Dispatch]:
+    """The dispatches of the notice's versions before ``version`` (a first version has
+    none: nothing to read)."""
+    if version == 1:
+        return []
+    return [d for d in services.dispatches.for_notice(notice_id) if d.ref.version < version]
 
 
 def plan_extension(

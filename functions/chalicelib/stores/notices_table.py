@@ -11,6 +11,7 @@ Items of one notice share the partition ``NOTICE#<id>``:
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ from chalicelib.notices.versions import (
 )
 from chalicelib.reports.occurrences import occurrence_of
 from chalicelib.stores import aws_clients
-from chalicelib.stores.aws_clients import query_items
+from chalicelib.stores.aws_clients import per_world, query_items
 from chalicelib.stores.dynamodb_items import (
     batch_get,
     from_attributes,
@@ -41,6 +42,9 @@ from chalicelib.stores.item_size import ensure_fits
 from chalicelib.stores.report_log import ReportLog
 
 _MAX_WRITE_ATTEMPTS = 5
+# How much version text a process keeps per table (``KnownVersions``): a weekly file's
+# notices many times over, and a small part of the smallest Lambda's memory.
+_KNOWN_VERSION_BYTES = 8 * 1024 * 1024
 
 
 def _notice_pk(notice_id: str) -> str:
@@ -55,11 +59,49 @@ def _meta_key(notice_id: str) -> dict[str, str]:
     return {"PK": _notice_pk(notice_id), "SK": "META"}
 
 
+class KnownVersions:
+    """Notice versions this process has read, oldest dropped first beyond ``max_bytes``
+    of stored text. A version item is written once and never changed (``_claim_version``),
+    so a version read before is the version stored now: the lifecycle reads each one
+    when it is received, planned and checked for follow-ups and once per push, and now
+    asks DynamoDB once per process. Only versions found are kept (an absent one may be
+    written any moment)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self._max_bytes = max_bytes
+        self._versions: dict[tuple[str, int], tuple[Notice, int]] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+
+    def get(self, notice_id: str, version: int) -> Notice | None:
+        found = self._versions.get((notice_id, version))
+        return found[0] if found else None
+
+    def keep(self, notice: Notice, size: int) -> None:
+        with self._lock:
+            key = (notice.notice_id, notice.version)
+            if key in self._versions or size > self._max_bytes:
+                return
+            self._versions[key] = (notice, size)
+            self._bytes += size
+            while self._bytes > self._max_bytes:
+                # Dicts keep insertion order: the first key is the oldest.
+                _, dropped = self._versions.pop(next(iter(self._versions)))
+                self._bytes -= dropped
+
+
+@per_world
+def _known_versions(table_name: str) -> KnownVersions:
+    """One per process and table, whichever store reads (a new AWS world starts empty)."""
+    return KnownVersions(_KNOWN_VERSION_BYTES)
+
+
 class NoticeStore:
     def __init__(self, table_name: str) -> None:
         self._table = table_name
         self._db = aws_clients.dynamodb()
         self._report_log = ReportLog(table_name)
+        self._known_versions = _known_versions(table_name)
 
     # -- notices ---------------------------------------------------------------------------
 
@@ -158,12 +200,20 @@ class NoticeStore:
         return self.get_version(notice_id, state.version) if state else None
 
     def get_version(self, notice_id: str, version: int) -> Notice | None:
+        known = self._known_versions.get(notice_id, version)
+        if known is not None:
+            return known
         item = self._db.get_item(
             TableName=self._table,
             Key=to_attributes({"PK": _notice_pk(notice_id), "SK": _version_sk(version)}),
             ConsistentRead=True,
         ).get("Item")
-        return Notice.model_validate_json(from_attributes(item)["body"]) if item else None
+        if item is None:
+            return None
+        body = from_attributes(item)["body"]
+        notice = Notice.model_validate_json(body)
+        self._known_versions.keep(notice, len(body))
+        return notice
 
     def mark_lifecycle_started(self, notice_id: str, version: int) -> None:
         """Recorded by the workflow itself, so intake knows it need not start it again."""
