@@ -26,7 +26,16 @@ _deserializer = TypeDeserializer()
 
 def to_attributes(values: Mapping[str, Any]) -> dict[str, Any]:
     """An item, key or ``ExpressionAttributeValues`` in DynamoDB's attribute-value form."""
-    return {name: _serializer.serialize(value) for name, value in values.items()}
+    return {name: _attribute(value) for name, value in values.items()}
+
+
+def _attribute(value: Any) -> dict[str, Any]:
+    # Most values stored are strings: ``TypeSerializer`` tries null, bool and number first
+    # for each; a plain ``str`` is serialized as it would serialize it (subclasses such as
+    # enums, and every other type, go through it).
+    if type(value) is str:
+        return {"S": value}
+    return dict(_serializer.serialize(value))
 
 
 def from_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
