@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, Inexact
 from enum import StrEnum
 from typing import Any
 
@@ -79,6 +79,8 @@ def test_attributes_are_what_boto3_serializes() -> None:
         "enum": Colour.RED,
         "n": Decimal("1.5"),
         "i": 7,
+        "negative": -(10**38) + 1,
+        "large": 10**37 * 9,
         "none": None,
         "b": True,
         "bytes": b"\x00",
@@ -91,6 +93,8 @@ def test_attributes_are_what_boto3_serializes() -> None:
     }
     with pytest.raises(TypeError):
         to_attributes({"f": 1.5})
+    with pytest.raises(Inexact):  # as TypeSerializer refuses it
+        to_attributes({"n": 10**38 + 1})
 
 
 def _error(code: str) -> ClientError:

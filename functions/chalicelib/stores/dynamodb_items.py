@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 BATCH_GET_LIMIT = 100
 
 _serializer = TypeSerializer()
+# DynamoDB numbers have at most 38 significant digits.
+_N_LIMIT = 10**38
 _deserializer = TypeDeserializer()
 
 
@@ -30,11 +32,14 @@ def to_attributes(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _attribute(value: Any) -> dict[str, Any]:
-    # Most values stored are strings: ``TypeSerializer`` tries null, bool and number first
-    # for each; a plain ``str`` is serialized as it would serialize it (subclasses such as
-    # enums, and every other type, go through it).
-    if type(value) is str:
+    # Most values stored are strings and ints: ``TypeSerializer`` tries null, bool and
+    # number first for each, and makes each int a Decimal in its context. Here they are
+    # serialized as it serializes them (a str subclass, such as an enum, is kept as it
+    # is; an int of over 38 digits, which it refuses, and every other type go through it).
+    if isinstance(value, str):
         return {"S": value}
+    if type(value) is int and -_N_LIMIT < value < _N_LIMIT:
+        return {"N": str(value)}
     return dict(_serializer.serialize(value))
 
 
