@@ -5,6 +5,7 @@ If moto changes behaviour, one of these fails and names the workaround to revisi
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from docker.errors import DockerException
@@ -24,6 +26,7 @@ from moto import mock_aws
 from moto.awslambda.responses import LambdaResponse
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
 from moto.core import responses as core_responses
+from moto.core.parse import BaseJSONParser, JSONParser, RequestParser
 from moto.core.responses import ActionResult
 from moto.core.serialize import BaseJSONSerializer, XFormedAttributePicker, get_serializer_class
 from moto.core.utils import get_service_model
@@ -77,6 +80,7 @@ def _fail(event: dict[str, object], context: object) -> dict[str, object]:
 # moto's own, read before any world replaces them.
 ORIGINAL_DOCKER_CLIENT = DockerModel.docker_client
 ORIGINAL_ITEM_INIT = Item.__init__
+ORIGINAL_JSON_PARSE_MAP = BaseJSONParser.__dict__.get("_parse_map")
 
 
 @pytest.fixture
@@ -1151,3 +1155,63 @@ def test_moto_asks_for_every_member_of_an_attribute_value(monkeypatch: pytest.Mo
     _dynamodb_body("GetItem", {"Item": {"PK": {"S": "x"}}})
 
     assert {"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"} <= set(asked)
+
+
+def _parse_put_item(body: dict[str, Any]) -> dict[str, Any]:
+    """A PutItem request as moto's DynamoDB handler parses it."""
+    model = botocore.session.get_session().get_service_model("dynamodb").operation_model("PutItem")
+    request = {"body": json.dumps(body).encode(), "headers": {}, "method": "POST"}
+    return dict(JSONParser(model).parse(request))  # type: ignore[arg-type]
+
+
+def test_moto_parses_each_attribute_value_through_its_model(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Canary: moto's JSON parser parses a map of attribute values by the generic walk,
+    # one structure parse per value (what the seam replaces for DynamoDB).
+    assert ORIGINAL_JSON_PARSE_MAP is None
+    structures: list[str] = []
+    original = BaseJSONParser._parse_structure
+
+    def counted(parser: BaseJSONParser, shape: Any, value: Any) -> Any:
+        structures.append(shape.name)
+        return original(parser, shape, value)
+
+    monkeypatch.setattr(BaseJSONParser, "_parse_structure", counted)
+    item = {"PK": {"S": "a"}, "n": {"N": "1"}, "m": {"M": {"x": {"BOOL": True}}}}
+    _parse_put_item({"TableName": "ledger", "Item": item})
+
+    assert structures.count("AttributeValue") == 4
+
+
+def test_attribute_values_are_parsed_as_moto_parses_them(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The seam's parse of items, keys and expression values equals moto's, absent
+    # values and members the model lacks dropped, binary values decoded.
+    b64 = base64.b64encode
+    item = {
+        "PK": {"S": "every-type"},
+        "b": {"B": b64(b"\x00\xff").decode()},
+        "bs": {"BS": [b64(b"one").decode()]},
+        "ss": {"SS": ["a", "b"]},
+        "ns": {"NS": ["1"]},
+        "m": {"M": {"l": {"L": [{"N": "2"}, {"NULL": True}, {"B": b64(b"x").decode()}]}}},
+        "odd": {"S": "kept", "BOOL": None, "X": "dropped"},
+        "gone": None,
+    }
+    body = {
+        "TableName": "ledger",
+        "Item": item,
+        "ConditionExpression": "PK <> :v",
+        "ExpressionAttributeValues": {":v": {"BOOL": False}},
+    }
+    by_seam = _parse_put_item(body)
+    dynamodb = _ledger()
+    seam_answers = _item_answers(dynamodb)
+    monkeypatch.setattr(BaseJSONParser, "_parse_map", RequestParser._parse_map)
+
+    assert by_seam == _parse_put_item(body)
+    assert by_seam["Item"]["m"]["M"]["l"]["L"][2] == {"B": b"x"}
+    assert by_seam["Item"]["odd"] == {"S": "kept"}
+    assert seam_answers == _item_answers(dynamodb)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, Inexact
+from enum import StrEnum
 from typing import Any
 
 import pytest
+from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
 
 from chalicelib.stores.dynamodb_items import (
@@ -63,6 +65,36 @@ def test_attributes_round_trip_plain_values() -> None:
     attributes = to_attributes(values)
     assert attributes == {"s": {"S": "x"}, "n": {"N": "7"}, "b": {"BOOL": False}}
     assert from_attributes(attributes) == values
+
+
+class Colour(StrEnum):
+    RED = "red"
+
+
+def test_attributes_are_what_boto3_serializes() -> None:
+    # Strings take a shorter path; every value must come out as boto3 makes it.
+    values = {
+        "s": "x",
+        "empty": "",
+        "enum": Colour.RED,
+        "n": Decimal("1.5"),
+        "i": 7,
+        "negative": -(10**38) + 1,
+        "large": 10**37 * 9,
+        "none": None,
+        "b": True,
+        "bytes": b"\x00",
+        "ss": {"a", "b"},
+        "ns": {1, 2},
+        "m": {"k": "v", "l": ["x", 1, None]},
+    }
+    assert to_attributes(values) == {
+        name: TypeSerializer().serialize(value) for name, value in values.items()
+    }
+    with pytest.raises(TypeError):
+        to_attributes({"f": 1.5})
+    with pytest.raises(Inexact):  # as TypeSerializer refuses it
+        to_attributes({"n": 10**38 + 1})
 
 
 def _error(code: str) -> ClientError:

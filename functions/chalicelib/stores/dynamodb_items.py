@@ -21,12 +21,26 @@ if TYPE_CHECKING:
 BATCH_GET_LIMIT = 100
 
 _serializer = TypeSerializer()
+# DynamoDB numbers have at most 38 significant digits.
+_N_LIMIT = 10**38
 _deserializer = TypeDeserializer()
 
 
 def to_attributes(values: Mapping[str, Any]) -> dict[str, Any]:
     """An item, key or ``ExpressionAttributeValues`` in DynamoDB's attribute-value form."""
-    return {name: _serializer.serialize(value) for name, value in values.items()}
+    return {name: _attribute(value) for name, value in values.items()}
+
+
+def _attribute(value: Any) -> dict[str, Any]:
+    # Most values stored are strings and ints: ``TypeSerializer`` tries null, bool and
+    # number first for each, and makes each int a Decimal in its context. Here they are
+    # serialized as it serializes them (a str subclass, such as an enum, is kept as it
+    # is; an int of over 38 digits, which it refuses, and every other type go through it).
+    if isinstance(value, str):
+        return {"S": value}
+    if type(value) is int and -_N_LIMIT < value < _N_LIMIT:
+        return {"N": str(value)}
+    return dict(_serializer.serialize(value))
 
 
 def from_attributes(item: Mapping[str, Any]) -> dict[str, Any]:
