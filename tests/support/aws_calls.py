@@ -367,6 +367,12 @@ UNREACHED_GRANTS: dict[tuple[str, str], str] = {
     "answer arrived before the wait opened (a race)",
     ("OpenWaitRole", "states:SendTaskFailure"): "ends the wait when the dispatch closed "
     "before the wait opened (a race)",
+    ("NotifyRecipientsRole", "s3:GetObject"): "a process keeps each buyer message once "
+    "(it renders it once); another Lambda container keeping the same message finds it kept "
+    "and reads its checksum (HeadObject)",
+    ("PrepareAuditRole", "dynamodb:GetItem"): "reads the notice versions it indexes; the "
+    "embedded runtime runs every function in one process, whose cache of notice versions "
+    "(never changed once written) another function has filled first",
     **{
         (role, action): "SQS encrypts and decrypts the notification queue's messages with "
         "the notification key on the caller's behalf (moto's SQS does not call KMS)"
