@@ -270,8 +270,14 @@ def _cleaned_cells(
 
 def _pieces(value: RawValue, splitter: Callable[[str], Iterable[str]]) -> list[str]:
     """The distinct cleaned pieces of a present list field, in order."""
-    if splitter is _SPLIT_LIST and isinstance(value, str) and _one_piece(value):
-        cleaned = clean_text(value)  # most list cells: nothing to split or de-duplicate
+    if (
+        splitter is _SPLIT_LIST
+        and isinstance(value, str)
+        and "," not in value  # none of _SPLIT_LIST's separators, tested inline: this
+        and ";" not in value  # runs for most list cells of every row
+        and "\n" not in value
+    ):
+        cleaned = clean_text(value)  # one piece: nothing to split or de-duplicate
         return [cleaned] if cleaned else []
     texts = [value] if isinstance(value, str) else _strings(value)
     # A plain loop: in a comprehension Python 3.11 builds a frame per call, and this
@@ -282,11 +288,6 @@ def _pieces(value: RawValue, splitter: Callable[[str], Iterable[str]]) -> list[s
             if piece and (cleaned := clean_text(piece)):
                 pieces.append(cleaned)
     return _unique(pieces)
-
-
-def _one_piece(text: str) -> bool:
-    """Whether ``_SPLIT_LIST`` leaves ``text`` whole: none of its separators in it."""
-    return "," not in text and ";" not in text and "\n" not in text
 
 
 def _identifies_a_product(product: dict[str, Any]) -> bool:
