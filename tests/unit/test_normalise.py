@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from chalicelib.intake.fields import CANONICAL_FIELDS
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.normalise import (
+    _SPLIT_LIST,
+    _pieces,
     clean_text,
     derived_reference,
     normalise_record,
@@ -645,3 +647,9 @@ def test_plain_hazard_wording_is_not_warned() -> None:
         remedy="Free refund",
     )
     assert "softening_wording" not in codes(row.warnings)
+
+
+@given(st.text(alphabet=" \t\n\r,;ab\u00a0\u0085É", max_size=12))
+def test_a_list_cell_without_separators_is_cleaned_as_when_split(text: str) -> None:
+    # A one-piece cell skips the split; a list value always takes it.
+    assert _pieces(text, _SPLIT_LIST) == _pieces([text], _SPLIT_LIST)

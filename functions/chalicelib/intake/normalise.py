@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
 from typing import Any
 
@@ -29,11 +29,12 @@ from chalicelib.identifiers.products import (
     split_kc_certificates,
 )
 from chalicelib.intake.dates import parse_date
+from chalicelib.intake.fields import LIST_FIELDS, TEXT_FIELDS
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.raw import RawRecord, RawValue
 from chalicelib.intake.rows import ParsedRow, Problem
 from chalicelib.notices.model import NoticeContent, NoticeKind
-from chalicelib.notices.softening import softening_phrases
+from chalicelib.notices.softening import may_soften, softening_phrases
 from chalicelib.record_size import MAX_RECORD_BYTES, RecordTooLarge, ensure_within
 
 DERIVED_PREFIX = "derived:"
@@ -41,10 +42,28 @@ DERIVED_PREFIX = "derived:"
 _HORIZONTAL_SPACE = re.compile(r"[^\S\n]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _LIST_SEPARATORS = re.compile(r"[\n,;]+")
+_SPLIT_LIST = _LIST_SEPARATORS.split
 # URLs may contain commas and semicolons: split pictures on whitespace, and on a
 # separator only where the next picture URL starts.
 _PICTURE_SEPARATORS = re.compile(r"\s+|[,;|](?=\s*https?://)")
 _LANGUAGE = re.compile(r"^([a-z]{2})(?:[-_][a-z0-9]{2,8})?$")
+
+# Every field a notice takes as one cleaned text, None where the row leaves it out: the
+# row's texts are cleaned in one pass over its cells (a method call per field was 19
+# calls a row, most for fields the row leaves out).
+_NO_TEXTS: dict[str, str | None] = dict.fromkeys(
+    (*TEXT_FIELDS, "jurisdiction", "language", "kind", "status", "global_watch")
+)
+# How each list field is split into pieces; a row's lists are split in the same pass as
+# its texts are cleaned, and a field the row leaves out is an empty tuple (the model
+# validates it into an empty list, as it did the empty list built per field before).
+_SPLITTERS: dict[str, Callable[[str], Iterable[str]]] = {
+    **dict.fromkeys(LIST_FIELDS, _SPLIT_LIST),
+    "pictures": _PICTURE_SEPARATORS.split,
+    "barcodes": split_barcodes,
+    "kc_certificates": split_kc_certificates,
+}
+_NO_ITEMS: dict[str, Sequence[str]] = dict.fromkeys(_SPLITTERS, ())
 
 _WITHDRAWN_VALUES = frozenset({"withdrawn", "withdrawal", "철회", "true", "yes", "y", "1"})
 _ACTIVE_VALUES = frozenset({"active", "amended", "false", "no", "n", "0"})
@@ -198,7 +217,9 @@ def clean_text(text: str) -> str | None:
 def _validated(data: dict[str, Any]) -> tuple[NoticeContent | None, list[Problem]]:
     """The model built from ``data``, or the model's objections located by field."""
     try:
-        return NoticeContent.model_validate(data), []
+        # The model's core validator itself: model_validate's Python wrapper around it
+        # costs a tenth of the validation of a typical row.
+        return NoticeContent.__pydantic_validator__.validate_python(data), []
     except ValidationError as invalid:
         return None, [
             Problem(_field_of(error["loc"]), "invalid_value", error["msg"])
@@ -227,6 +248,50 @@ def _date_text(value: date) -> str:
     return (value.date() if isinstance(value, datetime) else value).isoformat()
 
 
+def _cleaned_cells(
+    fields: dict[str, RawValue],
+) -> tuple[dict[str, str | None], dict[str, Sequence[str]]]:
+    """The cleaned text of every field in ``_NO_TEXTS`` and the pieces of every field in
+    ``_SPLITTERS``, in one pass over the row's cells; a name in neither raises KeyError
+    when looked up, so a field left out of them cannot silently read as empty."""
+    texts = _NO_TEXTS.copy()
+    items = _NO_ITEMS.copy()
+    for name, value in fields.items():
+        # Most fields of a row are absent or one string: no list to build and join.
+        if value is None:
+            continue
+        if name in texts:
+            if isinstance(value, str):
+                texts[name] = clean_text(value)
+            else:
+                texts[name] = clean_text("\n".join(_strings(value)))
+        elif name in items:
+            items[name] = _pieces(value, _SPLITTERS[name])
+    return texts, items
+
+
+def _pieces(value: RawValue, splitter: Callable[[str], Iterable[str]]) -> list[str]:
+    """The distinct cleaned pieces of a present list field, in order."""
+    if (
+        splitter is _SPLIT_LIST
+        and isinstance(value, str)
+        and "," not in value  # none of _SPLIT_LIST's separators, tested inline: this
+        and ";" not in value  # runs for most list cells of every row
+        and "\n" not in value
+    ):
+        cleaned = clean_text(value)  # one piece: nothing to split or de-duplicate
+        return [cleaned] if cleaned else []
+    texts = [value] if isinstance(value, str) else _strings(value)
+    # A plain loop: in a comprehension Python 3.11 builds a frame per call, and this
+    # runs for every list field of every row.
+    pieces = []
+    for text in texts:
+        for piece in splitter(text):
+            if piece and (cleaned := clean_text(piece)):
+                pieces.append(cleaned)
+    return _unique(pieces)
+
+
 def _identifies_a_product(product: dict[str, Any]) -> bool:
     # Spelled out rather than any() over the keys: no generator to build for every row.
     return bool(
@@ -252,6 +317,7 @@ class _RowNormaliser:
     def __init__(self, fields: dict[str, RawValue], defaults: RegulatorDefaults) -> None:
         self._fields = fields
         self._defaults = defaults
+        self._texts, self._items = _cleaned_cells(fields)
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
 
@@ -265,21 +331,21 @@ class _RowNormaliser:
             "issued_on": self._issued_on(),
             "jurisdiction": jurisdiction,
             "language": self._language(jurisdiction),
-            "title": self._text("title"),
+            "title": self._texts["title"],
             "product": product,
             "hazard": {
-                "types": self._items("hazard_types"),
-                "description": self._text("hazard_description"),
-                "risk_level": self._text("risk_level"),
+                "types": self._items["hazard_types"],
+                "description": self._texts["hazard_description"],
+                "risk_level": self._texts["risk_level"],
             },
-            "measures": self._items("measures"),
-            "remedy": self._text("remedy"),
-            "consumer_contact": self._text("consumer_contact"),
+            "measures": self._items["measures"],
+            "remedy": self._texts["remedy"],
+            "consumer_contact": self._texts["consumer_contact"],
             "target_platforms": [
                 item.lower()
-                for item in self._items("target_platforms") or self._defaults.target_platforms
+                for item in self._items["target_platforms"] or self._defaults.target_platforms
             ],
-            "source_url": self._text("source_url"),
+            "source_url": self._texts["source_url"],
             "withdrawn": self._withdrawn(),
             "global_watch": self._global_watch(),
         }
@@ -287,6 +353,8 @@ class _RowNormaliser:
     def _warn_softening(self) -> None:
         """Wording a buyer recall notice must not carry (GPSR Art. 36): the notice shows
         the regulator's text as written, so the regulator hears it here, per field."""
+        if not may_soften(self._recall_notice_texts()):  # nearly every row: one search
+            return
         for field in _RECALL_NOTICE_FIELDS:
             value = self._fields.get(field)
             if value is None:  # most of these fields in most rows
@@ -306,25 +374,35 @@ class _RowNormaliser:
                     "state the hazard plainly",
                 )
 
+    def _recall_notice_texts(self) -> list[str]:
+        texts = []
+        for field in _RECALL_NOTICE_FIELDS:
+            value = self._fields.get(field)
+            if isinstance(value, str):  # a cell: no list of texts to build
+                texts.append(value)
+            elif value is not None:
+                texts.extend(_strings(value))
+        return texts
+
     # -- product ---------------------------------------------------------------
 
     def _product(self) -> dict[str, Any]:
         barcodes, suspect = self._barcodes()
         product = {
-            "name": self._text("product_name"),
-            "description": self._text("product_description"),
-            "brand": self._text("brand"),
-            "manufacturer": self._text("manufacturer"),
-            "models": self._items("models"),
+            "name": self._texts["product_name"],
+            "description": self._texts["product_description"],
+            "brand": self._texts["brand"],
+            "manufacturer": self._texts["manufacturer"],
+            "models": self._items["models"],
             "barcodes": barcodes,
             "suspect_barcodes": suspect,
-            "batch_numbers": self._items("batch_numbers"),
-            "company_recall_code": self._text("company_recall_code"),
-            "production_dates": self._items("production_dates"),
+            "batch_numbers": self._items["batch_numbers"],
+            "company_recall_code": self._texts["company_recall_code"],
+            "production_dates": self._items["production_dates"],
             "kc_certificates": self._kc_certificates(),
-            "category": self._text("category"),
-            "country_of_origin": self._text("country_of_origin"),
-            "pictures": self._items("pictures", _PICTURE_SEPARATORS.split),
+            "category": self._texts["category"],
+            "country_of_origin": self._texts["country_of_origin"],
+            "pictures": self._items["pictures"],
         }
         if not _identifies_a_product(product):
             self._error(
@@ -338,7 +416,7 @@ class _RowNormaliser:
     def _barcodes(self) -> tuple[list[str], list[str]]:
         valid: list[str] = []
         suspect: list[str] = []
-        for code in self._items("barcodes", split_barcodes):
+        for code in self._items["barcodes"]:
             issue = gtin_issue(code)
             if issue is None:
                 valid.append(code)
@@ -347,8 +425,8 @@ class _RowNormaliser:
                 self._warn("barcodes", issue.code, issue.message)
         return valid, suspect
 
-    def _kc_certificates(self) -> list[str]:
-        numbers = self._items("kc_certificates", split_kc_certificates)
+    def _kc_certificates(self) -> Sequence[str]:
+        numbers = self._items["kc_certificates"]
         for number in numbers:
             issue = kc_certificate_issue(number)
             if issue:
@@ -356,7 +434,7 @@ class _RowNormaliser:
         return numbers
 
     def _source_reference(self, product: dict[str, Any]) -> str | None:
-        reference = self._text("source_reference")
+        reference = self._texts["source_reference"]
         if reference or self.errors:
             return reference
         derived = derived_reference(
@@ -375,7 +453,7 @@ class _RowNormaliser:
     # -- notice ----------------------------------------------------------------
 
     def _jurisdiction(self) -> str | None:
-        written = self._text("jurisdiction")
+        written = self._texts["jurisdiction"]
         value = written or self._defaults.jurisdiction
         if value is None:
             self._error(
@@ -394,7 +472,7 @@ class _RowNormaliser:
         return code
 
     def _language(self, jurisdiction: str | None) -> str | None:
-        written = self._text("language")
+        written = self._texts["language"]
         if written:
             match = _LANGUAGE.match(written.lower())
             if match:
@@ -423,7 +501,7 @@ class _RowNormaliser:
         return parsed
 
     def _kind(self) -> NoticeKind:
-        value = (self._text("kind") or "").casefold()
+        value = (self._texts["kind"] or "").casefold()
         # The plain words first: no marker can be inside them, and most rows use them.
         if value in {"", "notice"}:
             return NoticeKind.NOTICE
@@ -439,7 +517,7 @@ class _RowNormaliser:
         return NoticeKind.NOTICE
 
     def _withdrawn(self) -> bool:
-        value = (self._text("status") or "").casefold()
+        value = (self._texts["status"] or "").casefold()
         if value in _WITHDRAWN_VALUES or "철회" in value:
             return True
         if value and value not in _ACTIVE_VALUES:
@@ -451,7 +529,7 @@ class _RowNormaliser:
         return False
 
     def _global_watch(self) -> bool:
-        value = (self._text("global_watch") or "").casefold()
+        value = (self._texts["global_watch"] or "").casefold()
         if value in _TRUE_VALUES:
             return True
         if value and value not in _FALSE_VALUES:
@@ -463,32 +541,6 @@ class _RowNormaliser:
         return False
 
     # -- value helpers -----------------------------------------------------------
-
-    def _text(self, name: str) -> str | None:
-        value = self._fields.get(name)
-        # Most fields of a row are absent or one string: no list to build and join.
-        if value is None:
-            return None
-        if isinstance(value, str):
-            return clean_text(value)
-        return clean_text("\n".join(_strings(value)))
-
-    def _items(
-        self, name: str, splitter: Callable[[str], Iterable[str]] = _LIST_SEPARATORS.split
-    ) -> list[str]:
-        """The distinct cleaned pieces of field ``name``, in order."""
-        value = self._fields.get(name)
-        if value is None:  # an absent field: nothing to split
-            return []
-        texts = [value] if isinstance(value, str) else _strings(value)
-        # A plain loop: in a comprehension Python 3.11 builds a frame per call, and this
-        # runs for every list field of every row.
-        pieces = []
-        for text in texts:
-            for piece in splitter(text):
-                if piece and (cleaned := clean_text(piece)):
-                    pieces.append(cleaned)
-        return _unique(pieces)
 
     def _warn(self, field: str, code: str, message: str) -> None:
         self.warnings.append(Problem(field, code, message))
