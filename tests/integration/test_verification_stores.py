@@ -119,15 +119,18 @@ def test_the_active_notice_register_only_moves_forward(runtime: EmbeddedRuntime)
 def test_the_catalogue_bucket_lists_snapshots_newest_first(runtime: EmbeddedRuntime) -> None:
     bucket = CatalogueBucket(os.environ["PSX_CATALOGUE_BUCKET"])
     platform_id = f"plat-{uuid.uuid4().hex[:6]}"
-    for snapshot_id in ("snap-20261201T000000Z-00000001", "snap-20261202T000000Z-00000002"):
+    for snapshot_id in (
+        "snap-20261201T000000000000Z-00000001",
+        "snap-20261202T000000000000Z-00000002",
+    ):
         bucket.put_bytes(part_key(platform_id, snapshot_id, "a.jsonl"), b"{}\n")
-    bucket.put_bytes(manifest_key(platform_id, "snap-20261202T000000Z-00000002"), b"{}")
+    bucket.put_bytes(manifest_key(platform_id, "snap-20261202T000000000000Z-00000002"), b"{}")
 
     assert bucket.snapshots(platform_id) == [
-        "snap-20261202T000000Z-00000002",
-        "snap-20261201T000000Z-00000001",
+        "snap-20261202T000000000000Z-00000002",
+        "snap-20261201T000000000000Z-00000001",
     ]
     # The manifest is not a part.
-    assert bucket.uploaded_parts(platform_id, "snap-20261202T000000Z-00000002") == {"a.jsonl"}
-    assert bucket.manifest(platform_id, "snap-20261201T000000Z-00000001") is None
+    assert bucket.uploaded_parts(platform_id, "snap-20261202T000000000000Z-00000002") == {"a.jsonl"}
+    assert bucket.manifest(platform_id, "snap-20261201T000000000000Z-00000001") is None
     assert platform_id in bucket.platforms()

@@ -7,7 +7,7 @@ import gzip
 import io
 import json
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyarrow as pa
@@ -196,3 +196,11 @@ def test_snapshot_ids_sort_by_upload_time() -> None:
     second = new_snapshot_id(datetime(2026, 12, 1, 9, tzinfo=UTC))
 
     assert is_snapshot_id(first) and first < second
+
+
+def test_snapshot_ids_started_in_one_second_sort_by_upload_time() -> None:
+    at = datetime(2026, 12, 1, 8, 0, 0, 999_000, tzinfo=UTC)
+    ids = [new_snapshot_id(at + timedelta(microseconds=n)) for n in range(0, 1000, 7)]
+
+    assert all(map(is_snapshot_id, ids))
+    assert sorted(ids) == ids

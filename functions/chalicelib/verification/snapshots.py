@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 MANIFEST_NAME = "_manifest.json"
 # Part names are file names inside the snapshot's prefix: no slashes, no dot files.
 PART_NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$"
-SNAPSHOT_ID_PATTERN = r"^snap-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$"
+SNAPSHOT_ID_PATTERN = r"^snap-[0-9]{8}T[0-9]{12}Z-[0-9a-f]{8}$"
 MAX_PARTS = 10_000
 
 
@@ -97,8 +97,9 @@ def missing_parts(manifest: SnapshotManifest, present: set[str]) -> list[str]:
 
 
 def new_snapshot_id(now: datetime) -> str:
-    """Sortable by upload time, unique per upload."""
-    return f"snap-{now.astimezone(UTC):%Y%m%dT%H%M%SZ}-{secrets.token_hex(4)}"
+    """Sortable by upload time, unique per upload. Microseconds, because a platform's
+    automation can start two snapshots in one second, and the audit takes the newest."""
+    return f"snap-{now.astimezone(UTC):%Y%m%dT%H%M%S%fZ}-{secrets.token_hex(4)}"
 
 
 _SNAPSHOT_ID = re.compile(SNAPSHOT_ID_PATTERN)
