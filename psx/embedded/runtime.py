@@ -27,6 +27,7 @@ from chalice.utils import to_cfn_resource_name
 from infra import stack
 from psx import FUNCTIONS_DIR
 from psx.embedded.cfn_gaps import apply_dropped_properties
+from psx.embedded.heap import survivors_frozen
 from psx.embedded.moto_seam import (
     FunctionRegistry,
     Handler,
@@ -75,6 +76,7 @@ class EmbeddedRuntime:
 
     def __enter__(self) -> EmbeddedRuntime:
         self._exit_stack.enter_context(embedded_aws(self.registry))
+        self._exit_stack.enter_context(survivors_frozen())
         try:
             self._provision()
         except BaseException:
