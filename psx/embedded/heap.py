@@ -25,20 +25,26 @@ from typing import Any
 
 class _SurvivorsFrozen:
     def __init__(self) -> None:
+        # Counted here: gc.get_freeze_count() walks every frozen object (~0.1 s a call
+        # once the state is large). Someone else's gc.unfreeze() (intake's parse pauses
+        # the collector that way) only makes the next full collection walk more.
+        self._frozen = 0
         self._give_back_at = 0  # 0: the next full collection walks everything
 
     def after_collection(self, phase: str, info: dict[str, Any]) -> None:
         if phase != "stop" or info["generation"] != 2:
             return
-        if self._give_back_at and gc.get_freeze_count() >= self._give_back_at:
+        if self._give_back_at and self._frozen >= self._give_back_at:
             gc.unfreeze()
-            self._give_back_at = 0
+            self._frozen = self._give_back_at = 0
             return
         # Freezing from the collector's "stop" callback is safe: the collection is over
-        # and its lists are consistent; the survivors are all reachable right now.
+        # and its lists are consistent; the survivors, all in the oldest generation
+        # now, are all reachable right now.
+        self._frozen += len(gc.get_objects(generation=2))
         gc.freeze()
         if not self._give_back_at:
-            self._give_back_at = 2 * gc.get_freeze_count()
+            self._give_back_at = 2 * self._frozen
 
 
 @contextmanager
