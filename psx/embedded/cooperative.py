@@ -18,6 +18,7 @@ there: the in-process runtime of the tests and ``psx demo`` keep real threads.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,6 +36,12 @@ def make_threads_cooperative() -> None:
     from gevent import monkey
 
     monkey.patch_all()
+
+
+def threads_are_greenlets() -> bool:
+    """Whether this process patched its threads (without importing gevent to ask)."""
+    monkey = sys.modules.get("gevent.monkey")
+    return monkey is not None and bool(monkey.is_module_patched("threading"))
 
 
 def start_os_thread(target: Callable[..., Any], *args: Any) -> None:

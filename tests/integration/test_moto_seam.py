@@ -543,6 +543,7 @@ def test_parked_callbacks_hold_os_threads_unless_threads_are_greenlets() -> None
     assert threads["os_threads_while_waiting"] > threads["callbacks_waiting"]
     assert greenlets["os_threads_while_waiting"] == 1
     assert threads["statuses"] == greenlets["statuses"] == ["SUCCEEDED"]
+    assert (threads["threads_are_greenlets"], greenlets["threads_are_greenlets"]) == (False, True)
 
 
 # -- Distributed Map (the compliance audit, workflows/compliance-audit.asl.json) ---------

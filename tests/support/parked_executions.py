@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import sys
 
-from psx.embedded.cooperative import make_threads_cooperative
+from psx.embedded.cooperative import make_threads_cooperative, threads_are_greenlets
 
 if "--cooperative" in sys.argv:  # before moto binds threading's originals
     make_threads_cooperative()
@@ -130,6 +130,8 @@ def main(executions: int, idle_seconds: float) -> None:
                     "os_threads_while_waiting": threads_while_waiting,
                     "cpu_seconds_to_park": round(cpu_to_park, 2),
                     "statuses": sorted(set(statuses())),
+                    # what decides whether each DynamoDB call is a switch point
+                    "threads_are_greenlets": threads_are_greenlets(),
                     **idle,
                 }
             )
