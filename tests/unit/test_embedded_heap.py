@@ -1,6 +1,6 @@
 """The embedded runtime's collector policy: survivors of a full collection are frozen,
 a cycle dropped after its freeze is still collected once the frozen objects double, and
-nothing stays frozen or installed when the runtime ends."""
+nothing stays frozen, installed or changed when the runtime ends."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ class _Cycle:
 
 
 def test_a_full_collection_freezes_its_survivors_until_the_runtime_ends() -> None:
-    callbacks = list(gc.callbacks)
+    callbacks, thresholds = list(gc.callbacks), gc.get_threshold()
     with survivors_frozen():
+        assert gc.get_threshold()[0] > thresholds[0]
         survivor = _Cycle()
         gc.collect()
         assert gc.get_freeze_count() > 0
@@ -25,6 +26,7 @@ def test_a_full_collection_freezes_its_survivors_until_the_runtime_ends() -> Non
 
     assert gc.get_freeze_count() == 0
     assert gc.callbacks == callbacks
+    assert gc.get_threshold() == thresholds
 
 
 def test_a_cycle_dropped_after_its_freeze_is_collected_once_the_frozen_objects_double() -> None:
