@@ -1038,6 +1038,31 @@ def _oversized_refused(dynamodb: Any) -> bool:
     return False
 
 
+def _overwrite_three_times(dynamodb: Any) -> list[int]:
+    """How many items moto keeps for its dashboard after each of three puts of "kept"."""
+    kept = []
+    for n in range(3):
+        dynamodb.put_item(TableName="ledger", Item={"PK": {"S": "kept"}, "n": {"N": str(n)}})
+        kept.append(len(Item.instances_tracked))  # type: ignore[attr-defined]
+    return kept
+
+
+def test_items_are_not_kept_for_moto_s_dashboard_only_by_their_table(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Canary: moto keeps every item it builds (each version of an overwritten one) in
+    # Item.instances_tracked until the world is reset; the seam builds them untracked.
+    dynamodb = _ledger()
+    seam_kept = _overwrite_three_times(dynamodb)
+    monkeypatch.delattr(Item, "__new__")  # moto's own, inherited from BaseModel
+    moto_kept = _overwrite_three_times(dynamodb)
+
+    assert len(set(seam_kept)) == 1
+    assert moto_kept[2] - moto_kept[0] >= 2
+    stored = dynamodb.get_item(TableName="ledger", Key={"PK": {"S": "kept"}})["Item"]
+    assert stored == {"PK": {"S": "kept"}, "n": {"N": "2"}}
+
+
 def test_an_item_is_sized_once_and_refused_over_the_limit_as_moto_refuses_it(
     world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
