@@ -26,7 +26,11 @@
   environment, so one program per definition (keyed by its hash) serves every
   execution; the one thing moto creates lazily on it, each component's ``heap_key``
   (where Retry counts attempts), is assigned before the program is shared, so
-  concurrent executions never draw different keys for the same component.
+  concurrent executions never draw different keys for the same component. moto also
+  parses a definition to validate it when the state machine is created: that parse
+  comes from the same programs, which every embedded world of a process shares (a
+  program holds nothing of the world it ran in), so a test run parses each workflow
+  once, not again for every module's exchange (``PARSED_PROGRAMS``).
 - moto's DynamoDB Query sorts every item of the table before it picks the partition
   (``Table.all_items``): each Query costs O(table), and under the lock above the
   workflows' queries starve the intake's writes. Queries here see only the items that
@@ -156,6 +160,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.utilities.docker_utilities import DockerModel
 
 from psx.embedded.running_function import running
@@ -391,6 +396,20 @@ class ParsedPrograms:
                     self._programs[key] = program
         return program
 
+    def validate(self, original: Callable[[str], None]) -> Callable[[str], None]:
+        """A replacement for ``StepFunctionsParserBackend._validate_definition``: the
+        definition's program parsed (and kept) here; one that does not parse gets
+        moto's own error from ``original``."""
+
+        def validated(definition: str) -> None:
+            try:
+                self.program(definition)
+            except Exception:
+                original(definition)
+                raise
+
+        return validated
+
     def entrypoint(self) -> Callable[[ExecutionWorker], EvalComponent]:
         """A replacement for ``ExecutionWorker._get_evaluation_entrypoint``."""
 
@@ -398,6 +417,9 @@ class ParsedPrograms:
             return self.program(worker._evaluation_details.state_machine_details.definition)
 
         return cached_entrypoint
+
+
+PARSED_PROGRAMS = ParsedPrograms()
 
 
 def _assign_heap_keys(value: object, seen: set[int]) -> None:
@@ -876,6 +898,23 @@ def actions_found_by_name() -> Iterator[None]:
 
 
 @contextmanager
+def definitions_parsed_once() -> Iterator[None]:
+    """Executions, and moto's validation of a definition it is given, take their
+    program from ``PARSED_PROGRAMS``."""
+    original_entrypoint = ExecutionWorker._get_evaluation_entrypoint
+    original_validate = StepFunctionsParserBackend._validate_definition
+    ExecutionWorker._get_evaluation_entrypoint = PARSED_PROGRAMS.entrypoint()  # type: ignore[method-assign,assignment]
+    StepFunctionsParserBackend._validate_definition = staticmethod(  # type: ignore[method-assign,assignment]
+        PARSED_PROGRAMS.validate(original_validate)
+    )
+    try:
+        yield
+    finally:
+        ExecutionWorker._get_evaluation_entrypoint = original_entrypoint  # type: ignore[method-assign]
+        StepFunctionsParserBackend._validate_definition = staticmethod(original_validate)  # type: ignore[method-assign]
+
+
+@contextmanager
 def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     """moto with real Step Functions execution and Lambda routed to ``registry``."""
     saved_environment = {name: os.environ.get(name) for name in EMBEDDED_ENVIRONMENT}
@@ -887,7 +926,6 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     DynamoHandler.call_action = _one_at_a_time(original_dynamodb_action)  # type: ignore[method-assign]
     original_s3_event = s3_notifications._get_s3_event
     s3_notifications._get_s3_event = _with_version_id(original_s3_event)
-    original_entrypoint = ExecutionWorker._get_evaluation_entrypoint
     original_task_client = lambda_eval_utils.boto_client_for  # type: ignore[attr-defined]
     lambda_eval_utils.boto_client_for = TaskClients(original_task_client).client_for  # type: ignore[attr-defined]
     original_json_path_parses = json_path.parse, result_path.parse  # type: ignore[attr-defined]
@@ -897,7 +935,6 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     candidates = QueryCandidates(original_query, original_all_items)
     Table.query = candidates.query()  # type: ignore[method-assign]
     Table.all_items = candidates.all_items()  # type: ignore[method-assign,assignment]
-    ExecutionWorker._get_evaluation_entrypoint = ParsedPrograms().entrypoint()  # type: ignore[method-assign,assignment]
     original_docker_client = DockerModel.docker_client
     DockerModel.docker_client = no_docker  # type: ignore[method-assign,assignment]
     original_copy = dynamodb_models.copy  # type: ignore[attr-defined]
@@ -910,6 +947,7 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     try:
         with (
             expressions_parsed_once(),
+            definitions_parsed_once(),
             items_written_and_answered_cheaply(),
             actions_found_by_name(),
             attribute_values_serialized_by_their_keys(),
@@ -921,7 +959,6 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
         LambdaSimpleBackend.invoke = original_invoke  # type: ignore[method-assign]
         DynamoHandler.call_action = original_dynamodb_action  # type: ignore[method-assign]
         s3_notifications._get_s3_event = original_s3_event
-        ExecutionWorker._get_evaluation_entrypoint = original_entrypoint  # type: ignore[method-assign]
         lambda_eval_utils.boto_client_for = original_task_client  # type: ignore[attr-defined]
         json_path.parse, result_path.parse = original_json_path_parses  # type: ignore[attr-defined]
         Table.query = original_query  # type: ignore[method-assign]
