@@ -110,6 +110,11 @@
   recurses into ``M`` and ``L``, so a map of them (an item, a key, expression values) is
   parsed by one function (``attribute_values_parsed_directly``), which drops what
   moto's parse drops.
+- moto's CloudFormation reads every template with PyYAML's pure-Python loader, JSON
+  ones too (YAML is nearly a superset): a third of a second for the exchange's
+  template, every time an embedded exchange is provisioned (once per test module). A
+  template that is JSON is read with ``json`` (``templates_read_as_json``); any other
+  goes to moto's reader.
 """
 
 from __future__ import annotations
@@ -133,6 +138,7 @@ from typing import Any
 
 from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.cloudformation.models import Stack as CloudFormationStack
 from moto.core import responses as core_responses
 from moto.core.exceptions import ServiceException
 from moto.core.parse import BaseJSONParser
@@ -898,6 +904,25 @@ def actions_found_by_name() -> Iterator[None]:
 
 
 @contextmanager
+def templates_read_as_json() -> Iterator[None]:
+    """moto's ``Stack.parse_template``, reading a JSON template with ``json``."""
+    original = CloudFormationStack.parse_template
+
+    def parse_template(template: str) -> dict[str, Any]:
+        try:
+            parsed = json.loads(template)
+        except ValueError:
+            parsed = None
+        return parsed if isinstance(parsed, dict) else original(template)
+
+    CloudFormationStack.parse_template = staticmethod(parse_template)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        CloudFormationStack.parse_template = staticmethod(original)  # type: ignore[method-assign]
+
+
+@contextmanager
 def definitions_parsed_once() -> Iterator[None]:
     """Executions, and moto's validation of a definition it is given, take their
     program from ``PARSED_PROGRAMS``."""
@@ -948,6 +973,7 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
         with (
             expressions_parsed_once(),
             definitions_parsed_once(),
+            templates_read_as_json(),
             items_written_and_answered_cheaply(),
             actions_found_by_name(),
             attribute_values_serialized_by_their_keys(),

@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 from docker.errors import DockerException
 from moto import mock_aws
 from moto.awslambda.responses import LambdaResponse
+from moto.cloudformation import models as cloudformation_models
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
 from moto.core import responses as core_responses
 from moto.core.parse import BaseJSONParser, JSONParser, RequestParser
@@ -50,6 +51,7 @@ from moto.stepfunctions.responses import StepFunctionResponse
 from moto.utilities.docker_utilities import DockerModel
 from werkzeug.exceptions import NotFound
 
+from infra import stack
 from psx.embedded.moto_seam import (
     FunctionNames,
     FunctionRegistry,
@@ -1240,3 +1242,29 @@ def test_attribute_values_are_parsed_as_moto_parses_them(
     assert by_seam["Item"]["m"]["M"]["l"]["L"][2] == {"B": b"x"}
     assert by_seam["Item"]["odd"] == {"S": "kept"}
     assert seam_answers == _item_answers(dynamodb)
+
+
+def test_a_json_template_is_read_as_json_into_what_moto_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # moto reads every template, JSON too, with PyYAML's pure-Python loader (a third of
+    # a second for the exchange's); in the embedded world a JSON template skips it.
+    template = json.dumps({"Resources": stack.resources(), "Outputs": {"N": {"Value": 1.5}}})
+    loads: list[object] = []
+    original_load = cloudformation_models.yaml.load
+
+    def counted_load(*args: Any, **kwargs: Any) -> Any:
+        loads.append(args)
+        return original_load(*args, **kwargs)
+
+    monkeypatch.setattr(cloudformation_models.yaml, "load", counted_load)
+    as_moto_reads = cloudformation_models.Stack.parse_template(template)
+    assert len(loads) == 1
+
+    with embedded_aws(FunctionRegistry()):
+        as_json = cloudformation_models.Stack.parse_template(template)
+        loads_for_json = len(loads)
+        as_yaml = cloudformation_models.Stack.parse_template("Resources: {}\n")
+
+    assert as_json == as_moto_reads and loads_for_json == 1
+    assert as_yaml == {"Resources": {}} and len(loads) == 2  # not JSON: moto's reader
