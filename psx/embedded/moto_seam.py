@@ -26,7 +26,11 @@
   environment, so one program per definition (keyed by its hash) serves every
   execution; the one thing moto creates lazily on it, each component's ``heap_key``
   (where Retry counts attempts), is assigned before the program is shared, so
-  concurrent executions never draw different keys for the same component.
+  concurrent executions never draw different keys for the same component. moto also
+  parses a definition to validate it when the state machine is created: that parse
+  comes from the same programs, which every embedded world of a process shares (a
+  program holds nothing of the world it ran in), so a test run parses each workflow
+  once, not again for every module's exchange (``PARSED_PROGRAMS``).
 - moto's DynamoDB Query sorts every item of the table before it picks the partition
   (``Table.all_items``): each Query costs O(table), and under the lock above the
   workflows' queries starve the intake's writes. Queries here see only the items that
@@ -114,6 +118,11 @@
   collection. Items are not kept for the dashboard (``items_untracked``): nothing reads
   them there (`psx outbox` reads SES's and SNS's models), and a stored item is still
   held by its table.
+- moto's CloudFormation reads every template with PyYAML's pure-Python loader, JSON
+  ones too (YAML is nearly a superset): a third of a second for the exchange's
+  template, every time an embedded exchange is provisioned (once per test module). A
+  template that is JSON is read with ``json`` (``templates_read_as_json``); any other
+  goes to moto's reader.
 """
 
 from __future__ import annotations
@@ -137,6 +146,7 @@ from typing import Any
 
 from moto import mock_aws
 from moto.awslambda_simple.models import LambdaSimpleBackend
+from moto.cloudformation.models import Stack as CloudFormationStack
 from moto.core import responses as core_responses
 from moto.core.exceptions import ServiceException
 from moto.core.parse import BaseJSONParser
@@ -164,6 +174,7 @@ from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.utilities.docker_utilities import DockerModel
 
 from psx.embedded.cooperative import threads_are_greenlets
@@ -404,6 +415,20 @@ class ParsedPrograms:
                     self._programs[key] = program
         return program
 
+    def validate(self, original: Callable[[str], None]) -> Callable[[str], None]:
+        """A replacement for ``StepFunctionsParserBackend._validate_definition``: the
+        definition's program parsed (and kept) here; one that does not parse gets
+        moto's own error from ``original``."""
+
+        def validated(definition: str) -> None:
+            try:
+                self.program(definition)
+            except Exception:
+                original(definition)
+                raise
+
+        return validated
+
     def entrypoint(self) -> Callable[[ExecutionWorker], EvalComponent]:
         """A replacement for ``ExecutionWorker._get_evaluation_entrypoint``."""
 
@@ -411,6 +436,9 @@ class ParsedPrograms:
             return self.program(worker._evaluation_details.state_machine_details.definition)
 
         return cached_entrypoint
+
+
+PARSED_PROGRAMS = ParsedPrograms()
 
 
 def _assign_heap_keys(value: object, seen: set[int]) -> None:
@@ -905,6 +933,42 @@ def actions_found_by_name() -> Iterator[None]:
 
 
 @contextmanager
+def templates_read_as_json() -> Iterator[None]:
+    """moto's ``Stack.parse_template``, reading a JSON template with ``json``."""
+    original = CloudFormationStack.parse_template
+
+    def parse_template(template: str) -> dict[str, Any]:
+        try:
+            parsed = json.loads(template)
+        except ValueError:
+            parsed = None
+        return parsed if isinstance(parsed, dict) else original(template)
+
+    CloudFormationStack.parse_template = staticmethod(parse_template)  # type: ignore[method-assign]
+    try:
+        yield
+    finally:
+        CloudFormationStack.parse_template = staticmethod(original)  # type: ignore[method-assign]
+
+
+@contextmanager
+def definitions_parsed_once() -> Iterator[None]:
+    """Executions, and moto's validation of a definition it is given, take their
+    program from ``PARSED_PROGRAMS``."""
+    original_entrypoint = ExecutionWorker._get_evaluation_entrypoint
+    original_validate = StepFunctionsParserBackend._validate_definition
+    ExecutionWorker._get_evaluation_entrypoint = PARSED_PROGRAMS.entrypoint()  # type: ignore[method-assign,assignment]
+    StepFunctionsParserBackend._validate_definition = staticmethod(  # type: ignore[method-assign,assignment]
+        PARSED_PROGRAMS.validate(original_validate)
+    )
+    try:
+        yield
+    finally:
+        ExecutionWorker._get_evaluation_entrypoint = original_entrypoint  # type: ignore[method-assign]
+        StepFunctionsParserBackend._validate_definition = staticmethod(original_validate)  # type: ignore[method-assign]
+
+
+@contextmanager
 def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     """moto with real Step Functions execution and Lambda routed to ``registry``."""
     saved_environment = {name: os.environ.get(name) for name in EMBEDDED_ENVIRONMENT}
@@ -918,7 +982,6 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     )
     original_s3_event = s3_notifications._get_s3_event
     s3_notifications._get_s3_event = _with_version_id(original_s3_event)
-    original_entrypoint = ExecutionWorker._get_evaluation_entrypoint
     original_task_client = lambda_eval_utils.boto_client_for  # type: ignore[attr-defined]
     lambda_eval_utils.boto_client_for = TaskClients(original_task_client).client_for  # type: ignore[attr-defined]
     original_json_path_parses = json_path.parse, result_path.parse  # type: ignore[attr-defined]
@@ -928,7 +991,6 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     candidates = QueryCandidates(original_query, original_all_items)
     Table.query = candidates.query()  # type: ignore[method-assign]
     Table.all_items = candidates.all_items()  # type: ignore[method-assign,assignment]
-    ExecutionWorker._get_evaluation_entrypoint = ParsedPrograms().entrypoint()  # type: ignore[method-assign,assignment]
     original_docker_client = DockerModel.docker_client
     DockerModel.docker_client = no_docker  # type: ignore[method-assign,assignment]
     original_copy = dynamodb_models.copy  # type: ignore[attr-defined]
@@ -941,6 +1003,8 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
     try:
         with (
             expressions_parsed_once(),
+            definitions_parsed_once(),
+            templates_read_as_json(),
             items_written_and_answered_cheaply(),
             items_untracked(),
             actions_found_by_name(),
@@ -953,7 +1017,6 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
         LambdaSimpleBackend.invoke = original_invoke  # type: ignore[method-assign]
         DynamoHandler.call_action = original_dynamodb_action  # type: ignore[method-assign]
         s3_notifications._get_s3_event = original_s3_event
-        ExecutionWorker._get_evaluation_entrypoint = original_entrypoint  # type: ignore[method-assign]
         lambda_eval_utils.boto_client_for = original_task_client  # type: ignore[attr-defined]
         json_path.parse, result_path.parse = original_json_path_parses  # type: ignore[attr-defined]
         Table.query = original_query  # type: ignore[method-assign]

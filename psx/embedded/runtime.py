@@ -69,6 +69,10 @@ class EmbeddedRuntime:
         self.outputs: dict[str, str] = {}
         self.event_sources: list[SqsEventSource] = []
         self._event_source_sqs: Any = None  # one client for every poll (created in _provision)
+        # The runtime's own calls (provisioning looks up ~20 physical ids, settle polls)
+        # share a client per service: creating one costs ~30 ms, a third of provisioning.
+        self._own_clients: dict[str, Any] = {}
+        self._own_clients_lock = threading.Lock()
         self._exit_stack = ExitStack()
         self._saved_environment: dict[str, str | None] = {}
 
@@ -101,6 +105,12 @@ class EmbeddedRuntime:
     def client(self, service: str) -> Any:
         return boto3.client(service)  # type: ignore[call-overload]
 
+    def _own_client(self, service: str) -> Any:
+        with self._own_clients_lock:
+            if service not in self._own_clients:
+                self._own_clients[service] = self.client(service)
+            return self._own_clients[service]
+
     def function_name(self, handler_name: str) -> str:
         """The name Chalice deploys a handler under: ``<app>-<stage>-<handler>``."""
         return f"psx-{self.stage}-{handler_name}"
@@ -118,17 +128,17 @@ class EmbeddedRuntime:
         idempotency.reset()
         function_arns = self._register_functions()
         template = local_template(function_arns)
-        cloudformation = self.client("cloudformation")
+        cloudformation = self._own_client("cloudformation")
         cloudformation.create_stack(StackName=self.stack_name, TemplateBody=json.dumps(template))
         described = cloudformation.describe_stacks(StackName=self.stack_name)["Stacks"][0]
         self.outputs = {o["OutputKey"]: o["OutputValue"] for o in described["Outputs"]}
         publish_stack_state_machines(
-            self.client("stepfunctions"), ACCOUNT_ID, os.environ["AWS_DEFAULT_REGION"]
+            self._own_client("stepfunctions"), ACCOUNT_ID, os.environ["AWS_DEFAULT_REGION"]
         )
         self._set_environment(
             {name: self.outputs[stack.output_name(name)] for name in stack.FUNCTION_ENVIRONMENT}
         )
-        apply_dropped_properties(self.client, self._physical_id)
+        apply_dropped_properties(self._own_client, self._physical_id)
         self._apply_bucket_notifications()
         self._connect_event_sources()
         self._verify_sender_identity()
@@ -140,7 +150,7 @@ class EmbeddedRuntime:
         from chalicelib.settings import DEFAULT_SENDER_IDENTITY
 
         sender = os.environ.get("PSX_SENDER_IDENTITY") or DEFAULT_SENDER_IDENTITY
-        self.client("ses").verify_email_identity(EmailAddress=sender)
+        self._own_client("ses").verify_email_identity(EmailAddress=sender)
 
     def _chalice_environment(self) -> dict[str, str]:
         config = json.loads((ROOT / "chalice.json").read_text(encoding="utf-8"))
@@ -152,12 +162,12 @@ class EmbeddedRuntime:
 
     def _register_functions(self) -> dict[str, str]:
         """Create each handler as a moto Lambda function; returns logical id -> ARN."""
-        iam = self.client("iam")
+        iam = self._own_client("iam")
         role_arn = iam.create_role(
             RoleName="psx-embedded-lambda",
             AssumeRolePolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": []}),
         )["Role"]["Arn"]
-        lambda_client = self.client("lambda")
+        lambda_client = self._own_client("lambda")
         arns: dict[str, str] = {}
         for handler_name, handler in self._handlers().items():
             function_name = self.function_name(handler_name)
@@ -180,7 +190,7 @@ class EmbeddedRuntime:
         return handlers
 
     def _physical_id(self, logical_id: str) -> str:
-        resource = self.client("cloudformation").describe_stack_resource(
+        resource = self._own_client("cloudformation").describe_stack_resource(
             StackName=self.stack_name, LogicalResourceId=logical_id
         )
         physical_id: str = resource["StackResourceDetail"]["PhysicalResourceId"]
@@ -190,15 +200,15 @@ class EmbeddedRuntime:
         physical = self._physical_id(logical_id)
         if physical.startswith("http"):
             return physical
-        url: str = self.client("sqs").get_queue_url(QueueName=physical.rsplit("/", 1)[-1])[
+        url: str = self._own_client("sqs").get_queue_url(QueueName=physical.rsplit("/", 1)[-1])[
             "QueueUrl"
         ]
         return url
 
     def _apply_bucket_notifications(self) -> None:
         """moto's CloudFormation ignores NotificationConfiguration; apply it with S3's API."""
-        s3 = self.client("s3")
-        sqs = self.client("sqs")
+        s3 = self._own_client("s3")
+        sqs = self._own_client("sqs")
         for logical_id, resource in stack.resources().items():
             notification = resource.get("Properties", {}).get("NotificationConfiguration")
             if resource["Type"] != "AWS::S3::Bucket" or notification is None:
@@ -224,7 +234,7 @@ class EmbeddedRuntime:
     def _connect_event_sources(self) -> None:
         """Each Chalice SQS handler polls the queue infra/stack.py wires it to."""
         overrides = stack.function_overrides()
-        sqs = self._event_source_sqs = self.client("sqs")
+        sqs = self._event_source_sqs = self._own_client("sqs")
         for source in self.app.app.event_sources:
             if type(source).__name__ != "SQSEventConfig":
                 continue
@@ -346,7 +356,7 @@ class EmbeddedRuntime:
     def executions(
         self, state_machine_output: str = "PsxLifecycleStateMachineArn"
     ) -> Iterator[dict[str, Any]]:
-        sfn = self.client("stepfunctions")
+        sfn = self._own_client("stepfunctions")
         paginator = sfn.get_paginator("list_executions")
         for page in paginator.paginate(stateMachineArn=self.outputs[state_machine_output]):
             yield from page["executions"]
@@ -354,7 +364,7 @@ class EmbeddedRuntime:
     def settle(self, quiet_seconds: float = 2.0, timeout_seconds: float = 300.0) -> None:
         """Wait until no execution has moved for ``quiet_seconds``: every workflow has
         finished or is parked on a wait (a platform's answer, a deadline)."""
-        sfn = self.client("stepfunctions")
+        sfn = self._own_client("stepfunctions")
         deadline = time.monotonic() + timeout_seconds
 
         def progress() -> tuple[int, int]:

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +25,7 @@ from botocore.exceptions import ClientError
 from docker.errors import DockerException
 from moto import mock_aws
 from moto.awslambda.responses import LambdaResponse
+from moto.cloudformation import models as cloudformation_models
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
 from moto.core import responses as core_responses
 from moto.core.parse import BaseJSONParser, JSONParser, RequestParser
@@ -49,6 +51,7 @@ from moto.stepfunctions.responses import StepFunctionResponse
 from moto.utilities.docker_utilities import DockerModel
 from werkzeug.exceptions import NotFound
 
+from infra import stack
 from psx.embedded.moto_seam import (
     FunctionNames,
     FunctionRegistry,
@@ -333,7 +336,8 @@ class FirstAttemptFails(Exception):
 def test_executions_of_one_definition_share_one_parsed_program(
     world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Without the seam moto parses the definition with ANTLR for every execution.
+    # Without the seam moto parses the definition with ANTLR when the state machine is
+    # created (to validate it) and again for every execution.
     attempts: dict[object, int] = {}
     attempts_lock = threading.Lock()
 
@@ -347,12 +351,6 @@ def test_executions_of_one_definition_share_one_parsed_program(
 
     world.register("flaky", flaky)
     retry = [{"ErrorEquals": ["FirstAttemptFails"], "MaxAttempts": 1, "IntervalSeconds": 1}]
-    sfn = boto3.client("stepfunctions")
-    machine = sfn.create_state_machine(
-        name="machine-shared",
-        definition=json.dumps(_task(_function("flaky"), Retry=retry)),
-        roleArn="arn:aws:iam::123456789012:role/sfn",
-    )["stateMachineArn"]
     parses: list[str] = []
     original_parse = AmazonStateLanguageParser.parse
 
@@ -361,6 +359,15 @@ def test_executions_of_one_definition_share_one_parsed_program(
         return original_parse(definition)
 
     monkeypatch.setattr(AmazonStateLanguageParser, "parse", staticmethod(counted_parse))
+    sfn = boto3.client("stepfunctions")
+    # A definition no other test (nor an earlier world of this process) has parsed.
+    unique = {"Comment": f"shared {uuid.uuid4()}", **_task(_function("flaky"), Retry=retry)}
+    machine = sfn.create_state_machine(
+        name="machine-shared",
+        definition=json.dumps(unique),
+        roleArn="arn:aws:iam::123456789012:role/sfn",
+    )["stateMachineArn"]
+    assert len(parses) == 1  # moto validates a definition by parsing it when created
 
     executions = [
         sfn.start_execution(stateMachineArn=machine, name=f"run-{n}", input=json.dumps({"n": n}))
@@ -368,11 +375,31 @@ def test_executions_of_one_definition_share_one_parsed_program(
     ]
     outcomes = [_finished(sfn, e["executionArn"]) for e in executions]
 
-    assert len(parses) == 1
+    assert len(parses) == 1  # that parse serves every execution
     # Retry counts attempts under each component's heap key: shared, they still count
     # per execution (every first attempt failed, every retry succeeded).
     assert [o["status"] for o in outcomes] == ["SUCCEEDED"] * EXECUTIONS
     assert attempts == dict.fromkeys(range(EXECUTIONS), 2)
+
+
+def test_a_definition_that_does_not_parse_is_refused_as_moto_refuses_it(
+    world: FunctionRegistry,
+) -> None:
+    # The seam's validation parses through the shared programs; a definition that does
+    # not parse still gets moto's own refusal (its InvalidDefinition, whose message
+    # names the parser's complaint), and no state machine.
+    sfn = boto3.client("stepfunctions")
+    definition = json.dumps({"StartAt": "Nowhere", "States": {"Nowhere": {"Type": "Bogus"}}})
+    with pytest.raises(ClientError) as refused:
+        sfn.create_state_machine(
+            name="machine-bogus",
+            definition=definition,
+            roleArn="arn:aws:iam::123456789012:role/sfn",
+        )
+
+    message = refused.value.response["Error"]["Message"]
+    assert message.startswith("ASLParserException") and '"Bogus"' in message
+    assert "machine-bogus" not in {m["name"] for m in sfn.list_state_machines()["stateMachines"]}
 
 
 def test_lambda_tasks_share_one_lambda_client(
@@ -1241,3 +1268,29 @@ def test_attribute_values_are_parsed_as_moto_parses_them(
     assert by_seam["Item"]["m"]["M"]["l"]["L"][2] == {"B": b"x"}
     assert by_seam["Item"]["odd"] == {"S": "kept"}
     assert seam_answers == _item_answers(dynamodb)
+
+
+def test_a_json_template_is_read_as_json_into_what_moto_reads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # moto reads every template, JSON too, with PyYAML's pure-Python loader (a third of
+    # a second for the exchange's); in the embedded world a JSON template skips it.
+    template = json.dumps({"Resources": stack.resources(), "Outputs": {"N": {"Value": 1.5}}})
+    loads: list[object] = []
+    original_load = cloudformation_models.yaml.load
+
+    def counted_load(*args: Any, **kwargs: Any) -> Any:
+        loads.append(args)
+        return original_load(*args, **kwargs)
+
+    monkeypatch.setattr(cloudformation_models.yaml, "load", counted_load)
+    as_moto_reads = cloudformation_models.Stack.parse_template(template)
+    assert len(loads) == 1
+
+    with embedded_aws(FunctionRegistry()):
+        as_json = cloudformation_models.Stack.parse_template(template)
+        loads_for_json = len(loads)
+        as_yaml = cloudformation_models.Stack.parse_template("Resources: {}\n")
+
+    assert as_json == as_moto_reads and loads_for_json == 1
+    assert as_yaml == {"Resources": {}} and len(loads) == 2  # not JSON: moto's reader
