@@ -378,6 +378,19 @@ def test_dates_in_other_digits_or_outside_1970_to_2099_warn(written: str | date)
     ]
 
 
+@pytest.mark.parametrize(
+    "written",
+    ["2024-05-03", "  2024-05-03 ", "2024-05-03T09:30:00.123456789+09:00 (KST, as published)"],
+)
+def test_a_date_text_reads_the_same_every_time_however_long(written: str) -> None:
+    """Short date texts are remembered across rows, longer ones are matched each time:
+    both give the date on every row, and an unreadable text warns on every row."""
+    for _ in range(3):
+        assert accepted(product_name="x", issued_on=written).issued_on == date(2024, 5, 3)
+        unreadable = normalise(source_reference="R1", product_name="x", issued_on="on " + written)
+        assert codes(unreadable.warnings) == ["date_unreadable"]
+
+
 def test_an_excel_date_out_of_range_is_shown_as_a_date() -> None:
     row = normalise(source_reference="R1", product_name="x", issued_on=datetime(1900, 1, 1))
     assert "'1900-01-01'" in row.warnings[0].message
