@@ -14,6 +14,7 @@ from chalicelib.intake.fields import CANONICAL_FIELDS
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.normalise import (
     _SPLIT_LIST,
+    _cleaned_cells,
     _pieces,
     clean_text,
     derived_reference,
@@ -665,4 +666,10 @@ def test_plain_hazard_wording_is_not_warned() -> None:
 @given(st.text(alphabet=" \t\n\r,;ab\u00a0\u0085É", max_size=12))
 def test_a_list_cell_without_separators_is_cleaned_as_when_split(text: str) -> None:
     # A one-piece cell skips the split; a list value always takes it.
-    assert _pieces(text, _SPLIT_LIST) == _pieces([text], _SPLIT_LIST)
+    assert _cleaned_cells({"models": text})[1]["models"] == _pieces([text], _SPLIT_LIST)
+
+
+@given(st.text(alphabet=" \t\n\r,;aAb\u00a0\u0085\x00É", max_size=12))
+def test_a_text_cell_is_cleaned_as_clean_text_cleans_it(text: str) -> None:
+    # The row's pass over its cells takes clean_text's first case inline.
+    assert _cleaned_cells({"title": text})[0]["title"] == clean_text(text)

@@ -261,26 +261,30 @@ def _cleaned_cells(
         if value is None:
             continue
         if name in texts:
-            if isinstance(value, str):
-                texts[name] = clean_text(value)
-            else:
+            if not isinstance(value, str):
                 texts[name] = clean_text("\n".join(_strings(value)))
+            elif value.isprintable() and "  " not in value:
+                texts[name] = value.strip() or None  # clean_text's first case, inline
+            else:
+                texts[name] = clean_text(value)
         elif name in items:
-            items[name] = _pieces(value, _SPLITTERS[name])
+            splitter = _SPLITTERS[name]
+            if (
+                splitter is _SPLIT_LIST
+                and isinstance(value, str)
+                and "," not in value  # none of _SPLIT_LIST's separators, tested inline:
+                and ";" not in value  # this runs for most list cells of every row
+                and "\n" not in value
+            ):
+                cleaned = clean_text(value)  # one piece: nothing to split or de-duplicate
+                items[name] = [cleaned] if cleaned else []
+            else:
+                items[name] = _pieces(value, splitter)
     return texts, items
 
 
 def _pieces(value: RawValue, splitter: Callable[[str], Iterable[str]]) -> list[str]:
     """The distinct cleaned pieces of a present list field, in order."""
-    if (
-        splitter is _SPLIT_LIST
-        and isinstance(value, str)
-        and "," not in value  # none of _SPLIT_LIST's separators, tested inline: this
-        and ";" not in value  # runs for most list cells of every row
-        and "\n" not in value
-    ):
-        cleaned = clean_text(value)  # one piece: nothing to split or de-duplicate
-        return [cleaned] if cleaned else []
     texts = [value] if isinstance(value, str) else _strings(value)
     # A plain loop: in a comprehension Python 3.11 builds a frame per call, and this
     # runs for every list field of every row.
@@ -341,10 +345,9 @@ class _RowNormaliser:
             "measures": self._items["measures"],
             "remedy": self._texts["remedy"],
             "consumer_contact": self._texts["consumer_contact"],
-            "target_platforms": [
-                item.lower()
-                for item in self._items["target_platforms"] or self._defaults.target_platforms
-            ],
+            "target_platforms": list(
+                map(str.lower, self._items["target_platforms"] or self._defaults.target_platforms)
+            ),
             "source_url": self._texts["source_url"],
             "withdrawn": self._withdrawn(),
             "global_watch": self._global_watch(),
