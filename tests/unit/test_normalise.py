@@ -15,6 +15,7 @@ from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.normalise import (
     _SPLIT_LIST,
     _cleaned_cells,
+    _measured_cells,
     _pieces,
     clean_text,
     derived_reference,
@@ -143,6 +144,19 @@ def test_long_list_item_counts_as_a_long_cell() -> None:
     assert [(problem.field, problem.code) for problem in row.errors] == [
         ("models", "cell_too_long")
     ]
+
+
+@given(
+    st.dictionaries(st.sampled_from(CANONICAL_FIELDS), st.text(max_size=8), max_size=6),
+    st.integers(min_value=0, max_value=20),
+)
+def test_string_cells_are_measured_as_the_cell_by_cell_count_measures_them(
+    fields: dict[str, str], max_chars: int
+) -> None:
+    # A row of strings is counted at C level; one-string lists take the loop.
+    assert _measured_cells(fields, max_chars) == _measured_cells(
+        {name: [value] for name, value in fields.items()}, max_chars
+    )
 
 
 def test_cells_within_their_limit_adding_up_past_a_record_are_rejected() -> None:
