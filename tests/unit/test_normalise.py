@@ -17,6 +17,7 @@ from chalicelib.intake.normalise import (
     _cleaned_cells,
     _measured_cells,
     _pieces,
+    _unique,
     clean_text,
     derived_reference,
     normalise_record,
@@ -687,3 +688,19 @@ def test_a_list_cell_without_separators_is_cleaned_as_when_split(text: str) -> N
 def test_a_text_cell_is_cleaned_as_clean_text_cleans_it(text: str) -> None:
     # The row's pass over its cells takes clean_text's first case inline.
     assert _cleaned_cells({"title": text})[0]["title"] == clean_text(text)
+
+
+@pytest.mark.parametrize(
+    ("items", "unique"),
+    [
+        ([], []),
+        (["a"], ["a"]),
+        (["a", "b"], ["a", "b"]),
+        (["Temu", "TEMU"], ["Temu"]),
+        (["a", "b", "A", "c", "B"], ["a", "b", "c"]),
+    ],
+)
+def test_repeats_are_dropped_ignoring_case_keeping_the_first(
+    items: list[str], unique: list[str]
+) -> None:
+    assert _unique(items) == unique

@@ -319,8 +319,9 @@ def _identifies_a_product(product: dict[str, Any]) -> bool:
 
 def _unique(items: list[str]) -> list[str]:
     """Drop repeats (ignoring case), keeping the first spelling and the order."""
-    if len(items) < 2:  # most lists: nothing can repeat
-        return items
+    count = len(items)
+    if count < 2 or (count == 2 and items[0].casefold() != items[1].casefold()):
+        return items  # most lists: one or two pieces (two barcodes, two platforms)
     seen: dict[str, str] = {}
     for item in items:
         seen.setdefault(item.casefold(), item)
