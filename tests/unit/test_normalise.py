@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib.identifiers.products import split_barcodes, split_kc_certificates
 from chalicelib.intake.fields import CANONICAL_FIELDS
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.normalise import (
@@ -704,3 +705,23 @@ def test_repeats_are_dropped_ignoring_case_keeping_the_first(
     items: list[str], unique: list[str]
 ) -> None:
     assert _unique(items) == unique
+
+
+@given(st.lists(st.text(alphabet=" \t\n\r,;/|-0123456789aAbß\u00a0\x00É", max_size=16)))
+def test_barcode_and_kc_pieces_are_cleaned_as_every_other_list(texts: list[str]) -> None:
+    # One cell's pieces skip clean_text (their splitters leave nothing for it to do);
+    # a list value's pieces take it, like every other list's.
+    for splitter in (split_barcodes, split_kc_certificates):
+        for text in texts:
+            assert _pieces(text, splitter) == _pieces([text], splitter)
+
+
+def test_no_character_upper_cases_to_whitespace() -> None:
+    # KC numbers are upper-cased after their whitespace is squeezed out; their pieces
+    # skip clean_text on the strength of this.
+    every_character = map(chr, range(sys.maxunicode + 1))
+    assert not [
+        character
+        for character in every_character
+        if not character.isspace() and any(map(str.isspace, character.upper()))
+    ]

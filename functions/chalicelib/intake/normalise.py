@@ -64,6 +64,9 @@ _SPLITTERS: dict[str, Callable[[str], Iterable[str]]] = {
     "kc_certificates": split_kc_certificates,
 }
 _NO_ITEMS: dict[str, Sequence[str]] = dict.fromkeys(_SPLITTERS, ())
+# Splitters whose pieces hold no whitespace and are never empty, which clean_text
+# returns unchanged: a cell's pieces skip it (two calls a row for the barcodes).
+_CLEAN_PIECES = frozenset({split_barcodes, split_kc_certificates})
 
 _WITHDRAWN_VALUES = frozenset({"withdrawn", "withdrawal", "철회", "true", "yes", "y", "1"})
 _ACTIVE_VALUES = frozenset({"active", "amended", "false", "no", "n", "0"})
@@ -295,6 +298,8 @@ def _cleaned_cells(
 
 def _pieces(value: RawValue, splitter: Callable[[str], Iterable[str]]) -> list[str]:
     """The distinct cleaned pieces of a present list field, in order."""
+    if splitter in _CLEAN_PIECES and isinstance(value, str):
+        return _unique(splitter(value))  # a new list of cleaned pieces already
     texts = [value] if isinstance(value, str) else _strings(value)
     # A plain loop: in a comprehension Python 3.11 builds a frame per call, and this
     # runs for every list field of every row.
