@@ -152,9 +152,9 @@ def _measured_cells(fields: dict[str, RawValue], max_chars: int) -> tuple[list[P
     if _ONLY_STRINGS.issuperset(map(type, values)):
         # Every cell a string (every CSV row): counted at C level, and a cell can only
         # pass the limit when all of them together do.
-        joined = "\n".join(values)  # each cell's length plus a line break, but the last
-        if len(joined) <= max_chars:
-            return [], len(joined) + 1 if values else 0
+        text = sum(map(len, values))
+        if text <= max_chars:
+            return [], text + len(values)
     problems = []
     text = 0
     for name, value in fields.items():
