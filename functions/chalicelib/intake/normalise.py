@@ -102,23 +102,20 @@ def normalise_record(
     raw: RawRecord, *, limits: IntakeLimits, defaults: RegulatorDefaults
 ) -> ParsedRow:
     """Validate and normalise one record; the row carries content or errors, never both."""
-    parsed = ParsedRow(row=raw.row, locator=raw.locator, errors=list(raw.problems))
     cell_problems, cell_text = _measured_cells(raw.fields, limits.max_cell_chars)
-    parsed.errors.extend(cell_problems)
-    if parsed.errors:
-        return parsed
+    if raw.problems or cell_problems:
+        return ParsedRow(raw.row, raw.locator, errors=[*raw.problems, *cell_problems])
     normaliser = _RowNormaliser(raw.fields, defaults)
     data = normaliser.notice_data()
-    parsed.warnings = normaliser.warnings
-    parsed.errors = normaliser.errors
-    if not parsed.errors:
-        parsed.content, parsed.errors = _validated(data)
-    if parsed.content is not None:
-        bound = stored_bytes_bound(cell_text + _default_text(defaults))
-        parsed.errors = [] if bound <= MAX_RECORD_BYTES else _oversized_notice(parsed.content)
-        if parsed.errors:
-            parsed.content = None
-    return parsed
+    content, errors = (None, normaliser.errors) if normaliser.errors else _validated(data)
+    if content is not None and (
+        stored_bytes_bound(cell_text + _default_text(defaults)) > MAX_RECORD_BYTES
+    ):
+        errors = _oversized_notice(content)
+        if errors:
+            content = None
+    # Built once, whole: a row is built per record of every file.
+    return ParsedRow(raw.row, raw.locator, content, errors, normaliser.warnings)
 
 
 def stored_bytes_bound(source_text: int) -> int:
