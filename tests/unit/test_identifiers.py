@@ -6,6 +6,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib.identifiers.jurisdictions import (
+    _NAMES,
+    ISO_3166_ALPHA2,
+    UNION_WIDE,
+    jurisdiction_code,
+)
 from chalicelib.identifiers.products import (
     gtin_check_digit,
     gtin_issue,
@@ -156,3 +162,10 @@ def test_only_ascii_digits_read_as_scientific_notation() -> None:
     found = gtin_issue("\u0668.\u0668\u0660E+12")
     assert found is not None
     assert "scientific notation" not in found.message
+
+
+def test_no_jurisdiction_name_is_spelled_as_a_code() -> None:
+    # A cell holding a code is returned before the names are looked up.
+    codes = ISO_3166_ALPHA2 | {UNION_WIDE}
+    assert not [name for name in _NAMES if " ".join(name.split()).upper() in codes]
+    assert [jurisdiction_code(code) for code in sorted(codes)] == sorted(codes)

@@ -10,11 +10,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from chalicelib.identifiers.products import split_barcodes, split_kc_certificates
 from chalicelib.intake.fields import CANONICAL_FIELDS
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.normalise import (
     _SPLIT_LIST,
+    _cleaned_cells,
+    _measured_cells,
     _pieces,
+    _unique,
     clean_text,
     derived_reference,
     normalise_record,
@@ -142,6 +146,19 @@ def test_long_list_item_counts_as_a_long_cell() -> None:
     assert [(problem.field, problem.code) for problem in row.errors] == [
         ("models", "cell_too_long")
     ]
+
+
+@given(
+    st.dictionaries(st.sampled_from(CANONICAL_FIELDS), st.text(max_size=8), max_size=6),
+    st.integers(min_value=0, max_value=20),
+)
+def test_string_cells_are_measured_as_the_cell_by_cell_count_measures_them(
+    fields: dict[str, str], max_chars: int
+) -> None:
+    # A row of strings is counted at C level; one-string lists take the loop.
+    assert _measured_cells(fields, max_chars) == _measured_cells(
+        {name: [value] for name, value in fields.items()}, max_chars
+    )
 
 
 def test_cells_within_their_limit_adding_up_past_a_record_are_rejected() -> None:
@@ -376,6 +393,19 @@ def test_dates_in_other_digits_or_outside_1970_to_2099_warn(written: str | date)
     assert [(problem.field, problem.code) for problem in row.warnings] == [
         ("issued_on", "date_unreadable")
     ]
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["2024-05-03", "  2024-05-03 ", "2024-05-03T09:30:00.123456789+09:00 (KST, as published)"],
+)
+def test_a_date_text_reads_the_same_every_time_however_long(written: str) -> None:
+    """Short date texts are remembered across rows, longer ones are matched each time:
+    both give the date on every row, and an unreadable text warns on every row."""
+    for _ in range(3):
+        assert accepted(product_name="x", issued_on=written).issued_on == date(2024, 5, 3)
+        unreadable = normalise(source_reference="R1", product_name="x", issued_on="on " + written)
+        assert codes(unreadable.warnings) == ["date_unreadable"]
 
 
 def test_an_excel_date_out_of_range_is_shown_as_a_date() -> None:
@@ -652,4 +682,46 @@ def test_plain_hazard_wording_is_not_warned() -> None:
 @given(st.text(alphabet=" \t\n\r,;ab\u00a0\u0085É", max_size=12))
 def test_a_list_cell_without_separators_is_cleaned_as_when_split(text: str) -> None:
     # A one-piece cell skips the split; a list value always takes it.
-    assert _pieces(text, _SPLIT_LIST) == _pieces([text], _SPLIT_LIST)
+    assert _cleaned_cells({"models": text})[1]["models"] == _pieces([text], _SPLIT_LIST)
+
+
+@given(st.text(alphabet=" \t\n\r,;aAb\u00a0\u0085\x00É", max_size=12))
+def test_a_text_cell_is_cleaned_as_clean_text_cleans_it(text: str) -> None:
+    # The row's pass over its cells takes clean_text's first case inline.
+    assert _cleaned_cells({"title": text})[0]["title"] == clean_text(text)
+
+
+@pytest.mark.parametrize(
+    ("items", "unique"),
+    [
+        ([], []),
+        (["a"], ["a"]),
+        (["a", "b"], ["a", "b"]),
+        (["Temu", "TEMU"], ["Temu"]),
+        (["a", "b", "A", "c", "B"], ["a", "b", "c"]),
+    ],
+)
+def test_repeats_are_dropped_ignoring_case_keeping_the_first(
+    items: list[str], unique: list[str]
+) -> None:
+    assert _unique(items) == unique
+
+
+@given(st.lists(st.text(alphabet=" \t\n\r,;/|-0123456789aAbß\u00a0\x00É", max_size=16)))
+def test_barcode_and_kc_pieces_are_cleaned_as_every_other_list(texts: list[str]) -> None:
+    # One cell's pieces skip clean_text (their splitters leave nothing for it to do);
+    # a list value's pieces take it, like every other list's.
+    for splitter in (split_barcodes, split_kc_certificates):
+        for text in texts:
+            assert _pieces(text, splitter) == _pieces([text], splitter)
+
+
+def test_no_character_upper_cases_to_whitespace() -> None:
+    # KC numbers are upper-cased after their whitespace is squeezed out; their pieces
+    # skip clean_text on the strength of this.
+    every_character = map(chr, range(sys.maxunicode + 1))
+    assert not [
+        character
+        for character in every_character
+        if not character.isspace() and any(map(str.isspace, character.upper()))
+    ]

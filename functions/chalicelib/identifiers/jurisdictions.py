@@ -61,6 +61,8 @@ _LANGUAGE_OF = {
 
 def jurisdiction_code(value: str) -> str | None:
     """``value`` as an ISO 3166-1 alpha-2 code (or EU), or None if it is not one."""
+    if value in ISO_3166_ALPHA2 or value == UNION_WIDE:
+        return value  # most cells: the code as it is (no name of ours is a code)
     cleaned = " ".join(value.split())
     named = _NAMES.get(cleaned.casefold())
     if named:

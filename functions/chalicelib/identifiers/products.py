@@ -83,14 +83,18 @@ def split_barcodes(text: str) -> list[str]:
     and the run-together digits are not."""
     codes: list[str] = []
     for piece in _BARCODE_SEPARATORS.split(text):
-        codes.extend(_codes_in_piece(piece))
+        # str.split() splits on exactly the characters regex \s matches, so only
+        # hyphens are left inside the words.
+        words = piece.split()
+        if len(words) == 1 and "-" not in piece:
+            codes.append(words[0])  # most pieces: one code as written, nothing to join
+        else:
+            codes.extend(_codes_in_words(piece, words))
     return list(filter(None, codes))
 
 
-def _codes_in_piece(piece: str) -> list[str]:
-    # str.split() splits on exactly the characters regex \s matches, so only hyphens
-    # are left inside the words (most pieces have none: no list to rebuild).
-    words = piece.split()
+def _codes_in_words(piece: str, words: list[str]) -> list[str]:
+    """The codes in a piece of several words, or with hyphens, split into ``words``."""
     tokens = [word.replace("-", "") for word in words] if "-" in piece else words
     if len(tokens) < 2:  # one word or none: nothing to tell apart
         return tokens

@@ -17,7 +17,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, cast
 
 from pydantic import ValidationError
 
@@ -64,6 +64,9 @@ _SPLITTERS: dict[str, Callable[[str], Iterable[str]]] = {
     "kc_certificates": split_kc_certificates,
 }
 _NO_ITEMS: dict[str, Sequence[str]] = dict.fromkeys(_SPLITTERS, ())
+# Splitters whose pieces hold no whitespace and are never empty, which clean_text
+# returns unchanged: a cell's pieces skip it (two calls a row for the barcodes).
+_CLEAN_PIECES = frozenset({split_barcodes, split_kc_certificates})
 
 _WITHDRAWN_VALUES = frozenset({"withdrawn", "withdrawal", "철회", "true", "yes", "y", "1"})
 _ACTIVE_VALUES = frozenset({"active", "amended", "false", "no", "n", "0"})
@@ -99,23 +102,20 @@ def normalise_record(
     raw: RawRecord, *, limits: IntakeLimits, defaults: RegulatorDefaults
 ) -> ParsedRow:
     """Validate and normalise one record; the row carries content or errors, never both."""
-    parsed = ParsedRow(row=raw.row, locator=raw.locator, errors=list(raw.problems))
     cell_problems, cell_text = _measured_cells(raw.fields, limits.max_cell_chars)
-    parsed.errors.extend(cell_problems)
-    if parsed.errors:
-        return parsed
+    if raw.problems or cell_problems:
+        return ParsedRow(raw.row, raw.locator, errors=[*raw.problems, *cell_problems])
     normaliser = _RowNormaliser(raw.fields, defaults)
     data = normaliser.notice_data()
-    parsed.warnings = normaliser.warnings
-    parsed.errors = normaliser.errors
-    if not parsed.errors:
-        parsed.content, parsed.errors = _validated(data)
-    if parsed.content is not None:
-        bound = stored_bytes_bound(cell_text + _default_text(defaults))
-        parsed.errors = [] if bound <= MAX_RECORD_BYTES else _oversized_notice(parsed.content)
-        if parsed.errors:
-            parsed.content = None
-    return parsed
+    content, errors = (None, normaliser.errors) if normaliser.errors else _validated(data)
+    if content is not None and (
+        stored_bytes_bound(cell_text + _default_text(defaults)) > MAX_RECORD_BYTES
+    ):
+        errors = _oversized_notice(content)
+        if errors:
+            content = None
+    # Built once, whole: a row is built per record of every file.
+    return ParsedRow(raw.row, raw.locator, content, errors, normaliser.warnings)
 
 
 def stored_bytes_bound(source_text: int) -> int:
@@ -139,9 +139,19 @@ def stored_bytes_bound(source_text: int) -> int:
 _FIXED_BYTES = 1_000
 
 
+_ONLY_STRINGS = frozenset({str})
+
+
 def _measured_cells(fields: dict[str, RawValue], max_chars: int) -> tuple[list[Problem], int]:
     """Problems for cells over ``max_chars``, and the characters plus strings of all
     cells (a date as its ISO text, which is what a notice can hold of it)."""
+    values = fields.values()
+    if _ONLY_STRINGS.issuperset(map(type, values)):
+        # Every cell a string (every CSV row): counted at C level, and a cell can only
+        # pass the limit when all of them together do.
+        text = sum(map(len, cast("Iterable[str]", values)))  # the test above narrows them
+        if text <= max_chars:
+            return [], text + len(values)
     problems = []
     text = 0
     for name, value in fields.items():
@@ -261,26 +271,32 @@ def _cleaned_cells(
         if value is None:
             continue
         if name in texts:
-            if isinstance(value, str):
-                texts[name] = clean_text(value)
-            else:
+            if not isinstance(value, str):
                 texts[name] = clean_text("\n".join(_strings(value)))
+            elif value.isprintable() and "  " not in value:
+                texts[name] = value.strip() or None  # clean_text's first case, inline
+            else:
+                texts[name] = clean_text(value)
         elif name in items:
-            items[name] = _pieces(value, _SPLITTERS[name])
+            splitter = _SPLITTERS[name]
+            if (
+                splitter is _SPLIT_LIST
+                and isinstance(value, str)
+                and "," not in value  # none of _SPLIT_LIST's separators, tested inline:
+                and ";" not in value  # this runs for most list cells of every row
+                and "\n" not in value
+            ):
+                cleaned = clean_text(value)  # one piece: nothing to split or de-duplicate
+                items[name] = [cleaned] if cleaned else []
+            else:
+                items[name] = _pieces(value, splitter)
     return texts, items
 
 
 def _pieces(value: RawValue, splitter: Callable[[str], Iterable[str]]) -> list[str]:
     """The distinct cleaned pieces of a present list field, in order."""
-    if (
-        splitter is _SPLIT_LIST
-        and isinstance(value, str)
-        and "," not in value  # none of _SPLIT_LIST's separators, tested inline: this
-        and ";" not in value  # runs for most list cells of every row
-        and "\n" not in value
-    ):
-        cleaned = clean_text(value)  # one piece: nothing to split or de-duplicate
-        return [cleaned] if cleaned else []
+    if splitter in _CLEAN_PIECES and isinstance(value, str):
+        return _unique(splitter(value))  # a new list of cleaned pieces already
     texts = [value] if isinstance(value, str) else _strings(value)
     # A plain loop: in a comprehension Python 3.11 builds a frame per call, and this
     # runs for every list field of every row.
@@ -305,8 +321,9 @@ def _identifies_a_product(product: dict[str, Any]) -> bool:
 
 def _unique(items: list[str]) -> list[str]:
     """Drop repeats (ignoring case), keeping the first spelling and the order."""
-    if len(items) < 2:  # most lists: nothing can repeat
-        return items
+    count = len(items)
+    if count < 2 or (count == 2 and items[0].casefold() != items[1].casefold()):
+        return items  # most lists: one or two pieces (two barcodes, two platforms)
     seen: dict[str, str] = {}
     for item in items:
         seen.setdefault(item.casefold(), item)
@@ -341,10 +358,9 @@ class _RowNormaliser:
             "measures": self._items["measures"],
             "remedy": self._texts["remedy"],
             "consumer_contact": self._texts["consumer_contact"],
-            "target_platforms": [
-                item.lower()
-                for item in self._items["target_platforms"] or self._defaults.target_platforms
-            ],
+            "target_platforms": list(
+                map(str.lower, self._items["target_platforms"] or self._defaults.target_platforms)
+            ),
             "source_url": self._texts["source_url"],
             "withdrawn": self._withdrawn(),
             "global_watch": self._global_watch(),

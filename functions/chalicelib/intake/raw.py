@@ -18,7 +18,7 @@ from chalicelib.intake.rows import Problem
 RawValue = str | list[str] | date | None
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__ per row to build and free
 class RawRecord:
     row: int
     locator: str

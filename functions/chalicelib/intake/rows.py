@@ -19,7 +19,7 @@ class Problem:
         return {"field": self.field, "code": self.code, "message": self.message}
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__ per row to build and free
 class ParsedRow:
     """One record of the file. ``row`` is 1-based and counts as the regulator sees it
     (spreadsheet row number including the header, JSON item number, XML notification number)."""

@@ -83,7 +83,7 @@ def records_from_table(rows: Iterable[NumberedRow]) -> RawFile:
         )
     fields_of = _field_picker(columns)
     records = [
-        RawRecord(row=number, locator=f"row {number}", fields=fields_of(cells))
+        RawRecord(number, f"row {number}", fields_of(cells))  # positional: one per row
         for number, cells in filled
     ]
     return RawFile(records=records, unknown_fields=unknown, warnings=warnings)
