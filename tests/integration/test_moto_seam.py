@@ -43,6 +43,7 @@ from moto.moto_server.werkzeug_app import create_backend_app
 from moto.s3 import notifications as s3_notifications
 from moto.s3.models import s3_backends
 from moto.s3.responses import S3Response
+from moto.ses import models as ses_models
 from moto.ses.models import ses_backends
 from moto.sesv2.responses import SESV2Response
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
@@ -862,6 +863,31 @@ def test_ses_v2_bulk_sends_are_answered_and_recorded_as_moto_records_v1_ones(
         '{"n": "K"}',
         '{"n": "D"}',
     ]
+
+
+def _id_shape(message_id: str) -> list[int]:
+    assert message_id.replace("-", "").isalpha() and message_id.islower()
+    return [len(part) for part in message_id.split("-")]
+
+
+def test_ses_message_ids_are_shaped_as_moto_shapes_them(world: FunctionRegistry) -> None:
+    # Canary: moto draws its SES message ids letter by letter; the seam draws them at
+    # once from the same generator, in the same shape (if moto changes it, this fails).
+    sesv2 = _sesv2()
+    entries = [{"Destination": {"ToAddresses": [f"b{n}@mail.example"]}} for n in range(20)]
+    sent = sesv2.send_bulk_email(
+        FromEmailAddress="from@psx.example",
+        DefaultContent={"Template": {"TemplateName": "recall", "TemplateData": "{}"}},
+        BulkEmailEntries=entries,
+    )
+    ids = [r["MessageId"] for r in sent["BulkEmailEntryResults"]]
+
+    assert {tuple(_id_shape(i)) for i in ids} == {tuple(_id_shape(ORIGINAL_MESSAGE_ID()))}
+    assert len(set(ids)) == len(ids)
+
+
+# moto's own, read before any world replaces it.
+ORIGINAL_MESSAGE_ID = ses_models.get_random_message_id  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(
