@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.config
+import botocore.exceptions
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
@@ -54,6 +56,7 @@ from werkzeug.exceptions import NotFound
 
 from infra import stack
 from psx.embedded.moto_seam import (
+    DYNAMODB_IN_PROCESS,
     FunctionNames,
     FunctionRegistry,
     TablesByReference,
@@ -1320,3 +1323,133 @@ def test_a_json_template_is_read_as_json_into_what_moto_reads(
 
     assert as_json == as_moto_reads and loads_for_json == 1
     assert as_yaml == {"Resources": {}} and len(loads) == 2  # not JSON: moto's reader
+
+
+def _dynamodb_conversation(dynamodb: Any, table: str) -> list[object]:
+    """The same requests, answers and refusals through either path: items with every
+    kind of value (binary ones too), a conditional put refused, a transaction cancelled
+    with its reasons, an update returning the item, a paged query, a batch read, and a
+    request DynamoDB itself refuses."""
+    dynamodb.create_table(
+        TableName=table,
+        KeySchema=[
+            {"AttributeName": "PK", "KeyType": "HASH"},
+            {"AttributeName": "SK", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "SK", "AttributeType": "S"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    item = {
+        "S": {"S": "text é 한"},
+        "N": {"N": "12.5"},
+        "B": {"B": b"\x00\xff"},
+        "SS": {"SS": ["a", "b"]},
+        "BS": {"BS": [b"\x01"]},
+        "M": {"M": {"inner": {"L": [{"BOOL": True}, {"NULL": True}, {"B": b"\x02"}]}}},
+    }
+    answers: list[object] = []
+
+    def answer(call: Callable[[], Any]) -> None:
+        try:
+            found = call()
+        except ClientError as refused:
+            found = dict(refused.response)
+        metadata = found.pop("ResponseMetadata")
+        answers.append((found, metadata["HTTPStatusCode"], metadata["RetryAttempts"]))
+
+    for n in range(3):
+        key = {"PK": {"S": "p"}, "SK": {"S": f"s{n}"}}
+        answer(lambda key=key: dynamodb.put_item(TableName=table, Item={**key, **item}))
+    first = {"PK": {"S": "p"}, "SK": {"S": "s0"}}
+    answer(
+        lambda: dynamodb.put_item(
+            TableName=table, Item=first, ConditionExpression="attribute_not_exists(PK)"
+        )
+    )
+    answer(
+        lambda: dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": {"PK": {"S": "q"}, "SK": {"S": "x"}}}},
+                {
+                    "Put": {
+                        "TableName": table,
+                        "Item": first,
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+            ]
+        )
+    )
+    answer(
+        lambda: dynamodb.update_item(
+            TableName=table,
+            Key=first,
+            UpdateExpression="SET #s = :s ADD #n :one",
+            ExpressionAttributeNames={"#s": "S", "#n": "N"},
+            ExpressionAttributeValues={":s": {"S": "changed"}, ":one": {"N": "1"}},
+            ReturnValues="ALL_NEW",
+        )
+    )
+    answer(lambda: dynamodb.get_item(TableName=table, Key=first))
+    answer(lambda: dynamodb.get_item(TableName=table, Key={"PK": {"S": "none"}, "SK": {"S": "x"}}))
+    answer(
+        lambda: dynamodb.query(
+            TableName=table,
+            KeyConditionExpression="PK = :p",
+            ExpressionAttributeValues={":p": {"S": "p"}},
+            Limit=2,
+        )
+    )
+    answer(lambda: dynamodb.batch_get_item(RequestItems={table: {"Keys": [first]}}))
+    answer(lambda: dynamodb.get_item(TableName=table, Key={"PK": {"S": "p"}}))
+    answer(lambda: dynamodb.get_item(TableName=f"{table}-missing", Key=first))
+    return answers
+
+
+def _conversation_in_a_world(in_process: bool) -> tuple[list[object], int]:
+    """The conversation in a fresh world, and how many HTTP requests moto's DynamoDB
+    read (``setup_class``) meanwhile."""
+    read = 0
+    setup_class = DynamoHandler.setup_class
+
+    def counted(handler: DynamoHandler, *args: Any, **kwargs: Any) -> None:
+        nonlocal read
+        read += 1
+        setup_class(handler, *args, **kwargs)
+
+    with embedded_aws(FunctionRegistry()):
+        DYNAMODB_IN_PROCESS.depth -= 0 if in_process else 1
+        DynamoHandler.setup_class = counted  # type: ignore[method-assign,assignment]
+        try:
+            session = botocore.session.Session()
+            session.set_config_variable("region", "us-east-1")
+            return _dynamodb_conversation(session.create_client("dynamodb"), "table"), read
+        finally:
+            DynamoHandler.setup_class = setup_class  # type: ignore[method-assign]
+            DYNAMODB_IN_PROCESS.depth += 0 if in_process else 1
+
+
+def test_dynamodb_is_answered_in_process_as_moto_answers_it_over_the_wire() -> None:
+    # Without the seam botocore serialises, signs and sends each request and moto's
+    # stubber reads it as HTTP: the answers in process must be the same, refusals too.
+    over_the_wire, read_over_the_wire = _conversation_in_a_world(in_process=False)
+    in_process, read_in_process = _conversation_in_a_world(in_process=True)
+    assert in_process == over_the_wire
+    assert read_over_the_wire >= len(over_the_wire)
+    assert read_in_process == 0
+
+
+def test_requests_to_another_dynamodb_endpoint_are_not_answered_in_process(
+    world: FunctionRegistry,
+) -> None:
+    # psx serve's clients and the CLI's reach DynamoDB over HTTP at a local address.
+    elsewhere = boto3.client(
+        "dynamodb",
+        endpoint_url="http://127.0.0.1:9",
+        config=botocore.config.Config(retries={"max_attempts": 1}, connect_timeout=1),
+    )
+    with pytest.raises(botocore.exceptions.EndpointConnectionError):
+        elsewhere.list_tables()
