@@ -3,7 +3,10 @@
 - Lambda invocations (Step Functions lambda:invoke tasks) go to the in-process handler
   registered under the function's name; a handler exception becomes a Lambda function
   error whose ``errorType`` is the exception's class name, as on AWS, so Retry and
-  Catch in the workflow definitions behave the same here.
+  Catch in the workflow definitions behave the same here. A handler runs outside the
+  botocore call that invoked it, as in a Lambda process of its own
+  (``_outside_any_aws_call``): inside it, each of the handler's own calls deep-copied
+  that call's client context.
 - Step Functions executes definitions for real (``execute_state_machine``), Lambda
   never uses Docker.
 - moto's ``Fn::Sub`` (list form) runs ``string.Template``, which turns ``$$`` into ``$``
@@ -122,19 +125,28 @@
   calls an id) and a bulk send one id per destination: 1.5 % of the CPU of notifying
   buyers. ``message_id_drawn_at_once`` draws the 54 letters in one call from the same
   generator (moto's, which its API can seed) and shapes them the same way.
-- In process, every DynamoDB request still went over an emulated wire: botocore
-  built, signed and wrapped it as an HTTP request, moto's stubber matched its URL
-  against every service's patterns, rebuilt it as a werkzeug request and read it back
-  (the JSON body parsed as a query string too) before its handler ran, and botocore
-  read the answer back through an HTTP response: ~0.8 ms of CPU per request, more than
-  moto's DynamoDB itself for a GetItem or a PutItem, and DynamoDB is 12 of the 15 calls
-  a notice-platform pair makes. A request to DynamoDB's AWS endpoint is answered by
-  moto's ``DynamoHandler`` directly (its ``call_action``, parsed by moto's request
-  parser, with the attributes ``setup_class`` would read off the request), its answer
-  parsed by botocore's own parser as the endpoint parses it
-  (``dynamodb_answered_in_process``); botocore still serialises the request, so the
-  handler reads exactly the body AWS would. Requests to another endpoint (``psx
-  serve``'s, over HTTP) go their way.
+- In process, every DynamoDB request and every Lambda invocation (the workflows'
+  tasks) still went over an emulated wire: botocore built, signed and wrapped it as an
+  HTTP request, moto's stubber matched its URL against every service's patterns,
+  rebuilt it as a werkzeug request and read it back (a JSON body parsed as a query
+  string too) before its handler ran, and botocore read the answer back through an
+  HTTP response: ~0.8 ms of CPU per request, more than moto's DynamoDB itself takes
+  for a GetItem or a PutItem; DynamoDB is 12 of the 15 calls a notice-platform pair
+  makes, and each pair's workflow invokes 2.7 tasks. A request to DynamoDB's or
+  Lambda's AWS endpoint is answered by moto's handler of it directly (DynamoDB's
+  ``call_action``, Lambda's ``invoke``, with the attributes ``setup_class`` would read
+  off the request) and read back as botocore's endpoint reads an answer
+  (``answered_in_process``); botocore still serialises the request, so the handler
+  reads exactly the body AWS would. Requests to another endpoint (``psx serve``'s,
+  over HTTP) go their way. Both moto's request parser and botocore's answer parser
+  walk a DynamoDB operation's shapes member by member (a sixth of the CPU of the
+  dispatch path, once the wire was gone), while an item operation's JSON is already
+  what they make of it except for binary values, which are decoded
+  (``_with_binaries_decoded``); refusals still go through botocore's parser.
+- botocore writes every request's User-Agent from its parts, cleaning each part
+  character by character through a generator (``sanitize_user_agent_string_component``):
+  4 % of the CPU of the dispatch path, for the same few texts every time. Each text is
+  cleaned once (``user_agents_sanitized_once``); the function is pure.
 - moto's CloudFormation reads every template with PyYAML's pure-Python loader, JSON
   ones too (YAML is nearly a superset): a third of a second for the exchange's
   template, every time an embedded exchange is provisioned (once per test module). A
@@ -164,19 +176,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import botocore.handlers
+from botocore import context as botocore_context
+from botocore import useragent as botocore_useragent
 from botocore.awsrequest import AWSResponse
+from botocore.endpoint import convert_to_response_dict
 from botocore.model import OperationModel
 from botocore.parsers import create_parser
 from moto import mock_aws
+from moto.awslambda.responses import LambdaResponse
 from moto.awslambda_simple.models import LambdaSimpleBackend
 from moto.cloudformation.models import Stack as CloudFormationStack
 from moto.core import responses as core_responses
 from moto.core.botocore_stubber import MockRawResponse
 from moto.core.exceptions import ServiceException
-from moto.core.parse import PROTOCOL_PARSERS, BaseJSONParser
-from moto.core.responses import ActionContext, ActionResult
+from moto.core.parse import BaseJSONParser
+from moto.core.responses import ActionContext, ActionResult, BaseResponse
 from moto.core.serialize import BaseJSONSerializer
-from moto.core.utils import get_service_model, utcnow
+from moto.core.utils import utcnow
 from moto.dynamodb import comparisons as dynamodb_comparisons
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb import responses as dynamodb_responses
@@ -202,6 +218,7 @@ from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
 from moto.utilities.docker_utilities import DockerModel
+from werkzeug.exceptions import HTTPException
 
 from psx.embedded.cooperative import threads_are_greenlets
 from psx.embedded.running_function import running
@@ -269,11 +286,23 @@ class FunctionRegistry:
         self._handlers[function_name] = handler
 
     def invoke(self, function_name: str, event: dict[str, Any]) -> Any:
-        with running(function_name):
+        with running(function_name), _outside_any_aws_call():
             return self._handlers[function_name](event, LambdaContext(function_name))
 
     def __contains__(self, function_name: str) -> bool:
         return function_name in self._handlers
+
+
+@contextmanager
+def _outside_any_aws_call() -> Iterator[None]:
+    """A handler runs as in a Lambda process of its own: not inside the botocore call
+    that invoked it (Step Functions' Invoke), whose client context (the features its
+    user agent names) each of the handler's own calls would deep-copy."""
+    token = botocore_context.set_context(None)  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        botocore_context.reset_context(token)
 
 
 def _function_name(name_or_arn: str) -> str:
@@ -672,9 +701,15 @@ class FunctionNames:
         self._cls = cls
 
     def __contains__(self, name: object) -> bool:
-        if not isinstance(name, str) or name not in dir(self._cls):
-            return False
-        return inspect.isfunction(getattr(self._cls, name, None))
+        return isinstance(name, str) and _is_function_of(self._cls, name)
+
+
+@functools.cache
+def _is_function_of(cls: type, name: str) -> bool:
+    # Asked for every request (``dir`` lists and sorts a few hundred names each time);
+    # the answers hold while the seam is in place (``actions_found_by_name`` forgets
+    # them when it ends, as the seam's own actions come and go with it).
+    return name in dir(cls) and inspect.isfunction(getattr(cls, name, None))
 
 
 def attribute_values_by_their_keys(
@@ -948,49 +983,46 @@ def items_untracked() -> Iterator[None]:
         del Item.__new__
 
 
-class DynamoDBInProcess:
-    """botocore's ``before-call`` handler for DynamoDB: while enabled, a request to
-    DynamoDB's AWS endpoint is answered by moto's ``DynamoHandler`` directly, and its
-    answer parsed by botocore's own parser, as on the wire. A request to any other
-    endpoint (``psx serve``'s, over HTTP) goes its way."""
+class AnsweredInProcess:
+    """botocore's ``before-call`` handler for one service: while an embedded world is
+    open, a request to the service's AWS endpoint is answered by moto in process
+    (``answer``: what moto's handler of it answers, from the request botocore has
+    serialised) and read back as botocore's endpoint reads an answer (``read``). A
+    request to any other endpoint (``psx serve``'s, over HTTP) goes its way."""
 
-    def __init__(self) -> None:
-        self.depth = 0  # embedded worlds open (one may run inside another's process)
+    depth = 0  # embedded worlds open (one may run inside another's process)
+
+    def __init__(
+        self,
+        endpoint: str,
+        answer: Callable[[OperationModel, dict[str, Any], str, str], tuple[int, Any, Any]],
+        read: Callable[[OperationModel, AWSResponse], dict[str, Any]],
+    ) -> None:
+        self._endpoint = re.compile(rf"https://{endpoint}\.([a-z0-9-]+)\.amazonaws\.com(/|$)")
+        self._answer = answer
+        self._read = read
 
     def __call__(
         self, model: OperationModel, params: dict[str, Any], request_signer: Any, **_: Any
     ) -> tuple[AWSResponse, dict[str, Any]] | None:
-        endpoint = _DYNAMODB_ENDPOINT.match(params["url"]) if self.depth else None
+        endpoint = self._endpoint.match(params["url"]) if AnsweredInProcess.depth else None
         if endpoint is None:
             return None
         credentials = request_signer._credentials  # what signing would send
-        status, headers, body = _dynamodb_answer(
-            model.name,
-            params["body"],
-            region=endpoint.group(1),
-            access_key=credentials.access_key if credentials else "",
+        status, headers, body = self._answer(
+            model, params, endpoint.group(1), credentials.access_key if credentials else ""
         )
-        answer = AWSResponse(params["url"], status, headers, MockRawResponse(body))  # type: ignore[arg-type]
-        return answer, _parsed(model, answer)
+        answer = AWSResponse(params["url"], status, headers, MockRawResponse(body))
+        parsed = self._read(model, answer)
+        parsed["ResponseMetadata"]["RetryAttempts"] = 0
+        return answer, parsed
 
 
-_DYNAMODB_ENDPOINT = re.compile(r"https://dynamodb\.([a-z0-9-]+)\.amazonaws\.com/?$")
-_DYNAMODB_TARGET = "DynamoDB_20120810."
-_DYNAMODB_JSON = "application/x-amz-json-1.0"
-
-
-def _dynamodb_answer(
-    operation: str, body: bytes, *, region: str, access_key: str
-) -> tuple[int, dict[str, Any], Any]:
-    """What moto's DynamoDB answers ``operation`` with ``body``: the attributes its
-    ``setup_class`` would set from the HTTP request, then its own ``call_action``."""
-    handler = DynamoHandler()
-    handler.headers = {
-        "X-Amz-Target": _DYNAMODB_TARGET + operation,
-        "Content-Type": _DYNAMODB_JSON,
-        # moto reads the account from the key the request is signed with.
-        "Authorization": f"AWS4-HMAC-SHA256 Credential={access_key}/",
-    }
+def _in_process(handler: BaseResponse, region: str, access_key: str, **headers: str) -> None:
+    """What moto's ``setup_class`` sets on a handler from an HTTP request, from the
+    request botocore serialised instead."""
+    # moto reads the account from the key the request is signed with.
+    handler.headers = {**headers, "Authorization": f"AWS4-HMAC-SHA256 Credential={access_key}/"}
     handler.querystring = {}
     handler.method = "POST"
     handler.region = region
@@ -998,62 +1030,126 @@ def _dynamodb_answer(
     handler.uri_match = {}
     handler.response_headers = {"server": "amazon.com"}
     handler.current_account = handler.get_current_account()
-    handler.params = _request_parser(operation).parse(
-        {
-            "method": "POST",
-            "values": {},
-            "headers": handler.headers,
-            "body": body,
-            "url_path": "/",
-            "url_params": {},
-        }
+
+
+_DYNAMODB_TARGET = "DynamoDB_20120810."
+_DYNAMODB_JSON = "application/x-amz-json-1.0"
+
+
+def _dynamodb_answer(
+    model: OperationModel, params: dict[str, Any], region: str, access_key: str
+) -> tuple[int, Any, Any]:
+    """What moto's DynamoDB answers: its own ``call_action``."""
+    handler = DynamoHandler()
+    _in_process(
+        handler,
+        region,
+        access_key,
+        **{"X-Amz-Target": _DYNAMODB_TARGET + model.name, "Content-Type": _DYNAMODB_JSON},
     )
+    handler.params = _with_binaries_decoded(json.loads(params["body"]))
     return handler.call_action()  # type: ignore[no-any-return]
 
 
-@functools.cache
-def _request_parser(operation: str) -> Any:
-    """moto's parser of an operation's requests (it keeps no state between parses)."""
-    operation_model = get_service_model("dynamodb").operation_model(operation)
-    return PROTOCOL_PARSERS["json"](
-        operation_model, map_type=DynamoHandler.PROTOCOL_PARSER_MAP_TYPE
-    )
+def _lambda_answer(
+    model: OperationModel, params: dict[str, Any], region: str, access_key: str
+) -> tuple[int, Any, Any]:
+    """What moto's Lambda answers an Invoke (its route goes to ``invoke`` directly)."""
+    handler = LambdaResponse()
+    _in_process(handler, region, access_key, **params["headers"])
+    handler.path = params["url_path"]
+    handler.querystring = {name: [value] for name, value in params["query_string"].items()}
+    body = params["body"]
+    handler.body = body.decode() if isinstance(body, bytes) else body
+    try:
+        answer: tuple[int, Any, Any] = handler.invoke()
+    except HTTPException as refusal:  # no such function: as moto's stubber answers it
+        return refusal.code or 500, dict(refusal.get_headers()), refusal.get_body()
+    return answer
 
 
-def _parsed(model: OperationModel, answer: AWSResponse) -> dict[str, Any]:
-    """The answer as botocore's endpoint parses it: the output shape, or the error with
+def _with_binaries_decoded(document: Any) -> Any:
+    """A DynamoDB request's or answer's JSON as moto's parser and botocore's read it:
+    each binary attribute value (``{"B": base64}``, ``{"BS": [base64, …]}``) made bytes.
+    The rest needs no reading: JSON's types are the shapes' (numbers are strings,
+    no timestamps in item operations), and nothing else is an object of exactly one
+    member ``B`` or ``BS`` holding text (an item's or map's attributes hold objects)."""
+    if isinstance(document, dict):
+        if len(document) == 1:
+            (name, value), *_ = document.items()
+            if name == "B" and isinstance(value, str):
+                return {"B": base64.b64decode(value)}
+            if name == "BS" and isinstance(value, list) and all(isinstance(v, str) for v in value):
+                return {"BS": [base64.b64decode(v) for v in value]}
+        return {name: _with_binaries_decoded(value) for name, value in document.items()}
+    if isinstance(document, list):
+        return [_with_binaries_decoded(value) for value in document]
+    return document
+
+
+def _dynamodb_read(model: OperationModel, answer: AWSResponse) -> dict[str, Any]:
+    """The answer as botocore's endpoint parses it. A success is its JSON with binary
+    values decoded (what botocore's walk over the output shape makes of a DynamoDB
+    answer, at a fraction of the cost); a refusal goes through botocore's own parser,
+    for its error and modelled fields (``CancellationReasons``)."""
+    if answer.status_code < 300:
+        content = answer.content
+        parsed: dict[str, Any] = json.loads(content) if content else {}
+        if b'"B' in content:
+            parsed = _with_binaries_decoded(parsed)
+        parsed["ResponseMetadata"] = {
+            "RequestId": answer.headers.get("x-amzn-requestid"),
+            "HTTPStatusCode": answer.status_code,
+            "HTTPHeaders": dict(answer.headers),
+        }
+        return parsed
+    return _read_by_botocore(model, answer)
+
+
+def _read_by_botocore(model: OperationModel, answer: AWSResponse) -> dict[str, Any]:
+    """What botocore's endpoint makes of an answer: its output shape, or the error with
     its modelled fields (``CancellationReasons``)."""
-    response = {
-        "headers": answer.headers,
-        "status_code": answer.status_code,
-        "context": {"operation_name": model.name},
-        "body": answer.content,
-    }
+    response = convert_to_response_dict(answer, model)
     parser = create_parser(model.service_model.resolved_protocol)
     parsed: dict[str, Any] = parser.parse(response, model.output_shape)  # type: ignore[arg-type]
     error_code = parsed.get("Error", {}).get("Code")
     error_shape = model.service_model.shape_for_error_code(error_code) if error_code else None
     if error_shape is not None:
         parsed.update(parser.parse(response, error_shape))
-    parsed["ResponseMetadata"]["RetryAttempts"] = 0
     return parsed
 
 
 # Registered for every botocore session made from now on, as moto registers its own
-# stubber; ``dynamodb_answered_in_process`` turns it on.
-DYNAMODB_IN_PROCESS = DynamoDBInProcess()
-botocore.handlers.BUILTIN_HANDLERS.append(("before-call.dynamodb", DYNAMODB_IN_PROCESS))
+# stubber; ``answered_in_process`` turns them on.
+for _event, _handler in (
+    ("before-call.dynamodb", AnsweredInProcess("dynamodb", _dynamodb_answer, _dynamodb_read)),
+    ("before-call.lambda.Invoke", AnsweredInProcess("lambda", _lambda_answer, _read_by_botocore)),
+):
+    botocore.handlers.BUILTIN_HANDLERS.append((_event, _handler))
 
 
 @contextmanager
-def dynamodb_answered_in_process() -> Iterator[None]:
-    """DynamoDB requests answered by moto in process, without the wire (inside
-    ``mock_aws``: moto's own stubber answers the rest)."""
-    DYNAMODB_IN_PROCESS.depth += 1
+def answered_in_process() -> Iterator[None]:
+    """DynamoDB requests and Lambda invocations answered by moto in process, without
+    the wire (inside ``mock_aws``: moto's own stubber answers the rest)."""
+    AnsweredInProcess.depth += 1
     try:
         yield
     finally:
-        DYNAMODB_IN_PROCESS.depth -= 1
+        AnsweredInProcess.depth -= 1
+
+
+@contextmanager
+def user_agents_sanitized_once() -> Iterator[None]:
+    """botocore's user-agent parts cleaned once per text (``lru_cache``)."""
+    original = botocore_useragent.sanitize_user_agent_string_component
+    botocore_useragent.sanitize_user_agent_string_component = functools.lru_cache(maxsize=1024)(
+        original
+    )
+    try:
+        yield
+    finally:
+        botocore_useragent.sanitize_user_agent_string_component = original
 
 
 @contextmanager
@@ -1089,6 +1185,7 @@ def actions_found_by_name() -> Iterator[None]:
         yield
     finally:
         core_responses.method_names_from_class = original  # type: ignore[attr-defined]
+        _is_function_of.cache_clear()
 
 
 @contextmanager
@@ -1169,7 +1266,8 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
             actions_found_by_name(),
             attribute_values_serialized_by_their_keys(),
             mock_aws(config=MOTO_CONFIG),
-            dynamodb_answered_in_process(),
+            answered_in_process(),
+            user_agents_sanitized_once(),
             _ses_v2_actions(),
             message_ids_drawn_at_once(),
         ):

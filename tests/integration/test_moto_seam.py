@@ -20,8 +20,10 @@ from typing import Any
 
 import boto3
 import botocore.config
+import botocore.context
 import botocore.exceptions
 import botocore.session
+import botocore.useragent
 import pytest
 from botocore.exceptions import ClientError
 from docker.errors import DockerException
@@ -56,7 +58,7 @@ from werkzeug.exceptions import NotFound
 
 from infra import stack
 from psx.embedded.moto_seam import (
-    DYNAMODB_IN_PROCESS,
+    AnsweredInProcess,
     FunctionNames,
     FunctionRegistry,
     TablesByReference,
@@ -1387,9 +1389,14 @@ def _dynamodb_conversation(dynamodb: Any, table: str) -> list[object]:
         lambda: dynamodb.update_item(
             TableName=table,
             Key=first,
-            UpdateExpression="SET #s = :s ADD #n :one",
-            ExpressionAttributeNames={"#s": "S", "#n": "N"},
-            ExpressionAttributeValues={":s": {"S": "changed"}, ":one": {"N": "1"}},
+            UpdateExpression="SET #s = :s, #b = :b ADD #n :one, #bs :bs",
+            ExpressionAttributeNames={"#s": "S", "#n": "N", "#b": "B", "#bs": "BS"},
+            ExpressionAttributeValues={
+                ":s": {"S": "changed"},
+                ":one": {"N": "1"},
+                ":b": {"B": b"\x03"},
+                ":bs": {"BS": [b"\x04", b"\x05"]},
+            },
             ReturnValues="ALL_NEW",
         )
     )
@@ -1409,34 +1416,77 @@ def _dynamodb_conversation(dynamodb: Any, table: str) -> list[object]:
     return answers
 
 
-def _conversation_in_a_world(in_process: bool) -> tuple[list[object], int]:
-    """The conversation in a fresh world, and how many HTTP requests moto's DynamoDB
-    read (``setup_class``) meanwhile."""
-    read = 0
-    setup_class = DynamoHandler.setup_class
+def _lambda_conversation(functions: Any, _name: str) -> list[object]:
+    """Invocations answered, failed by the handler, and refused (no such function)."""
+    answers: list[object] = []
+    for name, payload in (("echo", b'{"n": 1}'), ("fail", b"{}"), ("missing", b"{}")):
+        try:
+            found = dict(functions.invoke(FunctionName=name, Payload=payload))
+            found["Payload"] = json.loads(found["Payload"].read())
+        except ClientError as refused:
+            found = dict(refused.response)
+        if isinstance(found.get("Payload"), dict):
+            found["Payload"].pop("stackTrace", None)  # names the lines it passed
+        metadata = found.pop("ResponseMetadata")
+        answers.append((found, metadata["HTTPStatusCode"], metadata["RetryAttempts"]))
+    return answers
 
-    def counted(handler: DynamoHandler, *args: Any, **kwargs: Any) -> None:
+
+def _conversation_in_a_world(
+    service: str,
+    conversation: Callable[[Any, str], list[object]],
+    moto_handler: type,
+    in_process: bool,
+) -> tuple[list[object], int]:
+    """The conversation in a fresh world, and how many HTTP requests moto's handler of
+    the service read (``setup_class``) meanwhile."""
+    read = 0
+    setup_class = moto_handler.setup_class  # type: ignore[attr-defined]
+    inherited = "setup_class" not in vars(moto_handler)
+
+    def counted(handler: Any, *args: Any, **kwargs: Any) -> None:
         nonlocal read
         read += 1
         setup_class(handler, *args, **kwargs)
 
-    with embedded_aws(FunctionRegistry()):
-        DYNAMODB_IN_PROCESS.depth -= 0 if in_process else 1
-        DynamoHandler.setup_class = counted  # type: ignore[method-assign,assignment]
+    registry = FunctionRegistry()
+    registry.register("echo", _echo)
+    registry.register("fail", _fail)
+    with embedded_aws(registry):
+        _function("echo")
+        _function("fail")
+        AnsweredInProcess.depth -= 0 if in_process else 1
+        moto_handler.setup_class = counted  # type: ignore[attr-defined]
         try:
             session = botocore.session.Session()
             session.set_config_variable("region", "us-east-1")
-            return _dynamodb_conversation(session.create_client("dynamodb"), "table"), read
+            return conversation(session.create_client(service), "table"), read
         finally:
-            DynamoHandler.setup_class = setup_class  # type: ignore[method-assign]
-            DYNAMODB_IN_PROCESS.depth += 0 if in_process else 1
+            if inherited:
+                del moto_handler.setup_class  # type: ignore[attr-defined]
+            else:
+                moto_handler.setup_class = setup_class  # type: ignore[attr-defined]
+            AnsweredInProcess.depth += 0 if in_process else 1
 
 
-def test_dynamodb_is_answered_in_process_as_moto_answers_it_over_the_wire() -> None:
+@pytest.mark.parametrize(
+    ("service", "conversation", "moto_handler"),
+    [
+        ("dynamodb", _dynamodb_conversation, DynamoHandler),
+        ("lambda", _lambda_conversation, LambdaResponse),
+    ],
+)
+def test_requests_are_answered_in_process_as_moto_answers_them_over_the_wire(
+    service: str, conversation: Callable[[Any, str], list[object]], moto_handler: type
+) -> None:
     # Without the seam botocore serialises, signs and sends each request and moto's
     # stubber reads it as HTTP: the answers in process must be the same, refusals too.
-    over_the_wire, read_over_the_wire = _conversation_in_a_world(in_process=False)
-    in_process, read_in_process = _conversation_in_a_world(in_process=True)
+    over_the_wire, read_over_the_wire = _conversation_in_a_world(
+        service, conversation, moto_handler, in_process=False
+    )
+    in_process, read_in_process = _conversation_in_a_world(
+        service, conversation, moto_handler, in_process=True
+    )
     assert in_process == over_the_wire
     assert read_over_the_wire >= len(over_the_wire)
     assert read_in_process == 0
@@ -1453,3 +1503,33 @@ def test_requests_to_another_dynamodb_endpoint_are_not_answered_in_process(
     )
     with pytest.raises(botocore.exceptions.EndpointConnectionError):
         elsewhere.list_tables()
+
+
+def test_a_handler_runs_outside_the_aws_call_that_invoked_it(world: FunctionRegistry) -> None:
+    # On AWS a function runs in a process of its own; here it runs inside the botocore
+    # Invoke that reached it, whose client context each of its own calls would copy.
+    seen: list[object] = []
+
+    def handler(event: dict[str, object], context: object) -> dict[str, object]:
+        seen.append(botocore.context.get_context())
+        return {}
+
+    world.register("context", handler)
+    _function("context")
+    boto3.client("lambda").invoke(FunctionName="context", Payload=b"{}")
+    assert seen == [None]
+
+
+def test_user_agent_parts_are_cleaned_once_and_as_botocore_cleans_them(
+    world: FunctionRegistry,
+) -> None:
+    cleaned = botocore.useragent.sanitize_user_agent_string_component
+    assert cleaned("Boto3/1.0 md#x", allow_hash=True) == cleaned.__wrapped__(  # type: ignore[attr-defined]
+        "Boto3/1.0 md#x", allow_hash=True
+    )
+    before = cleaned.cache_info().hits  # type: ignore[attr-defined]
+    boto3.client("sqs").list_queues()
+    boto3.client("sqs").list_queues()
+    # botocore still cleans its parts through the module's function, which the seam
+    # replaced: the second request's parts come from the cache.
+    assert cleaned.cache_info().hits > before  # type: ignore[attr-defined]
