@@ -6,6 +6,7 @@ If moto changes behaviour, one of these fails and names the workaround to revisi
 from __future__ import annotations
 
 import base64
+import copy
 import json
 import os
 import subprocess
@@ -40,6 +41,9 @@ from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.parsing import validators as dynamodb_validators
+from moto.dynamodb.parsing.ast_nodes import Node
+from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.parsing.tokens import ExpressionTokenizer
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.moto_api._internal.responses import MotoAPIResponse
@@ -66,6 +70,7 @@ from psx.embedded.moto_seam import (
     embedded_aws,
     publish_stack_state_machines,
     substitute_literal_subs,
+    tree_copy,
 )
 from psx.polling import wait_until
 
@@ -1533,3 +1538,69 @@ def test_user_agent_parts_are_cleaned_once_and_as_botocore_cleans_them(
     # botocore still cleans its parts through the module's function, which the seam
     # replaced: the second request's parts come from the cache.
     assert cleaned.cache_info().hits > before  # type: ignore[attr-defined]
+
+
+def _tree(node: object, parent: object = None) -> object:
+    """A parsed expression's shape: each node's class and children, parents checked."""
+    if not isinstance(node, Node):
+        return node
+    assert node.parent is parent
+    return (type(node).__name__, [_tree(child, node) for child in node.children or []])
+
+
+def _nodes_and_lists(node: object) -> list[object]:
+    if not isinstance(node, Node):
+        return []
+    found: list[object] = [node]
+    if node.children is not None:
+        found.append(node.children)
+    for child in node.children or []:
+        found += _nodes_and_lists(child)
+    return found
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "SET #a = :a, b.c[2] = list_append(if_not_exists(d, :empty), :e) REMOVE f[1], g",
+        "ADD n :one DELETE s :gone SET h = h + :one",
+    ],
+)
+def test_a_parsed_expression_is_copied_as_deepcopy_copies_it(expression: str) -> None:
+    parsed = UpdateExpressionParser.make(expression)
+    copied = tree_copy(parsed)
+    assert _tree(copied) == _tree(copy.deepcopy(parsed)) == _tree(parsed)
+    shared = {id(part) for part in _nodes_and_lists(parsed)}
+    assert not shared & {id(part) for part in _nodes_and_lists(copied)}
+
+
+def test_moto_s_update_validator_copies_through_the_seam(world: FunctionRegistry) -> None:
+    copied: list[object] = []
+    seam_copy = dynamodb_validators.deepcopy
+
+    def spied(value: object) -> object:
+        copied.append(value)
+        return seam_copy(value)
+
+    dynamodb = boto3.client("dynamodb")
+    dynamodb.create_table(
+        TableName="t",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    dynamodb_validators.deepcopy = spied
+    try:
+        for n in (1, 2):
+            dynamodb.update_item(
+                TableName="t",
+                Key={"PK": {"S": "k"}},
+                UpdateExpression="SET v = :v",
+                ExpressionAttributeValues={":v": {"N": str(n)}},
+            )
+    finally:
+        dynamodb_validators.deepcopy = seam_copy
+    assert seam_copy is tree_copy
+    assert any(isinstance(value, Node) for value in copied)
+    item = dynamodb.get_item(TableName="t", Key={"PK": {"S": "k"}})["Item"]
+    assert item["v"] == {"N": "2"}
