@@ -91,12 +91,12 @@ class Matcher:
         # Each notice code with every count of leading zeros up to the longest code: a
         # barcode of digits is one of them exactly when its digits without leading zeros
         # are a notice's (a longer run of digits is no GTIN and no suspect code), told
-        # with one set lookup.
+        # with one set lookup (never the empty string: a listing without one is no hit).
         longest = max(map(len, codes), default=0)
         self._gtin_forms = frozenset(
             tail.zfill(width)
             for tail in self._gtin_tails
-            for width in range(len(tail), longest + 1)
+            for width in range(max(len(tail), 1), longest + 1)
         )
         self._brand_field_cache: dict[str, list[str]] = {}
         self._plain_brand_fields: set[str] = set()
@@ -141,12 +141,13 @@ class Matcher:
         """The positions in the chunk of the listings that may share a code with a
         notice (a KC certificate; a barcode that is a notice's code, or not digits
         alone) or whose brand cell names a notice's brand."""
-        gtins = [listing.gtin for listing in chunk]
+        gtins = [listing.gtin or "" for listing in chunk]
         cells = [listing.brand for listing in chunk]
         coded = set(compress(count(), [listing.kc_certificate for listing in chunk]))
         codes = self._gtin_forms.intersection(gtins)
-        given = "".join(filter(None, gtins))
-        if given and not given.isdigit():
+        # Barcodes of ASCII digits only (most chunks) told by one pass over their join.
+        given = "".join(gtins)
+        if given and not (given.isascii() and given.encode("ascii").isdigit()):
             codes = codes.union(gtin for gtin in gtins if gtin and not gtin.isdigit())
         if codes:
             coded.update(compress(count(), map(codes.__contains__, gtins)))
