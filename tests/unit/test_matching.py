@@ -3,6 +3,9 @@ bundles, the stored index and determinism."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -537,3 +540,15 @@ def test_fast_paths_give_what_judging_each_listing_in_full_gives(
         assert list(certain_only.match_all(listings)) == [
             m for found in in_full for m in found if m.tier is MatchTier.CERTAIN
         ]
+
+
+def test_importing_the_matching_package_does_not_load_arrow() -> None:
+    # Every function's app imports chalicelib.matching; only the audit builds a
+    # Matcher, so only its cold start may pay for Arrow.
+    code = "import sys, chalicelib.matching; print('pyarrow' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "functions")}
+    ran = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+
+    assert ran.stdout.strip() == "False"

@@ -38,8 +38,8 @@ from chalicelib.matching.text import WordRuns, folded_utf8, model_like_runs, wor
 from chalicelib.matching.thresholds import Thresholds
 
 # Listings whose titles are folded and screened together (one regex pass, a few Arrow
-# calls): large enough to amortise the calls (1,024 costs ~0.2 µs a listing more),
-# small enough to stream; 2,048-16,384 measured the same.
+# calls): large enough to amortise the calls (1,024 cost ~0.1 µs a listing more;
+# 2,048-16,384 measured the same), small enough to stream.
 _CHUNK = 4096
 # Distinct brand cells remembered (a catalogue has far fewer brands than listings).
 _BRAND_CACHE = 100_000

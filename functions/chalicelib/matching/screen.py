@@ -1,11 +1,8 @@
 """The titles of a chunk of listings that name a brand word, told in Arrow: one split
 of the chunk's folded titles into words and one set lookup for all of them, in C,
 instead of a split and a set test per title in Python (most titles name no notice's
-brand: they cost no Python object at all).
-
-Arrow is loaded by the matcher that needs it (``Matcher``), not on import of
-``chalicelib.matching``: every function's app imports that package, only the audit
-matches."""
+brand: they cost no Python object at all). Imported by ``Matcher`` when one is built,
+not with ``chalicelib.matching``."""
 
 from __future__ import annotations
 
