@@ -8,7 +8,8 @@ second, and the speed-up over brute force.
 
 It writes the chosen threshold to ``functions/chalicelib/matching/thresholds.json``
 (what ``Thresholds.chosen()`` loads) unless ``--no-write``, and its figures to
-``bench/results/matching.json``. Rates are per CPU second of this process (one core).
+``bench/results/matching.json``. Rates are per CPU second of this process (one core),
+the median of several timed passes.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import json
 import platform
 import pstats
 import random
+import statistics
 import time
 from collections import Counter
 from collections.abc import Iterable
@@ -41,6 +43,8 @@ TARGET_PRECISION = 0.97
 TARGET_RECALL = 0.95
 GRID = [round(0.3 + step / 100, 2) for step in range(71)]  # 0.30 .. 1.00
 BRUTE_FORCE_SAMPLE = 2_000
+# Timed passes of the matcher per mode: the rate reported is their median.
+TIMED_PASSES = 5
 # Listings per CPU second that this bench measured on 1,000,000 listings with the first
 # matcher (commit 37c268c, one listing at a time, plus the certain-only mode), before
 # the profile-led work: the figures to compare. Same machine, 2 cores shared with other
@@ -155,15 +159,22 @@ def by_kind(
 
 
 def rate(matcher: Matcher, listings: list[CatalogueListing]) -> dict[str, Any]:
+    """The median of ``TIMED_PASSES`` passes over the listings, and their range: one
+    pass swings +-20 % on this shared machine."""
+
     def run() -> int:
         return sum(1 for _ in matcher.match_all(listings))
 
-    matches, seconds = cpu_seconds(run)
+    passes = [cpu_seconds(run) for _ in range(TIMED_PASSES)]
+    seconds = statistics.median(spent for _, spent in passes)
+    rates = sorted(len(listings) / spent for _, spent in passes)
     return {
         "listings": len(listings),
+        "passes": TIMED_PASSES,
         "cpu_seconds": round(seconds, 2),
         "listings_per_cpu_second": round(len(listings) / seconds),
-        "matches": matches,
+        "range": [round(rates[0]), round(rates[-1])],
+        "matches": passes[0][0],
     }
 
 
@@ -276,13 +287,21 @@ def print_report(results: dict[str, Any]) -> None:
         )
     speed = results["speed"]
     brute = results["brute_force"]
-    print("\nlistings per CPU second (one core)       now   94f7182   37c268c (before profiling)")
+    spread = f"range of {speed['all_tiers']['passes']} passes"
+    print(
+        f"\n  {'listings per CPU second (one core)':<37} {'median':>9} {spread:>19}"
+        f" {'94f7182':>9} {'37c268c':>9} (before profiling)"
+    )
     for label, key in (
         ("exact-identifier tier (certain only)", "certain_only"),
         ("all tiers", "all_tiers"),
     ):
         now = speed[key]["listings_per_cpu_second"]
-        print(f"  {label:<37} {now:>9,} {BEFORE_FOLDING[key]:>9,} {BEFORE_PROFILING[key]:>9,}")
+        low, high = speed[key]["range"]
+        print(
+            f"  {label:<37} {now:>9,} {f'{low:,}-{high:,}':>19}"
+            f" {BEFORE_FOLDING[key]:>9,} {BEFORE_PROFILING[key]:>9,}"
+        )
     print(
         f"  brute force (sample of {brute['sample_listings']:,}, extrapolated): "
         f"{brute['listings_per_cpu_second']:>9,}"

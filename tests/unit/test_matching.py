@@ -3,6 +3,9 @@ bundles, the stored index and determinism."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,8 +16,9 @@ from hypothesis import strategies as st
 
 from chalicelib.identifiers.products import gtin14, kc_certificate_key, model_key
 from chalicelib.matching import CatalogueListing, Match, Matcher, MatchTier, NoticeIndex, Thresholds
+from chalicelib.matching import matcher as matcher_module
 from chalicelib.matching.index import IndexFormatError
-from chalicelib.matching.text import words, words_of_each
+from chalicelib.matching.text import folded_utf8, words
 from chalicelib.matching.thresholds import ThresholdsError
 from chalicelib.notices.model import Notice, NoticeContent, NoticeStatus, Product
 
@@ -401,14 +405,21 @@ _HANGUL_OR_ASCII = st.text(
 
 @settings(max_examples=500, deadline=None)
 @given(
-    st.lists(_HANGUL_OR_ASCII, max_size=8)
+    st.lists(_HANGUL_OR_ASCII, min_size=1, max_size=8)
     | st.lists(
         st.text(max_size=30) | st.text(st.characters(max_codepoint=127)) | _HANGUL_OR_ASCII,
+        min_size=1,
         max_size=8,
     )
 )
 def test_titles_split_together_as_they_split_alone(texts: list[str]) -> None:
-    assert words_of_each(texts) == [words(text) for text in texts]
+    folded, order = folded_utf8(texts)
+    pieces = folded.split(b"\x00")
+    by_position = dict(zip(order or range(len(texts)), pieces, strict=True))
+
+    assert [by_position[k].decode().split() for k in range(len(texts))] == [
+        words(text) for text in texts
+    ]
 
 
 def test_match_all_is_match_for_each_listing() -> None:
@@ -420,11 +431,15 @@ def test_match_all_is_match_for_each_listing() -> None:
         listing("magnetic building block set", brand="Kids-Block", listing_id="e"),
         listing("toy", brand="Other", listing_id="f"),
         listing("toy", brand="Other", gtin="0 036000 291452", listing_id="g"),
+        # Codes the screen must let through: spaced or hyphenated, leading zeros, KC.
+        listing("toy", gtin="880-1234-56789-3", listing_id="h"),
+        listing("", gtin="08801234567893", listing_id="i"),
+        listing("积木 ★", kc_certificate="CB063R1234-5001", listing_id="j"),
     ]
     one_by_one = [m for item in listings for m in matcher().match(item)]
 
     assert list(matcher().match_all(listings)) == one_by_one
-    assert [m.listing_id for m in one_by_one] == ["a", "b", "c", "d", "e"]
+    assert [m.listing_id for m in one_by_one] == ["a", "b", "c", "d", "e", "h", "i", "j"]
 
 
 def test_match_each_pairs_every_matching_listing_with_its_own_matches() -> None:
@@ -466,7 +481,8 @@ _LISTING_WORDS = st.sampled_from(
         "KidsBlock", "kids", "BLOCK", "키즈블록", "Power", "Tank", "powertank", "acme",
         "KB-100", "kb", "100", "KB100", "KB-1000", "KB-300", "PT-10K", "pt10k", "LOT-7",
         "lot7", "magnetic", "building", "set", "자석", "블록", "세트", "Ｋｉｄｓ", "Ｂｌｏｃｋ",
-        "ＫＢ－１００", "-", "/", "+", "1+1", "[무료배송]", "ß", "İ",
+        "ＫＢ－１００", "-", "/", "+", "1+1", "[무료배송]", "ß", "İ", "积木", "★", "\x00",
+        "Kids\x00Block", "",
     ]
 ) | st.text(max_size=6)  # fmt: skip
 _GTINS = st.sampled_from(
@@ -474,7 +490,7 @@ _GTINS = st.sampled_from(
         "8801234567893", "08801234567893", "0008801234567893", "880-1234-56789-3",
         "８８０１２３４５６７８９３", "8805550123450", "88055501234", "0088055501234",
         "000000088055501234", "12345", "0", "00000000000000", "880123456789x3", "٣٤٥",
-        "4006381333931",
+        "4006381333931", "",
     ]
 ) | st.text(st.characters(min_codepoint=48, max_codepoint=57), max_size=16)  # fmt: skip
 
@@ -496,27 +512,43 @@ _LISTINGS = st.lists(
         CatalogueListing,
         listing_id=st.sampled_from(["a", "b"]),
         title=st.lists(_LISTING_WORDS, max_size=8).map(" ".join),
-        brand=st.none() | st.sampled_from(["KidsBlock", "Kids-Block", "Power Tank", "Other"]),
+        brand=st.none()
+        | st.sampled_from(["KidsBlock", "Kids-Block", "Power Tank", "(주)키즈블록", "Other", ""]),
         gtin=st.none() | _GTINS,
         mpn=st.none() | st.sampled_from(["KB-100", "kb 300", "PT10K", "LOT7", "X-1"]),
-        kc_certificate=st.none() | st.sampled_from(["CB063R1234-5001", "XX"]),
+        kc_certificate=st.none() | st.sampled_from(["CB063R1234-5001", "XX", ""]),
         description=st.none() | st.lists(_LISTING_WORDS, max_size=4).map(" ".join),
     ),
-    max_size=12,
+    max_size=24,
 )
 
 
 @settings(max_examples=300, deadline=None)
-@given(_LISTINGS)
+@given(_LISTINGS, st.integers(min_value=1, max_value=7))
 def test_fast_paths_give_what_judging_each_listing_in_full_gives(
-    listings: list[CatalogueListing],
+    listings: list[CatalogueListing], chunk: int
 ) -> None:
     index = NoticeIndex.build(_fast_path_notices())
     every_tier = Matcher(index, Thresholds(probable_similarity=0.3))
     certain_only = Matcher(index, Thresholds(probable_similarity=0.3), tiers=[MatchTier.CERTAIN])
     in_full = [every_tier.match(item) for item in listings]
 
-    assert list(every_tier.match_all(listings)) == [m for found in in_full for m in found]
-    assert list(certain_only.match_all(listings)) == [
-        m for found in in_full for m in found if m.tier is MatchTier.CERTAIN
-    ]
+    # Small chunks: listings at a chunk's ends, chunks of one kind of text and mixed.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matcher_module, "_CHUNK", chunk)
+        assert list(every_tier.match_all(listings)) == [m for found in in_full for m in found]
+        assert list(certain_only.match_all(listings)) == [
+            m for found in in_full for m in found if m.tier is MatchTier.CERTAIN
+        ]
+
+
+def test_importing_the_matching_package_does_not_load_arrow() -> None:
+    # Every function's app imports chalicelib.matching; only the audit builds a
+    # Matcher, so only its cold start may pay for Arrow.
+    code = "import sys, chalicelib.matching; print('pyarrow' in sys.modules)"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[2] / "functions")}
+    ran = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+
+    assert ran.stdout.strip() == "False"

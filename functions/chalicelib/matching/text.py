@@ -51,43 +51,36 @@ _BYTE_FOLDING = bytes(range(128)).translate(
 ).lower() + bytes(range(128, 256))
 
 
-def folded_each(texts: list[str]) -> list[str]:
-    """Each text folded, everything but its letters and digits made spaces:
-    ``folded_each(texts)[i].split() == words(texts[i])``. A chunk at a time: NUL joins
-    the texts so that folding is one pass for all of them (NFKC neither makes nor
-    composes NUL, so the texts do not touch; a text holding NUL itself gives too many
-    pieces, and the chunk is folded text by text). A chunk of ASCII and Hangul
-    syllables is folded as bytes; in any other, its ASCII texts are."""
+def folded_utf8(texts: list[str]) -> tuple[bytes, list[int] | None]:
+    """The texts folded, everything but their letters and digits made spaces, as UTF-8
+    joined by NUL, and the order they are in (None: as given): with ``pieces`` the join
+    split at its NULs, ``pieces[k].decode().split() == words(texts[order[k]])``. A chunk
+    at a time: folding is one pass for all the texts (NFKC neither makes nor composes
+    NUL, so the texts do not touch; a NUL in a text is read as the separator it is in
+    ``words``, a space). A chunk of ASCII and Hangul syllables is folded as bytes; in
+    any other, its ASCII texts are, and come first. ``texts``: at least one."""
     joined = _SEPARATOR.join(texts)
+    if joined.count(_SEPARATOR) != len(texts) - 1:
+        texts = [text.replace(_SEPARATOR, " ") for text in texts]
+        joined = _SEPARATOR.join(texts)
     if _NEEDS_UNICODE.search(joined) is None:
-        return _pieces(texts, _bytes_folded(joined))
+        return _bytes_folded(joined), None
     is_ascii = [text.isascii() for text in texts]
-    other_texts = list(compress(texts, [not flag for flag in is_ascii]))
-    other = iter(_pieces(other_texts, _unicode_folded(_SEPARATOR.join(other_texts))))
-    plain_texts = list(compress(texts, is_ascii))
-    plain = iter(_pieces(plain_texts, _bytes_folded(_SEPARATOR.join(plain_texts))))
-    return [next(plain) if flag else next(other) for flag in is_ascii]
+    if not any(is_ascii):
+        return _unicode_folded(joined).encode("utf-8"), None
+    is_other = [not flag for flag in is_ascii]
+    plain = _bytes_folded(_SEPARATOR.join(compress(texts, is_ascii)))
+    other = _unicode_folded(_SEPARATOR.join(compress(texts, is_other))).encode("utf-8")
+    order = [*compress(range(len(texts)), is_ascii), *compress(range(len(texts)), is_other)]
+    return plain + b"\x00" + other, order
 
 
-def words_of_each(texts: list[str]) -> list[list[str]]:
-    """``[words(text) for text in texts]``, folded a chunk at a time."""
-    return [piece.split() for piece in folded_each(texts)]
-
-
-def _bytes_folded(joined: str) -> str:
-    return joined.encode("utf-8").translate(_BYTE_FOLDING).decode("utf-8")
+def _bytes_folded(joined: str) -> bytes:
+    return joined.encode("utf-8").translate(_BYTE_FOLDING)
 
 
 def _unicode_folded(joined: str) -> str:
     return _NOT_WORD_NOR_SEPARATOR.sub(" ", fold(joined)).replace("_", " ")
-
-
-def _pieces(texts: list[str], folded_joined: str) -> list[str]:
-    """The folded texts out of their folded join (text by text if one held NUL)."""
-    pieces = folded_joined.split(_SEPARATOR)
-    if len(pieces) != len(texts):
-        return [" ".join(words(text)) for text in texts]
-    return pieces
 
 
 def brand_names(brand: str) -> list[tuple[str, ...]]:
