@@ -126,24 +126,24 @@
   calls an id) and a bulk send one id per destination: 1.5 % of the CPU of notifying
   buyers. ``message_id_drawn_at_once`` draws the 54 letters in one call from the same
   generator (moto's, which its API can seed) and shapes them the same way.
-- In process, every DynamoDB request and every Lambda invocation (the workflows'
-  tasks) still went over an emulated wire: botocore built, signed and wrapped it as an
-  HTTP request, moto's stubber matched its URL against every service's patterns,
-  rebuilt it as a werkzeug request and read it back (a JSON body parsed as a query
-  string too) before its handler ran, and botocore read the answer back through an
-  HTTP response: ~0.8 ms of CPU per request, more than moto's DynamoDB itself takes
-  for a GetItem or a PutItem; DynamoDB is 12 of the 15 calls a notice-platform pair
-  makes, and each pair's workflow invokes 2.7 tasks. A request to DynamoDB's or
-  Lambda's AWS endpoint is answered by moto's handler of it directly (DynamoDB's
+- In process, every DynamoDB, Secrets Manager and Step Functions request and every
+  Lambda invocation (the workflows' tasks) still went over an emulated wire: botocore
+  built, signed and wrapped it as an HTTP request, moto's stubber matched its URL
+  against every service's patterns, rebuilt it as a werkzeug request and read it back (a
+  JSON body parsed as a query string too) before its handler ran, and botocore read the
+  answer back through an HTTP response: ~0.8 ms of CPU per request, more than moto's
+  DynamoDB itself takes for a GetItem or a PutItem; DynamoDB is 12 of the 15 calls a
+  notice-platform pair makes, and each pair's workflow invokes 2.7 tasks. A request to
+  one of these services' AWS endpoints is answered by moto's handler of it directly (its
   ``call_action``, Lambda's ``invoke``, with the attributes ``setup_class`` would read
   off the request) and read back as botocore's endpoint reads an answer
-  (``answered_in_process``); botocore still serialises the request, so the handler
-  reads exactly the body AWS would. Requests to another endpoint (``psx serve``'s,
-  over HTTP) go their way. Both moto's request parser and botocore's answer parser
-  walk a DynamoDB operation's shapes member by member (a sixth of the CPU of the
-  dispatch path, once the wire was gone), while an item operation's JSON is already
-  what they make of it except for binary values, which are decoded
-  (``_with_binaries_decoded``); refusals still go through botocore's parser.
+  (``answered_in_process``); botocore still serialises the request, so the handler reads
+  exactly the body AWS would. Requests to another endpoint (``psx serve``'s, over HTTP)
+  go their way. Both moto's request parser and botocore's answer parser walk a DynamoDB
+  operation's shapes member by member (a sixth of the CPU of the dispatch path, once the
+  wire was gone), while an item operation's JSON is already what they make of it except
+  for binary values, which are decoded (``_with_binaries_decoded``); refusals still go
+  through botocore's parser.
 - botocore writes every request's User-Agent from its parts, cleaning each part
   character by character through a generator (``sanitize_user_agent_string_component``):
   4 % of the CPU of the dispatch path, for the same few texts every time. Each text is
@@ -206,6 +206,7 @@ from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ig
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
 from moto.moto_api._internal import mock_random
 from moto.s3 import notifications as s3_notifications
+from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.ses import models as ses_models
 from moto.ses.exceptions import SesError
 from moto.ses.models import SESBackend, ses_backends
@@ -220,6 +221,7 @@ from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguagePa
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
 from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+from moto.stepfunctions.responses import StepFunctionResponse
 from moto.utilities.docker_utilities import DockerModel
 from werkzeug.exceptions import HTTPException
 
@@ -1104,6 +1106,24 @@ def _lambda_answer(
     return answer
 
 
+def _json_answer(
+    response_class: type[BaseResponse],
+) -> Callable[[OperationModel, dict[str, Any], str, str], tuple[int, Any, Any]]:
+    """What moto's handler of a JSON service whose actions read their parameters from
+    the body (``_get_param``) answers: its own ``call_action``."""
+
+    def answer(
+        model: OperationModel, params: dict[str, Any], region: str, access_key: str
+    ) -> tuple[int, Any, Any]:
+        handler = response_class()
+        _in_process(handler, region, access_key, **params["headers"])
+        body = params["body"]
+        handler.body = body.decode() if isinstance(body, bytes) else body
+        return handler.call_action()
+
+    return answer
+
+
 def _with_binaries_decoded(document: Any) -> Any:
     """A DynamoDB request's or answer's JSON as moto's parser and botocore's read it:
     each binary attribute value (``{"B": base64}``, ``{"BS": [base64, …]}``) made bytes.
@@ -1160,14 +1180,25 @@ def _read_by_botocore(model: OperationModel, answer: AWSResponse) -> dict[str, A
 for _event, _handler in (
     ("before-call.dynamodb", AnsweredInProcess("dynamodb", _dynamodb_answer, _dynamodb_read)),
     ("before-call.lambda.Invoke", AnsweredInProcess("lambda", _lambda_answer, _read_by_botocore)),
+    (
+        "before-call.secrets-manager",
+        AnsweredInProcess(
+            "secretsmanager", _json_answer(SecretsManagerResponse), _read_by_botocore
+        ),
+    ),
+    (
+        "before-call.sfn",
+        AnsweredInProcess("states", _json_answer(StepFunctionResponse), _read_by_botocore),
+    ),
 ):
     botocore.handlers.BUILTIN_HANDLERS.append((_event, _handler))
 
 
 @contextmanager
 def answered_in_process() -> Iterator[None]:
-    """DynamoDB requests and Lambda invocations answered by moto in process, without
-    the wire (inside ``mock_aws``: moto's own stubber answers the rest)."""
+    """DynamoDB, Secrets Manager and Step Functions requests and Lambda invocations
+    answered by moto in process, without the wire (inside ``mock_aws``: moto's own
+    stubber answers the rest)."""
     AnsweredInProcess.depth += 1
     try:
         yield

@@ -9,6 +9,7 @@ import base64
 import copy
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -51,6 +52,7 @@ from moto.moto_server.werkzeug_app import create_backend_app
 from moto.s3 import notifications as s3_notifications
 from moto.s3.models import s3_backends
 from moto.s3.responses import S3Response
+from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.ses import models as ses_models
 from moto.ses.models import ses_backends
 from moto.sesv2.responses import SESV2Response
@@ -1437,6 +1439,59 @@ def _lambda_conversation(functions: Any, _name: str) -> list[object]:
     return answers
 
 
+def _comparable(answer: object) -> object:
+    """An answer without what differs between worlds (random ids, clocks)."""
+    text = json.dumps(answer, default=lambda value: f"<{type(value).__name__}>", sort_keys=True)
+    text = re.sub(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uuid>", text)
+    return json.loads(re.sub(r"(secret:[^\"]*)-[A-Za-z0-9]{6}", r"\1-<suffix>", text))
+
+
+def _secrets_conversation(secrets: Any, _name: str) -> list[object]:
+    """Secrets kept, read, replaced, and asked for when missing or duplicated."""
+    answers: list[object] = []
+    calls: list[Callable[[], Any]] = [
+        lambda: secrets.create_secret(Name="psx/s", SecretString='{"current": "a"}'),
+        lambda: secrets.create_secret(Name="psx/s", SecretString="{}"),
+        lambda: secrets.get_secret_value(SecretId="psx/s"),
+        lambda: secrets.put_secret_value(SecretId="psx/s", SecretString='{"current": "b"}'),
+        lambda: secrets.get_secret_value(SecretId="psx/s"),
+        lambda: secrets.get_secret_value(SecretId="psx/missing"),
+    ]
+    for call in calls:
+        try:
+            found = dict(call())
+        except ClientError as refused:
+            found = dict(refused.response)
+        metadata = found.pop("ResponseMetadata")
+        answers.append(_comparable((found, metadata["HTTPStatusCode"], metadata["RetryAttempts"])))
+    return answers
+
+
+def _workflows_conversation(sfn: Any, _name: str) -> list[object]:
+    """A state machine made, run twice under one name, described, and a missing one."""
+    answers: list[object] = []
+    machine = "arn:aws:states:us-east-1:123456789012:stateMachine:m"
+    definition = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
+    calls: list[Callable[[], Any]] = [
+        lambda: sfn.create_state_machine(
+            name="m", definition=json.dumps(definition), roleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/r"
+        ),
+        lambda: sfn.start_execution(stateMachineArn=machine, name="e", input="{}"),
+        lambda: sfn.start_execution(stateMachineArn=machine, name="e", input='{"other": 1}'),
+        lambda: sfn.describe_state_machine(stateMachineArn=machine),
+        lambda: sfn.describe_state_machine(stateMachineArn=f"{machine}-missing"),
+        lambda: sfn.start_execution(stateMachineArn=machine, name="bad name?", input="{}"),
+    ]
+    for call in calls:
+        try:
+            found = dict(call())
+        except ClientError as refused:
+            found = dict(refused.response)
+        metadata = found.pop("ResponseMetadata")
+        answers.append(_comparable((found, metadata["HTTPStatusCode"], metadata["RetryAttempts"])))
+    return answers
+
+
 def _conversation_in_a_world(
     service: str,
     conversation: Callable[[Any, str], list[object]],
@@ -1479,6 +1534,8 @@ def _conversation_in_a_world(
     [
         ("dynamodb", _dynamodb_conversation, DynamoHandler),
         ("lambda", _lambda_conversation, LambdaResponse),
+        ("secretsmanager", _secrets_conversation, SecretsManagerResponse),
+        ("stepfunctions", _workflows_conversation, StepFunctionResponse),
     ],
 )
 def test_requests_are_answered_in_process_as_moto_answers_them_over_the_wire(
