@@ -49,6 +49,7 @@ from chalicelib.reports.summaries import (
     encode_summary,
     month_after,
     summarise,
+    updated,
 )
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
@@ -120,29 +121,41 @@ class ReportLog:
             following = month_after(month)
             count = counts.get(month)
             made_of = (count or 0, counts.get(following, 0))
-            summary = None if count is None else self._summary(month, made_of)
-            if summary is None:
+            latest = None if count is None else self._summary(month)
+            if latest is not None and latest[0] == made_of:
+                yield month, latest[1]
+                continue
+            if latest is not None:
+                summary, then_kept = self._updated(month, latest[1])
+            else:
                 own = read.pop(month, None) or list(self._occurrences(month))
                 then = read[following] = list(self._occurrences(following))
-                summary = summarise(own, then, _place)
-                # A month without counts (kept before they existed) has no summary, nor
-                # one whose next month has entries but no count yet.
-                if count is not None and (following in counts or not then):
-                    self._keep_summary(month, made_of, summary)
+                summary, then_kept = summarise(own, then, _place), bool(then)
+            # A month without counts (kept before they existed) has no summary, nor one
+            # whose next month has entries but no count yet.
+            if count is not None and (following in counts or not then_kept):
+                self._keep_summary(month, made_of, summary)
             yield month, summary
 
     def kept_in(self, month: str, places: dict[str, int]) -> Iterator[Occurrence]:
         """Every occurrence kept in the log items ``places`` (sort key: how many entries)
         of ``month``: from their snapshots of that many entries (one query), else read
         whole (a log item only grows: a snapshot of as many entries holds the same)."""
+        for occurrences in self._kept(month, places).values():
+            yield from occurrences
+
+    def _kept(self, month: str, places: dict[str, int]) -> dict[str, list[Occurrence]]:
+        """``kept_in``'s occurrences, by log item."""
         if not places:
-            return
+            return {}
         snapshots = {
             item["SK"]["S"]: item
             for item in self._query(_SNAPSHOT + month, between=(min(places), max(places)))
         }
-        for sort_key, count in sorted(places.items()):
-            yield from decode_all(self._entries(month, sort_key, count, snapshots.get(sort_key)))
+        return {
+            sort_key: decode_all(self._entries(month, sort_key, count, snapshots.get(sort_key)))
+            for sort_key, count in sorted(places.items())
+        }
 
     def _counts(self, first: str, last: str) -> dict[str, int]:
         """Each month's count (its shards' added up); a month without any is left out."""
@@ -153,19 +166,39 @@ class ReportLog:
             counts[month] = counts.get(month, 0) + int(item["n"]["N"])
         return counts
 
-    def _summary(self, month: str, made_of: tuple[int, int]) -> MonthSummary | None:
-        """The month's summary made from ``made_of`` (the month's count and the next one's);
-        None if there is none (not yet, or only of other counts, or mixed parts)."""
-        parts = {
-            int(item["SK"]["S"]): item
-            for item in self._query(_SUMMARY + month)
-            if (int(item["n"]["N"]), int(item["next"]["N"])) == made_of
-        }
-        wanted = {int(item["parts"]["N"]) for item in parts.values()}
-        if len(wanted) != 1 or set(parts) != set(range(wanted.pop())):
-            return None
-        body = b"".join(parts[n]["body"]["B"] for n in sorted(parts))
-        return decode_summary(zlib.decompress(body).decode())
+    def _summary(self, month: str) -> tuple[tuple[int, int], MonthSummary] | None:
+        """The month's latest whole summary and the counts it was made from (the month's
+        and the next one's); None if there is none (not yet, or only mixed parts)."""
+        made: dict[tuple[int, int], dict[int, dict[str, Any]]] = {}
+        for item in self._query(_SUMMARY + month):
+            made_of = (int(item["n"]["N"]), int(item["next"]["N"]))
+            made.setdefault(made_of, {})[int(item["SK"]["S"])] = item
+        for made_of, parts in sorted(made.items(), reverse=True):
+            wanted = {int(item["parts"]["N"]) for item in parts.values()}
+            if len(wanted) == 1 and set(parts) == set(range(wanted.pop())):
+                body = b"".join(parts[n]["body"]["B"] for n in sorted(parts))
+                return made_of, decode_summary(zlib.decompress(body).decode())
+        return None
+
+    def _updated(self, month: str, summary: MonthSummary) -> tuple[MonthSummary, bool]:
+        """``summary`` brought up to date with the log items of the month and the next
+        that grew since it was made (read whole, and snapshotted for the next report), and
+        whether the next month keeps any occurrence."""
+        following = month_after(month)
+        now = (self._sizes(month), self._sizes(following))
+        grown = tuple(
+            self._kept(of, {at: n for at, n in sizes.items() if n != made.get(at)})
+            for of, sizes, made in zip((month, following), now, summary.places, strict=True)
+        )
+
+        def kept(which: int, places: set[str]) -> Iterator[Occurrence]:
+            return self.kept_in((month, following)[which], {at: now[which][at] for at in places})
+
+        def places_after(notice_id: str) -> list[str]:
+            return [at for at in now[1] if at.endswith(f"#{shard_of(notice_id)}")]
+
+        updated_summary = updated(summary, (grown[0], grown[1]), kept, places_after, _place)
+        return updated_summary, bool(now[1])
 
     def _keep_summary(self, month: str, made_of: tuple[int, int], summary: MonthSummary) -> None:
         """Write the summary's parts, each unless a concurrent report wrote one of later
@@ -194,13 +227,17 @@ class ReportLog:
 
     def _occurrences(self, month: str) -> Iterator[Occurrence]:
         """Every occurrence of ``month``, from the log items' snapshots where current."""
-        counts = {
-            item["SK"]["S"]: int(item["n"]["N"])
-            for item in self._query(_LOG + month, ProjectionExpression="SK, n")
-        }
+        counts = self._sizes(month)
         snapshots = {item["SK"]["S"]: item for item in self._query(_SNAPSHOT + month)}
         for sort_key, count in sorted(counts.items()):
             yield from decode_all(self._entries(month, sort_key, count, snapshots.get(sort_key)))
+
+    def _sizes(self, month: str) -> dict[str, int]:
+        """How many entries each log item of ``month`` holds, by sort key."""
+        return {
+            item["SK"]["S"]: int(item["n"]["N"])
+            for item in self._query(_LOG + month, ProjectionExpression="SK, n")
+        }
 
     def _entries(
         self, month: str, sort_key: str, count: int, snapshot: dict[str, Any] | None
@@ -252,8 +289,13 @@ class ReportLog:
 def location(occurrence: Occurrence) -> dict[str, str]:
     """The key of the log item an occurrence is kept in."""
     at = occurrence.at.astimezone(UTC)
-    shard = zlib.crc32(occurrence.notice_id.encode()) % SHARDS
+    shard = shard_of(occurrence.notice_id)
     return {"PK": f"{_LOG}{at.year:04d}-{at.month:02d}", "SK": f"{at.day:02d}#{shard}"}
+
+
+def shard_of(notice_id: str) -> int:
+    """The shard of a notice's log items: every occurrence about it is kept in one."""
+    return zlib.crc32(notice_id.encode()) % SHARDS
 
 
 def _place(occurrence: Occurrence) -> str:
