@@ -15,7 +15,7 @@ from chalicelib.reports import contract
 from chalicelib.reports.facts import facts_from
 from chalicelib.reports.occurrences import occurrence_of
 from chalicelib.reports.report import (
-    _CLOCKS_AHEAD,
+    CLOCKS_AHEAD,
     ComplianceReport,
     Grouping,
     Period,
@@ -78,7 +78,7 @@ class Timeline:
     def reference(self, period: Period, now: datetime) -> ComplianceReport:
         """Every occurrence in the report's months folded at once (no summary)."""
         first = (period.start.year, period.start.month)
-        end = max(period.end, now) + _CLOCKS_AHEAD
+        end = max(period.end, now) + CLOCKS_AHEAD
         occurrences = [
             occurrence
             for e in self.events

@@ -137,6 +137,15 @@ class ReportLog:
                 self._keep_summary(month, made_of, summary)
             yield month, summary
 
+    def bring_up_to_date(self, until: datetime) -> list[str]:
+        """Every month's summary current (made or brought up to date where it is not),
+        from the first month counted to ``until``'s; those months."""
+        counted = {item["SK"]["S"].partition("#")[0] for item in self._query(_COUNTS)}
+        if not counted:
+            return []
+        first = datetime.strptime(min(counted), "%Y-%m").replace(tzinfo=UTC)
+        return [month for month, _ in self.summaries(first, until)]
+
     def kept_in(self, month: str, places: dict[str, int]) -> Iterator[Occurrence]:
         """Every occurrence kept in the log items ``places`` (sort key: how many entries)
         of ``month``: from their snapshots of that many entries (one query), else read
