@@ -8,9 +8,8 @@ from typing import Any
 
 from infra.iam import allow, role
 from infra.intrinsics import Template, arn_of, sub
-from infra.stages import stage_setting
 from infra.storage import private_bucket_properties, table_access
-from infra.workflows import state_machine
+from infra.workflows import STATE_MACHINE_TRACES, scheduled, state_machine
 
 # Logical ids Chalice gives the functions of chalicelib/handlers/reports.py.
 START_REPORTS_FUNCTION = "StartComplianceReports"
@@ -82,15 +81,7 @@ def state_machine_role() -> Template:
                 ["lambda:InvokeFunction"],
                 [arn_of(function) for function in REPORT_TASK_FUNCTIONS],
             ),
-            allow(
-                [
-                    "xray:PutTraceSegments",
-                    "xray:PutTelemetryRecords",
-                    "xray:GetSamplingRules",
-                    "xray:GetSamplingTargets",
-                ],
-                ["*"],
-            ),
+            STATE_MACHINE_TRACES,
         ],
     )
 
@@ -115,14 +106,5 @@ def function_overrides() -> dict[str, Template]:
     sized = {"MemorySize": REPORT_TASK_MEMORY_MB, "Timeout": REPORT_TASK_TIMEOUT_SECONDS}
     return {
         **{function: {"Properties": sized} for function in REPORT_TASK_FUNCTIONS},
-        START_REPORTS_FUNCTION: {
-            "Properties": {
-                "Events": {
-                    f"{START_REPORTS_FUNCTION}Event": {
-                        "Type": "Schedule",
-                        "Properties": {"Schedule": stage_setting("ReportSchedule")},
-                    }
-                }
-            }
-        },
+        START_REPORTS_FUNCTION: scheduled(START_REPORTS_FUNCTION, "ReportSchedule"),
     }
