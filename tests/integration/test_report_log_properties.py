@@ -258,7 +258,9 @@ def _listings(sent: dict[Key, TimelineEvent], of: dict[Key, list[TimelineEvent]]
                 acted += 1
                 acted_at = datetime.fromisoformat(listing["acted_at"])
                 took = _seconds(jurisdiction, dispatched.at, acted_at)
-                if took is None:
+                # No calendar, no working time: even an action before receipt (which
+                # working_time counts as 0 without asking for the calendar).
+                if took is None or jurisdiction == "ZZ":
                     continue
                 durations.append(took)
                 end = add_working_days(dispatched.at, 2, jurisdiction)

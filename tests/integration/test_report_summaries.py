@@ -171,13 +171,15 @@ def test_a_retried_event_is_kept_and_counted_once(runtime: EmbeddedRuntime) -> N
 def test_a_summary_brought_up_to_date_is_the_one_made_afresh(runtime: EmbeddedRuntime) -> None:
     """Events landing after a month's summary was made (in the month and the next: a new
     dispatch, one whose answer came before its dispatched event, an answer in the next
-    month, an escalation answered, a deadline newly missed): the summary the next report
-    brings up to date encodes exactly as the one made afresh from the whole log."""
+    month, an escalation answered, a deadline newly missed, one that empties its cell):
+    the summary the next report brings up to date encodes exactly as the one made afresh
+    from the whole log."""
     timeline = Timeline()
     may = datetime(2032, 5, 10, 9, 0, tzinfo=UTC)  # months of this test's own
     answered = timeline.dispatch(may)
     _answered(timeline, answered, may + timedelta(hours=3))
     waiting = timeline.dispatch(datetime(2032, 5, 30, 9, 0, tzinfo=UTC))
+    lonely = timeline.dispatch(datetime(2032, 5, 25, 9, 0, tzinfo=UTC))  # a cell of its own
     escalated = timeline.dispatch(may + timedelta(days=2))
     missed = may + timedelta(days=3)
     timeline.land(escalated, "temu", "deadline_missed", missed, "missed_acknowledgement",
@@ -198,6 +200,8 @@ def test_a_summary_brought_up_to_date_is_the_one_made_afresh(runtime: EmbeddedRu
     timeline.land(answered, "temu", "deadline_missed", may + timedelta(days=2),
                   "missed_action_report", waiting_for="action_report")  # fmt: skip
     timeline.dispatch(datetime(2032, 5, 20, 9, 0, tzinfo=UTC), platform="shein")
+    timeline.land(lonely, "temu", "deadline_missed", datetime(2032, 5, 26, 9, 0, tzinfo=UTC),
+                  "missed_acknowledgement", waiting_for="acknowledgement")  # fmt: skip
 
     assert timeline.report(period, now) == timeline.reference(period, now)
     log = ReportLog(os.environ["PSX_TABLE_NAME"])

@@ -130,11 +130,9 @@ def updated(
     known = {_dispatch(name) for name in summary.records}
     new = {o.dispatch for o in own_grown if o.kind == EventKind.DISPATCHED} - known
     sent_here = known | new
-    touched = new | {
-        o.dispatch
-        for o in own_grown + then_grown
-        if o.dispatch in sent_here and not found_elsewhere(o)
-    }
+    # (A found_elsewhere occurrence under a sent dispatch's key counts alone, but the
+    # dispatch's places name it, as summarise's do.)
+    touched = new | {o.dispatch for o in own_grown + then_grown if o.dispatch in sent_here}
     before = {dispatch: found for dispatch in touched - new if (found := summary.find(dispatch))}
     wanted: tuple[set[str], set[str]] = (set(), set())
     for found in before.values():
@@ -167,6 +165,7 @@ def updated(
     records = {
         name: [ALONE if at == ALONE else index[_key(summary.cells[at])], text]
         for name, (at, text) in summary.records.items()
+        if name not in counted  # (a touched one's old cell may be gone)
     }
     records |= {name: _record(one, index) for name, one in counted.items()}
     others = [
