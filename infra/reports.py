@@ -32,8 +32,9 @@ STATE_MACHINE_ARN = sub(
     f"${{AWS::StackName}}-{WORKFLOW}"
 )
 
-# Reads the counts, log items, snapshots and summaries; writes snapshots and summaries.
-_REPORT_LOG = table_access("GetItem", "Query", "PutItem")
+# Reads the counts, log items (BatchGetItem: their sizes), snapshots and summaries;
+# writes snapshots and summaries.
+_REPORT_LOG = table_access("BatchGetItem", "GetItem", "Query", "PutItem")
 
 
 def function_permissions() -> dict[str, list[Template]]:

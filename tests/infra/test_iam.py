@@ -196,11 +196,11 @@ EXPECTED = {
     # Compliance reports (infra/reports.py).
     "StartComplianceReportsRole": (LOGS_AND_TRACES | {"states:StartExecution"}, set()),
     "UpdateReportSummariesRole": (
-        LOGS_AND_TRACES | _table("GetItem", "Query", "PutItem"),
+        LOGS_AND_TRACES | _table("BatchGetItem", "GetItem", "Query", "PutItem"),
         {"NoticesTable"},
     ),
     "PublishComplianceReportsRole": (
-        LOGS_AND_TRACES | {"s3:PutObject"} | _table("GetItem", "Query", "PutItem"),
+        LOGS_AND_TRACES | {"s3:PutObject"} | _table("BatchGetItem", "GetItem", "Query", "PutItem"),
         {"NoticesTable", "ReportsBucket"},
     ),
     "ComplianceReportStateMachineRole": (

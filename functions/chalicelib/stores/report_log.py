@@ -36,6 +36,7 @@ from __future__ import annotations
 import random
 import time
 import zlib
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -53,7 +54,7 @@ from chalicelib.reports.summaries import (
 )
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
-from chalicelib.stores.dynamodb_items import to_attributes, written
+from chalicelib.stores.dynamodb_items import batch_get, to_attributes, written
 
 # A log item holds a day's occurrences of one shard (~200 bytes each): at 100,000
 # notices x 3 platforms a year ~650, a third of DynamoDB's 400 KB item limit.
@@ -115,7 +116,8 @@ class ReportLog:
     def summaries(self, start: datetime, end: datetime) -> Iterator[tuple[str, MonthSummary]]:
         """Each month's summary, from ``start``'s month to ``end``'s."""
         months = list(_months(start.astimezone(UTC), end.astimezone(UTC)))
-        counts = self._counts(months[0], month_after(months[-1]))
+        shards = self._counts(months[0], month_after(months[-1]))
+        counts = {month: sum(counted.values()) for month, counted in shards.items()}
         read: dict[str, list[Occurrence]] = {}  # months read whole, for the next one too
         for month in months:
             following = month_after(month)
@@ -126,7 +128,8 @@ class ReportLog:
                 yield month, latest[1]
                 continue
             if latest is not None:
-                summary, then_kept = self._updated(month, latest[1])
+                counted = (shards[month], shards.get(following, {}))
+                summary, then_kept = self._updated(month, latest[1], counted)
             else:
                 own = read.pop(month, None) or list(self._occurrences(month))
                 then = read[following] = list(self._occurrences(following))
@@ -166,13 +169,13 @@ class ReportLog:
             for sort_key, count in sorted(places.items())
         }
 
-    def _counts(self, first: str, last: str) -> dict[str, int]:
-        """Each month's count (its shards' added up); a month without any is left out."""
-        counts: dict[str, int] = {}
+    def _counts(self, first: str, last: str) -> dict[str, dict[int, int]]:
+        """Each month's count per shard; a month without any is left out."""
+        counts: dict[str, dict[int, int]] = {}
         items = self._query(_COUNTS, between=(first, last + "#~"))
         for item in items:
-            month = item["SK"]["S"].partition("#")[0]
-            counts[month] = counts.get(month, 0) + int(item["n"]["N"])
+            month, _, shard = item["SK"]["S"].partition("#")
+            counts.setdefault(month, {})[int(shard)] = int(item["n"]["N"])
         return counts
 
     def _summary(self, month: str) -> tuple[tuple[int, int], MonthSummary] | None:
@@ -189,12 +192,21 @@ class ReportLog:
                 return made_of, decode_summary(zlib.decompress(body).decode())
         return None
 
-    def _updated(self, month: str, summary: MonthSummary) -> tuple[MonthSummary, bool]:
+    def _updated(
+        self,
+        month: str,
+        summary: MonthSummary,
+        counted: tuple[dict[int, int], dict[int, int]],
+    ) -> tuple[MonthSummary, bool]:
         """``summary`` brought up to date with the log items of the month and the next
         that grew since it was made (read whole, and snapshotted for the next report), and
-        whether the next month keeps any occurrence."""
+        whether the next month keeps any occurrence; ``counted``: both months' counts per
+        shard."""
         following = month_after(month)
-        now = (self._sizes(month), self._sizes(following))
+        now = (
+            self._sizes_now(month, summary.places[0], counted[0]),
+            self._sizes_now(following, summary.places[1], counted[1]),
+        )
         grown = tuple(
             self._kept(of, {at: n for at, n in sizes.items() if n != made.get(at)})
             for of, sizes, made in zip((month, following), now, summary.places, strict=True)
@@ -240,6 +252,27 @@ class ReportLog:
         snapshots = {item["SK"]["S"]: item for item in self._query(_SNAPSHOT + month)}
         for sort_key, count in sorted(counts.items()):
             yield from decode_all(self._entries(month, sort_key, count, snapshots.get(sort_key)))
+
+    def _sizes_now(
+        self, month: str, made: dict[str, int], counted: dict[int, int]
+    ) -> dict[str, int]:
+        """How many entries each log item of ``month`` holds: ``made`` (a summary's) for the
+        shards whose count is what ``made`` adds up to (a log item only grows), read for
+        the others; so a report reads the log items of a shard that changed, not of the
+        month (moto sizes every entry of a queried item, projected or not)."""
+        held: dict[int, int] = defaultdict(int)
+        for place, n in made.items():
+            held[_shard_of_place(place)] += n
+        changed = {shard for shard in set(held) | set(counted) if held[shard] != counted.get(shard)}
+        sizes = {place: n for place, n in made.items() if _shard_of_place(place) not in changed}
+        keys = [
+            {"PK": _LOG + month, "SK": f"{day:02d}#{shard}"}
+            for shard in sorted(changed)
+            for day in range(1, 32)
+        ]
+        for item in batch_get(self._db, self._table, keys, "SK, n"):
+            sizes[item["SK"]] = int(item["n"])
+        return sizes
 
     def _sizes(self, month: str) -> dict[str, int]:
         """How many entries each log item of ``month`` holds, by sort key."""
@@ -309,6 +342,10 @@ def shard_of(notice_id: str) -> int:
 
 def _place(occurrence: Occurrence) -> str:
     return location(occurrence)["SK"]
+
+
+def _shard_of_place(place: str) -> int:
+    return int(place.partition("#")[2])
 
 
 def count_key(log_key: dict[str, str]) -> dict[str, str]:
