@@ -175,7 +175,7 @@ def updated(
     ]
     others += [o for o in own_grown if o.dispatch not in sent_here or found_elsewhere(o)]
     places = [
-        summary.places[which] | {at: len(kept) for at, kept in grown[which].items()}
+        summary.places[which] | {at: len(there) for at, there in grown[which].items()}
         for which in (0, 1)
     ]
     return MonthSummary(cells, records, others, places)

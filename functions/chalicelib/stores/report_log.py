@@ -25,10 +25,14 @@ trusted blindly, spare it:
   was made from (``n``, ``next``: read before the log items) and how many parts.
 
 A report reads the months' counts (one query for the whole period) and uses each month's
-summary whose counts equal the months'; any other month is read again with the next (the
-log items' ``n``, their snapshots, and whole the log items that grew since) and
-summarised again. A month without a count item (its events were all kept before the
-counts existed) is read from the log items every time.
+summary whose counts equal the months'; a summary of other counts is brought up to date
+(``summaries.updated``: the log items that grew since, in the shards whose counts
+changed, read whole; the dispatches they are about folded again from them and the
+snapshots), and a month without a summary is read whole with the next (the log items'
+``n``, their snapshots, and whole the log items that grew since) and summarised. A month
+without a count item (its events were all kept before the counts existed) is read from
+the log items every time. The daily report run (``reports/publication.py``) keeps every
+month's summary current (``bring_up_to_date``).
 """
 
 from __future__ import annotations
