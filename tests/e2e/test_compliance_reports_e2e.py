@@ -24,8 +24,8 @@ from chalicelib.reports.summaries import month_after
 from chalicelib.stores.notices_table import NoticeStore
 from chalicelib.stores.report_log import ReportLog
 from psx.embedded.runtime import EmbeddedRuntime
-from psx.polling import wait_until
 from psx.scheduled import scheduled_event
+from tests.e2e.verification_steps import execution_finished
 
 pytestmark = pytest.mark.e2e
 
@@ -70,14 +70,7 @@ def _start(runtime: EmbeddedRuntime, at: datetime, on_demand: bool = False) -> s
 
 
 def _finished(runtime: EmbeddedRuntime, name: str) -> dict[str, Any]:
-    sfn = runtime.client("stepfunctions")
-    arn = runtime.outputs[MACHINE_OUTPUT].replace(":stateMachine:", ":execution:")
-
-    def probe() -> dict[str, Any] | None:
-        described = sfn.describe_execution(executionArn=f"{arn}:{name}")
-        return dict(described) if described["status"] != "RUNNING" else None
-
-    return wait_until(probe, f"report run {name} to finish", 120)
+    return execution_finished(runtime, MACHINE_OUTPUT, name)
 
 
 def _published(runtime: EmbeddedRuntime, platform_id: str, extension: str) -> str:
