@@ -4,7 +4,8 @@ The entry points are thin adapters, one blueprint per capability in
 ``chalicelib/handlers/``: ``api_routes`` (the HTTPS API and its authorizer),
 ``notification_routes`` (rendered recall notices and statements of reasons), ``intake``
 (the SQS intake of notice files), ``lifecycle`` (the Step Functions tasks and the
-deadline schedule). Here: the app, its middleware, and the blueprints' registration.
+deadline schedule), ``reports`` (the compliance reports' schedule and workflow tasks).
+Here: the app, its middleware, and the blueprints' registration.
 """
 
 from __future__ import annotations
@@ -37,6 +38,12 @@ from chalicelib.handlers.notification import (
     take_affected_parties_uploads,
 )
 from chalicelib.handlers.notification_routes import notification_routes
+from chalicelib.handlers.reports import (
+    publish_compliance_reports_task,
+    reports,
+    start_compliance_reports_task,
+    update_report_summaries_task,
+)
 from chalicelib.handlers.reports_routes import reports_routes
 from chalicelib.handlers.verification import (
     check_takedowns_task,
@@ -65,12 +72,15 @@ __all__ = [
     "open_wait_task",
     "plan_dispatch_task",
     "prepare_audit_task",
+    "publish_compliance_reports_task",
     "pull_feeds_task",
     "push_webhook_task",
     "record_received_task",
     "start_compliance_audits_task",
+    "start_compliance_reports_task",
     "store_findings_task",
     "take_affected_parties_uploads",
+    "update_report_summaries_task",
 ]
 
 app = Chalice(app_name="psx")
@@ -96,6 +106,7 @@ for blueprint in (
     verification,
     verification_routes,
     reports_routes,
+    reports,
     notification,
 ):
     app.register_blueprint(blueprint)

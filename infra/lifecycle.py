@@ -10,7 +10,7 @@ from infra.iam import allow, role, task_tokens
 from infra.intrinsics import Template, arn_of, ref, sub
 from infra.notification import OPEN_WAIT_PERMISSIONS, PLAN_PERMISSIONS
 from infra.storage import KEEP_EVIDENCE, TABLE_INDEX_QUERIES, table_access
-from infra.workflows import state_machine
+from infra.workflows import STATE_MACHINE_TRACES, state_machine
 
 # Logical ids Chalice gives the functions of functions/app.py (CamelCase of their names).
 RECORD_RECEIVED_FUNCTION = "RecordReceived"
@@ -98,15 +98,7 @@ def state_machine_role() -> Template:
                 ["lambda:InvokeFunction"],
                 [arn_of(function) for function in LIFECYCLE_TASK_FUNCTIONS],
             ),
-            allow(
-                [
-                    "xray:PutTraceSegments",
-                    "xray:PutTelemetryRecords",
-                    "xray:GetSamplingRules",
-                    "xray:GetSamplingTargets",
-                ],
-                ["*"],
-            ),
+            STATE_MACHINE_TRACES,
         ],
     )
 

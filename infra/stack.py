@@ -28,6 +28,7 @@ from infra import (
     lifecycle,
     notification,
     observability,
+    reports,
     stages,
     storage,
     verification,
@@ -63,6 +64,8 @@ FUNCTION_ENVIRONMENT: dict[str, Any] = {
     "PSX_NOTIFICATION_QUEUE_URL": ref(notification.NOTIFICATION_QUEUE),
     "PSX_NOTIFICATION_KEY_ARN": arn_of(notification.NOTIFICATION_KEY),
     "PSX_AFFECTED_PARTIES_BUCKET": ref(notification.UPLOADS_BUCKET),
+    "PSX_REPORTS_BUCKET": ref(reports.BUCKET),
+    "PSX_REPORT_STATE_MACHINE_ARN": reports.STATE_MACHINE_ARN,
 }
 
 
@@ -75,6 +78,7 @@ def function_permissions() -> dict[str, list[Template]]:
         **feeds.function_permissions(),
         **verification.function_permissions(),
         **notification.function_permissions(),
+        **reports.function_permissions(),
     }
 
 
@@ -85,6 +89,7 @@ CHALICE_FUNCTIONS = tuple(function_permissions())
 WORKFLOW_SUBSTITUTIONS: dict[str, dict[str, Any]] = {
     lifecycle.WORKFLOW: lifecycle.SUBSTITUTIONS,
     verification.WORKFLOW: verification.SUBSTITUTIONS,
+    reports.WORKFLOW: reports.SUBSTITUTIONS,
 }
 
 
@@ -96,6 +101,7 @@ def resources() -> dict[str, Template]:
         **lifecycle.resources(),
         **verification.resources(),
         **notification.resources(),
+        **reports.resources(),
         **function_roles(function_permissions()),
     }
 
@@ -130,8 +136,12 @@ def outputs() -> dict[str, Template]:
 
 
 # Functions the CLI invokes itself (`psx audit` runs the deadline check on demand,
-# `psx audit verify` the compliance audits).
-INVOKED_BY_CLI = (lifecycle.ENFORCE_DEADLINES_FUNCTION, verification.START_AUDITS_FUNCTION)
+# `psx audit verify` the compliance audits, `psx report --publish` the reports).
+INVOKED_BY_CLI = (
+    lifecycle.ENFORCE_DEADLINES_FUNCTION,
+    verification.START_AUDITS_FUNCTION,
+    reports.START_REPORTS_FUNCTION,
+)
 
 
 def function_name_output(logical_id: str) -> str:
@@ -156,6 +166,7 @@ def function_overrides() -> dict[str, Template]:
         **feeds.function_overrides(),
         **verification.function_overrides(),
         **notification.function_overrides(),
+        **reports.function_overrides(),
     }.items():
         overrides[name]["Properties"].update(override["Properties"])
     return overrides

@@ -16,10 +16,19 @@ STAGES = ("dev", "prod")
 # What differs between stages. Data (table, buckets) is retained in every stage; see
 # docs/infrastructure.md for why deletion policies do not vary.
 # LogRetentionDays: valid CloudWatch Logs retention periods only (1, 3, 5, 7, 14, 30,
-# ... 731, ...). AuditSchedule: when compliance audits start (EventBridge expression).
+# ... 731, ...). AuditSchedule: when compliance audits start; ReportSchedule: when the
+# compliance reports are brought up to date and published (EventBridge expressions).
 STAGE_SETTINGS: dict[str, dict[str, int | str]] = {
-    "dev": {"LogRetentionDays": 14, "AuditSchedule": "rate(1 day)"},
-    "prod": {"LogRetentionDays": 731, "AuditSchedule": "rate(1 day)"},
+    "dev": {
+        "LogRetentionDays": 14,
+        "AuditSchedule": "rate(1 day)",
+        "ReportSchedule": "rate(1 day)",
+    },
+    "prod": {
+        "LogRetentionDays": 731,
+        "AuditSchedule": "rate(1 day)",
+        "ReportSchedule": "rate(1 day)",
+    },
 }
 
 

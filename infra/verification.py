@@ -9,9 +9,8 @@ from typing import Any
 
 from infra.iam import allow, role
 from infra.intrinsics import Template, arn_of, ref, sub
-from infra.stages import stage_setting
 from infra.storage import private_bucket_properties, table_access
-from infra.workflows import state_machine
+from infra.workflows import STATE_MACHINE_TRACES, scheduled, state_machine
 
 # Logical ids Chalice gives the functions of chalicelib/handlers/verification.py.
 START_AUDITS_FUNCTION = "StartComplianceAudits"
@@ -140,15 +139,7 @@ def state_machine_role() -> Template:
             allow(["s3:GetObject"], [_objects("audits/")]),
             allow(["states:StartExecution"], [STATE_MACHINE_ARN]),
             allow(["states:DescribeExecution", "states:StopExecution"], [_MAP_RUN_EXECUTIONS]),
-            allow(
-                [
-                    "xray:PutTraceSegments",
-                    "xray:PutTelemetryRecords",
-                    "xray:GetSamplingRules",
-                    "xray:GetSamplingTargets",
-                ],
-                ["*"],
-            ),
+            STATE_MACHINE_TRACES,
         ],
     )
 
@@ -178,14 +169,5 @@ def function_overrides() -> dict[str, Template]:
         # Fetching is waiting, not computing: the time, not the memory.
         "CheckTakedowns": {"Properties": {"Timeout": AUDIT_TASK_TIMEOUT_SECONDS}},
         "StoreFindings": {"Properties": sized},
-        START_AUDITS_FUNCTION: {
-            "Properties": {
-                "Events": {
-                    f"{START_AUDITS_FUNCTION}Event": {
-                        "Type": "Schedule",
-                        "Properties": {"Schedule": stage_setting("AuditSchedule")},
-                    }
-                }
-            }
-        },
+        START_AUDITS_FUNCTION: scheduled(START_AUDITS_FUNCTION, "AuditSchedule"),
     }

@@ -12,7 +12,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from infra.iam import allow
 from infra.intrinsics import Template, arn_of, sub
+from infra.stages import stage_setting
 
 WORKFLOWS_DIR = Path(__file__).resolve().parent.parent / "workflows"
 
@@ -33,6 +35,33 @@ def state_machine(workflow: str, role: str, substitutions: dict[str, Any]) -> Te
             "DefinitionString": {"Fn::Sub": [workflow_definition(workflow), substitutions]},
             "TracingConfiguration": {"Enabled": True},
         },
+    }
+
+
+# What a state machine (traced: ``state_machine`` above) sends its X-Ray traces with.
+STATE_MACHINE_TRACES = allow(
+    [
+        "xray:PutTraceSegments",
+        "xray:PutTelemetryRecords",
+        "xray:GetSamplingRules",
+        "xray:GetSamplingTargets",
+    ],
+    ["*"],
+)
+
+
+def scheduled(function: str, setting: str) -> Template:
+    """The override that gives ``function`` the stage's EventBridge schedule ``setting``
+    (StageSettings in infra/stages.py) instead of the rate Chalice declares."""
+    return {
+        "Properties": {
+            "Events": {
+                f"{function}Event": {
+                    "Type": "Schedule",
+                    "Properties": {"Schedule": stage_setting(setting)},
+                }
+            }
+        }
     }
 
 

@@ -24,7 +24,7 @@ from psx.demo_feeds import pull_demo_feeds
 from psx.demo_live_check import show_live_checks
 from psx.demo_notification import delegate_notification, show_notification
 from psx.demo_platforms import DemoPlatform, answer_inbox, demo_platforms, demo_regulator_key
-from psx.demo_reports import print_compliance
+from psx.demo_reports import print_compliance, publish_compliance
 from psx.demo_verification import run_verification_demo
 from psx.embedded.runtime import ROOT, EmbeddedRuntime
 from psx.embedded.serve import LocalApi
@@ -101,6 +101,7 @@ def run_demo() -> None:
         show_live_checks(reports)
         _print_regulator_view(api.url)
         print_compliance(api.url)
+        publish_compliance(runtime)
         notice_id = _print_a_timeline(reports)
         _export_evidence(notice_id)
 

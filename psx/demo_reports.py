@@ -3,18 +3,21 @@ demo's data kept up for the dashboard (browser tests, bench, screenshot)."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from chalicelib.reports.publication import half_year_of, published_key
 from psx.api_client import ApiClient
 from psx.demo_notification import delegate_notification
 from psx.demo_platforms import demo_platforms, demo_regulator_key
 from psx.demo_verification import run_verification_demo
 from psx.embedded.runtime import EmbeddedRuntime
 from psx.embedded.serve import LocalApi
+from psx.scheduled import scheduled_event
 from psx.terminal import echo
 
 # The dashboard's default period: the half year up to today.
@@ -45,6 +48,25 @@ def print_compliance(api_url: str) -> None:
             f"{f['escalations_open']} escalations open"
         )
     echo("  The dashboard: `psx serve`, then `psx dashboard` (sign in with a regulator's key).")
+
+
+def publish_compliance(runtime: EmbeddedRuntime) -> None:
+    """The daily publication (its schedule and workflow), run once now: where each
+    platform's report for the half year went."""
+    at = datetime.now(UTC)
+    start = runtime.function_name("start_compliance_reports")
+    name = runtime.registry.invoke(start, scheduled_event(at))["started"]
+    [run] = runtime.wait_for_executions(
+        name_prefix=name, state_machine_output="PsxReportStateMachineArn"
+    )
+    sfn = runtime.client("stepfunctions")
+    output = json.loads(sfn.describe_execution(executionArn=run["executionArn"])["output"])
+    bucket = runtime.outputs["PsxReportsBucket"]
+    heading = f"\nCompliance reports published ({run['status']}; daily, or `psx report --publish`)"
+    echo(heading, bold=True)
+    for platform_id in output["published"]["platforms"]:
+        key = published_key(half_year_of(at), platform_id, "html")
+        echo(f"  s3://{bucket}/{key} (and .json, .csv)")
 
 
 def _pct(value: float | None) -> str:

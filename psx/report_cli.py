@@ -3,6 +3,7 @@ regulator's dashboard in the default browser."""
 
 from __future__ import annotations
 
+import json
 import webbrowser
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +14,7 @@ from chalicelib.reports.exports import to_csv, to_html, to_table, to_xlsx
 from chalicelib.reports.report import Scope, half_year, report_from_log
 from chalicelib.stores.report_log import ReportLog
 from psx.cli_common import reported_errors, target_options
+from psx.publish import publish_reports
 from psx.target import Target
 from psx.terminal import echo
 
@@ -20,7 +22,7 @@ REPORT_FORMATS = ["table", "csv", "xlsx", "html"]
 
 
 @click.command()
-@click.option("--period", required=True, help="A half year: 2026-H1 or 2026-H2 (UTC).")
+@click.option("--period", help="A half year: 2026-H1 or 2026-H2 (UTC).")
 @click.option("--platform", "platform_id", help="Only this platform.")
 @click.option("--regulator", "regulator_id", help="Only this regulator's notices.")
 @click.option("--format", "output_format", type=click.Choice(REPORT_FORMATS), default="table")
@@ -29,17 +31,37 @@ REPORT_FORMATS = ["table", "csv", "xlsx", "html"]
     type=click.Path(dir_okay=False, writable=True, path_type=Path),
     help="Write to this file (required for xlsx); default: the terminal.",
 )
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Instead: run the daily publication now (every month's summary brought up to "
+    "date, each platform's report for the current half year written to the reports "
+    "bucket) and wait for it.",
+)
 @target_options
 def report(
-    period: str,
+    period: str | None,
     platform_id: str | None,
     regulator_id: str | None,
     output_format: str,
     out: Path | None,
+    publish: bool,
     stack: str,
     endpoint_url: str | None,
 ) -> None:
     """Compliance figures per platform for a half year (definitions: docs/reports.md)."""
+    target = Target(stack_name=stack, endpoint_url=endpoint_url)
+    if publish:
+        if period or platform_id or regulator_id or out:
+            raise click.UsageError("--publish publishes every platform's current half year")
+        with reported_errors():
+            published = publish_reports(target, datetime.now(UTC))
+        echo(json.dumps(published, indent=2))
+        if published["status"] != "SUCCEEDED":
+            raise click.ClickException(f"the publication ended {published['status']}")
+        return
+    if period is None:
+        raise click.UsageError("give --period (2026-H1 or 2026-H2), or --publish")
     try:
         chosen = half_year(period)
     except ValueError as exc:
@@ -47,7 +69,7 @@ def report(
     if output_format == "xlsx" and out is None:
         raise click.UsageError("--format xlsx writes a file: give --out FILE.xlsx")
     with reported_errors():
-        table = Target(stack_name=stack, endpoint_url=endpoint_url).output("PSX_TABLE_NAME")
+        table = target.output("PSX_TABLE_NAME")
         found = report_from_log(
             ReportLog(table),
             chosen,

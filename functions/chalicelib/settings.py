@@ -74,6 +74,16 @@ SETTINGS = (
         "The compliance audit state machine (one execution per platform snapshot).",
     ),
     Setting(
+        "PSX_REPORTS_BUCKET",
+        Reader.FUNCTIONS,
+        "Bucket the scheduled compliance reports are published to (docs/reports.md).",
+    ),
+    Setting(
+        "PSX_REPORT_STATE_MACHINE_ARN",
+        Reader.FUNCTIONS,
+        "The compliance report state machine (one execution a day).",
+    ),
+    Setting(
         "PSX_MAX_FILE_BYTES",
         Reader.FUNCTIONS,
         "Largest notice file accepted.",
@@ -284,6 +294,23 @@ def live_check_contact_url() -> str | None:
     """``PSX_LIVE_CHECK_CONTACT_URL``: read by whoever builds a live checker, not by every
     function (``load_settings``), so the functions that never fetch a listing need no value."""
     return os.environ.get("PSX_LIVE_CHECK_CONTACT_URL", "").strip() or None
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    table_name: str
+    bucket: str
+    state_machine_arn: str
+
+
+def report_settings() -> ReportSettings:
+    """What the scheduled compliance reports read (only there: no other function needs
+    their bucket nor their workflow)."""
+    return ReportSettings(
+        table_name=_required("PSX_TABLE_NAME"),
+        bucket=_required("PSX_REPORTS_BUCKET"),
+        state_machine_arn=_required("PSX_REPORT_STATE_MACHINE_ARN"),
+    )
 
 
 @dataclass(frozen=True)

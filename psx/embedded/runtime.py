@@ -387,12 +387,20 @@ class EmbeddedRuntime:
         raise TimeoutError(f"workflows still moving after {timeout_seconds}s")
 
     def wait_for_executions(
-        self, timeout_seconds: float = 60.0, name_prefix: str = ""
+        self,
+        timeout_seconds: float = 60.0,
+        name_prefix: str = "",
+        state_machine_output: str = "PsxLifecycleStateMachineArn",
     ) -> list[dict[str, Any]]:
-        """Wait until no lifecycle execution (named ``name_prefix``…) is RUNNING."""
+        """Wait until no execution (of the lifecycle unless said, named ``name_prefix``…)
+        is RUNNING."""
         deadline = time.monotonic() + timeout_seconds
         while True:
-            executions = [e for e in self.executions() if e["name"].startswith(name_prefix)]
+            executions = [
+                e
+                for e in self.executions(state_machine_output)
+                if e["name"].startswith(name_prefix)
+            ]
             if all(e["status"] != "RUNNING" for e in executions):
                 return executions
             if time.monotonic() > deadline:

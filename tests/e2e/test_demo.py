@@ -78,6 +78,9 @@ def test_demo_ingests_every_sample_and_runs_every_workflow() -> None:
     assert "(same brand, model ZX-9000): not flagged" in out
     assert "/extensions): added ['coupang']" in out
     assert "Coupang receives the signed webhook: notice.published" in out
+    # The daily publication, run once: each platform's report for the half year.
+    assert "Compliance reports published (SUCCEEDED" in out
+    assert re.search(r"/compliance-reports/\d{4}-H[12]/temu/report\.html \(and", out)
     # The handlers' logs and the server's access log stay out of the story.
     assert '"level"' not in out and "HTTP/1.1" not in result.stderr
 

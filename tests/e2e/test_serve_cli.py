@@ -12,7 +12,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from email.header import decode_header, make_header
 from pathlib import Path
 from typing import Any
@@ -169,6 +169,19 @@ def test_audit_runs_the_deadline_check_at_the_given_time(served: Served) -> None
     result = json.loads(audited.stdout)
     assert result["at"].startswith("2031-01-02T09:00:00")
     assert result["missed"] == []
+
+
+def test_report_publish_runs_the_daily_publication_now(served: Served) -> None:
+    published = served.run("report", "--publish")
+    refused = served.run("report", "--publish", "--period", "2026-H1")
+
+    assert published.returncode == 0, published.stderr
+    result = json.loads(published.stdout)
+    assert result["status"] == "SUCCEEDED"
+    assert result["run"].startswith("compliance-reports-")
+    now = datetime.now(UTC)
+    assert result["half_year"] == f"{now.year}-H{1 if now.month <= 6 else 2}"
+    assert refused.returncode == 2 and "--publish" in refused.stderr
 
 
 def test_platforms_can_be_registered_and_listed_over_the_endpoint(served: Served) -> None:

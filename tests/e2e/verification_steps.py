@@ -60,11 +60,17 @@ def run_audits(
 
 
 def audit_finished(runtime: EmbeddedRuntime, name: str) -> dict[str, Any]:
+    return execution_finished(runtime, AUDIT_MACHINE_OUTPUT, name)
+
+
+def execution_finished(runtime: EmbeddedRuntime, machine_output: str, name: str) -> dict[str, Any]:
+    """The execution ``name`` of a scheduled workflow (its state machine's output name),
+    described once it has ended."""
     sfn = runtime.client("stepfunctions")
-    arn = runtime.outputs[AUDIT_MACHINE_OUTPUT].replace(":stateMachine:", ":execution:")
+    arn = runtime.outputs[machine_output].replace(":stateMachine:", ":execution:")
 
     def probe() -> dict[str, Any] | None:
         described = sfn.describe_execution(executionArn=f"{arn}:{name}")
         return dict(described) if described["status"] != "RUNNING" else None
 
-    return wait_until(probe, f"audit {name} to finish", 120)
+    return wait_until(probe, f"execution {name} to finish", 120)

@@ -193,6 +193,22 @@ EXPECTED = {
             "CatalogueBucket",
         },
     ),
+    # Compliance reports (infra/reports.py).
+    "StartComplianceReportsRole": (LOGS_AND_TRACES | {"states:StartExecution"}, set()),
+    "UpdateReportSummariesRole": (
+        LOGS_AND_TRACES | _table("BatchGetItem", "GetItem", "Query", "PutItem"),
+        {"NoticesTable"},
+    ),
+    "PublishComplianceReportsRole": (
+        LOGS_AND_TRACES | {"s3:PutObject"} | _table("BatchGetItem", "GetItem", "Query", "PutItem"),
+        {"NoticesTable", "ReportsBucket"},
+    ),
+    "ComplianceReportStateMachineRole": (
+        {"lambda:InvokeFunction"}
+        | {"xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+        | {"xray:GetSamplingRules", "xray:GetSamplingTargets"},
+        {"UpdateReportSummaries", "PublishComplianceReports"},
+    ),
 }
 
 PSEUDO_PARAMETERS = {"AWS::Partition", "AWS::Region", "AWS::AccountId", "AWS::StackName"}

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from cfnlint.api import ManualArgs, lint_file  # type: ignore[import-untyped]
 
-from infra import api, intake, lifecycle, notification, stack, stages, verification
+from infra import api, intake, lifecycle, notification, reports, stack, stages, verification
 from tests.infra.cfn import as_list, get_att_target, of_type
 
 # Written out by hand on purpose: a generator bug must not hide an alarm.
@@ -22,6 +22,7 @@ EXPECTED_ALARMS = {
     ),
     "NoticeLifecycleStateMachineExecutionsFailedAlarm": ("AWS/States", "ExecutionsFailed"),
     "ComplianceAuditStateMachineExecutionsFailedAlarm": ("AWS/States", "ExecutionsFailed"),
+    "ComplianceReportStateMachineExecutionsFailedAlarm": ("AWS/States", "ExecutionsFailed"),
     "RestAPIServerErrorsAlarm": ("AWS/ApiGateway", "5XXError"),
 } | {
     f"{function}{metric}sAlarm": ("AWS/Lambda", f"{metric}s")
@@ -84,6 +85,7 @@ def test_every_bucket_is_encrypted_versioned_and_private(resources: dict[str, An
         "EvidenceBucket",
         "CatalogueBucket",
         "AffectedPartiesBucket",
+        "ReportsBucket",
     }
     for bucket in buckets.values():
         properties = bucket["Properties"]
@@ -199,7 +201,11 @@ def test_every_sqs_event_source_reports_partial_batches_and_fits_the_queue(
 
 def test_state_machine_substitutions_name_the_right_functions(resources: dict[str, Any]) -> None:
     machines = of_type(resources, "AWS::StepFunctions::StateMachine")
-    assert set(machines) == {"NoticeLifecycleStateMachine", "ComplianceAuditStateMachine"}
+    assert set(machines) == {
+        "NoticeLifecycleStateMachine",
+        "ComplianceAuditStateMachine",
+        "ComplianceReportStateMachine",
+    }
     text, substitutions = machines["NoticeLifecycleStateMachine"]["Properties"]["DefinitionString"][
         "Fn::Sub"
     ]
@@ -225,6 +231,18 @@ def test_state_machine_substitutions_name_the_right_functions(resources: dict[st
     assert parts["ItemProcessor"]["ProcessorConfig"]["Mode"] == "DISTRIBUTED"
     match = parts["ItemProcessor"]["States"]["MatchPart"]
     assert match["Parameters"]["FunctionName"] == "${MatchCataloguePartFunctionArn}"
+    text, substitutions = machines["ComplianceReportStateMachine"]["Properties"][
+        "DefinitionString"
+    ]["Fn::Sub"]
+    assert substitutions == {
+        f"{function}FunctionArn": {"Fn::GetAtt": [function, "Arn"]}
+        for function in reports.REPORT_TASK_FUNCTIONS
+    }
+    states = json.loads(text)["States"]
+    assert [states[name]["Parameters"]["FunctionName"] for name in states] == [
+        "${UpdateReportSummariesFunctionArn}",
+        "${PublishComplianceReportsFunctionArn}",
+    ]
 
 
 def test_state_machine_role_invokes_exactly_the_substituted_functions(

@@ -80,6 +80,9 @@ def test_refused_input_says_why(runtime: EmbeddedRuntime) -> None:
     no_file = _psx_report("--period", "2026-H2", "--format", "xlsx")
     assert no_file.exit_code == 2
     assert "--out" in no_file.output
+    no_period = _psx_report("--platform", "temu")
+    assert no_period.exit_code == 2
+    assert "--period" in no_period.output
 
 
 def test_psx_dashboard_opens_the_local_dashboard(monkeypatch: pytest.MonkeyPatch) -> None:

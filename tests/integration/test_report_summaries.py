@@ -1,6 +1,7 @@
 """The report log's month summaries against moto: a report from them equals the report
 folded from every occurrence in its months, where a period cuts a day, where a finding
-comes months later, and after the log grows; a retried event is counted once."""
+comes months later, and after the log grows (a summary brought up to date is the one
+made afresh); a retried event is counted once."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from chalicelib.reports import contract
 from chalicelib.reports.facts import facts_from
 from chalicelib.reports.occurrences import occurrence_of
 from chalicelib.reports.report import (
-    _CLOCKS_AHEAD,
+    CLOCKS_AHEAD,
     ComplianceReport,
     Grouping,
     Period,
@@ -22,6 +23,7 @@ from chalicelib.reports.report import (
     compliance_report,
     report_from_log,
 )
+from chalicelib.reports.summaries import MonthSummary, encode_summary
 from chalicelib.stores.notices_table import NoticeStore
 from chalicelib.stores.report_log import ReportLog, count_key, location
 from psx.embedded.runtime import EmbeddedRuntime
@@ -76,7 +78,7 @@ class Timeline:
     def reference(self, period: Period, now: datetime) -> ComplianceReport:
         """Every occurrence in the report's months folded at once (no summary)."""
         first = (period.start.year, period.start.month)
-        end = max(period.end, now) + _CLOCKS_AHEAD
+        end = max(period.end, now) + CLOCKS_AHEAD
         occurrences = [
             occurrence
             for e in self.events
@@ -164,3 +166,58 @@ def test_a_retried_event_is_kept_and_counted_once(runtime: EmbeddedRuntime) -> N
         return str(item["n"]["N"])
 
     assert n(log_key) == n(count_key(log_key)) == "1"
+
+
+def test_a_summary_brought_up_to_date_is_the_one_made_afresh(runtime: EmbeddedRuntime) -> None:
+    """Events landing after a month's summary was made (in the month and the next: a new
+    dispatch, one whose answer came before its dispatched event, an answer in the next
+    month, an escalation answered, a deadline newly missed, one that empties its cell):
+    the summary the next report brings up to date encodes exactly as the one made afresh
+    from the whole log."""
+    timeline = Timeline()
+    may = datetime(2032, 5, 10, 9, 0, tzinfo=UTC)  # months of this test's own
+    answered = timeline.dispatch(may)
+    _answered(timeline, answered, may + timedelta(hours=3))
+    waiting = timeline.dispatch(datetime(2032, 5, 30, 9, 0, tzinfo=UTC))
+    lonely = timeline.dispatch(datetime(2032, 5, 25, 9, 0, tzinfo=UTC))  # a cell of its own
+    escalated = timeline.dispatch(may + timedelta(days=2))
+    missed = may + timedelta(days=3)
+    timeline.land(escalated, "temu", "deadline_missed", missed, "missed_acknowledgement",
+                  waiting_for="acknowledgement")  # fmt: skip
+    early = f"ntc-{uuid.uuid4().hex[:24]}"  # its answer lands before its dispatched event
+    timeline.land(early, "temu", "acknowledgement_received", may + timedelta(days=5),
+                  "acknowledgement", late_working_days=0)  # fmt: skip
+    period = Period(datetime(2032, 5, 1, tzinfo=UTC), datetime(2032, 6, 1, tzinfo=UTC))
+    now = datetime(2032, 6, 20, tzinfo=UTC)
+    assert timeline.report(period, now) == timeline.reference(period, now)
+
+    _answered(timeline, waiting, datetime(2032, 6, 2, 9, 0, tzinfo=UTC))
+    timeline.land(escalated, "temu", "acknowledgement_received", missed + timedelta(hours=1),
+                  "acknowledgement", late_working_days=1)  # fmt: skip
+    timeline.land(early, "temu", "dispatched", may + timedelta(days=4), "dispatched",
+                  regulator_id=timeline.regulator_id, jurisdiction="DE", title="Kettle",
+                  acknowledgement_deadline=(may + timedelta(days=6)).isoformat())  # fmt: skip
+    timeline.land(answered, "temu", "deadline_missed", may + timedelta(days=2),
+                  "missed_action_report", waiting_for="action_report")  # fmt: skip
+    timeline.dispatch(datetime(2032, 5, 20, 9, 0, tzinfo=UTC), platform="shein")
+    timeline.land(lonely, "temu", "deadline_missed", datetime(2032, 5, 26, 9, 0, tzinfo=UTC),
+                  "missed_acknowledgement", waiting_for="acknowledgement")  # fmt: skip
+
+    assert timeline.report(period, now) == timeline.reference(period, now)
+    log = ReportLog(os.environ["PSX_TABLE_NAME"])
+    brought_up_to_date = encode_summary(_may(log))
+    db, table = runtime.client("dynamodb"), os.environ["PSX_TABLE_NAME"]
+    for item in db.query(
+        TableName=table,
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": "REPORTSUM#2032-05"}},
+    )["Items"]:
+        db.delete_item(TableName=table, Key={"PK": item["PK"], "SK": item["SK"]})
+    assert encode_summary(_may(log)) == brought_up_to_date
+
+
+def _may(log: ReportLog) -> MonthSummary:
+    may = datetime(2032, 5, 1, tzinfo=UTC)
+    ((month, summary),) = log.summaries(may, may)
+    assert month == "2032-05"
+    return summary

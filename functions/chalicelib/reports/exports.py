@@ -1,4 +1,4 @@
-"""A compliance report as a table, CSV, XLSX or a self-contained printable HTML page.
+"""A compliance report as a table, CSV, JSON, XLSX or a self-contained printable HTML page.
 
 Every text cell is neutralised against spreadsheet formula injection (OWASP "CSV
 injection"): a notice title is the regulator's text, and a spreadsheet would run
@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import html
 import io
+import json
 from collections.abc import Sequence
-from dataclasses import fields
+from dataclasses import asdict, fields
+from datetime import datetime
 from typing import Any
 
 from openpyxl import Workbook
@@ -98,6 +100,23 @@ def to_csv(report: ComplianceReport) -> str:
     writer.writerow(ROW_HEADER)
     writer.writerows(row_cells(row) for row in report.rows)
     return out.getvalue()
+
+
+def to_json(report: ComplianceReport, as_of: datetime) -> str:
+    """The report as of ``as_of``: the API's figures, named as there (docs/api.md)."""
+    return json.dumps(
+        {
+            "period_start": report.period.start.isoformat(),
+            "period_end": report.period.end.isoformat(),  # exclusive
+            "as_of": as_of.isoformat(),
+            "group": report.group,
+            "rows": [row.as_dict() for row in report.rows],
+            "open_escalations": [asdict(e) for e in report.open_escalations],
+        },
+        default=datetime.isoformat,
+        ensure_ascii=False,
+        indent=1,
+    )
 
 
 def to_table(report: ComplianceReport) -> list[list[str]]:

@@ -223,7 +223,7 @@ def _midnight(day: date) -> datetime:
 
 
 # Also what keeps the month after a counted dispatch's month in every report (summaries.py).
-_CLOCKS_AHEAD = timedelta(days=31)
+CLOCKS_AHEAD = timedelta(days=31)
 
 
 class OccurrenceLog(Protocol):
@@ -250,7 +250,7 @@ def report_from_log(
     its cell and is folded again from all of them, as is one with an open escalation to
     list."""
     with _without_cycle_collection():
-        months = list(log.summaries(period.start, max(period.end, now) + _CLOCKS_AHEAD))
+        months = list(log.summaries(period.start, max(period.end, now) + CLOCKS_AHEAD))
         later: dict[Dispatch, list[tuple[str, Occurrence]]] = {}
         elsewhere: list[Occurrence] = []  # every month's: a summary keeps them as they are
         for month, summary in months:

@@ -96,15 +96,115 @@ def summarise(
     of ``next_month`` about them too; ``held_in`` names where the log keeps each."""
     own, then = list(occurrences), list(next_month)
     sent_here = {o.dispatch for o in own if o.kind == EventKind.DISPATCHED}
-    places, sizes = _places(own, sent_here, held_in)
-    places_after, sizes_after = _places(then, sent_here, held_in)
-    cells: dict[tuple[str, str, date], list[Sent]] = defaultdict(list)
-    sent: dict[str, list[Any]] = {}
-    for fact in facts_from(o for o in own + then if o.dispatch in sent_here):
+    counted = _counted(own, then, sent_here, held_in)
+    members: dict[_CellKey, list[Sent]] = defaultdict(list)
+    for one in counted.values():
+        if not one.counted.escalations:
+            members[_key(one)].append(one)
+    cells = _added_up([], members)
+    index = _cell_index(cells)
+    records = {name: _record(one, index) for name, one in counted.items()}
+    others = [o for o in own if o.dispatch not in sent_here or found_elsewhere(o)]
+    places = [_sizes(own, held_in), _sizes(then, held_in)]
+    return MonthSummary(cells, records, others, places)
+
+
+def updated(
+    summary: MonthSummary,
+    grown: tuple[dict[str, list[Occurrence]], dict[str, list[Occurrence]]],
+    kept: Callable[[int, set[str]], Iterable[Occurrence]],
+    places_after: Callable[[str], Iterable[str]],
+    held_in: Callable[[Occurrence], str],
+) -> MonthSummary:
+    """``summary`` brought up to date with the log items that grew since it was made: the
+    same summary as ``summarise`` makes of the whole two months, at the cost of the
+    dispatches those items hold occurrences about.
+
+    ``grown``: every occurrence of each log item that grew, by place (the month's, the
+    next month's); ``kept(0 | 1, places)``: the occurrences of unchanged places of the
+    month or the next; ``places_after(notice_id)``: the next month's places that may keep
+    a notice's occurrences."""
+    own_grown = [o for occurrences in grown[0].values() for o in occurrences]
+    then_grown = [o for occurrences in grown[1].values() for o in occurrences]
+    changed = (set(grown[0]), set(grown[1]))
+    known = {_dispatch(name) for name in summary.records}
+    new = {o.dispatch for o in own_grown if o.kind == EventKind.DISPATCHED} - known
+    sent_here = known | new
+    # (A found_elsewhere occurrence under a sent dispatch's key counts alone, but the
+    # dispatch's places name it, as summarise's do.)
+    touched = new | {o.dispatch for o in own_grown + then_grown if o.dispatch in sent_here}
+    before = {dispatch: found for dispatch in touched - new if (found := summary.find(dispatch))}
+    wanted: tuple[set[str], set[str]] = (set(), set())
+    for found in before.values():
+        wanted[0].update(found[1].held_in)
+        wanted[1].update(found[1].held_after)
+    for notice_id in {notice_id for notice_id, _, _ in new}:
+        wanted[1].update(places_after(notice_id))
+    own = [o for o in own_grown if o.dispatch in touched]
+    own += [o for o in kept(0, wanted[0] - changed[0]) if o.dispatch in before]
+    # A newly sent dispatch's earlier occurrences of the month were others until now.
+    own += [o for o in summary.others if o.dispatch in new and held_in(o) not in changed[0]]
+    then = [o for o in then_grown if o.dispatch in touched]
+    then += [o for o in kept(1, wanted[1] - changed[1]) if o.dispatch in touched]
+    counted = _counted(own, then, touched, held_in)
+    # The cells the touched dispatches were in and are in now are added up again.
+    members: dict[_CellKey, list[Sent]] = {}
+    for found in before.values():
+        if found[0] != ALONE:
+            members[_key(summary.cells[found[0]])] = []
+    for one in counted.values():
+        if not one.counted.escalations:
+            members.setdefault(_key(one), []).append(one)
+    again = {n for n, cell in enumerate(summary.cells) if _key(cell) in members}
+    for name, (at, text) in summary.records.items():
+        if at in again and name not in counted:
+            one = _sent_of(json.loads(text))
+            members[_key(one)].append(one)
+    cells = _added_up([c for n, c in enumerate(summary.cells) if n not in again], members)
+    index = _cell_index(cells)
+    records = {
+        name: [ALONE if at == ALONE else index[_key(summary.cells[at])], text]
+        for name, (at, text) in summary.records.items()
+        if name not in counted  # (a touched one's old cell may be gone)
+    }
+    records |= {name: _record(one, index) for name, one in counted.items()}
+    others = [
+        o
+        for o in summary.others
+        if held_in(o) not in changed[0] and (o.dispatch not in new or found_elsewhere(o))
+    ]
+    others += [o for o in own_grown if o.dispatch not in sent_here or found_elsewhere(o)]
+    places = [
+        summary.places[which] | {at: len(there) for at, there in grown[which].items()}
+        for which in (0, 1)
+    ]
+    return MonthSummary(cells, records, others, places)
+
+
+_CellKey = tuple[str, str, date]  # platform, regulator, day sent
+
+
+def _key(one: Sent | Cell) -> _CellKey:
+    if isinstance(one, Cell):
+        return (one.platform_id, one.regulator_id, one.day)
+    return (one.platform_id, one.regulator_id, one.dispatched_at.date())
+
+
+def _counted(
+    own: list[Occurrence],
+    then: list[Occurrence],
+    sent: set[Dispatch],
+    held_in: Callable[[Occurrence], str],
+) -> dict[str, Sent]:
+    """What each of the ``sent`` dispatches counts from the month's occurrences and the
+    next month's, by name."""
+    places, places_after = _places(own, sent, held_in), _places(then, sent, held_in)
+    counted: dict[str, Sent] = {}
+    for fact in facts_from(o for o in own + then if o.dispatch in sent):
         if fact.dispatched_at is None:
             continue  # a found_elsewhere finding: among the others, counted by the report
         dispatch = (fact.notice_id, fact.version, fact.platform_id)
-        one = Sent(
+        counted[_name(dispatch)] = Sent(
             *dispatch,
             fact.regulator_id,
             fact.dispatched_at,
@@ -112,35 +212,50 @@ def summarise(
             tuple(sorted(places[dispatch])),
             tuple(sorted(places_after.get(dispatch, ()))),
         )
-        text = json.dumps(_sent_row(one), separators=(",", ":"))
-        sent[_name(dispatch)] = [ALONE, text]
-        if not one.counted.escalations:
-            cells[(one.platform_id, one.regulator_id, one.dispatched_at.date())].append(one)
-    added_up: list[Cell] = []
-    for (platform_id, regulator_id, day), inside in sorted(cells.items()):
-        total = Sum()
-        for one in inside:
-            total.add(one.counted)
-            sent[_name(one.dispatch)][0] = len(added_up)
-        moments = [one.dispatched_at for one in inside]
-        added_up.append(Cell(platform_id, regulator_id, day, min(moments), max(moments), total))
-    others = [o for o in own if o.dispatch not in sent_here or found_elsewhere(o)]
-    return MonthSummary(added_up, sent, others, [sizes, sizes_after])
+    return counted
+
+
+def _added_up(kept: list[Cell], members: dict[_CellKey, list[Sent]]) -> list[Cell]:
+    """The cells in key order: those ``kept`` as they are, and each of ``members`` added up
+    from its dispatches (none: no cell), always in the same order, so that a summary
+    encodes alike however it was made."""
+    cells = {_key(cell): cell for cell in kept}
+    for key, inside in members.items():
+        if inside:
+            inside.sort(key=lambda one: _name(one.dispatch))
+            total = Sum()
+            for one in inside:
+                total.add(one.counted)
+            moments = [one.dispatched_at for one in inside]
+            cells[key] = Cell(*key, min(moments), max(moments), total)
+    return [cells[key] for key in sorted(cells)]
+
+
+def _cell_index(cells: list[Cell]) -> dict[_CellKey, int]:
+    return {_key(cell): n for n, cell in enumerate(cells)}
+
+
+def _record(one: Sent, index: dict[_CellKey, int]) -> list[Any]:
+    return [ALONE if one.counted.escalations else index[_key(one)], _text(one)]
+
+
+def _sizes(occurrences: list[Occurrence], held_in: Callable[[Occurrence], str]) -> dict[str, int]:
+    """How many occurrences each place keeps."""
+    sizes: dict[str, int] = defaultdict(int)
+    for occurrence in occurrences:
+        sizes[held_in(occurrence)] += 1
+    return dict(sizes)
 
 
 def _places(
     occurrences: list[Occurrence], sent: set[Dispatch], held_in: Callable[[Occurrence], str]
-) -> tuple[dict[Dispatch, set[str]], dict[str, int]]:
-    """Where each of the ``sent`` dispatches' occurrences is kept, and how many each place
-    keeps (of every dispatch)."""
+) -> dict[Dispatch, set[str]]:
+    """Where each of the ``sent`` dispatches' occurrences is kept."""
     places: dict[Dispatch, set[str]] = defaultdict(set)
-    sizes: dict[str, int] = defaultdict(int)
     for occurrence in occurrences:
-        place = held_in(occurrence)
-        sizes[place] += 1
         if occurrence.dispatch in sent:
-            places[occurrence.dispatch].add(place)
-    return places, dict(sizes)
+            places[occurrence.dispatch].add(held_in(occurrence))
+    return places
 
 
 def month_after(month: str) -> str:
@@ -152,6 +267,15 @@ def month_after(month: str) -> str:
 def _name(dispatch: Dispatch) -> str:
     notice_id, version, platform_id = dispatch
     return f"{notice_id}\t{version}\t{platform_id}"
+
+
+def _dispatch(name: str) -> Dispatch:
+    notice_id, version, platform_id = name.split("\t")
+    return (notice_id, int(version), platform_id)
+
+
+def _text(one: Sent) -> str:
+    return json.dumps(_sent_row(one), separators=(",", ":"))
 
 
 _SUM_FIELDS = tuple(Sum.__dataclass_fields__)

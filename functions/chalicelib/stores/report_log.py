@@ -25,10 +25,14 @@ trusted blindly, spare it:
   was made from (``n``, ``next``: read before the log items) and how many parts.
 
 A report reads the months' counts (one query for the whole period) and uses each month's
-summary whose counts equal the months'; any other month is read again with the next (the
-log items' ``n``, their snapshots, and whole the log items that grew since) and
-summarised again. A month without a count item (its events were all kept before the
-counts existed) is read from the log items every time.
+summary whose counts equal the months'; a summary of other counts is brought up to date
+(``summaries.updated``: the log items that grew since, in the shards whose counts
+changed, read whole; the dispatches they are about folded again from them and the
+snapshots), and a month without a summary is read whole with the next (the log items'
+``n``, their snapshots, and whole the log items that grew since) and summarised. A month
+without a count item (its events were all kept before the counts existed) is read from
+the log items every time. The daily report run (``reports/publication.py``) keeps every
+month's summary current (``bring_up_to_date``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from __future__ import annotations
 import random
 import time
 import zlib
+from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -49,10 +54,11 @@ from chalicelib.reports.summaries import (
     encode_summary,
     month_after,
     summarise,
+    updated,
 )
 from chalicelib.stores import aws_clients
 from chalicelib.stores.aws_clients import query_items
-from chalicelib.stores.dynamodb_items import to_attributes, written
+from chalicelib.stores.dynamodb_items import batch_get, to_attributes, written
 
 # A log item holds a day's occurrences of one shard (~200 bytes each): at 100,000
 # notices x 3 platforms a year ~650, a third of DynamoDB's 400 KB item limit.
@@ -114,58 +120,110 @@ class ReportLog:
     def summaries(self, start: datetime, end: datetime) -> Iterator[tuple[str, MonthSummary]]:
         """Each month's summary, from ``start``'s month to ``end``'s."""
         months = list(_months(start.astimezone(UTC), end.astimezone(UTC)))
-        counts = self._counts(months[0], month_after(months[-1]))
+        shards = self._counts(months[0], month_after(months[-1]))
+        counts = {month: sum(counted.values()) for month, counted in shards.items()}
         read: dict[str, list[Occurrence]] = {}  # months read whole, for the next one too
         for month in months:
             following = month_after(month)
             count = counts.get(month)
             made_of = (count or 0, counts.get(following, 0))
-            summary = None if count is None else self._summary(month, made_of)
-            if summary is None:
+            latest = None if count is None else self._summary(month)
+            if latest is not None and latest[0] == made_of:
+                yield month, latest[1]
+                continue
+            if latest is not None:
+                counted = (shards[month], shards.get(following, {}))
+                summary, then_kept = self._updated(month, latest[1], counted)
+            else:
                 own = read.pop(month, None) or list(self._occurrences(month))
                 then = read[following] = list(self._occurrences(following))
-                summary = summarise(own, then, _place)
-                # A month without counts (kept before they existed) has no summary, nor
-                # one whose next month has entries but no count yet.
-                if count is not None and (following in counts or not then):
-                    self._keep_summary(month, made_of, summary)
+                summary, then_kept = summarise(own, then, _place), bool(then)
+            # A month without counts (kept before they existed) has no summary, nor one
+            # whose next month has entries but no count yet.
+            if count is not None and (following in counts or not then_kept):
+                self._keep_summary(month, made_of, summary)
             yield month, summary
+
+    def bring_up_to_date(self, until: datetime) -> list[str]:
+        """Every month's summary current (made or brought up to date where it is not),
+        from the first month counted to ``until``'s; those months."""
+        counted = {item["SK"]["S"].partition("#")[0] for item in self._query(_COUNTS)}
+        if not counted:
+            return []
+        first = datetime.strptime(min(counted), "%Y-%m").replace(tzinfo=UTC)
+        return [month for month, _ in self.summaries(first, until)]
 
     def kept_in(self, month: str, places: dict[str, int]) -> Iterator[Occurrence]:
         """Every occurrence kept in the log items ``places`` (sort key: how many entries)
         of ``month``: from their snapshots of that many entries (one query), else read
         whole (a log item only grows: a snapshot of as many entries holds the same)."""
+        for occurrences in self._kept(month, places).values():
+            yield from occurrences
+
+    def _kept(self, month: str, places: dict[str, int]) -> dict[str, list[Occurrence]]:
+        """``kept_in``'s occurrences, by log item."""
         if not places:
-            return
+            return {}
         snapshots = {
             item["SK"]["S"]: item
             for item in self._query(_SNAPSHOT + month, between=(min(places), max(places)))
         }
-        for sort_key, count in sorted(places.items()):
-            yield from decode_all(self._entries(month, sort_key, count, snapshots.get(sort_key)))
+        return {
+            sort_key: decode_all(self._entries(month, sort_key, count, snapshots.get(sort_key)))
+            for sort_key, count in sorted(places.items())
+        }
 
-    def _counts(self, first: str, last: str) -> dict[str, int]:
-        """Each month's count (its shards' added up); a month without any is left out."""
-        counts: dict[str, int] = {}
+    def _counts(self, first: str, last: str) -> dict[str, dict[int, int]]:
+        """Each month's count per shard; a month without any is left out."""
+        counts: dict[str, dict[int, int]] = {}
         items = self._query(_COUNTS, between=(first, last + "#~"))
         for item in items:
-            month = item["SK"]["S"].partition("#")[0]
-            counts[month] = counts.get(month, 0) + int(item["n"]["N"])
+            month, _, shard = item["SK"]["S"].partition("#")
+            counts.setdefault(month, {})[int(shard)] = int(item["n"]["N"])
         return counts
 
-    def _summary(self, month: str, made_of: tuple[int, int]) -> MonthSummary | None:
-        """The month's summary made from ``made_of`` (the month's count and the next one's);
-        None if there is none (not yet, or only of other counts, or mixed parts)."""
-        parts = {
-            int(item["SK"]["S"]): item
-            for item in self._query(_SUMMARY + month)
-            if (int(item["n"]["N"]), int(item["next"]["N"])) == made_of
-        }
-        wanted = {int(item["parts"]["N"]) for item in parts.values()}
-        if len(wanted) != 1 or set(parts) != set(range(wanted.pop())):
-            return None
-        body = b"".join(parts[n]["body"]["B"] for n in sorted(parts))
-        return decode_summary(zlib.decompress(body).decode())
+    def _summary(self, month: str) -> tuple[tuple[int, int], MonthSummary] | None:
+        """The month's latest whole summary and the counts it was made from (the month's
+        and the next one's); None if there is none (not yet, or only mixed parts)."""
+        made: dict[tuple[int, int], dict[int, dict[str, Any]]] = {}
+        for item in self._query(_SUMMARY + month):
+            made_of = (int(item["n"]["N"]), int(item["next"]["N"]))
+            made.setdefault(made_of, {})[int(item["SK"]["S"])] = item
+        for made_of, parts in sorted(made.items(), reverse=True):
+            wanted = {int(item["parts"]["N"]) for item in parts.values()}
+            if len(wanted) == 1 and set(parts) == set(range(wanted.pop())):
+                body = b"".join(parts[n]["body"]["B"] for n in sorted(parts))
+                return made_of, decode_summary(zlib.decompress(body).decode())
+        return None
+
+    def _updated(
+        self,
+        month: str,
+        summary: MonthSummary,
+        counted: tuple[dict[int, int], dict[int, int]],
+    ) -> tuple[MonthSummary, bool]:
+        """``summary`` brought up to date with the log items of the month and the next
+        that grew since it was made (read whole, and snapshotted for the next report), and
+        whether the next month keeps any occurrence; ``counted``: both months' counts per
+        shard."""
+        following = month_after(month)
+        now = (
+            self._sizes_now(month, summary.places[0], counted[0]),
+            self._sizes_now(following, summary.places[1], counted[1]),
+        )
+        grown = tuple(
+            self._kept(of, {at: n for at, n in sizes.items() if n != made.get(at)})
+            for of, sizes, made in zip((month, following), now, summary.places, strict=True)
+        )
+
+        def kept(which: int, places: set[str]) -> Iterator[Occurrence]:
+            return self.kept_in((month, following)[which], {at: now[which][at] for at in places})
+
+        def places_after(notice_id: str) -> list[str]:
+            return [at for at in now[1] if at.endswith(f"#{shard_of(notice_id)}")]
+
+        updated_summary = updated(summary, (grown[0], grown[1]), kept, places_after, _place)
+        return updated_summary, bool(now[1])
 
     def _keep_summary(self, month: str, made_of: tuple[int, int], summary: MonthSummary) -> None:
         """Write the summary's parts, each unless a concurrent report wrote one of later
@@ -194,13 +252,38 @@ class ReportLog:
 
     def _occurrences(self, month: str) -> Iterator[Occurrence]:
         """Every occurrence of ``month``, from the log items' snapshots where current."""
-        counts = {
-            item["SK"]["S"]: int(item["n"]["N"])
-            for item in self._query(_LOG + month, ProjectionExpression="SK, n")
-        }
+        counts = self._sizes(month)
         snapshots = {item["SK"]["S"]: item for item in self._query(_SNAPSHOT + month)}
         for sort_key, count in sorted(counts.items()):
             yield from decode_all(self._entries(month, sort_key, count, snapshots.get(sort_key)))
+
+    def _sizes_now(
+        self, month: str, made: dict[str, int], counted: dict[int, int]
+    ) -> dict[str, int]:
+        """How many entries each log item of ``month`` holds: ``made`` (a summary's) for the
+        shards whose count is what ``made`` adds up to (a log item only grows), read for
+        the others; so a report reads the log items of a shard that changed, not of the
+        month (moto sizes every entry of a queried item, projected or not)."""
+        held: dict[int, int] = defaultdict(int)
+        for place, n in made.items():
+            held[_shard_of_place(place)] += n
+        changed = {shard for shard in set(held) | set(counted) if held[shard] != counted.get(shard)}
+        sizes = {place: n for place, n in made.items() if _shard_of_place(place) not in changed}
+        keys = [
+            {"PK": _LOG + month, "SK": f"{day:02d}#{shard}"}
+            for shard in sorted(changed)
+            for day in range(1, 32)
+        ]
+        for item in batch_get(self._db, self._table, keys, "SK, n"):
+            sizes[item["SK"]] = int(item["n"])
+        return sizes
+
+    def _sizes(self, month: str) -> dict[str, int]:
+        """How many entries each log item of ``month`` holds, by sort key."""
+        return {
+            item["SK"]["S"]: int(item["n"]["N"])
+            for item in self._query(_LOG + month, ProjectionExpression="SK, n")
+        }
 
     def _entries(
         self, month: str, sort_key: str, count: int, snapshot: dict[str, Any] | None
@@ -252,12 +335,21 @@ class ReportLog:
 def location(occurrence: Occurrence) -> dict[str, str]:
     """The key of the log item an occurrence is kept in."""
     at = occurrence.at.astimezone(UTC)
-    shard = zlib.crc32(occurrence.notice_id.encode()) % SHARDS
+    shard = shard_of(occurrence.notice_id)
     return {"PK": f"{_LOG}{at.year:04d}-{at.month:02d}", "SK": f"{at.day:02d}#{shard}"}
+
+
+def shard_of(notice_id: str) -> int:
+    """The shard of a notice's log items: every occurrence about it is kept in one."""
+    return zlib.crc32(notice_id.encode()) % SHARDS
 
 
 def _place(occurrence: Occurrence) -> str:
     return location(occurrence)["SK"]
+
+
+def _shard_of_place(place: str) -> int:
+    return int(place.partition("#")[2])
 
 
 def count_key(log_key: dict[str, str]) -> dict[str, str]:

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from chalicelib.dispatch.services import LifecycleServices, lifecycle_services
 from chalicelib.settings import Settings
 from chalicelib.stores.active_notices_table import ActiveNoticeStore
-from chalicelib.stores.audit_executions import AuditExecutions
 from chalicelib.stores.aws_clients import per_world
 from chalicelib.stores.catalogue_bucket import CatalogueBucket
 from chalicelib.stores.findings_table import FindingStore
 from chalicelib.stores.notice_index_bucket import NoticeIndexBucket
+from chalicelib.stores.workflow_executions import WorkflowExecutions
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class VerificationServices:
     notice_indexes: NoticeIndexBucket
     active_notices: ActiveNoticeStore
     findings: FindingStore
-    audits: AuditExecutions
+    audits: WorkflowExecutions
 
 
 @per_world
@@ -32,5 +32,5 @@ def verification_services(settings: Settings) -> VerificationServices:
         notice_indexes=NoticeIndexBucket(settings.catalogue_bucket),
         active_notices=ActiveNoticeStore(settings.table_name),
         findings=FindingStore(settings.table_name),
-        audits=AuditExecutions(settings.audit_state_machine_arn),
+        audits=WorkflowExecutions(settings.audit_state_machine_arn),
     )

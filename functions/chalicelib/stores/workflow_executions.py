@@ -1,5 +1,6 @@
-"""Starting compliance audits: one execution of the audit state machine per platform
-snapshot, named for it, so a second start of the same audit starts nothing."""
+"""Starting a scheduled workflow's executions, each named for what it does (a compliance
+audit: its platform snapshot; the compliance reports: their day), so a second start of
+the same work starts nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from botocore.exceptions import ClientError
 from chalicelib.stores import aws_clients
 
 
-class AuditExecutions:
+class WorkflowExecutions:
     def __init__(self, state_machine_arn: str) -> None:
         self._arn = state_machine_arn
         self._sfn = aws_clients.stepfunctions()
