@@ -421,11 +421,19 @@ def _candidates(
         if not partition:
             return []
         return list(partition.values()) if table.range_key_attr else [partition]
-    every: Iterator[Any] = (
-        item
-        for partition in table.items.values()
-        for item in (partition.values() if table.range_key_attr else [partition])
+    partitions: Iterable[Any] = table.items.values()
+    every: list[Item] = (
+        [item for partition in partitions for item in partition.values()]
+        if table.range_key_attr
+        else list(partitions)
     )
+    if len(hash_conditions) == 1:
+        # An index's hash key (the common case) tested inline: this scan is of the whole
+        # table for every index query, so its per-item cost is what such a query costs.
+        ((name, value),) = hash_conditions
+        return [
+            item for item in every if (found := item.attrs.get(name)) is not None and found == value
+        ]
     return [item for item in every if _has_values(item, hash_conditions)]
 
 
