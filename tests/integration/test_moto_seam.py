@@ -298,6 +298,15 @@ def test_s3_events_of_a_versioned_bucket_name_the_object_version(world: Function
     assert "versionId" not in moto_event["Records"][0]["s3"]["object"]
 
 
+def _hash_key_table(dynamodb: Any, name: str) -> None:
+    dynamodb.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+
+
 def test_embedded_world_runs_in_utc(world: FunctionRegistry) -> None:
     assert os.environ["TZ"] == "UTC"
     assert time.strftime("%Z") == "UTC"
@@ -307,12 +316,7 @@ def test_dynamodb_requests_from_many_threads_do_not_race(world: FunctionRegistry
     # Without the seam, moto's Query deep-copies an item while another thread's update
     # grows it: "dictionary changed size during iteration" (seen as a 500 in psx demo).
     db = boto3.client("dynamodb")
-    db.create_table(
-        TableName="race",
-        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    _hash_key_table(db, "race")
     db.put_item(TableName="race", Item={"PK": {"S": "item"}})
 
     def grow(worker: int) -> None:
@@ -699,12 +703,7 @@ def test_model_data_answers_although_lambda_functions_would_reach_for_docker(
 
 def _ledger() -> Any:
     dynamodb = boto3.client("dynamodb")
-    dynamodb.create_table(
-        TableName="ledger",
-        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    _hash_key_table(dynamodb, "ledger")
     for name in ("kept", "counted"):
         dynamodb.put_item(TableName="ledger", Item={"PK": {"S": name}, "n": {"N": "1"}})
     return dynamodb
@@ -1446,17 +1445,9 @@ def _comparable(answer: object) -> object:
     return json.loads(re.sub(r"(secret:[^\"]*)-[A-Za-z0-9]{6}", r"\1-<suffix>", text))
 
 
-def _secrets_conversation(secrets: Any, _name: str) -> list[object]:
-    """Secrets kept, read, replaced, and asked for when missing or duplicated."""
+def _answers(calls: list[Callable[[], Any]]) -> list[object]:
+    """Each call's answer or refusal, comparable between worlds."""
     answers: list[object] = []
-    calls: list[Callable[[], Any]] = [
-        lambda: secrets.create_secret(Name="psx/s", SecretString='{"current": "a"}'),
-        lambda: secrets.create_secret(Name="psx/s", SecretString="{}"),
-        lambda: secrets.get_secret_value(SecretId="psx/s"),
-        lambda: secrets.put_secret_value(SecretId="psx/s", SecretString='{"current": "b"}'),
-        lambda: secrets.get_secret_value(SecretId="psx/s"),
-        lambda: secrets.get_secret_value(SecretId="psx/missing"),
-    ]
     for call in calls:
         try:
             found = dict(call())
@@ -1467,9 +1458,21 @@ def _secrets_conversation(secrets: Any, _name: str) -> list[object]:
     return answers
 
 
+def _secrets_conversation(secrets: Any, _name: str) -> list[object]:
+    """Secrets kept, read, replaced, and asked for when missing or duplicated."""
+    calls: list[Callable[[], Any]] = [
+        lambda: secrets.create_secret(Name="psx/s", SecretString='{"current": "a"}'),
+        lambda: secrets.create_secret(Name="psx/s", SecretString="{}"),
+        lambda: secrets.get_secret_value(SecretId="psx/s"),
+        lambda: secrets.put_secret_value(SecretId="psx/s", SecretString='{"current": "b"}'),
+        lambda: secrets.get_secret_value(SecretId="psx/s"),
+        lambda: secrets.get_secret_value(SecretId="psx/missing"),
+    ]
+    return _answers(calls)
+
+
 def _workflows_conversation(sfn: Any, _name: str) -> list[object]:
     """A state machine made, run twice under one name, described, and a missing one."""
-    answers: list[object] = []
     machine = "arn:aws:states:us-east-1:123456789012:stateMachine:m"
     definition = {"StartAt": "Done", "States": {"Done": {"Type": "Succeed"}}}
     calls: list[Callable[[], Any]] = [
@@ -1482,14 +1485,7 @@ def _workflows_conversation(sfn: Any, _name: str) -> list[object]:
         lambda: sfn.describe_state_machine(stateMachineArn=f"{machine}-missing"),
         lambda: sfn.start_execution(stateMachineArn=machine, name="bad name?", input="{}"),
     ]
-    for call in calls:
-        try:
-            found = dict(call())
-        except ClientError as refused:
-            found = dict(refused.response)
-        metadata = found.pop("ResponseMetadata")
-        answers.append(_comparable((found, metadata["HTTPStatusCode"], metadata["RetryAttempts"])))
-    return answers
+    return _answers(calls)
 
 
 def _conversation_in_a_world(
@@ -1640,12 +1636,7 @@ def test_moto_s_update_validator_copies_through_the_seam(world: FunctionRegistry
         return seam_copy(value)
 
     dynamodb = boto3.client("dynamodb")
-    dynamodb.create_table(
-        TableName="t",
-        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"}],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    _hash_key_table(dynamodb, "t")
     dynamodb_validators.deepcopy = spied
     try:
         for n in (1, 2):
