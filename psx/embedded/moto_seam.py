@@ -38,7 +38,14 @@
   (``Table.all_items``): each Query costs O(table), and under the lock above the
   workflows' queries starve the intake's writes. Queries here see only the items that
   can match (the key's partition; for an index, the items whose index hash key
-  matches); moto's own filtering, sorting and paging run unchanged on them.
+  matches); moto's own filtering, sorting and paging run unchanged on them. moto keeps
+  no index, so finding an index partition's items was a scan of the whole table for
+  every index query (in the single table, which grows with every notice and dispatch,
+  a tenth of the CPU of dispatching a thousand notices). ``IndexedPartitions`` files
+  each item under its index hash key values at a table's first index query (one scan)
+  and refiles an item wherever moto changes one: ``Table.put_item`` and
+  ``delete_item``, ``DynamoDBBackend.update_item`` (which changes the item in place),
+  and a cancelled transaction's restore.
 - moto's Step Functions builds a new boto3 Lambda client for every lambda:invoke task
   (``lambda_eval_utils.boto_client_for``), a sixth of the CPU of a busy exchange; here
   one client per region serves every task (the arguments never vary otherwise).
@@ -171,6 +178,7 @@ import threading
 import time
 import traceback
 import uuid
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -421,20 +429,175 @@ def _candidates(
         if not partition:
             return []
         return list(partition.values()) if table.range_key_attr else [partition]
-    partitions: Iterable[Any] = table.items.values()
-    every: list[Item] = (
-        [item for partition in partitions for item in partition.values()]
-        if table.range_key_attr
-        else list(partitions)
-    )
     if len(hash_conditions) == 1:
-        # An index's hash key (the common case) tested inline: this scan is of the whole
-        # table for every index query, so its per-item cost is what such a query costs.
         ((name, value),) = hash_conditions
-        return [
-            item for item in every if (found := item.attrs.get(name)) is not None and found == value
-        ]
-    return [item for item in every if _has_values(item, hash_conditions)]
+        filed = INDEXED_PARTITIONS.items(table, name, value)
+        if filed is not None:
+            return filed
+    return [item for item in _all_items(table) if _has_values(item, hash_conditions)]
+
+
+def _all_items(table: Table) -> list[Item]:
+    partitions: Iterable[Any] = table.items.values()
+    if table.range_key_attr:
+        return [item for partition in partitions for item in partition.values()]
+    return list(partitions)
+
+
+# What an item is filed under: an index key's type and value as moto compares them
+# (``DynamoType.__eq__`` and ``__hash__`` use the cast value: the number 1 is 1.0).
+_Filed = tuple[str, Any]
+_PrimaryKey = tuple[_Filed | None, _Filed | None]
+# The types an index key can have: no other value equals a key condition's.
+_KEY_TYPES = frozenset({"S", "N", "B"})
+
+
+def _filed(value: DynamoType | None) -> _Filed | None:
+    if value is None or value.type not in _KEY_TYPES:
+        return None
+    return value.type, value.cast_value
+
+
+class _TablePartitions:
+    """One table's items filed by the values of the attributes its index queries
+    partition by: attribute -> value -> {primary key: item}, in the order filed."""
+
+    def __init__(self) -> None:
+        self._by_attribute: dict[str, dict[_Filed, dict[_PrimaryKey, Item]]] = {}
+        # What each item is filed under, to take it out when it changes.
+        self._filed_under: dict[_PrimaryKey, dict[str, _Filed]] = {}
+
+    def items(self, table: Table, name: str, value: DynamoType) -> list[Item] | None:
+        wanted = _filed(value)
+        if wanted is None:
+            return None  # no key condition's value: moto's own comparison tells
+        partitions = self._by_attribute.get(name)
+        if partitions is None:
+            partitions = self._by_attribute[name] = {}
+            for item in _all_items(table):
+                key = (_filed(item.hash_key), _filed(item.range_key))
+                self._file(name, partitions, key, item)
+        return list(partitions.get(wanted, {}).values())
+
+    def refile(self, table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> None:
+        key = (_filed(hash_key), _filed(range_key))
+        item = _item_at(table, hash_key, range_key)
+        for name, filed in self._filed_under.pop(key, {}).items():
+            if item is None or _filed(item.attrs.get(name)) != filed:
+                partition = self._by_attribute[name][filed]
+                del partition[key]
+                if not partition:
+                    del self._by_attribute[name][filed]
+        if item is not None:
+            for name, partitions in self._by_attribute.items():
+                self._file(name, partitions, key, item)
+
+    def _file(
+        self,
+        name: str,
+        partitions: dict[_Filed, dict[_PrimaryKey, Item]],
+        key: _PrimaryKey,
+        item: Item,
+    ) -> None:
+        value = _filed(item.attrs.get(name))
+        if value is not None:
+            # An item filed under the same value again keeps its place (a put replaces
+            # the item object, an update changes it in place).
+            partitions.setdefault(value, {})[key] = item
+            self._filed_under.setdefault(key, {})[name] = value
+
+
+def _item_at(table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> Item | None:
+    items: dict[Any, Any] = table.items  # {hash key: item}, or {hash key: {range key: item}}
+    if table.range_key_attr is None:
+        return items.get(hash_key)
+    partition = items.get(hash_key)
+    return partition.get(range_key) if partition else None
+
+
+class IndexedPartitions:
+    """The items of each table filed by their index keys (``_TablePartitions``), from
+    a table's first index query on; a table moto drops (deleted, or the world reset)
+    drops its filing with it."""
+
+    def __init__(self) -> None:
+        self._tables: weakref.WeakKeyDictionary[Table, _TablePartitions] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def items(self, table: Table, name: str, value: DynamoType) -> list[Item] | None:
+        """The items whose ``name`` equals ``value`` (None: moto's scan must tell)."""
+        partitions = self._tables.get(table)
+        if partitions is None:
+            partitions = self._tables[table] = _TablePartitions()
+        return partitions.items(table, name, value)
+
+    def refile(self, table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> None:
+        """File the item at this key again, as it now is (or take it out: gone)."""
+        partitions = self._tables.get(table)
+        if partitions is not None:
+            partitions.refile(table, hash_key, range_key)
+
+    def put_item(self, original: Callable[..., Item]) -> Callable[..., Item]:
+        @functools.wraps(original)
+        def put_item(table: Table, *args: Any, **kwargs: Any) -> Item:
+            item = original(table, *args, **kwargs)
+            self.refile(table, item.hash_key, item.range_key)
+            return item
+
+        return put_item
+
+    def delete_item(self, original: Callable[..., Item | None]) -> Callable[..., Item | None]:
+        @functools.wraps(original)
+        def delete_item(
+            table: Table, hash_key: DynamoType, range_key: DynamoType | None
+        ) -> Item | None:
+            try:
+                return original(table, hash_key, range_key)
+            finally:
+                self.refile(table, hash_key, range_key)
+
+        return delete_item
+
+    def update_item(self, original: Callable[..., Item]) -> Callable[..., Item]:
+        @functools.wraps(original)
+        def update_item(
+            backend: DynamoDBBackend,
+            table_name: str,
+            key: dict[str, Any],
+            *args: Any,
+            **kwargs: Any,
+        ) -> Item:
+            try:
+                return original(backend, table_name, key, *args, **kwargs)
+            finally:
+                # Refiled however it ends: moto may have changed the item before failing.
+                table = backend.tables.get(table_name)
+                if table is not None and table.hash_key_attr in key:
+                    range_attr = table.range_key_attr
+                    range_key = DynamoType(key[range_attr]) if range_attr in key else None
+                    if range_attr is None or range_key is not None:
+                        self.refile(table, DynamoType(key[table.hash_key_attr]), range_key)
+
+        return update_item
+
+
+INDEXED_PARTITIONS = IndexedPartitions()
+
+
+@contextmanager
+def index_partitions_kept() -> Iterator[None]:
+    """moto's item writes refiling what they change in ``INDEXED_PARTITIONS``."""
+    original = Table.put_item, Table.delete_item, DynamoDBBackend.update_item
+    Table.put_item = INDEXED_PARTITIONS.put_item(Table.put_item)  # type: ignore[method-assign]
+    Table.delete_item = INDEXED_PARTITIONS.delete_item(Table.delete_item)  # type: ignore[method-assign]
+    DynamoDBBackend.update_item = INDEXED_PARTITIONS.update_item(  # type: ignore[method-assign]
+        DynamoDBBackend.update_item
+    )
+    try:
+        yield
+    finally:
+        Table.put_item, Table.delete_item, DynamoDBBackend.update_item = original  # type: ignore[method-assign]
 
 
 def _has_values(item: Item, conditions: list[tuple[str, Any]]) -> bool:
@@ -595,6 +758,7 @@ def _restore(
         items.get(hash_key, {}).pop(range_key, None)
     else:
         items.setdefault(hash_key, {})[range_key] = item
+    INDEXED_PARTITIONS.refile(table, hash_key, range_key)
 
 
 def parsed_update_expressions(make: Callable[[str], Any]) -> Any:
@@ -1338,6 +1502,7 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
             templates_read_as_json(),
             items_written_and_answered_cheaply(),
             items_untracked(),
+            index_partitions_kept(),
             actions_found_by_name(),
             attribute_values_serialized_by_their_keys(),
             mock_aws(config=MOTO_CONFIG),

@@ -63,6 +63,7 @@ from moto.utilities.docker_utilities import DockerModel
 from werkzeug.exceptions import NotFound
 
 from infra import stack
+from psx.embedded import moto_seam
 from psx.embedded.moto_seam import (
     AnsweredInProcess,
     FunctionNames,
@@ -536,6 +537,170 @@ def test_queries_read_only_the_items_they_can_match_and_answer_as_moto_does(
     assert whole_table_reads == []
     db.scan(TableName="partitions")  # a Scan does read the whole table (the spy works)
     assert whole_table_reads == ["partitions"]
+
+
+def _index_conversation(db: Any) -> list[object]:
+    """Index queries between writes of every kind that moves an item into, within or out
+    of an index partition: puts, updates (in place, creating, refused), deletes, a
+    cancelled and a committed transaction, a batch write and a PartiQL update."""
+    _query_table(db)
+    db.update_table(
+        TableName="partitions",
+        AttributeDefinitions=[{"AttributeName": "level", "AttributeType": "N"}],
+        GlobalSecondaryIndexUpdates=[
+            {
+                "Create": {
+                    "IndexName": "levels",
+                    "KeySchema": [{"AttributeName": "level", "KeyType": "HASH"}],
+                    "Projection": {"ProjectionType": "KEYS_ONLY"},
+                }
+            }
+        ],
+    )
+
+    def key(partition: str, n: int) -> dict[str, Any]:
+        return {"PK": {"S": partition}, "SK": {"S": f"{'EVENT' if n % 2 else 'VERSION'}#{n:02d}"}}
+
+    def inbox(name: str, sort: str) -> dict[str, Any]:
+        return {":inbox": {"S": name}, ":sort": {"S": sort}}
+
+    def queries() -> list[Callable[[], Any]]:
+        return [
+            *(
+                lambda name=name, forward=forward: db.query(
+                    TableName="partitions",
+                    IndexName="GSI1",
+                    KeyConditionExpression="GSI1PK = :inbox",
+                    ExpressionAttributeValues={":inbox": {"S": name}},
+                    ScanIndexForward=forward,
+                )
+                for name in ("inbox-0", "inbox-1", "inbox-9")
+                for forward in (True, False)
+            ),
+            *(
+                lambda level=level: db.query(
+                    TableName="partitions",
+                    IndexName="levels",
+                    KeyConditionExpression="#level = :level",
+                    ExpressionAttributeNames={"#level": "level"},
+                    ExpressionAttributeValues={":level": {"N": level}},
+                )
+                for level in ("1", "2", "2.0")
+            ),
+        ]
+
+    update = "SET GSI1PK = :inbox, GSI1SK = :sort"
+    writes: list[Callable[[], Any]] = [
+        lambda: db.update_item(
+            TableName="partitions",
+            Key=key("a", 1),
+            UpdateExpression=update,
+            ExpressionAttributeValues=inbox("inbox-0", "moved"),
+        ),
+        lambda: db.update_item(
+            TableName="partitions", Key=key("a", 2), UpdateExpression="REMOVE GSI1PK"
+        ),
+        lambda: db.update_item(
+            TableName="partitions",
+            Key=key("d", 1),
+            UpdateExpression=update,
+            ExpressionAttributeValues=inbox("inbox-0", "created"),
+        ),
+        lambda: db.put_item(
+            TableName="partitions",
+            Item=key("a", 4) | {"GSI1PK": {"S": "inbox-1"}, "GSI1SK": {"S": "replaced"}},
+        ),
+        lambda: db.delete_item(TableName="partitions", Key=key("a", 5)),
+        lambda: db.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": "partitions",
+                        "Key": key("b", 1),
+                        "UpdateExpression": update,
+                        "ExpressionAttributeValues": inbox("inbox-9", "cancelled"),
+                    }
+                },
+                {
+                    "ConditionCheck": {
+                        "TableName": "partitions",
+                        "Key": key("b", 2),
+                        "ConditionExpression": "attribute_not_exists(PK)",
+                    }
+                },
+            ]
+        ),
+        lambda: db.transact_write_items(
+            TransactItems=[
+                {
+                    "Put": {
+                        "TableName": "partitions",
+                        "Item": key("e", 1) | {"GSI1PK": {"S": "inbox-9"}, "GSI1SK": {"S": "put"}},
+                    }
+                },
+                {"Delete": {"TableName": "partitions", "Key": key("c", 1)}},
+            ]
+        ),
+        lambda: db.batch_write_item(
+            RequestItems={
+                "partitions": [
+                    {
+                        "PutRequest": {
+                            "Item": key("e", 2)
+                            | {"GSI1PK": {"S": "inbox-1"}, "GSI1SK": {"S": "batch"}}
+                        }
+                    },
+                    {"DeleteRequest": {"Key": key("c", 2)}},
+                ]
+            }
+        ),
+        lambda: db.execute_statement(
+            Statement="UPDATE partitions SET GSI1PK='inbox-9' WHERE PK='c' AND SK='EVENT#05'"
+        ),
+        *(
+            lambda n=n: db.update_item(
+                TableName="partitions",
+                Key=key("a", n),
+                UpdateExpression="ADD #level :one",
+                ExpressionAttributeNames={"#level": "level"},
+                ExpressionAttributeValues={":one": {"N": "1"}},
+            )
+            for n in (1, 2, 2, 3, 3)
+        ),
+        lambda: db.update_item(
+            TableName="partitions",
+            Key=key("a", 1),
+            UpdateExpression=update,
+            ExpressionAttributeValues=inbox("inbox-9", "refused"),
+            ConditionExpression="attribute_not_exists(PK)",
+        ),
+    ]
+    calls: list[Callable[[], Any]] = list(queries())
+    for write in writes:
+        calls += [write, *queries()]
+    return _answers(calls)
+
+
+def test_index_queries_answer_as_moto_answers_them_after_every_kind_of_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The seam files items by their index keys once and refiles what each write changes;
+    # moto itself scans the table for every index query. The answers must be the same.
+    with mock_aws():
+        by_moto = _index_conversation(boto3.client("dynamodb", region_name="us-east-1"))
+    scans: list[str] = []
+    all_items = moto_seam._all_items
+
+    def counted(table: Table) -> list[Item]:
+        scans.append(table.name)
+        return all_items(table)
+
+    monkeypatch.setattr(moto_seam, "_all_items", counted)
+    registry = FunctionRegistry()
+    with embedded_aws(registry):
+        by_seam = _index_conversation(boto3.client("dynamodb"))
+    assert by_seam == by_moto
+    assert scans == ["partitions", "partitions"]  # once per index partitioned by
 
 
 @pytest.fixture
