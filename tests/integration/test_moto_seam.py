@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import io
 import json
 import os
 import re
@@ -24,6 +25,7 @@ import boto3
 import botocore.config
 import botocore.context
 import botocore.exceptions
+import botocore.serialize
 import botocore.session
 import botocore.useragent
 import pytest
@@ -1584,6 +1586,22 @@ def _dynamodb_conversation(dynamodb: Any, table: str) -> list[object]:
     answer(lambda: dynamodb.batch_get_item(RequestItems={table: {"Keys": [first]}}))
     answer(lambda: dynamodb.get_item(TableName=table, Key={"PK": {"S": "p"}}))
     answer(lambda: dynamodb.get_item(TableName=f"{table}-missing", Key=first))
+    # Values botocore takes in more than one form: binaries as text or bytearray, lists
+    # as tuples.
+    odd = {"PK": {"S": "p"}, "SK": {"S": "odd"}}
+    answer(
+        lambda: dynamodb.put_item(
+            TableName=table,
+            Item={
+                **odd,
+                "B": {"B": "text é"},
+                "BS": {"BS": ("a", bytearray(b"\x06"))},
+                "SS": {"SS": ("x", "y")},
+                "L": {"L": ({"N": "1"}, {"S": "two"})},
+            },
+        )
+    )
+    answer(lambda: dynamodb.get_item(TableName=table, Key=odd))
     return answers
 
 
@@ -1713,6 +1731,57 @@ def test_requests_are_answered_in_process_as_moto_answers_them_over_the_wire(
     assert in_process == over_the_wire
     assert read_over_the_wire >= len(over_the_wire)
     assert read_in_process == 0
+
+
+def test_dynamodb_parameters_kept_in_process_are_refused_and_copied_as_botocore_does(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # In process a DynamoDB request's parameters go to moto as they are, not as JSON:
+    # botocore must still refuse what it refuses, and moto must not keep the caller's lists.
+    written_as_json: list[str] = []
+    serialize = botocore.serialize.JSONSerializer.serialize_to_request
+
+    def counted(serializer: Any, parameters: Any, model: Any) -> Any:
+        written_as_json.append(model.name)
+        return serialize(serializer, parameters, model)
+
+    monkeypatch.setattr(botocore.serialize.JSONSerializer, "serialize_to_request", counted)
+    db = boto3.client("dynamodb")
+    _hash_key_table(db, "kept")
+    written_as_json.clear()
+    key = {"PK": {"S": "k"}}
+    with pytest.raises(botocore.exceptions.ParamValidationError, match=r"Item\.N\.N"):
+        db.put_item(TableName="kept", Item={**key, "N": {"N": 5}})
+    with pytest.raises(TypeError):  # validated, but botocore's JSON cannot write a file
+        db.put_item(TableName="kept", Item={**key, "F": {"B": io.BytesIO(b"\x07")}})
+    assert written_as_json == ["PutItem"]  # the file went botocore's own way
+    tags = ["t1"]
+    db.put_item(TableName="kept", Item={**key, "T": {"SS": tags}})
+    tags.append("t2")
+    stored = db.get_item(TableName="kept", Key=key)["Item"]["T"]["SS"]
+    assert stored == ["t1"]
+    assert tags == ["t1", "t2"]
+    assert written_as_json == ["PutItem"]
+
+
+def test_no_user_agent_is_built_for_a_request_answered_in_process(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing in process reads it; over the wire (S3 here) botocore still sends one.
+    db, s3 = boto3.client("dynamodb"), boto3.client("s3")  # each client builds its own
+    built: list[str] = []
+    to_string = botocore.useragent.UserAgentString.to_string
+
+    def counted(agent: Any) -> str:
+        built.append("user-agent")
+        return to_string(agent)
+
+    monkeypatch.setattr(botocore.useragent.UserAgentString, "to_string", counted)
+    _hash_key_table(db, "agents")
+    db.get_item(TableName="agents", Key={"PK": {"S": "k"}})
+    assert built == []
+    s3.list_buckets()
+    assert built  # the spy sees what botocore builds for the wire
 
 
 def test_requests_to_another_dynamodb_endpoint_are_not_answered_in_process(
