@@ -42,7 +42,7 @@ from moto.core.serialize import BaseJSONSerializer, XFormedAttributePicker, get_
 from moto.core.utils import get_service_model
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.comparisons import ConditionExpressionParser
-from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing import validators as dynamodb_validators
 from moto.dynamodb.parsing.ast_nodes import Node
@@ -1310,6 +1310,64 @@ def test_an_item_is_sized_once_and_refused_over_the_limit_as_moto_refuses_it(
     assert seam_refuses and moto_refuses
     assert seam_checks == ["a", "b"]  # one check per item: its last attribute
     assert checked == ["PK", "a", "PK", "a", "b"]
+
+
+# moto's own, read before any world replaces them.
+ORIGINAL_SIZE, ORIGINAL_CAST_VALUE = DynamoType.size, DynamoType.cast_value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"SS": ["a", "é", "한글", "", "x" * 300]},
+        {"BS": [b"\x00\xff", b"", "dGV4dA=="]},
+        {"NS": ["1", "1.0", "-0", "12.50", "1E+3", "99999999999999999999"]},
+        {"S": "not a set"},
+        {"L": [{"S": "a"}, {"N": "2"}]},
+        {"M": {"k": {"SS": ["a", "b"]}}},
+    ],
+)
+def test_a_set_is_measured_and_read_as_moto_measures_and_reads_it(
+    world: FunctionRegistry, value: dict[str, Any]
+) -> None:
+    # The seam measures a set and reads its values from its elements at once; moto
+    # builds a DynamoType per element for each. Sizes and values must be the same.
+    seam, moto = DynamoType(value), DynamoType(value)
+    assert seam.size() == ORIGINAL_SIZE(moto)
+    assert seam.cast_value == ORIGINAL_CAST_VALUE.fget(moto)  # type: ignore[attr-defined]
+
+
+def test_contains_and_add_on_a_large_set_answer_as_moto_answers_them() -> None:
+    # The report log's pattern: ADD an entry to a month's string set unless it holds it.
+    def conversation(db: Any) -> list[object]:
+        _hash_key_table(db, "shards")
+        key = {"PK": {"S": "shard"}}
+        db.put_item(
+            TableName="shards", Item={**key, "entries": {"SS": [f"e{n}" for n in range(500)]}}
+        )
+        calls: list[Callable[[], Any]] = [
+            lambda entry=entry: db.update_item(
+                TableName="shards",
+                Key=key,
+                UpdateExpression="ADD entries :entries, n :one",
+                ConditionExpression="NOT contains(entries, :entry)",
+                ExpressionAttributeValues={
+                    ":entries": {"SS": [entry]},
+                    ":entry": {"S": entry},
+                    ":one": {"N": "1"},
+                },
+                ReturnValues="UPDATED_NEW",
+            )
+            for entry in ("e7", "new", "new", "e499", "é")
+        ]
+        calls.append(lambda: db.get_item(TableName="shards", Key=key))
+        return _answers(calls)
+
+    with mock_aws():
+        by_moto = conversation(boto3.client("dynamodb", region_name="us-east-1"))
+    with embedded_aws(FunctionRegistry()):
+        by_seam = conversation(boto3.client("dynamodb"))
+    assert by_seam == by_moto
 
 
 # moto's own, read before any world replaces it.
