@@ -45,7 +45,7 @@ from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing import validators as dynamodb_validators
-from moto.dynamodb.parsing.ast_nodes import Node
+from moto.dynamodb.parsing.ast_nodes import DepthFirstTraverser, Node
 from moto.dynamodb.parsing.expressions import UpdateExpressionParser
 from moto.dynamodb.parsing.tokens import ExpressionTokenizer
 from moto.dynamodb.responses import DynamoHandler, DynamoResult
@@ -1310,6 +1310,73 @@ def test_an_item_is_sized_once_and_refused_over_the_limit_as_moto_refuses_it(
     assert seam_refuses and moto_refuses
     assert seam_checks == ["a", "b"]  # one check per item: its last attribute
     assert checked == ["PK", "a", "PK", "a", "b"]
+
+
+def _traverser_classes(cls: type) -> list[type]:
+    found = []
+    for subclass in cls.__subclasses__():
+        found += [subclass, *_traverser_classes(subclass)]
+    return found
+
+
+def test_each_update_expression_traverser_s_processing_map_is_read_once_as_its_class_makes_it() -> (
+    None
+):
+    # moto asks a traverser for a new dict of its processing functions twice per node;
+    # the seam reads each class's pairs once. They must be the pairs moto's map holds.
+    classes = _traverser_classes(DepthFirstTraverser)
+    assert len(classes) >= 8  # the validators of an update expression
+    for cls in classes:
+        traverser = object.__new__(cls)  # a map names methods only: no state needed
+        made = traverser._processing_map()
+        assert moto_seam._processing_map_of(traverser) == tuple(
+            (node_class, method.__func__) for node_class, method in made.items()
+        ), cls
+
+
+def test_update_expressions_validate_and_refuse_as_moto_does() -> None:
+    # Every traverser at work: names and values resolved, functions evaluated, sums,
+    # paths that do not exist, a key attribute updated, an empty key value.
+    def conversation(db: Any) -> list[object]:
+        _hash_key_table(db, "updates")
+        key = {"PK": {"S": "u"}}
+        db.put_item(TableName="updates", Item={**key, "n": {"N": "1"}, "l": {"L": []}})
+        expressions = [
+            ("SET #n = #n + :one, l = list_append(l, :l), m = if_not_exists(m, :m)", {}),
+            ("SET missing.deep = :one", {}),
+            ("SET PK = :s", {}),
+            ("REMOVE l[0] ADD n :one", {}),
+            ("SET #n = :one, #n = :one", {}),
+            ("SET s = :s DELETE nothing :set", {":set": {"SS": ["a"]}}),
+        ]
+        calls: list[Callable[[], Any]] = [
+            lambda expression=expression, extra=extra: db.update_item(
+                TableName="updates",
+                Key=key,
+                UpdateExpression=expression,
+                ExpressionAttributeNames={"#n": "n"} if "#n" in expression else {},
+                ExpressionAttributeValues={
+                    name: value
+                    for name, value in {
+                        ":one": {"N": "1"},
+                        ":l": {"L": [{"S": "x"}]},
+                        ":m": {"M": {}},
+                        ":s": {"S": "v"},
+                        **extra,
+                    }.items()
+                    if name in expression
+                },
+                ReturnValues="ALL_NEW",
+            )
+            for expression, extra in expressions
+        ]
+        return _answers(calls)
+
+    with mock_aws():
+        by_moto = conversation(boto3.client("dynamodb", region_name="us-east-1"))
+    with embedded_aws(FunctionRegistry()):
+        by_seam = conversation(boto3.client("dynamodb"))
+    assert by_seam == by_moto
 
 
 # moto's own, read before any world replaces them.
