@@ -36,6 +36,7 @@ from moto.awslambda.responses import LambdaResponse
 from moto.cloudformation import models as cloudformation_models
 from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
 from moto.core import responses as core_responses
+from moto.core.base_backend import BaseBackend
 from moto.core.parse import BaseJSONParser, JSONParser, RequestParser
 from moto.core.responses import ActionResult
 from moto.core.serialize import BaseJSONSerializer, XFormedAttributePicker, get_serializer_class
@@ -58,6 +59,7 @@ from moto.secretsmanager.responses import SecretsManagerResponse
 from moto.ses import models as ses_models
 from moto.ses.models import ses_backends
 from moto.sesv2.responses import SESV2Response
+from moto.stepfunctions.models import stepfunctions_backends
 from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser
 from moto.stepfunctions.parser.asl.utils import json_path
 from moto.stepfunctions.responses import StepFunctionResponse
@@ -1379,7 +1381,34 @@ def test_update_expressions_validate_and_refuse_as_moto_does() -> None:
     assert by_seam == by_moto
 
 
-# moto's own, read before any world replaces them.
+# moto's own, read before any world replaces it.
+ORIGINAL_URLS = BaseBackend.urls
+
+
+def _url_map(urls: dict[str, Any]) -> dict[str, str]:
+    return {url: handler.__qualname__ for url, handler in urls.items()}
+
+
+def test_a_backend_s_url_map_is_made_once_per_settings_as_moto_makes_it(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # moto builds the map for every request it routes (S3 reloads its urls module for
+    # it); the seam makes it once per backend class and the settings it depends on.
+    for backend in (
+        s3_backends[ACCOUNT_ID]["aws"],
+        stepfunctions_backends[ACCOUNT_ID]["us-east-1"],
+    ):
+        assert backend.urls is backend.urls
+        assert _url_map(backend.urls) == _url_map(ORIGINAL_URLS.fget(backend))  # type: ignore[attr-defined]
+    s3 = s3_backends[ACCOUNT_ID]["aws"]
+    monkeypatch.setenv("MOTO_S3_CUSTOM_ENDPOINTS", "https://files.example")
+    custom = s3.urls
+    assert any(url.startswith("https://files") for url in custom)
+    assert _url_map(custom) == _url_map(ORIGINAL_URLS.fget(s3))  # type: ignore[attr-defined]
+    monkeypatch.delenv("MOTO_S3_CUSTOM_ENDPOINTS")
+    assert not any(url.startswith("https://files") for url in s3.urls)
+
+
 ORIGINAL_SIZE, ORIGINAL_CAST_VALUE = DynamoType.size, DynamoType.cast_value
 
 
