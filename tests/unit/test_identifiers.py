@@ -41,6 +41,25 @@ def test_check_digit_weighs_every_digit_as_gs1_says(body: str) -> None:
     assert gtin_check_digit(body) == (10 - weighted % 10) % 10
 
 
+@given(
+    st.sampled_from([8, 12, 13, 14]).flatmap(
+        lambda n: st.text("0123456789", min_size=n, max_size=n)
+    )
+)
+def test_a_code_passes_exactly_when_its_last_digit_is_the_check_digit(code: str) -> None:
+    # gtin_issue weighs the whole code at once; gtin_check_digit only the digits before
+    # the last.
+    expected = gtin_check_digit(code[:-1])
+    issue = gtin_issue(code)
+    if not code.strip("0"):
+        assert issue is not None and issue.code == "barcode_placeholder"
+    elif int(code[-1]) == expected:
+        assert issue is None
+    else:
+        assert issue is not None and issue.code == "barcode_check_digit"
+        assert issue.message.endswith(f"(expected last digit {expected})")
+
+
 @pytest.mark.parametrize("body", ["40063813339a", "4006 3813339", "\u0664\u0660\u0660", "４００"])
 def test_check_digit_refuses_what_is_not_ascii_digits(body: str) -> None:
     with pytest.raises(ValueError):
