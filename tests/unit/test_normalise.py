@@ -686,6 +686,7 @@ _REPEATED_CELLS = st.fixed_dictionaries(
         "product_name": st.sampled_from(["Heater", "voluntary recall: heater", "난로"]),
         "hazard_types": st.sampled_from(["Fire", "Fire; burns", "fire,FIRE", " ", "자진 리콜"]),
         "hazard_description": st.sampled_from(["Burns", "precautionary", "드물게 화재"]),
+        "risk_level": st.sampled_from(["", "Serious", "serious "]),
         "measures": st.sampled_from(["Recall", "Recall\nWithdrawal", ";"]),
         "target_platforms": st.sampled_from(["temu;aliexpress", "Temu, TEMU", "coupang"]),
     }
@@ -694,7 +695,8 @@ _REPEATED_CELLS = st.fixed_dictionaries(
 
 @given(st.lists(_REPEATED_CELLS, min_size=1, max_size=6))
 def test_rows_sharing_a_memo_come_out_as_rows_normalised_alone(rows: list[dict[str, str]]) -> None:
-    # A file's rows share one CellMemo: a cell seen before is not split or searched again.
+    # A file's rows share one CellMemo: a cell seen before is not split or searched again,
+    # a hazard seen before not validated again.
     memo = CellMemo()
     for fields in rows:
         record = RawRecord(row=7, locator="row 7", fields=dict(fields))

@@ -33,7 +33,7 @@ from chalicelib.intake.fields import LIST_FIELDS, TEXT_FIELDS
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.raw import RawRecord, RawValue
 from chalicelib.intake.rows import ParsedRow, Problem
-from chalicelib.notices.model import NoticeContent, NoticeKind
+from chalicelib.notices.model import Hazard, NoticeContent, NoticeKind
 from chalicelib.notices.softening import softening_phrases
 from chalicelib.record_size import MAX_RECORD_BYTES, RecordTooLarge, ensure_within
 
@@ -106,16 +106,19 @@ _FIELD_OF_MODEL_PATH = {
 
 class CellMemo:
     """What the cells one file repeats come to, each distinct cell worked out once:
-    the pieces of a list cell in ``_REPEATED_LISTS`` and the softening phrases of a
-    recall-notice text (the cue search of a row's texts was a tenth of its parse).
+    the pieces of a list cell in ``_REPEATED_LISTS``, the softening phrases of a
+    recall-notice text (the cue search of a row's texts was a tenth of its parse) and
+    the validated hazard of a row whose hazard cells an earlier row had.
     One per file, dropped with it: it holds no more than the file's distinct cells."""
 
-    __slots__ = ("pieces", "softening")
+    __slots__ = ("hazards", "pieces", "softening")
 
     def __init__(self) -> None:
         # Tuples: one value is shared by every row with the cell, so none may change it.
         self.pieces: dict[str, dict[str, tuple[str, ...]]] = {name: {} for name in _REPEATED_LISTS}
         self.softening: dict[str, list[str]] = {}
+        # Hazard is frozen and its notices only read it, so its rows share one.
+        self.hazards: dict[tuple[tuple[str, ...], str | None, str | None], Hazard] = {}
 
 
 def normalise_record(
@@ -389,11 +392,7 @@ class _RowNormaliser:
             "language": self._language(jurisdiction),
             "title": self._texts["title"],
             "product": product,
-            "hazard": {
-                "types": self._items["hazard_types"],
-                "description": self._texts["hazard_description"],
-                "risk_level": self._texts["risk_level"],
-            },
+            "hazard": self._hazard(),
             "measures": self._items["measures"],
             "remedy": self._texts["remedy"],
             "consumer_contact": self._texts["consumer_contact"],
@@ -429,6 +428,25 @@ class _RowNormaliser:
                     "'no reported accidents'); buyers are shown this text as written: "
                     "state the hazard plainly",
                 )
+
+    def _hazard(self) -> Hazard | dict[str, Any]:
+        """The row's hazard: validated once per file for each set of cells (as the
+        notice's validator would: it takes a Hazard as it is), or a dict for the
+        notice's validator when its types are not a cell the file repeats."""
+        types = self._items["hazard_types"]
+        description = self._texts["hazard_description"]
+        risk_level = self._texts["risk_level"]
+        if not isinstance(types, tuple):  # not from the memo: a list field of JSON, say
+            return {"types": types, "description": description, "risk_level": risk_level}
+        known = self._memo.hazards
+        key = (types, description, risk_level)
+        hazard = known.get(key)
+        if hazard is None:
+            # Cannot fail: every field takes any text, None or list of texts it is given.
+            hazard = known[key] = Hazard.__pydantic_validator__.validate_python(
+                {"types": types, "description": description, "risk_level": risk_level}
+            )
+        return hazard
 
     # -- product ---------------------------------------------------------------
 

@@ -169,7 +169,7 @@ def _check_size(data: bytes, limits: IntakeLimits) -> None:
             "file_too_large",
             f"file is {len(data)} bytes; the limit is {limits.max_file_bytes} bytes",
         )
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): no copy of the file
         raise FileRefused("empty_file", "the file is empty")
 
 
