@@ -436,7 +436,7 @@ class _RowNormaliser:
         types = self._items["hazard_types"]
         description = self._texts["hazard_description"]
         risk_level = self._texts["risk_level"]
-        if not isinstance(types, tuple):  # not from the memo: a list field of JSON, say
+        if not isinstance(types, tuple):  # a list value (JSON's), which the memo skips
             return {"types": types, "description": description, "risk_level": risk_level}
         known = self._memo.hazards
         key = (types, description, risk_level)
