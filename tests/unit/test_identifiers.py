@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -39,6 +41,32 @@ def test_check_digit_weighs_every_digit_as_gs1_says(body: str) -> None:
         int(digit) * (3 if index % 2 == 0 else 1) for index, digit in enumerate(reversed(body))
     )
     assert gtin_check_digit(body) == (10 - weighted % 10) % 10
+
+
+@given(
+    st.sampled_from([8, 12, 13, 14]).flatmap(
+        lambda n: st.text("0123456789", min_size=n, max_size=n)
+    )
+)
+def test_a_code_passes_exactly_when_its_last_digit_is_the_check_digit(code: str) -> None:
+    # gtin_issue weighs the whole code at once; gtin_check_digit only the digits before
+    # the last.
+    expected = gtin_check_digit(code[:-1])
+    issue = gtin_issue(code)
+    if not code.strip("0"):
+        assert issue is not None and issue.code == "barcode_placeholder"
+    elif int(code[-1]) == expected:
+        assert issue is None
+    else:
+        assert issue is not None and issue.code == "barcode_check_digit"
+        assert issue.message.endswith(f"(expected last digit {expected})")
+
+
+@given(st.text(alphabet="0123456789 -,;/|\r\n\t", max_size=40))
+def test_barcodes_split_on_commas_alone_as_on_every_separator(text: str) -> None:
+    # A cell with commas alone skips the regex; its pieces must give the same codes.
+    pieces = re.split(r"[\r\n,;/|]+", text)
+    assert split_barcodes(text) == [code for piece in pieces for code in split_barcodes(piece)]
 
 
 @pytest.mark.parametrize("body", ["40063813339a", "4006 3813339", "\u0664\u0660\u0660", "４００"])

@@ -15,6 +15,7 @@ from chalicelib.intake.fields import CANONICAL_FIELDS
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.normalise import (
     _SPLIT_LIST,
+    CellMemo,
     _cleaned_cells,
     _measured_cells,
     _pieces,
@@ -677,6 +678,30 @@ def test_plain_hazard_wording_is_not_warned() -> None:
         remedy="Free refund",
     )
     assert "softening_wording" not in codes(row.warnings)
+
+
+_REPEATED_CELLS = st.fixed_dictionaries(
+    {
+        "source_reference": st.sampled_from(["R1", "R2"]),
+        "product_name": st.sampled_from(["Heater", "voluntary recall: heater", "난로"]),
+        "hazard_types": st.sampled_from(["Fire", "Fire; burns", "fire,FIRE", " ", "자진 리콜"]),
+        "hazard_description": st.sampled_from(["Burns", "precautionary", "드물게 화재"]),
+        "risk_level": st.sampled_from(["", "Serious", "serious "]),
+        "measures": st.sampled_from(["Recall", "Recall\nWithdrawal", ";"]),
+        "target_platforms": st.sampled_from(["temu;aliexpress", "Temu, TEMU", "coupang"]),
+    }
+)
+
+
+@given(st.lists(_REPEATED_CELLS, min_size=1, max_size=6))
+def test_rows_sharing_a_memo_come_out_as_rows_normalised_alone(rows: list[dict[str, str]]) -> None:
+    # A file's rows share one CellMemo: a cell seen before is not split or searched again,
+    # a hazard seen before not validated again.
+    memo = CellMemo()
+    for fields in rows:
+        record = RawRecord(row=7, locator="row 7", fields=dict(fields))
+        shared = normalise_record(record, limits=IntakeLimits(), defaults=KR, memo=memo)
+        assert shared == normalise(**fields)
 
 
 @given(st.text(alphabet=" \t\n\r,;ab\u00a0\u0085É", max_size=12))

@@ -33,8 +33,8 @@ from chalicelib.intake.fields import LIST_FIELDS, TEXT_FIELDS
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
 from chalicelib.intake.raw import RawRecord, RawValue
 from chalicelib.intake.rows import ParsedRow, Problem
-from chalicelib.notices.model import NoticeContent, NoticeKind
-from chalicelib.notices.softening import may_soften, softening_phrases
+from chalicelib.notices.model import Hazard, NoticeContent, NoticeKind
+from chalicelib.notices.softening import softening_phrases
 from chalicelib.record_size import MAX_RECORD_BYTES, RecordTooLarge, ensure_within
 
 DERIVED_PREFIX = "derived:"
@@ -86,6 +86,12 @@ _RECALL_NOTICE_FIELDS = (
     "consumer_contact",
 )
 
+# List fields whose cells a regulator's file repeats from row to row (a few hazard types,
+# measures and platforms): each distinct cell is split once per file (``CellMemo``).
+# The fields naming one product (models, barcodes, batches, pictures ...) are left out:
+# their cells rarely repeat, and remembering each would cost more than it saves.
+_REPEATED_LISTS = ("hazard_types", "measures", "target_platforms")
+
 # Model paths back to the canonical field names the regulator wrote.
 _FIELD_OF_MODEL_PATH = {
     ("product", "name"): "product_name",
@@ -98,14 +104,36 @@ _FIELD_OF_MODEL_PATH = {
 }
 
 
+class CellMemo:
+    """What the cells one file repeats come to, each distinct cell worked out once:
+    the pieces of a list cell in ``_REPEATED_LISTS``, the softening phrases of a
+    recall-notice text (the cue search of a row's texts was a tenth of its parse) and
+    the validated hazard of a row whose hazard cells an earlier row had.
+    One per file, dropped with it: it holds no more than the file's distinct cells."""
+
+    __slots__ = ("hazards", "pieces", "softening")
+
+    def __init__(self) -> None:
+        # Tuples: one value is shared by every row with the cell, so none may change it.
+        self.pieces: dict[str, dict[str, tuple[str, ...]]] = {name: {} for name in _REPEATED_LISTS}
+        self.softening: dict[str, list[str]] = {}
+        # Hazard is frozen and its notices only read it, so its rows share one.
+        self.hazards: dict[tuple[tuple[str, ...], str | None, str | None], Hazard] = {}
+
+
 def normalise_record(
-    raw: RawRecord, *, limits: IntakeLimits, defaults: RegulatorDefaults
+    raw: RawRecord,
+    *,
+    limits: IntakeLimits,
+    defaults: RegulatorDefaults,
+    memo: CellMemo | None = None,
 ) -> ParsedRow:
-    """Validate and normalise one record; the row carries content or errors, never both."""
+    """Validate and normalise one record; the row carries content or errors, never both.
+    The rows of one file share a ``memo``; the outcome is the same without one."""
     cell_problems, cell_text = _measured_cells(raw.fields, limits.max_cell_chars)
     if raw.problems or cell_problems:
         return ParsedRow(raw.row, raw.locator, errors=[*raw.problems, *cell_problems])
-    normaliser = _RowNormaliser(raw.fields, defaults)
+    normaliser = _RowNormaliser(raw.fields, defaults, memo or CellMemo())
     data = normaliser.notice_data()
     content, errors = (None, normaliser.errors) if normaliser.errors else _validated(data)
     if content is not None and (
@@ -259,13 +287,14 @@ def _date_text(value: date) -> str:
 
 
 def _cleaned_cells(
-    fields: dict[str, RawValue],
+    fields: dict[str, RawValue], memo: CellMemo | None = None
 ) -> tuple[dict[str, str | None], dict[str, Sequence[str]]]:
     """The cleaned text of every field in ``_NO_TEXTS`` and the pieces of every field in
     ``_SPLITTERS``, in one pass over the row's cells; a name in neither raises KeyError
     when looked up, so a field left out of them cannot silently read as empty."""
     texts = _NO_TEXTS.copy()
     items = _NO_ITEMS.copy()
+    remembered = (memo or CellMemo()).pieces
     for name, value in fields.items():
         # Most fields of a row are absent or one string: no list to build and join.
         if value is None:
@@ -278,19 +307,29 @@ def _cleaned_cells(
             else:
                 texts[name] = clean_text(value)
         elif name in items:
-            splitter = _SPLITTERS[name]
-            if (
-                splitter is _SPLIT_LIST
-                and isinstance(value, str)
-                and "," not in value  # none of _SPLIT_LIST's separators, tested inline:
-                and ";" not in value  # this runs for most list cells of every row
-                and "\n" not in value
-            ):
-                cleaned = clean_text(value)  # one piece: nothing to split or de-duplicate
-                items[name] = [cleaned] if cleaned else []
+            known = remembered.get(name)
+            if known is None or not isinstance(value, str):
+                items[name] = _cell_pieces(value, _SPLITTERS[name])
             else:
-                items[name] = _pieces(value, splitter)
+                pieces = known.get(value)
+                if pieces is None:
+                    pieces = known[value] = tuple(_cell_pieces(value, _SPLITTERS[name]))
+                items[name] = pieces
     return texts, items
+
+
+def _cell_pieces(value: RawValue, splitter: Callable[[str], Iterable[str]]) -> list[str]:
+    """The pieces of a present list cell."""
+    if (
+        splitter is _SPLIT_LIST
+        and isinstance(value, str)
+        and "," not in value  # none of _SPLIT_LIST's separators, tested inline:
+        and ";" not in value  # this runs for most list cells of every row
+        and "\n" not in value
+    ):
+        cleaned = clean_text(value)  # one piece: nothing to split or de-duplicate
+        return [cleaned] if cleaned else []
+    return _pieces(value, splitter)
 
 
 def _pieces(value: RawValue, splitter: Callable[[str], Iterable[str]]) -> list[str]:
@@ -331,10 +370,13 @@ def _unique(items: list[str]) -> list[str]:
 
 
 class _RowNormaliser:
-    def __init__(self, fields: dict[str, RawValue], defaults: RegulatorDefaults) -> None:
+    def __init__(
+        self, fields: dict[str, RawValue], defaults: RegulatorDefaults, memo: CellMemo
+    ) -> None:
         self._fields = fields
         self._defaults = defaults
-        self._texts, self._items = _cleaned_cells(fields)
+        self._memo = memo
+        self._texts, self._items = _cleaned_cells(fields, memo)
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
 
@@ -350,11 +392,7 @@ class _RowNormaliser:
             "language": self._language(jurisdiction),
             "title": self._texts["title"],
             "product": product,
-            "hazard": {
-                "types": self._items["hazard_types"],
-                "description": self._texts["hazard_description"],
-                "risk_level": self._texts["risk_level"],
-            },
+            "hazard": self._hazard(),
             "measures": self._items["measures"],
             "remedy": self._texts["remedy"],
             "consumer_contact": self._texts["consumer_contact"],
@@ -369,14 +407,15 @@ class _RowNormaliser:
     def _warn_softening(self) -> None:
         """Wording a buyer recall notice must not carry (GPSR Art. 36): the notice shows
         the regulator's text as written, so the regulator hears it here, per field."""
-        if not may_soften(self._recall_notice_texts()):  # nearly every row: one search
-            return
+        known = self._memo.softening
         for field in _RECALL_NOTICE_FIELDS:
             value = self._fields.get(field)
             if value is None:  # most of these fields in most rows
                 continue
             if isinstance(value, str):  # a cell: no list of texts to build
-                phrases = softening_phrases(value)
+                phrases = known.get(value)
+                if phrases is None:  # a text the file has not had before
+                    phrases = known[value] = softening_phrases(value)
             else:
                 phrases = [phrase for text in _strings(value) for phrase in softening_phrases(text)]
             if phrases:
@@ -390,15 +429,24 @@ class _RowNormaliser:
                     "state the hazard plainly",
                 )
 
-    def _recall_notice_texts(self) -> list[str]:
-        texts = []
-        for field in _RECALL_NOTICE_FIELDS:
-            value = self._fields.get(field)
-            if isinstance(value, str):  # a cell: no list of texts to build
-                texts.append(value)
-            elif value is not None:
-                texts.extend(_strings(value))
-        return texts
+    def _hazard(self) -> Hazard | dict[str, Any]:
+        """The row's hazard: validated once per file for each set of cells (as the
+        notice's validator would: it takes a Hazard as it is), or a dict for the
+        notice's validator when its types are not a cell the file repeats."""
+        types = self._items["hazard_types"]
+        description = self._texts["hazard_description"]
+        risk_level = self._texts["risk_level"]
+        if not isinstance(types, tuple):  # a list value (JSON's), which the memo skips
+            return {"types": types, "description": description, "risk_level": risk_level}
+        known = self._memo.hazards
+        key = (types, description, risk_level)
+        hazard = known.get(key)
+        if hazard is None:
+            # Cannot fail: every field takes any text, None or list of texts it is given.
+            hazard = known[key] = Hazard.__pydantic_validator__.validate_python(
+                {"types": types, "description": description, "risk_level": risk_level}
+            )
+        return hazard
 
     # -- product ---------------------------------------------------------------
 

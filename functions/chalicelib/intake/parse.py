@@ -30,7 +30,7 @@ from chalicelib.intake.decoding import decode_text
 from chalicelib.intake.formats import canonical_json, cpsc, safety_gate, tabular
 from chalicelib.intake.formats.common import shortened
 from chalicelib.intake.limits import IntakeLimits, RegulatorDefaults
-from chalicelib.intake.normalise import normalise_record
+from chalicelib.intake.normalise import CellMemo, normalise_record
 from chalicelib.intake.raw import FileRefused, RawFile
 from chalicelib.intake.rows import ParsedFile, Problem
 
@@ -130,7 +130,11 @@ def _parse(
         _check_row_count(raw, limits)
     except FileRefused as refusal:
         return ParsedFile(format=file_format, refused=refusal.problem)
-    rows = [normalise_record(record, limits=limits, defaults=defaults) for record in raw.records]
+    memo = CellMemo()  # the file's repeated cells, worked out once each
+    rows = [
+        normalise_record(record, limits=limits, defaults=defaults, memo=memo)
+        for record in raw.records
+    ]
     warnings = [*raw.warnings, *_file_warnings(raw, filename, file_format, detected=hint is None)]
     return ParsedFile(format=file_format, rows=rows, warnings=warnings)
 
@@ -165,7 +169,7 @@ def _check_size(data: bytes, limits: IntakeLimits) -> None:
             "file_too_large",
             f"file is {len(data)} bytes; the limit is {limits.max_file_bytes} bytes",
         )
-    if not data.strip():
+    if not data or data.isspace():  # not data.strip(): no copy of the file
         raise FileRefused("empty_file", "the file is empty")
 
 

@@ -132,13 +132,6 @@ def _trie(words: Iterable[str]) -> str:
 _CUE = re.compile(_trie(_CUES))
 
 
-def may_soften(texts: Iterable[str]) -> bool:
-    """False when no text of ``texts`` has a softening phrase, with one cue search for
-    them all (a row's several fields). No cue holds a line break, so none is found
-    across the line breaks that join the texts."""
-    return _CUE.search("\n".join(texts).lower()) is not None
-
-
 def softening_phrases(text: str) -> list[str]:
     """The softening phrases in ``text``, as written there, each once, in order."""
     if _CUE.search(text.lower()) is None:
