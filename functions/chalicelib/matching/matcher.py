@@ -246,13 +246,12 @@ class Matcher:
             return brands
         squashed = "".join(title_words)
         mpn = model_key(listing.mpn) if listing.mpn else ""
-        mpn_keys, title_keys = self._mpn_keys, self._title_keys
         kept = {}
         for position, brand in brands.items():
-            if position in exact or mpn in mpn_keys[position]:
+            if position in exact or mpn in self._mpn_keys[position]:
                 kept[position] = brand
                 continue
-            for key in title_keys[position]:
+            for key in self._title_keys[position]:
                 if key in squashed:
                     kept[position] = brand
                     break
