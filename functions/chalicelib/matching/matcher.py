@@ -17,7 +17,7 @@ its product words are not).
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator
-from itertools import compress, count, islice
+from itertools import compress, islice
 
 from rapidfuzz.fuzz import token_set_ratio
 
@@ -41,6 +41,9 @@ from chalicelib.matching.thresholds import Thresholds
 # calls): large enough to amortise the calls (1,024 cost ~0.1 µs a listing more;
 # 2,048-16,384 measured the same), small enough to stream.
 _CHUNK = 4096
+# A chunk's positions, made once: ``compress`` over them picks the selected ones without
+# an int object made for every listing (most are not selected).
+_POSITIONS = tuple(range(_CHUNK))
 # Distinct brand cells remembered (a catalogue has far fewer brands than listings).
 _BRAND_CACHE = 100_000
 _Hits = tuple[dict[int, list[str]], set[int], set[int]]
@@ -141,23 +144,23 @@ class Matcher:
         """The positions in the chunk of the listings that may share a code with a
         notice (a KC certificate; a barcode that is a notice's code, or not digits
         alone) or whose brand cell names a notice's brand."""
-        gtins = [listing.gtin or "" for listing in chunk]
+        gtins = [listing.gtin for listing in chunk]
         cells = [listing.brand for listing in chunk]
-        coded = set(compress(count(), [listing.kc_certificate for listing in chunk]))
+        coded = set(compress(_POSITIONS, [listing.kc_certificate for listing in chunk]))
         codes = self._gtin_forms.intersection(gtins)
         # Barcodes of ASCII digits only (most chunks) told by one pass over their join.
-        given = "".join(gtins)
+        given = "".join(filter(None, gtins))
         if given and not (given.isascii() and given.encode("ascii").isdigit()):
             codes = codes.union(gtin for gtin in gtins if gtin and not gtin.isdigit())
         if codes:
-            coded.update(compress(count(), map(codes.__contains__, gtins)))
+            coded.update(compress(_POSITIONS, map(codes.__contains__, gtins)))
         named = {
             cell
             for cell in set(cells).difference(self._plain_brand_fields)
             if cell and self._brand_field_keys(cell)
         }
         if named:
-            coded.update(compress(count(), map(named.__contains__, cells)))
+            coded.update(compress(_POSITIONS, map(named.__contains__, cells)))
         return coded
 
     def _match(self, listing: CatalogueListing, title_words: list[str]) -> list[Match]:

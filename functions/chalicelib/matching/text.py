@@ -46,6 +46,7 @@ _SEPARATOR = "\x00"
 # byte but ASCII letters, digits and NUL made a space; the bytes from 128 up, all
 # Hangul's, kept). Anything else needs the Unicode pass.
 _NEEDS_UNICODE = re.compile("[^\x00-\x7f\uac00-\ud7a3]")
+_ASCII = bytes(range(128))
 _BYTE_FOLDING = bytes(range(128)).translate(
     bytes(byte if byte == 0 or chr(byte).isalnum() else 32 for byte in range(256))
 ).lower() + bytes(range(128, 256))
@@ -63,8 +64,12 @@ def folded_utf8(texts: list[str]) -> tuple[bytes, list[int] | None]:
     if joined.count(_SEPARATOR) != len(texts) - 1:
         texts = [text.replace(_SEPARATOR, " ") for text in texts]
         joined = _SEPARATOR.join(texts)
-    if _NEEDS_UNICODE.search(joined) is None:
-        return _bytes_folded(joined), None
+    utf8 = joined.encode("utf-8")
+    # Whether it is ASCII and Hangul syllables only, told by the regex over its other
+    # characters alone (ASCII bytes deleted in C first): a Korean title's Hangul is a
+    # third of its characters, and the regex costs per character.
+    if _NEEDS_UNICODE.search(utf8.translate(None, _ASCII).decode("utf-8")) is None:
+        return utf8.translate(_BYTE_FOLDING), None
     is_ascii = [text.isascii() for text in texts]
     if not any(is_ascii):
         return _unicode_folded(joined).encode("utf-8"), None
