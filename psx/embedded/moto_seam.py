@@ -911,6 +911,9 @@ _SET_VALUES: dict[str, Callable[[list[Any]], set[Any]]] = {
     "BS": set,
     "NS": lambda values: set(map(Decimal, values)),
 }
+# The types whose value moto compares and measures as it holds it: its last branch,
+# reached after asking whether the value is a number, a set, a list, a map or null.
+_PLAIN_TYPES = frozenset({"S", "B", "BOOL"})
 
 
 @contextmanager
@@ -923,15 +926,26 @@ def sets_read_at_once() -> Iterator[None]:
     log keeps each event of a month shard in one string set, so every event recorded
     measured and searched a set of thousands (~8 % of the CPU of dispatching a
     thousand notices). An element's size is its UTF-8 bytes (a number: its text) and its
-    cast value the element itself (a number: its ``Decimal``), as moto computes them."""
+    cast value the element itself (a number: its ``Decimal``), as moto computes them.
+    A string's, binary's or boolean's (most values: every key) is answered first, as
+    moto's last branch answers it: ``cast_value`` is read for every hash and comparison
+    of a value, keys of the table's items included."""
     original_size, original_cast_value = DynamoType.size, DynamoType.cast_value
 
     def size(value: DynamoType) -> int:
-        measure = _SET_SIZES.get(value.type)
+        kind = value.type
+        if kind in _PLAIN_TYPES and kind != "BOOL":
+            return bytesize(value.value)
+        measure = _SET_SIZES.get(kind)
         return measure(value.value) if measure else original_size(value)
 
     def cast_value(value: DynamoType) -> Any:
-        cast = _SET_VALUES.get(value.type)
+        kind = value.type
+        if kind in _PLAIN_TYPES:
+            return value.value
+        if kind == "N":
+            return Decimal(value.value)
+        cast = _SET_VALUES.get(kind)
         return cast(value.value) if cast else original_cast_value.fget(value)  # type: ignore[attr-defined]
 
     DynamoType.size = size  # type: ignore[method-assign,assignment]

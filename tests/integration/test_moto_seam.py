@@ -1419,15 +1419,22 @@ ORIGINAL_SIZE, ORIGINAL_CAST_VALUE = DynamoType.size, DynamoType.cast_value
         {"BS": [b"\x00\xff", b"", "dGV4dA=="]},
         {"NS": ["1", "1.0", "-0", "12.50", "1E+3", "99999999999999999999"]},
         {"S": "not a set"},
+        {"S": "é한"},
+        {"B": b"\x00\xff"},
+        {"N": "12.50"},
+        {"N": "-1E+2"},
+        {"BOOL": True},
+        {"NULL": True},
         {"L": [{"S": "a"}, {"N": "2"}]},
         {"M": {"k": {"SS": ["a", "b"]}}},
     ],
 )
-def test_a_set_is_measured_and_read_as_moto_measures_and_reads_it(
+def test_a_value_is_measured_and_read_as_moto_measures_and_reads_it(
     world: FunctionRegistry, value: dict[str, Any]
 ) -> None:
-    # The seam measures a set and reads its values from its elements at once; moto
-    # builds a DynamoType per element for each. Sizes and values must be the same.
+    # The seam measures a set and reads its values from its elements at once (moto
+    # builds a DynamoType per element for each), and answers a string, binary or
+    # boolean first. Sizes and values must be the same.
     seam, moto = DynamoType(value), DynamoType(value)
     assert seam.size() == ORIGINAL_SIZE(moto)
     assert seam.cast_value == ORIGINAL_CAST_VALUE.fget(moto)  # type: ignore[attr-defined]
