@@ -484,18 +484,23 @@ def _all_pages(db: Any, **query: Any) -> list[str]:
     return keys
 
 
-@pytest.fixture
-def whole_table_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Calls of moto's ``Table.all_items`` (installed before the world wraps it)."""
+def _table_reads_counted(monkeypatch: pytest.MonkeyPatch, owner: Any, name: str) -> list[str]:
+    """The names of the tables ``owner.name`` (a function of a table) is called with."""
     reads: list[str] = []
-    original = Table.all_items
+    original = getattr(owner, name)
 
     def counted(table: Table) -> list[Any]:
         reads.append(table.name)
-        return original(table)
+        return original(table)  # type: ignore[no-any-return]
 
-    monkeypatch.setattr(Table, "all_items", counted)
+    monkeypatch.setattr(owner, name, counted)
     return reads
+
+
+@pytest.fixture
+def whole_table_reads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Calls of moto's ``Table.all_items`` (installed before the world wraps it)."""
+    return _table_reads_counted(monkeypatch, Table, "all_items")
 
 
 def test_queries_read_only_the_items_they_can_match_and_answer_as_moto_does(
@@ -541,6 +546,17 @@ def test_queries_read_only_the_items_they_can_match_and_answer_as_moto_does(
     assert whole_table_reads == []
     db.scan(TableName="partitions")  # a Scan does read the whole table (the spy works)
     assert whole_table_reads == ["partitions"]
+
+
+def _answered_by_moto_and_by_the_seam(
+    conversation: Callable[[Any], list[object]],
+) -> tuple[list[object], list[object]]:
+    """A DynamoDB conversation's answers from plain moto, then from an embedded world."""
+    with mock_aws():
+        by_moto = conversation(boto3.client("dynamodb", region_name="us-east-1"))
+    with embedded_aws(FunctionRegistry()):
+        by_seam = conversation(boto3.client("dynamodb"))
+    return by_moto, by_seam
 
 
 def _index_conversation(db: Any) -> list[object]:
@@ -594,22 +610,22 @@ def _index_conversation(db: Any) -> list[object]:
         ]
 
     update = "SET GSI1PK = :inbox, GSI1SK = :sort"
-    writes: list[Callable[[], Any]] = [
-        lambda: db.update_item(
+
+    def filed(partition: str, n: int, sort: str) -> Callable[[], Any]:
+        """An update filing the item at this key under inbox-0 (moving or creating it)."""
+        return lambda: db.update_item(
             TableName="partitions",
-            Key=key("a", 1),
+            Key=key(partition, n),
             UpdateExpression=update,
-            ExpressionAttributeValues=inbox("inbox-0", "moved"),
-        ),
+            ExpressionAttributeValues=inbox("inbox-0", sort),
+        )
+
+    writes: list[Callable[[], Any]] = [
+        filed("a", 1, "moved"),
         lambda: db.update_item(
             TableName="partitions", Key=key("a", 2), UpdateExpression="REMOVE GSI1PK"
         ),
-        lambda: db.update_item(
-            TableName="partitions",
-            Key=key("d", 1),
-            UpdateExpression=update,
-            ExpressionAttributeValues=inbox("inbox-0", "created"),
-        ),
+        filed("d", 1, "created"),
         lambda: db.put_item(
             TableName="partitions",
             Item=key("a", 4) | {"GSI1PK": {"S": "inbox-1"}, "GSI1SK": {"S": "replaced"}},
@@ -690,19 +706,8 @@ def test_index_queries_answer_as_moto_answers_them_after_every_kind_of_write(
 ) -> None:
     # The seam files items by their index keys once and refiles what each write changes;
     # moto itself scans the table for every index query. The answers must be the same.
-    with mock_aws():
-        by_moto = _index_conversation(boto3.client("dynamodb", region_name="us-east-1"))
-    scans: list[str] = []
-    all_items = moto_seam._all_items
-
-    def counted(table: Table) -> list[Item]:
-        scans.append(table.name)
-        return all_items(table)
-
-    monkeypatch.setattr(moto_seam, "_all_items", counted)
-    registry = FunctionRegistry()
-    with embedded_aws(registry):
-        by_seam = _index_conversation(boto3.client("dynamodb"))
+    scans = _table_reads_counted(monkeypatch, moto_seam, "_all_items")
+    by_moto, by_seam = _answered_by_moto_and_by_the_seam(_index_conversation)
     assert by_seam == by_moto
     assert scans == ["partitions", "partitions"]  # once per index partitioned by
 
@@ -1374,10 +1379,7 @@ def test_update_expressions_validate_and_refuse_as_moto_does() -> None:
         ]
         return _answers(calls)
 
-    with mock_aws():
-        by_moto = conversation(boto3.client("dynamodb", region_name="us-east-1"))
-    with embedded_aws(FunctionRegistry()):
-        by_seam = conversation(boto3.client("dynamodb"))
+    by_moto, by_seam = _answered_by_moto_and_by_the_seam(conversation)
     assert by_seam == by_moto
 
 
@@ -1466,10 +1468,7 @@ def test_contains_and_add_on_a_large_set_answer_as_moto_answers_them() -> None:
         calls.append(lambda: db.get_item(TableName="shards", Key=key))
         return _answers(calls)
 
-    with mock_aws():
-        by_moto = conversation(boto3.client("dynamodb", region_name="us-east-1"))
-    with embedded_aws(FunctionRegistry()):
-        by_seam = conversation(boto3.client("dynamodb"))
+    by_moto, by_seam = _answered_by_moto_and_by_the_seam(conversation)
     assert by_seam == by_moto
 
 
