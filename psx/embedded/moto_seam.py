@@ -202,7 +202,6 @@ from decimal import Decimal
 from typing import Any
 
 import botocore.handlers
-import botocore.session
 from botocore import context as botocore_context
 from botocore import useragent as botocore_useragent
 from botocore.awsrequest import AWSResponse, prepare_request_dict
@@ -1542,7 +1541,9 @@ class RequestsKeptInProcess:
                     set_user_agent_header,
                 )
             if operation_model.service_model.service_name == "dynamodb" and context is not None:
-                kept = _kept_for_moto(client, api_params, operation_model, endpoint_url, context)
+                kept = _kept_for_moto(
+                    client, api_params, operation_model, endpoint_url, context, headers
+                )
                 if kept is not None:
                     return kept
             return original(
@@ -1558,6 +1559,7 @@ def _kept_for_moto(
     model: OperationModel,
     endpoint_url: str,
     context: dict[str, Any],
+    headers: dict[str, str] | None,
 ) -> dict[str, Any] | None:
     """The request dict of a DynamoDB request whose parameters moto reads from its
     context (None: a parameter botocore reads in a way of its own, a file)."""
@@ -1572,7 +1574,7 @@ def _kept_for_moto(
         "url_path": "/",
         "query_string": "",
         "method": "POST",
-        "headers": {"X-Amz-Target": target, "Content-Type": _DYNAMODB_JSON},
+        "headers": {"X-Amz-Target": target, "Content-Type": _DYNAMODB_JSON, **(headers or {})},
         "body": b"",
     }
     prepare_request_dict(request_dict, endpoint_url=endpoint_url, context=context)
@@ -1641,31 +1643,36 @@ def _read_by_botocore(model: OperationModel, answer: AWSResponse) -> dict[str, A
     return parsed
 
 
-# The services answered in process, by botocore's service name: the operations (None:
-# all) and the handler. Registered for every botocore session made from now on, as moto
+# The services answered in process, by botocore's service name: the event their
+# handler answers (botocore names it by the service id), the operations (None: all)
+# and the handler. Registered for every botocore session made from now on, as moto
 # registers its own stubber; ``answered_in_process`` turns them on.
-_ANSWERED: dict[str, tuple[frozenset[str] | None, AnsweredInProcess]] = {
-    "dynamodb": (None, AnsweredInProcess("dynamodb", _dynamodb_answer, _dynamodb_read)),
+_ANSWERED: dict[str, tuple[str, frozenset[str] | None, AnsweredInProcess]] = {
+    "dynamodb": (
+        "before-call.dynamodb",
+        None,
+        AnsweredInProcess("dynamodb", _dynamodb_answer, _dynamodb_read),
+    ),
     "lambda": (
+        "before-call.lambda.Invoke",
         frozenset({"Invoke"}),
         AnsweredInProcess("lambda", _lambda_answer, _read_by_botocore),
     ),
     "secretsmanager": (
+        "before-call.secrets-manager",
         None,
         AnsweredInProcess(
             "secretsmanager", _json_answer(SecretsManagerResponse), _read_by_botocore
         ),
     ),
     "stepfunctions": (
+        "before-call.sfn",
         None,
         AnsweredInProcess("states", _json_answer(StepFunctionResponse), _read_by_botocore),
     ),
 }
-for _service, (_operations, _handler) in _ANSWERED.items():
-    _service_id = botocore.session.get_session().get_service_model(_service).service_id
-    for _operation in _operations or ("",):
-        _event = f"before-call.{_service_id.hyphenize()}" + (f".{_operation}" if _operation else "")
-        botocore.handlers.BUILTIN_HANDLERS.append((_event, _handler))
+for _event, _operations, _handler in _ANSWERED.values():
+    botocore.handlers.BUILTIN_HANDLERS.append((_event, _handler))
 
 
 def _answered_here(model: OperationModel, endpoint_url: str) -> bool:
@@ -1673,7 +1680,7 @@ def _answered_here(model: OperationModel, endpoint_url: str) -> bool:
     goes to an AWS endpoint of a service answered so)."""
     if not AnsweredInProcess.depth:
         return False
-    operations, handler = _ANSWERED.get(model.service_model.service_name, (None, None))
+    _event, operations, handler = _ANSWERED.get(model.service_model.service_name, ("", None, None))
     return (
         handler is not None
         and (operations is None or model.name in operations)
