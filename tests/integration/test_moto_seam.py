@@ -1191,6 +1191,75 @@ def test_each_condition_is_parsed_once_and_evaluated_against_each_item(
     assert condition_parses.count("#n = :one") == 1
 
 
+def _updates_beside_one_condition(db: Any) -> list[object]:
+    """Conditional updates whose condition is the same and whose update values are not
+    (a task token each), then refusals: a value used nowhere, a condition's value or
+    name missing, a condition value that differs."""
+    _hash_key_table(db, "waits")
+    db.put_item(TableName="waits", Item={"PK": {"S": "wait"}, "state": {"S": "open"}})
+    condition = "attribute_exists(PK) AND #state <> :closed"
+    answers: list[object] = []
+    for token, closed in (("t1", "closed"), ("t2", "closed"), ("t3", "closed"), ("t4", "open")):
+        update = {
+            "TableName": "waits",
+            "Key": {"PK": {"S": "wait"}},
+            "UpdateExpression": "SET task_token = :token, #state = :open",
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": {"#state": "state"},
+            "ExpressionAttributeValues": {
+                ":token": {"S": token},
+                ":open": {"S": "open"},
+                ":closed": {"S": closed},
+            },
+            "ReturnValues": "ALL_NEW",
+        }
+        answers.append(_answer_or_refusal(lambda update=update: db.update_item(**update)))
+    base = {"TableName": "waits", "Key": {"PK": {"S": "wait"}}, "UpdateExpression": "SET x = :x"}
+    for refused in (
+        {
+            "ConditionExpression": "x <> :x",
+            "ExpressionAttributeValues": {":x": {"S": "1"}, ":spare": {"S": "2"}},
+        },
+        {"ConditionExpression": "x <> :gone", "ExpressionAttributeValues": {":x": {"S": "1"}}},
+        {"ConditionExpression": "#gone <> :x", "ExpressionAttributeValues": {":x": {"S": "1"}}},
+    ):
+        answers.append(
+            _answer_or_refusal(lambda refused=refused: db.update_item(**base, **refused))
+        )
+    return answers
+
+
+def _answer_or_refusal(call: Callable[[], dict[str, Any]]) -> object:
+    try:
+        answer = call()
+    except ClientError as exc:
+        return exc.response["Error"]
+    except KeyError as exc:  # moto's parser looks a placeholder up without asking first
+        return f"KeyError {exc}"
+    answer.pop("ResponseMetadata")
+    return answer
+
+
+def test_a_condition_is_parsed_once_whatever_else_its_request_names(
+    condition_parses: list[str],
+) -> None:
+    # Canary: a condition's parse is kept by the names and values it mentions only, so
+    # the writes that differ in their update's values (every open wait's task token)
+    # parse it once; the answers and refusals are moto's.
+    by_moto, by_seam = _answered_by_moto_and_by_the_seam(_updates_beside_one_condition)
+
+    assert by_seam == by_moto
+    assert [answer["Attributes"]["task_token"] for answer in by_moto[:3]] == [  # type: ignore[index]
+        {"S": "t1"},
+        {"S": "t2"},
+        {"S": "t3"},
+    ]
+    assert by_moto[3]["Code"] == "ConditionalCheckFailedException"  # type: ignore[index]
+    # Plain moto parses it twice for each of the four updates (its request handler to
+    # check it, then its backend); the seam once for each value of :closed.
+    assert condition_parses.count("attribute_exists(PK) AND #state <> :closed") == 2 * 4 + 2
+
+
 def _item_answers(dynamodb: Any) -> list[dict[str, Any]]:
     """What GetItem, BatchGetItem and Query answer, and one refusal, as boto3 reads them."""
     every_type = {
@@ -1237,18 +1306,60 @@ def _item_answers(dynamodb: Any) -> list[dict[str, Any]]:
     return answers
 
 
+def _write_answers(dynamodb: Any) -> list[dict[str, Any]]:
+    """What PutItem, UpdateItem and DeleteItem answer with each ``ReturnValues``, and
+    one refusal, as boto3 reads them (from the same items every time)."""
+    key = {"PK": {"S": "written"}}
+    dynamodb.delete_item(TableName="ledger", Key=key)
+    item = {**key, "b": {"B": b"\x00\xff"}, "ss": {"SS": ["x"]}, "m": {"M": {"n": {"N": "2"}}}}
+    update = {
+        "TableName": "ledger",
+        "Key": key,
+        "UpdateExpression": "SET m.n = :n ADD ss :s REMOVE b",
+        "ExpressionAttributeValues": {":n": {"N": "3"}, ":s": {"SS": ["y"]}},
+    }
+    answers = [
+        dynamodb.put_item(TableName="ledger", Item=item),
+        dynamodb.put_item(TableName="ledger", Item=item, ReturnValues="ALL_OLD"),
+        dynamodb.put_item(TableName="ledger", Item=item, ReturnConsumedCapacity="TOTAL"),
+    ]
+    for returned in ("ALL_NEW", "UPDATED_NEW", "UPDATED_OLD", "ALL_OLD", "NONE"):
+        dynamodb.put_item(TableName="ledger", Item=item)
+        answers.append(dynamodb.update_item(**update, ReturnValues=returned))
+    answers += [
+        dynamodb.update_item(**update, ReturnValues="ALL_NEW", ReturnConsumedCapacity="TOTAL"),
+        dynamodb.delete_item(TableName="ledger", Key=key, ReturnValues="ALL_OLD"),
+        dynamodb.delete_item(TableName="ledger", Key=key, ReturnValues="ALL_OLD"),
+    ]
+    with pytest.raises(ClientError) as refused:
+        dynamodb.put_item(
+            TableName="ledger",
+            Item={"PK": {"S": "kept"}},
+            ConditionExpression="attribute_not_exists(PK)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+    answers.append(refused.value.response)
+    for answer in answers:
+        answer.pop("ResponseMetadata")
+    return answers
+
+
 def test_item_answers_written_as_json_read_as_moto_writes_them(
     world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # Canary: the seam writes the answers of GetItem, BatchGetItem and Query itself;
-    # boto3 must read exactly what it reads from moto's own serializer.
+    # Canary: the seam writes the answers of GetItem, BatchGetItem, Query, PutItem,
+    # UpdateItem and DeleteItem itself; boto3 must read exactly what it reads from
+    # moto's own serializer.
     dynamodb = _ledger()
-    written_directly = _item_answers(dynamodb)
+    written_directly = _item_answers(dynamodb), _write_answers(dynamodb)
     monkeypatch.setattr(DynamoResult, "execute_result", ActionResult.execute_result)
-    serialized_by_moto = _item_answers(dynamodb)
+    serialized_by_moto = _item_answers(dynamodb), _write_answers(dynamodb)
 
     assert written_directly == serialized_by_moto
-    assert written_directly[0]["Item"]["b"] == {"B": b"\x00\xffbytes"}
+    reads, writes = written_directly
+    assert reads[0]["Item"]["b"] == {"B": b"\x00\xffbytes"}
+    assert writes[3]["Attributes"]["m"] == {"M": {"n": {"N": "3"}}}
+    assert writes[-1]["Item"] == {"PK": {"S": "kept"}, "n": {"N": "1"}}
 
 
 def _size_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
