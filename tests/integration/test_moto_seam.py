@@ -1452,6 +1452,43 @@ def test_each_update_expression_traverser_s_processing_map_is_read_once_as_its_c
         ), cls
 
 
+def test_an_update_s_traversals_ask_no_traverser_node_by_node_what_it_processes(
+    world: FunctionRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Canary: moto's traversal asks its traverser which node classes it processes at
+    # every node it visits; the seam's asks each node class once, and a traverser that
+    # overrides a step of the traversal is traversed moto's way.
+    asked: list[type] = []
+    moto_s = DepthFirstTraverser.nodes_to_be_processed
+
+    def counted(traverser: DepthFirstTraverser) -> tuple[type, ...]:
+        asked.append(type(traverser))
+        return moto_s(traverser)  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(DepthFirstTraverser, "nodes_to_be_processed", counted)
+    dynamodb = _ledger()
+    dynamodb.update_item(
+        TableName="ledger",
+        Key={"PK": {"S": "counted"}},
+        UpdateExpression="SET n = n + :one, tags = list_append(if_not_exists(tags, :none), :t)",
+        ExpressionAttributeValues={
+            ":one": {"N": "1"},
+            ":none": {"L": []},
+            ":t": {"L": [{"S": "a"}]},
+        },
+    )
+    assert asked == []
+
+    class OwnWay(dynamodb_validators.ActionCountValidator):  # type: ignore[misc]
+        def nodes_to_be_processed(self) -> tuple[type, ...]:
+            return counted(self)
+
+    OwnWay().traverse(UpdateExpressionParser.make("SET a = :b"))
+    assert OwnWay in asked
+    item = dynamodb.get_item(TableName="ledger", Key={"PK": {"S": "counted"}})["Item"]
+    assert item["n"] == {"N": "2"} and item["tags"] == {"L": [{"S": "a"}]}
+
+
 def test_update_expressions_validate_and_refuse_as_moto_does() -> None:
     # Every traverser at work: names and values resolved, functions evaluated, sums,
     # paths that do not exist, a key attribute updated, an empty key value.
