@@ -87,13 +87,17 @@
   buyers, whose claims in one transaction share expression, names and values. The
   parsed condition is evaluated without changing it (``expr(item)`` reads only), so
   each (expression, names, values) is parsed once (``ParsedConditions``); a parse that
-  fails is not kept and fails again.
+  fails is not kept and fails again. Only the names and values the expression mentions
+  count: an open wait's task token or a report-log entry in the update beside it made
+  every condition new.
 - moto answers every DynamoDB request through its model-driven response serializer,
   which looks each member of each shape up under several aliases: for the items that
   GetItem, BatchGetItem and Query return (ten members per attribute value), a quarter
   of the CPU of notifying buyers. Their results are plain JSON already (moto's
   ``DynamoResult``: binary values as bytes), so they are written as JSON directly,
-  bytes in base64 as the serializer writes them (``item_answers_as_json``).
+  bytes in base64 as the serializer writes them (``item_answers_as_json``); so are
+  PutItem's, UpdateItem's and DeleteItem's (a dispatch's updates answer with it whole),
+  their own members only, as the serializer writes.
 - moto's DynamoDB builds every item it stores attribute by attribute, and each
   attribute added sums the sizes of all those before it (``LimitedSizeDict``, the 400 KB
   limit): O(n^2) per item, a third of the CPU of storing and claiming recipients. Here
@@ -144,7 +148,9 @@
 - moto's SES draws each message id letter by letter (``random.choice``, 54 Python
   calls an id) and a bulk send one id per destination: 1.5 % of the CPU of notifying
   buyers. ``message_id_drawn_at_once`` draws the 54 letters in one call from the same
-  generator (moto's, which its API can seed) and shapes them the same way.
+  generator (moto's, which its API can seed) and shapes them the same way. Every
+  answer's request id (52 letters and digits) is drawn so too, and only a body holding
+  an XML ``<RequestId>`` is searched for one (``request_ids_drawn_at_once``).
 - In process, every DynamoDB, Secrets Manager and Step Functions request and every
   Lambda invocation (the workflows' tasks) still went over an emulated wire: botocore
   built, signed and wrapped it as an HTTP request, moto's stubber matched its URL
@@ -1221,6 +1227,58 @@ def message_ids_drawn_at_once() -> Iterator[None]:
         ses_models.get_random_message_id = original  # type: ignore[attr-defined]
 
 
+# moto's request ids: 52 letters and digits.
+_REQUEST_ID_ALPHABET = string.ascii_letters + string.digits
+_REQUEST_ID_LENGTH = 52
+
+
+def request_id_drawn_at_once(headerdict: dict[str, Any] | None = None) -> str:
+    """An id shaped as moto's ``gen_amzn_requestid_long`` shapes it, drawn in one call,
+    and set in ``headerdict`` as it sets it."""
+    request_id = "".join(mock_random.choices(_REQUEST_ID_ALPHABET, k=_REQUEST_ID_LENGTH))
+    if isinstance(headerdict, dict):
+        headerdict["x-amzn-requestid"] = request_id
+    return request_id
+
+
+def request_ids_only_where_written(
+    original: Callable[[dict[str, str], Any], tuple[dict[str, str], Any]],
+) -> Callable[[dict[str, str], Any], tuple[dict[str, str], Any]]:
+    """moto's ``_enrich_response``, which searches every answer's body for an XML
+    ``<RequestId>`` to fill in: a body that holds none (every JSON answer) is left
+    as the search would leave it, unsearched."""
+
+    def enrich(headers: dict[str, str], body: Any) -> tuple[dict[str, str], Any]:
+        if isinstance(body, str) and _REQUEST_ID_ELEMENT not in body:
+            if "status" in headers:  # as moto's does before its search
+                headers["status"] = str(headers["status"])
+            core_responses.gen_amzn_requestid_long(headers)  # type: ignore[attr-defined]
+            return headers, body
+        return original(headers, body)
+
+    return enrich
+
+
+_REQUEST_ID_ELEMENT = "<RequestId>"
+
+
+@contextmanager
+def request_ids_drawn_at_once() -> Iterator[None]:
+    """Every moto answer's request id drawn in one call (moto draws it letter by letter,
+    ~2 % of the CPU of dispatching), and searched for in XML bodies only."""
+    original_id = core_responses.gen_amzn_requestid_long  # type: ignore[attr-defined]
+    original_enrich = BaseResponse.__dict__["_enrich_response"]
+    core_responses.gen_amzn_requestid_long = request_id_drawn_at_once  # type: ignore[attr-defined]
+    BaseResponse._enrich_response = staticmethod(  # type: ignore[method-assign,assignment]
+        request_ids_only_where_written(original_enrich.__func__)
+    )
+    try:
+        yield
+    finally:
+        core_responses.gen_amzn_requestid_long = original_id  # type: ignore[attr-defined]
+        BaseResponse._enrich_response = original_enrich  # type: ignore[method-assign]
+
+
 # The SES v2 actions moto lacks, as SESV2Response methods (moto dispatches by name).
 SES_V2_ACTIONS: dict[str, Callable[[SESV2Response], str]] = {
     "create_email_template": _create_email_template,
@@ -1933,6 +1991,7 @@ def embedded_aws(registry: FunctionRegistry) -> Iterator[None]:
             user_agents_sanitized_once(),
             _ses_v2_actions(),
             message_ids_drawn_at_once(),
+            request_ids_drawn_at_once(),
         ):
             yield
     finally:

@@ -38,7 +38,7 @@ from moto.core import DEFAULT_ACCOUNT_ID as ACCOUNT_ID
 from moto.core import responses as core_responses
 from moto.core.base_backend import BaseBackend
 from moto.core.parse import BaseJSONParser, JSONParser, RequestParser
-from moto.core.responses import ActionResult
+from moto.core.responses import ActionResult, BaseResponse
 from moto.core.serialize import BaseJSONSerializer, XFormedAttributePicker, get_serializer_class
 from moto.core.utils import get_service_model
 from moto.dynamodb import models as dynamodb_models
@@ -1068,6 +1068,38 @@ def test_ses_message_ids_are_shaped_as_moto_shapes_them(world: FunctionRegistry)
     ids = [r["MessageId"] for r in sent["BulkEmailEntryResults"]]
 
     assert {tuple(_id_shape(i)) for i in ids} == {tuple(_id_shape(ORIGINAL_MESSAGE_ID()))}
+    assert len(set(ids)) == len(ids)
+
+
+# moto's own, read before any world replaces them.
+ORIGINAL_REQUEST_ID = core_responses.gen_amzn_requestid_long  # type: ignore[attr-defined]
+ORIGINAL_ENRICH = BaseResponse._enrich_response
+
+
+def _enriched_shape(headers: dict[str, str], body: Any) -> tuple[object, ...]:
+    """An enriched answer with its request id's letters and digits masked."""
+    request_id = headers["x-amzn-requestid"]
+    masked = re.sub("[A-Za-z0-9]", "x", request_id)
+    shown = body.replace(request_id, masked) if isinstance(body, str) else body
+    return sorted(headers.items() - {("x-amzn-requestid", request_id)}), masked, shown
+
+
+def test_request_ids_are_drawn_and_written_as_moto_draws_and_writes_them(
+    world: FunctionRegistry,
+) -> None:
+    # Canary: moto draws each answer's request id letter by letter and searches every
+    # body for an XML RequestId; the seam draws it at once from the same generator and
+    # searches only bodies that hold one. The answers must look the same.
+    bodies = ['{"Item": {"PK": {"S": "<Request>"}}}', "<R><RequestId>x</RequestId></R>", b"<b/>"]
+    for body in bodies:
+        by_moto = ORIGINAL_ENRICH({"status": 201}, body)  # type: ignore[arg-type]
+        by_seam = BaseResponse._enrich_response({"status": 201}, body)  # type: ignore[arg-type]
+        assert _enriched_shape(*by_seam) == _enriched_shape(*by_moto)
+    assert re.fullmatch("[A-Za-z0-9]{52}", ORIGINAL_REQUEST_ID())  # as the seam's below
+
+    dynamodb = boto3.client("dynamodb")
+    ids = [dynamodb.list_tables()["ResponseMetadata"]["RequestId"] for _ in range(20)]
+    assert all(re.fullmatch("[A-Za-z0-9]{52}", request_id) for request_id in ids)
     assert len(set(ids)) == len(ids)
 
 
