@@ -11,6 +11,8 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
+import boto3
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,9 +24,11 @@ from chalicelib.deadlines.working_days import (
 )
 from chalicelib.notices.timeline import EventKind, TimelineEvent, event_key_for
 from chalicelib.reports import contract
+from chalicelib.reports.occurrences import occurrence_of
 from chalicelib.reports.report import ALL, Grouping, Period, Scope, bucket_of, report_from_log
+from chalicelib.stores.dynamodb_items import to_attributes
 from chalicelib.stores.notices_table import NoticeStore
-from chalicelib.stores.report_log import ReportLog
+from chalicelib.stores.report_log import ReportLog, count_key, location, shard_of
 from psx.embedded.runtime import EmbeddedRuntime
 
 START = datetime(2026, 7, 1, tzinfo=UTC)
@@ -346,6 +350,15 @@ def _rank(values: list[int], share: float) -> float | None:
     return round(ordered[max(0, math.ceil(share * len(ordered)) - 1)] / 3600, 2)
 
 
+def _land(store: NoticeStore, events: list[TimelineEvent], data: st.DataObject) -> None:
+    """Record ``events`` in order, one at a time or a few together (as a plan records
+    its dispatches): a group may repeat an event, or hold one kept before."""
+    while events:
+        size = data.draw(st.integers(1, 4))
+        store.append_events(events[:size])
+        events = events[size:]
+
+
 @settings(
     max_examples=25,
     deadline=None,
@@ -359,7 +372,7 @@ def test_figures_from_the_log_agree_with_the_timelines(
     regulator_id = f"reg-{uuid.uuid4().hex[:8]}"  # examples share the table: one each
     dispatches = data.draw(st.lists(dispatch_timelines(regulator_id), min_size=1, max_size=6))
     events = [event for timeline in dispatches for event in timeline]
-    # Land in any order, some recorded twice (a retried step).
+    # Land in any order, some recorded twice (a retried step), alone or together.
     landing = data.draw(
         st.permutations(events + data.draw(st.lists(st.sampled_from(events), max_size=4)))
     )
@@ -368,11 +381,9 @@ def test_figures_from_the_log_agree_with_the_timelines(
     # A report in between leaves summaries of the log so far: the next brings them up to
     # date with what landed since (ReportLog's update), instead of summarising again.
     cut = data.draw(st.integers(0, len(landing)))
-    for event in landing[:cut]:
-        store.append_event(event)
+    _land(store, landing[:cut], data)
     report_from_log(ReportLog(table), period, Scope(regulator_id=regulator_id), None, START)
-    for event in landing[cut:]:
-        store.append_event(event)
+    _land(store, landing[cut:], data)
     report = report_from_log(
         ReportLog(table),
         period,
@@ -401,3 +412,64 @@ def test_figures_from_the_log_agree_with_the_timelines(
         for week, week_events in weeks.items():
             expected[(platform, ALL, week)] = _brute_force(week_events)
     assert by_key == expected
+
+
+def _dispatched_everywhere(at: datetime) -> list[TimelineEvent]:
+    """A notice's ``dispatched`` events, one per platform, as one plan records them."""
+    notice_id = f"ntc-{uuid.uuid4().hex[:24]}"
+    return [
+        TimelineEvent(
+            notice_id,
+            event_key_for(1, platform, "dispatched"),
+            EventKind.DISPATCHED,
+            at,
+            "psx",
+            {"platform_id": platform, "regulator_id": "kftc", "jurisdiction": "KR"},
+        )
+        for platform in PLATFORMS
+    ]
+
+
+def _log_item_and_count(table: str, event: TimelineEvent) -> tuple[set[str], int, int]:
+    """The entries and ``n`` of the log item ``event`` is kept in, and its count item's."""
+    occurrence = occurrence_of(
+        event.notice_id, event.event_key, event.kind, event.at, event.details
+    )
+    assert occurrence is not None
+    key = location(occurrence)
+    db = boto3.client("dynamodb")
+    log = db.get_item(TableName=table, Key=to_attributes(key), ConsistentRead=True)["Item"]
+    counted = db.get_item(TableName=table, Key=to_attributes(count_key(key)), ConsistentRead=True)
+    return set(log["entries"]["SS"]), int(log["n"]["N"]), int(counted["Item"]["n"]["N"])
+
+
+def test_events_recorded_together_are_kept_in_one_write_and_each_once(
+    runtime: EmbeddedRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    table = os.environ["PSX_TABLE_NAME"]
+    store = NoticeStore(table)
+    at = START + timedelta(days=400)  # a day no other test keeps events on
+    first, second = _dispatched_everywhere(at), _dispatched_everywhere(at)
+    while shard_of(second[0].notice_id) != shard_of(first[0].notice_id):
+        second = _dispatched_everywhere(at)
+    transactions: list[int] = []
+    original = ReportLog._kept_together
+
+    def counted(log: ReportLog, key: dict[str, str], entries: list[str]) -> bool:
+        transactions.append(len(entries))
+        return original(log, key, entries)
+
+    monkeypatch.setattr(ReportLog, "_kept_together", counted)
+
+    assert store.append_events(first) == [True, True, True]
+    assert transactions == [3]
+    # Again, a repeat in the batch, and one kept already beside two new ones (a plan
+    # retried after a crash): each kept once, the new ones too.
+    assert store.append_events([*first, first[0]]) == [False] * 4
+    assert store.append_events(second[:1]) == [True]
+    assert store.append_events(second) == [False, True, True]
+
+    entries, n, count = _log_item_and_count(table, first[0])
+    assert len(entries) == n == count == 6
+    # Together first; one at a time where a batch held one kept already.
+    assert transactions == [3, 3, 1, 1, 1, 1, 3, 1, 1, 1]

@@ -20,7 +20,7 @@ from chalicelib.deadlines.working_days import UnknownJurisdiction
 from chalicelib.dispatch.model import Dispatch, DispatchRef, DispatchState
 from chalicelib.dispatch.services import LifecycleServices
 from chalicelib.notices.model import Notice, NoticeStatus
-from chalicelib.notices.timeline import EventKind, event_key_for, not_before
+from chalicelib.notices.timeline import EventKind, TimelineEvent, event_key_for, not_before
 from chalicelib.platforms.model import Platform, select_targets
 from chalicelib.workflow.errors import NOTICE_SUPERSEDED_ERROR, NOTICE_WITHDRAWN_ERROR
 from chalicelib.workflow.received import UnknownNoticeVersion
@@ -52,7 +52,7 @@ def plan_dispatch(
     else:
         targets = _targets(notice, now, services)
         event_type = NOTICE_AMENDED if notice.status is NoticeStatus.AMENDED else NOTICE_PUBLISHED
-    created = [_create_dispatch(notice, platform, now, services) for platform in targets]
+    created = _create_dispatches(notice, targets, now, services)
     if _superseded_meanwhile(notice, created, now, services):
         return DispatchPlan(event_type, [])
     return DispatchPlan(event_type, [platform.platform_id for platform in targets])
@@ -82,8 +82,8 @@ def plan_extension(
     # version (a start nobody asked for): nothing to dispatch.
     if extended.get(platform_id) != version or platform is None or not platform.active:
         return DispatchPlan(NOTICE_PUBLISHED, [])
-    created = _create_dispatch(notice, platform, now, services)
-    if _superseded_meanwhile(notice, [created], now, services):
+    created = _create_dispatches(notice, [platform], now, services)
+    if _superseded_meanwhile(notice, created, now, services):
         return DispatchPlan(NOTICE_PUBLISHED, [])
     return DispatchPlan(NOTICE_PUBLISHED, [platform_id])
 
@@ -191,9 +191,20 @@ def _platforms_that_had_it(earlier: list[Dispatch], services: LifecycleServices)
     return [platform for platform in found if platform is not None]
 
 
+def _create_dispatches(
+    notice: Notice, platforms: list[Platform], now: datetime, services: LifecycleServices
+) -> list[Dispatch]:
+    """A dispatch to each platform, then their ``dispatched`` events, recorded together
+    (the report log keeps a notice's in one write)."""
+    created = [_create_dispatch(notice, platform, now, services) for platform in platforms]
+    services.record_all([event for _, event in created])
+    return [dispatch for dispatch, _ in created]
+
+
 def _create_dispatch(
     notice: Notice, platform: Platform, now: datetime, services: LifecycleServices
-) -> Dispatch:
+) -> tuple[Dispatch, TimelineEvent]:
+    """The stored dispatch, and the event that records it (not recorded yet)."""
     withdrawal = notice.status is NoticeStatus.WITHDRAWN
     # The agreement as stored when this plan read the platform: a later change applies
     # to later dispatches only. Nothing is owed on a withdrawal.
@@ -223,22 +234,24 @@ def _create_dispatch(
             action_reported_at=None,
         )
     )
-    services.record(
+    dispatched = TimelineEvent(
         notice.notice_id,
         dispatch.ref.event_key("dispatched"),
         EventKind.WITHDRAWAL_DISPATCHED if withdrawal else EventKind.DISPATCHED,
         now,
         "psx",
-        platform_id=platform.platform_id,
-        # What the compliance reports group and count by (docs/reports.md).
-        regulator_id=notice.regulator_id,
-        jurisdiction=notice.content.jurisdiction,
-        title=notice.content.title,
-        acknowledgement_deadline=_iso(dispatch.acknowledgement_deadline),
-        action_deadline=_iso(dispatch.action_deadline),
-        agreement=applied.agreement if applied else None,
+        {
+            "platform_id": platform.platform_id,
+            # What the compliance reports group and count by (docs/reports.md).
+            "regulator_id": notice.regulator_id,
+            "jurisdiction": notice.content.jurisdiction,
+            "title": notice.content.title,
+            "acknowledgement_deadline": _iso(dispatch.acknowledgement_deadline),
+            "action_deadline": _iso(dispatch.action_deadline),
+            "agreement": applied.agreement if applied else None,
+        },
     )
-    return dispatch
+    return dispatch, dispatched
 
 
 def _deadlines(

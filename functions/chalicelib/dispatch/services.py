@@ -51,6 +51,10 @@ class LifecycleServices:
         """Append one event to the notice's timeline (a repeated key is a no-op)."""
         self.notices.append_event(TimelineEvent(notice_id, key, kind, at, actor, dict(details)))
 
+    def record_all(self, events: list[TimelineEvent]) -> None:
+        """Append events to their notices' timelines at once (each repeated key a no-op)."""
+        self.notices.append_events(events)
+
     def hand_off_statuses(self, notice_id: str) -> dict[DispatchRef, HandOffStatus]:
         """Each handed-off dispatch of the notice: its notification and verification case."""
         return hand_off_statuses(

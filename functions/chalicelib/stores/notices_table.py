@@ -47,6 +47,19 @@ _MAX_WRITE_ATTEMPTS = 5
 _KNOWN_VERSION_BYTES = 8 * 1024 * 1024
 
 
+def _event_item(event: TimelineEvent) -> dict[str, Any]:
+    return to_attributes(
+        {
+            "PK": _notice_pk(event.notice_id),
+            "SK": f"EVENT#{event.event_key}",
+            "kind": event.kind,
+            "at": event.at.isoformat(),
+            "actor": event.actor,
+            "details": json.dumps(event.details, sort_keys=True),
+        }
+    )
+
+
 def _notice_pk(notice_id: str) -> str:
     return f"NOTICE#{notice_id}"
 
@@ -285,24 +298,21 @@ class NoticeStore:
 
     def append_event(self, event: TimelineEvent) -> bool:
         """Append an immutable timeline event; False when it was already recorded."""
-        item = to_attributes(
-            {
-                "PK": _notice_pk(event.notice_id),
-                "SK": f"EVENT#{event.event_key}",
-                "kind": event.kind,
-                "at": event.at.isoformat(),
-                "actor": event.actor,
-                "details": json.dumps(event.details, sort_keys=True),
-            }
-        )
-        ensure_fits(f"the {event.kind} event", item)
-        occurrence = occurrence_of(
-            event.notice_id, event.event_key, event.kind, event.at, event.details
-        )
-        recorded = self._put_once(item)
-        if occurrence is not None:
-            # Also when the event was there already: a crash may have come in between.
-            self._report_log.keep(occurrence)
+        return self.append_events([event])[0]
+
+    def append_events(self, events: list[TimelineEvent]) -> list[bool]:
+        """Append immutable timeline events, then keep the counted ones in the report
+        log together; for each, False when it was already recorded."""
+        items = [_event_item(event) for event in events]
+        for event, item in zip(events, items, strict=True):
+            ensure_fits(f"the {event.kind} event", item)
+        recorded = [self._put_once(item) for item in items]
+        occurrences = [
+            occurrence_of(event.notice_id, event.event_key, event.kind, event.at, event.details)
+            for event in events
+        ]
+        # Also when an event was there already: a crash may have come in between.
+        self._report_log.keep_all([found for found in occurrences if found is not None])
         return recorded
 
     def has_event(self, notice_id: str, event_key: str) -> bool:

@@ -6,12 +6,15 @@ Log items ``PK = REPORTLOG#<yyyy-mm>`` (the month of the event), ``SK = <dd>#<sh
 encoded occurrences (``reports/occurrences.py``), and ``n``, how many. Beside them, one
 count item per month and shard (``PK = REPORTCOUNT``, ``SK = <yyyy-mm>#<shard>``, ``n``)
 counts the entries of the month's log items of that shard. Kept with the event
-(``NoticeStore.append_event``): the event first (conditional, so written once), then, in
-one transaction, ``ADD entries :occurrence, n :1`` on the condition that the set does not
-hold it yet and ``ADD n :1`` on the count item; also when the event was already there (so
-a crash between the two writes is repaired by the retry). A repeat fails the condition and
-the whole transaction changes nothing; concurrent writers are serialised by DynamoDB. So
-``entries`` holds each event exactly once, and ``n`` and the counts count them.
+(``NoticeStore.append_events``): the event first (conditional, so written once), then, in
+one transaction, ``ADD entries :entries, n :n`` on the condition that the set holds none
+of them yet and ``ADD n :n`` on the count item; also when the event was already there
+(so a crash between the two writes is repaired by the retry). The events recorded
+together that fall in one log item (a notice dispatched to every platform) go in one
+transaction; a repeat fails its condition and the whole transaction changes nothing,
+and then each is kept alone, so the others still are. Concurrent writers are
+serialised by DynamoDB. So ``entries`` holds each event exactly once, and ``n`` and the
+counts count them.
 
 Reading a year's items whole would be slow where every element is a value of its own
 (moto serialises each). Two kinds of derived items, each checked against a count and never
@@ -80,19 +83,41 @@ class ReportLog:
 
     def keep(self, occurrence: Occurrence) -> None:
         """Keep ``occurrence`` and count it; again is a no-op."""
-        entry = encode(occurrence)
-        key = location(occurrence)
+        self.keep_all([occurrence])
+
+    def keep_all(self, occurrences: list[Occurrence]) -> None:
+        """Keep and count each of ``occurrences``; one kept already is a no-op. Those of
+        one log item (a notice's dispatches to every platform) are kept in one
+        transaction; one at a time only when one of them was kept already."""
+        by_log_item: dict[tuple[str, str], list[str]] = {}
+        for occurrence in occurrences:
+            key = location(occurrence)
+            by_log_item.setdefault((key["PK"], key["SK"]), []).append(encode(occurrence))
+        for (partition, sort_key), encoded in by_log_item.items():
+            key = {"PK": partition, "SK": sort_key}
+            entries = list(dict.fromkeys(encoded))  # a set holds a repeat once
+            if not self._kept_together(key, entries) and len(entries) > 1:
+                for entry in entries:
+                    self._kept_together(key, [entry])
+
+    def _kept_together(self, key: dict[str, str], entries: list[str]) -> bool:
+        """Add ``entries`` to the log item and count them, all or none: False (nothing
+        written) when the item holds one of them already."""
+        absent = {f":entry{i}": {"S": entry} for i, entry in enumerate(entries)}
+        counted = {":n": {"N": str(len(entries))}}
         writes = [
             {
                 "Update": {
                     "TableName": self._table,
                     "Key": to_attributes(key),
-                    "UpdateExpression": "ADD entries :entries, n :one",
-                    "ConditionExpression": "NOT contains(entries, :entry)",
+                    "UpdateExpression": "ADD entries :entries, n :n",
+                    "ConditionExpression": " AND ".join(
+                        f"NOT contains(entries, {name})" for name in absent
+                    ),
                     "ExpressionAttributeValues": {
-                        ":entries": {"SS": [entry]},
-                        ":entry": {"S": entry},
-                        ":one": {"N": "1"},
+                        ":entries": {"SS": entries},
+                        **absent,
+                        **counted,
                     },
                 }
             },
@@ -100,22 +125,24 @@ class ReportLog:
                 "Update": {
                     "TableName": self._table,
                     "Key": to_attributes(count_key(key)),
-                    "UpdateExpression": "ADD n :one",
-                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    "UpdateExpression": "ADD n :n",
+                    "ExpressionAttributeValues": counted,
                 }
             },
         ]
-        for attempt in range(_CONFLICT_RETRIES):
+        attempt = 0
+        while True:
             try:
                 self._db.transact_write_items(TransactItems=writes)  # type: ignore[arg-type]
-                return
+                return True
             except ClientError as exc:
                 reasons = [r.get("Code") for r in exc.response.get("CancellationReasons", [])]
                 if reasons[:1] == ["ConditionalCheckFailed"]:
-                    return  # kept already (and counted with it)
+                    return False  # kept already (and counted with it)
                 if "TransactionConflict" not in reasons or attempt == _CONFLICT_RETRIES - 1:
                     raise
                 time.sleep(random.uniform(0, 0.01 * 2**attempt))  # the other one ends first
+                attempt += 1
 
     def summaries(self, start: datetime, end: datetime) -> Iterator[tuple[str, MonthSummary]]:
         """Each month's summary, from ``start``'s month to ``end``'s."""
